@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+/**
+ * The pagesim command line. Every command reads its input, runs the engine
+ * and prints; bad input is one line `FILE:LINE: what is wrong` on stderr and
+ * exit status 2; a run whose expectations do not hold exits 1.
+ */
+
+import { fileURLToPath } from 'node:url';
+import { dirname, join, relative } from 'node:path';
+import { InputError } from '../util/errors.js';
+import { parseArgs } from './args.js';
+import { loadScenario, scenarioFiles } from '../engine/load.js';
+import { runScenario, type RunResult } from '../engine/run.js';
+import { formatMatrix, formatRunHuman, runJson } from '../format/run.js';
+import { VARIANTS, variantProblem } from '../variants/index.js';
+import { buildVariant } from '../engine/build.js';
+import { formatLayout, layoutJson } from '../format/layout.js';
+import { allOps } from '../engine/registry.js';
+import { formatOpsMarkdown, formatOpsText } from '../format/ops.js';
+import { benchCommand } from '../bench/command.js';
+
+const HELP = `pagesim: the Linux physical-memory descriptor layer, simulated byte for byte
+
+usage:
+  pagesim                          run every scenario in scenarios/ under its variants; print the matrix
+  pagesim run FILE... [--variant V]... [--json] [--console]
+                                   run scenarios (default: each file's variants)
+  pagesim layout STRUCT [--variant V] [--json]
+                                   the byte map of a struct (page, folio, ptdesc)
+  pagesim variants [--json]        the design variants and their seeds
+  pagesim ops [--markdown]         the scenario operations
+  pagesim bench [--memory SIZE] [--json]
+                                   measure allocator speed and memory use
+
+Variants stack like a patch series: --variant a+b. Run 'pagesim COMMAND --help' for details.
+Exit status: 0 when every expectation held, 1 when one did not, 2 for bad input.`;
+
+const COMMAND_HELP: Record<string, string> = {
+  run: `usage: pagesim run FILE... [--variant V]... [--json] [--console]
+
+Runs each scenario file under each variant stack given with --variant (repeatable,
+e.g. --variant baseline --variant free-keeps-type), or under the variants the file
+lists. Human output shows each step as a kernel call with its result and any report
+the simulated kernel printed; --console adds everything it printed. --json prints
+{"runs": [...]}.`,
+  layout: `usage: pagesim layout STRUCT [--variant V] [--json]
+
+Prints, for every byte range of STRUCT (page, folio, ptdesc), every field that
+overlays it under the variant (default baseline). --json prints
+{"struct", "size", "fields": [{"name", "offset", "size"}]}.`,
+  variants: 'usage: pagesim variants [--json]\n\nLists the design variants with a one-line description and the seed they follow.',
+  ops: 'usage: pagesim ops [--markdown]\n\nLists every scenario operation with its parameters and result.',
+  bench: `usage: pagesim bench [--memory SIZE] [--json]
+
+Measures, on a machine of SIZE (default 16GiB): order-0 alloc+free pairs through the
+per-CPU lists and through the buddy lists, order-9 pairs, memmap initialisation per
+page, and resident memory per simulated page at 64GiB, each against the speed limit
+of the hardware (random read-modify-write of two 64-byte records).`,
+};
+
+function packageRoot(): string {
+  // dist/src/cli/main.js -> the package root.
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+}
+
+function checkVariants(list: readonly string[]): void {
+  for (const v of list) {
+    const p = variantProblem(v);
+    if (p !== null) throw new InputError(`--variant: ${p}`);
+  }
+}
+
+function runFiles(files: readonly string[], variants: readonly string[] | null): RunResult[] {
+  const runs: RunResult[] = [];
+  for (const f of files) {
+    const scn = loadScenario(f);
+    for (const v of variants ?? scn.variants) runs.push(runScenario(scn, v));
+  }
+  return runs;
+}
+
+function cmdRun(argv: readonly string[]): number {
+  const a = parseArgs(argv, { flags: ['json', 'console', 'help'], options: ['variant'] }, 'run');
+  if (a.flags.has('help')) return help('run');
+  if (a.positional.length === 0) throw new InputError('run: no scenario file given (usage: pagesim run FILE... [--variant V])');
+  const variants = a.options.get('variant') ?? null;
+  if (variants !== null) checkVariants(variants);
+  const runs = runFiles(a.positional, variants);
+  if (a.flags.has('json')) process.stdout.write(`${JSON.stringify({ runs: runs.map(runJson) }, null, 2)}\n`);
+  else process.stdout.write(`${runs.map((r) => formatRunHuman(r, { console: a.flags.has('console') })).join('\n\n')}\n`);
+  return runs.some((r) => r.outcome === 'failed') ? 1 : 0;
+}
+
+function cmdSuite(argv: readonly string[]): number {
+  const a = parseArgs(argv, { flags: ['json', 'help'], options: [] }, 'pagesim');
+  if (a.flags.has('help')) return help(null);
+  if (a.positional.length > 0) throw new InputError(`unknown command "${a.positional[0]}" (see pagesim --help)`);
+  const dir = join(packageRoot(), 'scenarios');
+  const files = scenarioFiles(dir).map((f) => relative(process.cwd(), f) || f);
+  const runs = runFiles(files, null);
+  if (a.flags.has('json')) {
+    process.stdout.write(`${JSON.stringify({ runs: runs.map(runJson) }, null, 2)}\n`);
+  } else {
+    const variants = [...new Set([...VARIANTS.map((v) => v.name), ...runs.map((r) => r.variant)])].filter((v) => runs.some((r) => r.variant === v));
+    const failed = runs.filter((r) => r.outcome === 'failed');
+    const lines = [formatMatrix(runs, variants), ''];
+    if (failed.length === 0) lines.push(`expectations: ${files.length} scenarios, ${runs.length} runs, all held`);
+    else {
+      lines.push(`expectations: ${failed.length} of ${runs.length} runs did not hold:`);
+      for (const r of failed) for (const f of r.failures) lines.push(`  ${r.file} [${r.variant}]: ${f}`);
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  return runs.some((r) => r.outcome === 'failed') ? 1 : 0;
+}
+
+function cmdLayout(argv: readonly string[]): number {
+  const a = parseArgs(argv, { flags: ['json', 'help'], options: ['variant'] }, 'layout');
+  if (a.flags.has('help')) return help('layout');
+  if (a.positional.length !== 1) throw new InputError('layout: give exactly one struct name (page, folio, ptdesc)');
+  const variants = a.options.get('variant') ?? ['baseline'];
+  if (variants.length !== 1) throw new InputError('layout: give at most one --variant');
+  checkVariants(variants);
+  const built = buildVariant(variants[0]!);
+  const name = a.positional[0]!.replace(/^struct\s+/, '');
+  const l = built.structs.get(name);
+  if (l === undefined) throw new InputError(`layout: no struct "${name}" in variant ${variants[0]} (known: ${[...built.structs.keys()].join(', ')})`);
+  process.stdout.write(a.flags.has('json') ? `${JSON.stringify(layoutJson(l), null, 2)}\n` : `${formatLayout(l, variants[0]!)}\n`);
+  for (const f of built.assertionFailures) process.stderr.write(`${f.message}\n`);
+  return 0;
+}
+
+function cmdVariants(argv: readonly string[]): number {
+  const a = parseArgs(argv, { flags: ['json', 'help'], options: [] }, 'variants');
+  if (a.flags.has('help')) return help('variants');
+  if (a.positional.length > 0) throw new InputError('variants: takes no arguments');
+  if (a.flags.has('json')) {
+    process.stdout.write(`${JSON.stringify({ variants: VARIANTS.map((v) => ({ name: v.name, description: v.description, seed: v.seed, base: v.base ?? null })) }, null, 2)}\n`);
+    return 0;
+  }
+  const w = Math.max(...VARIANTS.map((v) => v.name.length));
+  const lines: string[] = [];
+  for (const v of VARIANTS) {
+    lines.push(`${v.name.padEnd(w)}  ${v.description}`);
+    lines.push(`${''.padEnd(w)}  seed: ${v.seed}${v.base ? `  (applies on top of ${v.base})` : ''}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+function cmdOps(argv: readonly string[]): number {
+  const a = parseArgs(argv, { flags: ['markdown', 'help'], options: [] }, 'ops');
+  if (a.flags.has('help')) return help('ops');
+  process.stdout.write(`${a.flags.has('markdown') ? formatOpsMarkdown(allOps()) : formatOpsText(allOps())}\n`);
+  return 0;
+}
+
+function help(cmd: string | null): number {
+  process.stdout.write(`${cmd === null ? HELP : COMMAND_HELP[cmd]}\n`);
+  return 0;
+}
+
+function main(argv: readonly string[]): number {
+  const [cmd, ...rest] = argv;
+  if (cmd === '--help' || cmd === '-h' || cmd === 'help') return help(null);
+  switch (cmd) {
+    case undefined:
+      return cmdSuite([]);
+    case 'run':
+      return cmdRun(rest);
+    case 'layout':
+      return cmdLayout(rest);
+    case 'variants':
+      return cmdVariants(rest);
+    case 'ops':
+      return cmdOps(rest);
+    case 'bench':
+      if (rest.includes('--help')) return help('bench');
+      return benchCommand(rest);
+    default:
+      if (cmd.startsWith('--')) return cmdSuite(argv);
+      throw new InputError(`unknown command "${cmd}" (see pagesim --help)`);
+  }
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof InputError) {
+    process.stderr.write(`${e.oneLine()}\n`);
+    process.exitCode = 2;
+  } else {
+    const err = e as Error;
+    process.stderr.write(`pagesim: internal error: ${err?.message ?? String(e)} (this is a pagesim bug; please report it with the scenario)\n`);
+    if (process.env['PAGESIM_DEBUG']) process.stderr.write(`${err?.stack ?? ''}\n`);
+    process.exitCode = 3;
+  }
+}

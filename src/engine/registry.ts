@@ -1,0 +1,9 @@
+/**
+ * Loads every module that registers scenario operations, so that importing
+ * this file gives the complete registry.
+ */
+
+import './ops-core.js';
+import './ops-machine.js';
+
+export { allOps, getOp, opLookup } from './ops.js';

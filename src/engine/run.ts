@@ -1,0 +1,261 @@
+/**
+ * Running a scenario under one variant stack: build the variant, boot the
+ * machine, execute the steps, run the checker, and judge the expectations.
+ * The engine returns structured results and never prints; the formatters
+ * in src/format render them.
+ */
+
+import type { Kernel } from '../kernel/kernel.js';
+import { KernelBug, type Report } from '../report/report.js';
+import type { ArgValue, HandleRef, OpStep, ReportMatcher, ResultLiteral, Scenario, Step } from '../scenario/types.js';
+import { evalExpr, expandName, formatArg, formatExpect } from '../scenario/parse.js';
+import { InputError } from '../util/errors.js';
+import { buildVariant, createMachine } from './build.js';
+import { getOp, opAvailable, type HandleValue, type OpArgs, type OpReturn } from './ops.js';
+import { checkMachine, reportViolations } from '../check/checker.js';
+import { LIMITS } from '../kernel/config.js';
+import { errnoName } from '../kernel/errno.js';
+import { VMEMMAP_HI } from '../kernel/machine.js';
+
+export type Outcome = 'ok' | 'reports' | 'bug' | 'failed';
+
+/** A step result as JSON shows it. */
+export type ResultValue = number | boolean | string | null | { readonly page: string; readonly pfn: number } | { readonly handle: string };
+
+export interface StepResult {
+  readonly index: number;
+  readonly op: string;
+  /** The step as a call: `alloc_pages(gfp=GFP_KERNEL, order=0)`. */
+  readonly call: string;
+  readonly line: number;
+  /** Nesting of repeat loops and iteration indexes, for display. */
+  readonly iteration: readonly number[];
+  readonly result: ResultValue | undefined;
+  /** The operation's result type, for printing (an `int` of -1 is not an errno). */
+  readonly resultType: string;
+  /** Result shown in the suite matrix (`show: true`). */
+  readonly show: boolean;
+  readonly reports: Report[];
+  expectFailure?: string;
+}
+
+export interface RunResult {
+  readonly scenario: string;
+  readonly file: string;
+  readonly variant: string;
+  readonly outcome: Outcome;
+  readonly steps: StepResult[];
+  readonly reports: Report[];
+  /** Expectations that did not hold, one sentence each. */
+  readonly failures: string[];
+  /** Everything the simulated kernel printed. */
+  readonly console: string[];
+  /** The layout assertion failures that kept the variant from building, if any. */
+  readonly buildErrors: string[];
+}
+
+type Bound = HandleValue | null;
+
+class Runner {
+  private readonly handles = new Map<string, Bound>();
+  readonly steps: StepResult[] = [];
+  private executed = 0;
+
+  constructor(
+    private readonly k: Kernel,
+    private readonly scn: Scenario,
+    private readonly variant: string,
+  ) {}
+
+  run(steps: readonly Step[], iteration: readonly number[]): void {
+    const i = iteration.length > 0 ? iteration[iteration.length - 1]! : null;
+    for (const step of steps) {
+      if (step.kind === 'repeat') {
+        const times = evalExpr(step.times, i);
+        if (times < 0 || times > LIMITS.repeatMax) throw new InputError(`repeat: times must be between 0 and ${LIMITS.repeatMax}, got ${times}`, this.scn.file, step.line);
+        for (let j = 0; j < times; j++) this.run(step.steps, [...iteration, j]);
+      } else {
+        this.runOp(step, iteration, i);
+      }
+    }
+  }
+
+  private where(step: OpStep): string {
+    return `${this.scn.file}:${step.line}`;
+  }
+
+  private runOp(step: OpStep, iteration: readonly number[], i: number | null): void {
+    if (++this.executed > LIMITS.stepsMax) throw new InputError(`the scenario runs more than ${LIMITS.stepsMax} steps`, this.scn.file, step.line);
+    const def = getOp(step.op)!;
+    if (!opAvailable(this.k, def)) {
+      throw new InputError(`${step.op} does not exist in variant ${this.variant} (it is added by a variant that provides ${def.requires})`, this.scn.file, step.line);
+    }
+    const args: Record<string, number | boolean | string | HandleValue | null> = {};
+    for (const p of def.params) args[p.name] = this.resolveArg(step, p.name, step.args.get(p.name)!, i, p.type === 'page');
+    const call = `${step.op}(${[...step.args].map(([n, v]) => `${n}=${formatArg(v)}`).join(', ')})`;
+    const before = this.k.reports.length;
+    const result: StepResult = { index: this.steps.length + 1, op: step.op, call, line: step.line, iteration, result: undefined, resultType: def.result, show: step.show, reports: [] };
+    this.steps.push(result);
+    this.k.current.cpu = step.cpu ?? 0;
+    try {
+      const ret = this.call(def.run.bind(def), args, step);
+      (result as { result: ResultValue | undefined }).result = this.toValue(ret, def.result);
+      if (step.as !== null) this.handles.set(expandName(step.as, i), this.toHandle(ret, def.result, step));
+      if (step.expect !== null) this.judge(step, ret, def.result, i, result);
+    } finally {
+      for (let r = before; r < this.k.reports.length; r++) {
+        const rep = this.k.reports[r]!;
+        rep.step = result.index;
+        result.reports.push(rep);
+      }
+    }
+  }
+
+  /** Calls the kernel; an InputError from an operation gets the step's file and line. */
+  private call(run: (k: Kernel, a: OpArgs) => OpReturn, args: OpArgs, step: OpStep): OpReturn {
+    try {
+      return run(this.k, args);
+    } catch (e) {
+      if (e instanceof InputError && e.line === undefined) throw new InputError(e.message, this.scn.file, step.line);
+      throw e;
+    }
+  }
+
+  private resolveArg(step: OpStep, name: string, v: ArgValue, i: number | null, isPage: boolean): number | boolean | string | HandleValue | null {
+    switch (v.kind) {
+      case 'int':
+        return evalExpr(v.expr, i);
+      case 'gfp':
+        return v.mask;
+      case 'bool':
+        return v.value;
+      case 'string':
+        return expandName(v.value, i);
+      case 'handle':
+        return this.resolveHandle(step, name, v, i, isPage);
+    }
+  }
+
+  private resolveHandle(step: OpStep, name: string, ref: HandleRef, i: number | null, isPage: boolean): number | HandleValue | null {
+    const hname = expandName(ref.name, i);
+    if (!this.handles.has(hname)) throw new InputError(`${step.op}: ${name}: handle "${hname}" is not bound (at this point of the run)`, this.scn.file, step.line);
+    const h = this.handles.get(hname)!;
+    if (!isPage) return h;
+    if (h === null) {
+      // A NULL struct page * handed to the kernel: it dereferences it.
+      this.k.oopsBadPointer(0, 0x34);
+    }
+    if (h.kind !== 'page') throw new InputError(`${step.op}: ${name}: handle "${hname}" holds a ${h.type}, not a page`, this.scn.file, step.line);
+    const pfn = h.pfn + (ref.offset === null ? 0 : evalExpr(ref.offset, i));
+    if (pfn < 0 || pfn >= this.k.nr_pages) throw new InputError(`${step.op}: ${name}: pfn 0x${pfn.toString(16)} is outside the memmap (0x0-0x${(this.k.nr_pages - 1).toString(16)})`, this.scn.file, step.line);
+    return pfn;
+  }
+
+  private toHandle(ret: OpReturn, type: string, step: OpStep): Bound {
+    if (type === 'page') return typeof ret === 'number' && ret >= 0 ? { kind: 'page', pfn: ret } : null;
+    if (ret !== null && typeof ret === 'object') return ret;
+    if (ret === null || ret === undefined) return null;
+    throw new InputError(`${step.op}: its result cannot be bound with as:`, this.scn.file, step.line);
+  }
+
+  private toValue(ret: OpReturn, type: string): ResultValue | undefined {
+    if (ret === undefined) return undefined;
+    if (type === 'page') {
+      if (typeof ret !== 'number' || ret < 0) return null;
+      return { page: pageAddress(this.k, ret), pfn: ret };
+    }
+    if (ret !== null && typeof ret === 'object') return { handle: ret.kind === 'page' ? `page ${ret.pfn}` : ret.label };
+    return ret;
+  }
+
+  private judge(step: OpStep, ret: OpReturn, type: string, i: number | null, result: StepResult): void {
+    const want = step.expect!;
+    if (matchesLiteral(this, ret, type, want, i)) return;
+    const got = describeValue(this.k, ret, type);
+    result.expectFailure = `step ${result.index} (${this.where(step)}): ${result.call} returned ${got}, expected ${formatExpect(want)}`;
+  }
+
+  lookupHandle(name: string): Bound | undefined {
+    return this.handles.get(name);
+  }
+}
+
+function pageAddress(k: Kernel, pfn: number): string {
+  return (VMEMMAP_HI.toString(16) + (pfn * k.structPageSize).toString(16).padStart(8, '0')).padStart(16, '0');
+}
+
+function describeValue(k: Kernel, ret: OpReturn, type: string): string {
+  if (ret === undefined) return 'nothing';
+  if (type === 'page') return typeof ret === 'number' && ret >= 0 ? `page pfn 0x${ret.toString(16)}` : 'NULL';
+  if (typeof ret === 'number' && (type === 'errno' || type === 'int') && ret < 0) return errnoName(ret) ?? String(ret);
+  if (typeof ret === 'string') return JSON.stringify(ret.length > 60 ? `${ret.slice(0, 60)}...` : ret);
+  if (ret !== null && typeof ret === 'object') return ret.kind === 'page' ? `page pfn 0x${ret.pfn.toString(16)}` : ret.label;
+  void k;
+  return String(ret);
+}
+
+function matchesLiteral(r: Runner, ret: OpReturn, type: string, want: ResultLiteral, i: number | null): boolean {
+  switch (want.kind) {
+    case 'null':
+      return ret === null || (type === 'page' && typeof ret === 'number' && ret < 0);
+    case 'bool':
+      return ret === want.value;
+    case 'int':
+    case 'errno':
+      return ret === want.value;
+    case 'string':
+      return ret === want.value;
+    case 'handle': {
+      const h = r.lookupHandle(expandName(want.ref.name, i));
+      if (h === undefined || h === null) return ret === null || ret === -1;
+      const off = want.ref.offset === null ? 0 : evalExpr(want.ref.offset, i);
+      if (h.kind === 'page') return ret === h.pfn + off;
+      return ret === h;
+    }
+  }
+}
+
+function matches(rep: Report, m: ReportMatcher): boolean {
+  if (m.kind !== undefined && rep.kind !== m.kind) return false;
+  if (m.function !== undefined && rep.function !== m.function) return false;
+  if (m.reason !== undefined && !rep.reason.includes(m.reason)) return false;
+  if (m.message !== undefined && !rep.message.includes(m.message)) return false;
+  return true;
+}
+
+function describeMatcher(m: ReportMatcher): string {
+  return `{${Object.entries(m)
+    .map(([k, v]) => `${k}: ${String(v)}`)
+    .join(', ')}}`;
+}
+
+/** Runs one scenario under one variant stack. Bad input raises InputError; everything the kernel does is in the result. */
+export function runScenario(scn: Scenario, variant: string): RunResult {
+  const built = buildVariant(variant);
+  if (built.assertionFailures.length > 0) {
+    const msgs = built.assertionFailures.map((f) => f.message);
+    return { scenario: scn.name, file: scn.file, variant, outcome: 'failed', steps: [], reports: [], failures: [`variant ${variant} does not build: ${msgs.join('; ')}`], console: msgs, buildErrors: msgs };
+  }
+  const k = createMachine(built, scn.machine);
+  k.current.comm = 'pagesim';
+  const runner = new Runner(k, scn, variant);
+  let bug = false;
+  try {
+    runner.run(scn.steps, []);
+  } catch (e) {
+    if (!(e instanceof KernelBug)) throw e;
+    bug = true;
+  }
+  if (!bug) reportViolations(k, checkMachine(k));
+  const failures: string[] = runner.steps.filter((s) => s.expectFailure !== undefined).map((s) => s.expectFailure!);
+  const expectation = scn.expect.get(variant);
+  if (expectation !== undefined) {
+    if (expectation.kind === 'ok') {
+      if (k.reports.length > 0) failures.push(`expected ok under ${variant}, but the run reported: ${k.reports.map((r) => `${r.kind} ${r.function}: ${r.reason}`).join('; ')}`);
+    } else {
+      for (const m of expectation.matchers) if (!k.reports.some((r) => matches(r, m))) failures.push(`expected a report matching ${describeMatcher(m)} under ${variant}; none did`);
+    }
+  }
+  const outcome: Outcome = failures.length > 0 ? 'failed' : bug ? 'bug' : k.reports.length > 0 ? 'reports' : 'ok';
+  return { scenario: scn.name, file: scn.file, variant, outcome, steps: runner.steps, reports: k.reports, failures, console: k.console, buildErrors: [] };
+}

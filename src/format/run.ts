@@ -1,0 +1,112 @@
+/**
+ * Rendering run results: human text (a run's steps as call sequences with
+ * the kernel's reports under the step that produced them), JSON, and the
+ * suite matrix.
+ */
+
+import type { RunResult, ResultValue, StepResult } from '../engine/run.js';
+import type { Report } from '../report/report.js';
+import { errnoName } from '../kernel/errno.js';
+
+export function formatValue(v: ResultValue | undefined, type = 'int'): string {
+  if (v === undefined) return '';
+  if (v === null) return 'NULL';
+  if (typeof v === 'object') return 'page' in v ? `page ${v.page} (pfn 0x${v.pfn.toString(16)})` : v.handle;
+  if (typeof v === 'number' && v < 0 && type === 'errno') return errnoName(v) ?? String(v);
+  if (typeof v === 'string') return v.includes('\n') ? '(text below)' : JSON.stringify(v);
+  return String(v);
+}
+
+/** One line that says what happened in a run: `ok`, `BUG put_page_testzero`, `bad_page: nonzero mapcount`, `-EINVAL`. */
+export function summarize(run: RunResult): string {
+  if (run.buildErrors.length > 0) return 'does not build';
+  const first = run.reports.find((r) => r.kind === 'BUG') ?? run.reports[0];
+  let s: string;
+  if (first === undefined) s = 'ok';
+  else if (first.kind === 'bad_page') s = `bad_page: ${first.reason}`;
+  else if (first.kind === 'check') s = `check: ${first.function}`;
+  else s = `${first.kind} ${first.function}`;
+  const more = run.reports.length - (first === undefined ? 0 : 1);
+  if (more > 0 && first?.kind !== 'BUG') s += ` (+${more})`;
+  const shown = run.steps.filter((st) => st.show).map((st) => (typeof st.result === 'string' && st.result.includes('\n') ? `${st.op}: text` : formatValue(st.result, st.resultType)));
+  if (shown.length > 0) s = first === undefined ? shown.join(', ') : `${s}; ${shown.join(', ')}`;
+  return s;
+}
+
+function indent(text: string, prefix: string): string[] {
+  return text.split('\n').map((l) => `${prefix}${l}`);
+}
+
+/** Whether a step is worth a line in the human output (every top-level step; loop steps only when notable). */
+function notable(s: StepResult): boolean {
+  return s.iteration.every((i) => i === 0) || s.reports.length > 0 || s.expectFailure !== undefined || s.show;
+}
+
+function formatReport(r: Report): string[] {
+  return indent(r.text, '     | ');
+}
+
+export function formatRunHuman(run: RunResult, opts: { console?: boolean } = {}): string {
+  const out: string[] = [`=== ${run.scenario} [${run.variant}]  ${run.file}`];
+  if (run.buildErrors.length > 0) {
+    out.push('  the variant does not build:', ...run.buildErrors.map((e) => `    ${e}`));
+  }
+  let hidden = 0;
+  const flush = (): void => {
+    if (hidden > 0) out.push(`     ... ${hidden} more loop step${hidden === 1 ? '' : 's'} without reports ...`);
+    hidden = 0;
+  };
+  for (const s of run.steps) {
+    if (!notable(s)) {
+      hidden++;
+      continue;
+    }
+    flush();
+    const iter = s.iteration.length > 0 ? ` [i=${s.iteration.join(',')}]` : '';
+    const value = formatValue(s.result, s.resultType);
+    out.push(`  ${String(s.index).padStart(3)}  ${s.call}${value !== '' ? ` = ${value}` : ''}${iter}`);
+    if (typeof s.result === 'string' && s.result.includes('\n')) out.push(...indent(s.result, '       '));
+    for (const r of s.reports) out.push(...formatReport(r));
+    if (s.expectFailure !== undefined) out.push(`     ! ${s.expectFailure}`);
+  }
+  flush();
+  const after = run.reports.filter((r) => r.step === undefined);
+  if (after.length > 0) {
+    out.push('  after the last step, the whole-machine checker:');
+    for (const r of after) out.push(...formatReport(r));
+  }
+  if (opts.console) out.push('  console:', ...run.console.map((l) => `    ${l}`));
+  const summary = summarize(run);
+  out.push(summary === run.outcome ? `outcome: ${run.outcome}` : `outcome: ${run.outcome} (${summary})`);
+  for (const f of run.failures) out.push(`  FAILED: ${f}`);
+  return out.join('\n');
+}
+
+function reportJson(r: Report): Record<string, unknown> {
+  return { kind: r.kind, function: r.function, reason: r.reason, message: r.message, pfn: r.pfn, text: r.text, ...(r.step !== undefined ? { step: r.step } : {}) };
+}
+
+export function runJson(run: RunResult): Record<string, unknown> {
+  return {
+    scenario: run.scenario,
+    file: run.file,
+    variant: run.variant,
+    outcome: run.outcome,
+    steps: run.steps.map((s) => ({ index: s.index, op: s.op, call: s.call, line: s.line, result: s.result === undefined ? null : s.result, reports: s.reports.map(reportJson) })),
+    reports: run.reports.map(reportJson),
+    failures: run.failures,
+  };
+}
+
+/** The suite matrix: scenarios down, variants across, each cell a few words. */
+export function formatMatrix(runs: readonly RunResult[], variants: readonly string[]): string {
+  const scenarios = [...new Set(runs.map((r) => r.scenario))];
+  const cell = (scn: string, v: string): string => {
+    const r = runs.find((x) => x.scenario === scn && x.variant === v);
+    if (r === undefined) return '-';
+    return r.outcome === 'failed' ? `FAILED: ${summarize(r)}` : summarize(r);
+  };
+  const rows = [['scenario', ...variants], ...scenarios.map((s) => [s, ...variants.map((v) => cell(s, v))])];
+  const widths = rows[0]!.map((_, c) => Math.min(44, Math.max(...rows.map((r) => r[c]!.length))));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,103 @@
+/**
+ * mm/debug.c (2026 linux-mm tree, ≈v7.0): dump_page() and __dump_folio().
+ *
+ * The dump reads the simulated bytes, so whatever a bug left in struct page
+ * (a type in _mapcount, a pointer in the memdesc word, LIST_POISON in lru)
+ * shows up in the `raw:` lines exactly where the kernel would show it.
+ */
+
+import { Mm } from './mm.js';
+import { declareSymbols } from './symbols.js';
+import { formatPageFlags, hashPointer, hexDumpRows } from './vsprintf.js';
+import { PageFlags } from './page-flags.js';
+import { VMEMMAP_HI } from './machine.js';
+
+declareSymbols('mm/debug.c', ['dump_page', '__dump_page', '__dump_folio']);
+
+/** page_type_names[]: indexed by PGTY_x - PGTY_buddy; entries the table lacks print "unknown". */
+const PAGE_TYPE_NAMES: readonly (string | null)[] = ['buddy', 'offline', 'table', 'guard', 'hugetlb', 'slab', null, 'unaccepted'];
+
+export function page_type_name(pageType: number): string {
+  const i = (pageType >>> 24) - 0xf0;
+  if (i < 0 || i >= PAGE_TYPE_NAMES.length) return 'unknown';
+  return PAGE_TYPE_NAMES[i] ?? '(null)';
+}
+
+const FOLIO_MAPPING_ANON = 0x1;
+const FOLIO_MAPPING_KSM = 0x3;
+
+export abstract class Debug extends Mm {
+  /** dump_page(page, reason) as console lines. */
+  dump_page_lines(page: number, reason: string | null): string[] {
+    const lines: string[] = [];
+    if (this.PagePoisoned(page)) lines.push(`page:${hashPointer(this.pageAddr(page))} is uninitialized and poisoned`);
+    else this.__dump_page(page, lines);
+    if (reason !== null) lines.push(`page dumped because: ${reason}`);
+    return lines;
+  }
+
+  /** dump_page(): prints the dump to the console. */
+  dump_page(page: number, reason: string | null): string[] {
+    const lines = this.dump_page_lines(page, reason);
+    this.printk(lines);
+    return lines;
+  }
+
+  /** Finds the folio a page belongs to, tolerating a torn or garbage compound_head as the kernel does. */
+  private __dump_page(page: number, out: string[]): void {
+    const w = page * this.PW + this.W_compound_head;
+    const lo = this.m32[w]!;
+    const hi = this.m32[w + 1]!;
+    let folio = page;
+    let idx = 0;
+    if ((lo & 1) !== 0) {
+      const off = lo - 1;
+      const head = off / this.structPageSize;
+      if (hi === VMEMMAP_HI && off % this.structPageSize === 0 && head < this.nr_pages && head <= page) {
+        folio = head;
+        idx = page - head;
+        const nr = this.folio_test_large(folio) ? this.folio_nr_pages(folio) : 1;
+        if (idx > nr) {
+          out.push('page does not match folio');
+          folio = page;
+          idx = 0;
+        }
+      } else {
+        out.push('page does not match folio');
+      }
+    }
+    this.__dump_folio(folio, page, idx, out);
+  }
+
+  private folioMappingText(folio: number): { mapping: string; type: string } {
+    const w = folio * this.PW + this.W_mapping;
+    const mlo = this.m32[w]!;
+    const mhi = this.m32[w + 1]!;
+    const anon = (mlo & FOLIO_MAPPING_ANON) !== 0;
+    const ksm = (mlo & 3) === FOLIO_MAPPING_KSM;
+    // folio_mapping(): NULL for anon and KSM folios, else the address_space pointer (hashed by %p).
+    const mapping = anon ? 0n : (BigInt(mhi) << 32n) | BigInt(mlo);
+    return { mapping: hashPointer(mapping), type: ksm ? 'ksm ' : anon ? 'anon ' : '' };
+  }
+
+  private __dump_folio(folio: number, page: number, idx: number, out: string[]): void {
+    const large = this.PageHead(folio);
+    const { mapping, type } = this.folioMappingText(folio);
+    const index = this.read64(folio * this.PW + this.W_index) + BigInt(idx);
+    out.push(
+      `page: refcount:${this.page_ref_count(folio)} mapcount:${this.pageMapcountForDump(page)} mapping:${mapping} index:${index === 0n ? '0x0' : `0x${index.toString(16)}`} pfn:0x${page.toString(16)}`,
+    );
+    if (large) {
+      const entire = this.i32[folio * this.PW + this.FF['_entire_mapcount']!]! + 1;
+      const pincount = this.i32[folio * this.PW + this.FF['_pincount']!]!;
+      out.push(`head: order:${this.flagsLo(folio + 1) & 0xff} mapcount:${this.folio_large_mapcount(folio)} entire_mapcount:${entire} pincount:${pincount}`);
+    }
+    const memcg = this.read64(folio * this.PW + this.W_memcg_data);
+    if (memcg !== 0n) out.push(`memcg:${memcg.toString(16)}`);
+    out.push(`${type}flags: ${formatPageFlags(this.flagsLo(folio), this.flagsHi(folio))}`);
+    const pt = this.page_type(folio);
+    if (PageFlags.page_type_has_type(pt)) out.push(`page_type: ${(pt >>> 24).toString(16)}(${page_type_name(pt)})`);
+    out.push(...hexDumpRows('raw: ', this.m32, page * this.PW, this.structPageSize));
+    if (large) out.push(...hexDumpRows('head: ', this.m32, folio * this.PW, 2 * this.structPageSize));
+  }
+}

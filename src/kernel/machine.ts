@@ -1,0 +1,353 @@
+/**
+ * The bottom layer of a simulated kernel: memory as bytes, kernel virtual
+ * addresses, the symbol table, and the report machinery every check uses.
+ *
+ * Memory is one ArrayBuffer. Its first part is the memmap: one struct page
+ * per pfn, at the offsets of the variant's layout. After it comes a small
+ * region of kernel data (the zones' free lists and the per-CPU page lists),
+ * which the machine places in reserved physical pages at the top of node 0
+ * and addresses through the direct map, as the kernel's pglist_data is. A
+ * `list_head` in a struct page therefore holds the real address of another
+ * page's `lru` or of a free-list head, and both are reached through the same
+ * typed array.
+ *
+ * Addresses are 64-bit; they are handled as (hi, lo) 32-bit word pairs, and
+ * as BigInt only when parsed or printed.
+ */
+
+import { PAGE_SHIFT, POISON_HI } from './config.js';
+import { KernelBug, type Report, type ReportKind, type Site } from '../report/report.js';
+import { SymbolTable } from './symbols.js';
+import type { StructLayout } from '../layout/layout.js';
+import { word, wordMap, type WordMap } from '../layout/accessors.js';
+import { callTrace, formatBugText, formatFaultText, formatWarnText, type Task } from '../report/oops.js';
+
+/** 0xffffea0000000000 (VMEMMAP_START): high word of every struct page address. */
+export const VMEMMAP_HI = 0xffffea00;
+/** 0xffff888000000000 (PAGE_OFFSET): high word of the direct map for physical addresses below 4 GiB. */
+export const PAGE_OFFSET_HI = 0xffff8880;
+
+export interface MachineShape {
+  readonly nr_pages: number;
+  readonly cpus: number;
+  readonly nodes: number;
+  /** Bytes of kernel data (free lists, pcp lists) to place in reserved memory. */
+  readonly kdataBytes: number;
+  /** First pfn of the reserved kernel-data region (physically contiguous). */
+  readonly kdataPfn: number;
+}
+
+export interface VariantLayouts {
+  readonly structs: ReadonlyMap<string, StructLayout>;
+}
+
+export abstract class MachineBase {
+  readonly nr_pages: number;
+  readonly cpus: number;
+  readonly nodeCount: number;
+  readonly buf: ArrayBuffer;
+  /** The whole memory as unsigned and signed 32-bit words. */
+  readonly m32: Uint32Array;
+  readonly i32: Int32Array;
+  /** struct page size in words: pfn p's struct page starts at word p * PW. */
+  readonly PW: number;
+  readonly structPageSize: number;
+  /** Word index of the first kernel-data word, and its virtual address words. */
+  readonly kdataWord: number;
+  readonly kdataHi: number;
+  readonly kdataLo: number;
+  readonly kdataBytes: number;
+  private kdataUsed = 0;
+
+  readonly layouts: ReadonlyMap<string, StructLayout>;
+  /** Word offsets of struct page fields (from the variant's layout). */
+  readonly PF: WordMap;
+  /** Word offsets of struct folio fields. */
+  readonly FF: WordMap;
+  readonly symbols: SymbolTable;
+
+  readonly reports: Report[] = [];
+  /** Everything the simulated kernel printed, line by line (dmesg). */
+  readonly console: string[] = [];
+  /** Sites whose *_ONCE check already fired. */
+  private readonly onceFired = new Set<string>();
+  /** Taint letters set so far (B for bad page, W for warning), in print order. */
+  readonly taints = new Set<string>();
+  current: Task = { comm: 'pagesim', pid: 1, cpu: 0 };
+  /** Reports are suppressed (still counted) after this many, so a runaway loop stays bounded. */
+  readonly maxReports = 1000;
+  droppedReports = 0;
+
+  constructor(shape: MachineShape, layouts: VariantLayouts, symbols: SymbolTable) {
+    this.nr_pages = shape.nr_pages;
+    this.cpus = shape.cpus;
+    this.nodeCount = shape.nodes;
+    this.layouts = layouts.structs;
+    const page = this.layout('page');
+    if (page.size % 4 !== 0) throw new Error('struct page size must be a multiple of 4');
+    this.structPageSize = page.size;
+    this.PW = page.size >> 2;
+    this.PF = wordMap(page);
+    this.FF = wordMap(this.layout('folio'));
+    this.symbols = symbols;
+    this.kdataBytes = shape.kdataBytes;
+    const memmapBytes = shape.nr_pages * page.size;
+    this.buf = new ArrayBuffer(memmapBytes + shape.kdataBytes);
+    this.m32 = new Uint32Array(this.buf);
+    this.i32 = new Int32Array(this.buf);
+    this.kdataWord = memmapBytes >> 2;
+    const phys = shape.kdataPfn * 2 ** PAGE_SHIFT;
+    this.kdataHi = PAGE_OFFSET_HI + Math.floor(phys / 2 ** 32);
+    this.kdataLo = phys % 2 ** 32;
+    if (this.kdataLo + shape.kdataBytes > 2 ** 32) throw new Error('kernel data region must not cross a 4 GiB boundary');
+  }
+
+  layout(name: string): StructLayout {
+    const l = this.layouts.get(name);
+    if (l === undefined) throw new Error(`no layout for struct ${name}`);
+    return l;
+  }
+
+  /** Word offset of a struct page field in this variant. */
+  pageWord(path: string): number {
+    return word(this.PF, path, 'page');
+  }
+
+  /** Carves `bytes` of kernel data (16-byte aligned); returns its first word index. */
+  protected kdataAlloc(bytes: number): number {
+    const at = this.kdataUsed;
+    this.kdataUsed += Math.ceil(bytes / 16) * 16;
+    if (this.kdataUsed > this.kdataBytes) throw new Error('kernel data region too small');
+    return this.kdataWord + (at >> 2);
+  }
+
+  // ---- addresses ------------------------------------------------------
+
+  /** High word of the kernel virtual address of memory word `w`. */
+  addrHi(w: number): number {
+    return w < this.kdataWord ? VMEMMAP_HI : this.kdataHi;
+  }
+
+  /** Low word of the kernel virtual address of memory word `w`. */
+  addrLo(w: number): number {
+    return w < this.kdataWord ? w * 4 : this.kdataLo + (w - this.kdataWord) * 4;
+  }
+
+  /**
+   * The memory word an address points at, or -1 when the address is not
+   * memory pagesim holds (the kernel would fault on it).
+   */
+  wordOfAddr(hi: number, lo: number): number {
+    if (hi === VMEMMAP_HI) {
+      const w = lo >>> 2;
+      return w < this.kdataWord && (lo & 3) === 0 ? w : -1;
+    }
+    if (hi === this.kdataHi && lo >= this.kdataLo && lo - this.kdataLo < this.kdataBytes && (lo & 3) === 0) {
+      return this.kdataWord + ((lo - this.kdataLo) >>> 2);
+    }
+    return -1;
+  }
+
+  /** Reads the 8-byte pointer at word `w` and returns the word it points to; a wild pointer oopses. */
+  derefWord(w: number): number {
+    const lo = this.m32[w]!;
+    const hi = this.m32[w + 1]!;
+    const t = this.wordOfAddr(hi, lo);
+    if (t < 0) this.oopsBadPointer(hi, lo);
+    return t;
+  }
+
+  /** Stores at word `w` the address of memory word `target`. */
+  storeAddrOf(w: number, target: number): void {
+    if (target < this.kdataWord) {
+      this.m32[w] = target * 4;
+      this.m32[w + 1] = VMEMMAP_HI;
+    } else {
+      this.m32[w] = this.kdataLo + (target - this.kdataWord) * 4;
+      this.m32[w + 1] = this.kdataHi;
+    }
+  }
+
+  /** Reads a 64-bit word pair as a BigInt (printing and parsing only). */
+  read64(w: number): bigint {
+    return (BigInt(this.m32[w + 1]!) << 32n) | BigInt(this.m32[w]!);
+  }
+
+  write64(w: number, v: bigint): void {
+    const u = BigInt.asUintN(64, v);
+    this.m32[w] = Number(u & 0xffffffffn);
+    this.m32[w + 1] = Number(u >> 32n);
+  }
+
+  /** The virtual address of pfn's struct page (`pfn_to_page`), as a BigInt for printing. */
+  pageAddr(pfn: number): bigint {
+    return (BigInt(VMEMMAP_HI) << 32n) + BigInt(pfn * this.structPageSize);
+  }
+
+  /** `page_address()`: the direct-map address of pfn's memory. */
+  pageVirt(pfn: number): bigint {
+    return 0xffff888000000000n + (BigInt(pfn) << BigInt(PAGE_SHIFT));
+  }
+
+  /** The pfn whose struct page holds memory word w (w inside the memmap). */
+  pfnOfWord(w: number): number {
+    return Math.floor(w / this.PW);
+  }
+
+  /** Whether a 64-bit value looks like a poison pointer (0xdead...). */
+  static isPoison(hi: number): boolean {
+    return hi === POISON_HI;
+  }
+
+  // ---- reports --------------------------------------------------------
+
+  /** dump_page(): implemented by the debug layer. */
+  abstract dump_page_lines(page: number, reason: string): string[];
+
+  /** Prints lines to the console (dmesg). */
+  printk(lines: readonly string[]): void {
+    for (const l of lines) this.console.push(l);
+  }
+
+  protected record(r: Report): void {
+    if (this.reports.length >= this.maxReports) {
+      this.droppedReports++;
+      return;
+    }
+    this.reports.push(r);
+  }
+
+  /** The simulated call stack, innermost first: kernel function names only. */
+  protected kernelStack(): string[] {
+    const saved = Error.stackTraceLimit;
+    Error.stackTraceLimit = 200;
+    const stack = new Error().stack ?? '';
+    Error.stackTraceLimit = saved;
+    const out: string[] = [];
+    for (const line of stack.split('\n')) {
+      const m = /^\s+at (?:[\w$.<>[\] ]+\.)?([\w$]+) \(/.exec(line);
+      if (m === null) continue;
+      const name = m[1]!;
+      if (this.symbols.get(name) === undefined) continue;
+      if (out[out.length - 1] === name) continue; // a variant override calling its base
+      out.push(name);
+    }
+    return out;
+  }
+
+  private ripAndTrace(site: Site | undefined): { rip: string; trace: string[] } {
+    const stack = this.kernelStack();
+    // The check's own function is the innermost frame even when it was reached inline.
+    if (site !== undefined && stack[0] !== site.fn && this.symbols.get(site.fn) !== undefined) stack.unshift(site.fn);
+    const trace = callTrace(stack, this.symbols);
+    return trace;
+  }
+
+  /** BUG(): print the oops, record the report and unwind the run. */
+  BUG(site: Site, page: number | null, dumped: string[], reason: string): never {
+    const { rip, trace } = this.ripAndTrace(site);
+    const text = formatBugText(dumped, site, this.current, this.taints, rip, trace);
+    const message = `kernel BUG at ${site.file}:${site.line}!`;
+    this.printk(text);
+    const r: Report = { kind: 'BUG', function: site.fn, rip, reason, message, pfn: page, text: text.join('\n') };
+    this.record(r);
+    throw new KernelBug(r);
+  }
+
+  /** WARN(): print the warning with its dump, taint W, record, continue. */
+  WARN(site: Site, page: number | null, dumped: string[], reason: string): void {
+    const { rip, trace } = this.ripAndTrace(site);
+    const text = formatWarnText(dumped, site, this.current, this.taints, rip, trace);
+    this.taints.add('W');
+    this.printk(text);
+    this.record({ kind: 'WARN', function: site.fn, rip, reason, message: `WARNING: at ${site.file}:${site.line} ${site.fn}`, pfn: page, text: text.join('\n') });
+  }
+
+  /** Records a report whose text the caller has already printed (bad_page, checks). */
+  report(kind: ReportKind, fn: string, reason: string, message: string, page: number | null, text: string[]): void {
+    const rip = kind === 'check' ? fn : this.ripAndTrace(undefined).rip;
+    this.record({ kind, function: fn, rip, reason, message, pfn: page, text: text.join('\n') });
+  }
+
+  /** Call trace lines for a report the caller formats itself. */
+  protected traceLines(): { rip: string; trace: string[] } {
+    return this.ripAndTrace(undefined);
+  }
+
+  /** VM_BUG_ON_PAGE(cond, page) */
+  VM_BUG_ON_PAGE(cond: boolean, page: number, site: Site): void {
+    if (!cond) return;
+    const reason = `VM_BUG_ON_PAGE(${site.cond})`;
+    this.BUG(site, page, this.dump_page_lines(page, reason), reason);
+  }
+
+  /** VM_BUG_ON_FOLIO(cond, folio): dumps the folio's head page. */
+  VM_BUG_ON_FOLIO(cond: boolean, folio: number, site: Site): void {
+    if (!cond) return;
+    const reason = `VM_BUG_ON_FOLIO(${site.cond})`;
+    this.BUG(site, folio, this.dump_page_lines(folio, reason), reason);
+  }
+
+  /** VM_BUG_ON(cond): no dump. */
+  VM_BUG_ON(cond: boolean, site: Site): void {
+    if (!cond) return;
+    this.BUG(site, null, [], `VM_BUG_ON(${site.cond})`);
+  }
+
+  /** VM_WARN_ON_ONCE_PAGE(cond, page): warns once per site per run. */
+  VM_WARN_ON_ONCE_PAGE(cond: boolean, page: number, site: Site): boolean {
+    if (!cond) return false;
+    if (this.once(site)) {
+      const reason = `VM_WARN_ON_ONCE_PAGE(${site.cond})`;
+      this.WARN(site, page, this.dump_page_lines(page, reason), reason);
+    }
+    return true;
+  }
+
+  VM_WARN_ON_ONCE_FOLIO(cond: boolean, folio: number, site: Site): boolean {
+    if (!cond) return false;
+    if (this.once(site)) {
+      const reason = `VM_WARN_ON_ONCE_FOLIO(${site.cond})`;
+      this.WARN(site, folio, this.dump_page_lines(folio, reason), reason);
+    }
+    return true;
+  }
+
+  /** WARN_ON_ONCE(cond) */
+  WARN_ON_ONCE(cond: boolean, site: Site, page: number | null = null): boolean {
+    if (!cond) return false;
+    if (this.once(site)) this.WARN(site, page, [], `WARN_ON_ONCE(${site.cond})`);
+    return true;
+  }
+
+  /** WARN_ON(cond) */
+  WARN_ON(cond: boolean, site: Site, page: number | null = null): boolean {
+    if (cond) this.WARN(site, page, [], `WARN_ON(${site.cond})`);
+    return cond;
+  }
+
+  private once(site: Site): boolean {
+    const key = `${site.file}:${site.line}`;
+    if (this.onceFired.has(key)) return false;
+    this.onceFired.add(key);
+    return true;
+  }
+
+  /** An oops for a pointer dereference the kernel would fault on. */
+  oopsBadPointer(hi: number, lo: number): never {
+    const addr = (BigInt(hi) << 32n) | BigInt(lo);
+    const stack = this.kernelStack();
+    const fn = stack[0] ?? 'unknown';
+    const { rip, trace } = callTrace(stack, this.symbols);
+    const hex = addr.toString(16).padStart(16, '0');
+    const canonical = hi >>> 15 === 0 || hi >>> 15 === 0x1ffff;
+    const first = canonical
+      ? `BUG: unable to handle page fault for address: ${hex}`
+      : `Oops: general protection fault, probably for non-canonical address 0x${hex}: 0000 [#1] SMP NOPTI`;
+    const text = formatFaultText(first, this.current, this.taints, rip, trace);
+    this.printk(text);
+    const r: Report = { kind: 'BUG', function: fn, rip, reason: canonical ? 'page fault' : 'general protection fault', message: first, pfn: null, text: text.join('\n') };
+    this.record(r);
+    throw new KernelBug(r);
+  }
+}

@@ -1,0 +1,1244 @@
+/**
+ * mm/page_alloc.c (2026 linux-mm tree at 00cb34b034a5, ≈v7.0): the zoned
+ * buddy allocator with per-CPU page lists, and its DEBUG_VM checks.
+ *
+ * One method per kernel function, under the kernel's name; `struct page *`
+ * is a pfn and NULL is -1. Locks are not modelled (pagesim runs one CPU at
+ * a time); reclaim, compaction, the OOM killer, CMA, page reporting,
+ * shuffling and KASAN are not modelled: an allocation that would need them
+ * fails, as it would on a machine where they cannot help.
+ */
+
+import {
+  HPAGE_PMD_ORDER,
+  LAST_CPUPID_MASK,
+  LAST_CPUPID_PGOFF,
+  MAX_PAGE_ORDER,
+  MIGRATE_HIGHATOMIC,
+  MIGRATE_ISOLATE,
+  MIGRATE_MOVABLE,
+  MIGRATE_PCPTYPES,
+  MIGRATE_RECLAIMABLE,
+  MIGRATE_UNMOVABLE,
+  NR_LOWORDER_PCP_LISTS,
+  NR_PAGE_ORDERS,
+  NR_PCP_LISTS,
+  PAGE_ALLOC_COSTLY_ORDER,
+  ZONE_DMA32,
+  ZONE_MOVABLE,
+  ZONE_NORMAL,
+  pageblock_nr_pages,
+  pageblock_order,
+  LRU_GEN_PGOFF,
+  LRU_GEN_WIDTH,
+  LRU_REFS_PGOFF,
+  LRU_REFS_WIDTH,
+} from './config.js';
+import {
+  ALLOC_CMA,
+  ALLOC_CPUSET,
+  ALLOC_DEFAULT,
+  ALLOC_HIGHATOMIC,
+  ALLOC_KSWAPD,
+  ALLOC_MIN_RESERVE,
+  ALLOC_NOFRAGMENT,
+  ALLOC_NON_BLOCK,
+  ALLOC_NO_WATERMARKS,
+  ALLOC_OOM,
+  ALLOC_RESERVES,
+  ALLOC_WMARK_LOW,
+  ALLOC_WMARK_MASK,
+  ALLOC_WMARK_MIN,
+  FPI_NONE,
+  FPI_PREPARED,
+  FPI_TO_TAIL,
+  Internal,
+} from './internal.js';
+import { PCPF_FREE_HIGH_BATCH, PCPF_PREV_FREE_HIGH_ORDER, ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK, ZONE_RECLAIM_ACTIVE, WMARK_HIGH, WMARK_MIN, type PerCpuPages, type Zone } from './mmzone.js';
+import {
+  PAGE_FLAGS_SECOND,
+  PAGE_TYPE_RESET,
+  PG_active,
+  PG_head,
+  PG_hwpoison,
+  PG_locked,
+  PG_lru,
+  PG_mlocked,
+  PG_private,
+  PG_private_2,
+  PG_reserved,
+  PG_unevictable,
+  PG_writeback,
+  PAGEFLAGS_MASK,
+  PageFlags,
+} from './page-flags.js';
+import { SITES } from './sites.js';
+import { declareSymbols } from './symbols.js';
+import { NR_FREE_CMA_PAGES, NR_FREE_PAGES, NR_FREE_PAGES_BLOCKS, NR_MLOCK, PGALLOC_BASE, PGFREE } from './vmstat.js';
+import { __GFP_COMP, __GFP_DIRECT_RECLAIM, __GFP_HIGH, __GFP_KSWAPD_RECLAIM, __GFP_NOFAIL, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO, formatGfp, gfp_migratetype, gfp_zone } from './gfp.js';
+import { formatDumpStack } from '../report/oops.js';
+
+declareSymbols('mm/page_alloc.c', [
+  'bad_page',
+  '__free_one_page',
+  'free_pcppages_bulk',
+  'free_one_page',
+  '__free_pages_ok',
+  '__free_pages_core',
+  'free_frozen_page_commit',
+  '__free_frozen_pages',
+  'free_frozen_pages',
+  '___free_pages',
+  '__free_pages',
+  'free_pages',
+  'split_page',
+  'rmqueue_bulk',
+  'rmqueue_pcplist',
+  'rmqueue_buddy',
+  'try_to_claim_block',
+  'get_page_from_freelist',
+  'warn_alloc',
+  '__alloc_pages_slowpath',
+  '__alloc_frozen_pages_noprof',
+  '__alloc_pages_noprof',
+  '__folio_alloc_noprof',
+  'alloc_pages_noprof',
+  'drain_pages_zone',
+  'drain_all_pages',
+  'post_alloc_hook',
+  'prep_compound_page',
+  'free_pages_prepare',
+  'reserve_highatomic_pageblock',
+  'unreserve_highatomic_pageblock',
+  'zone_watermark_ok',
+  '__zone_watermark_ok',
+]);
+declareSymbols(
+  'mm/page_alloc.c',
+  [
+    '__free_pages_prepare',
+    'free_tail_page_prepare',
+    'free_page_is_bad',
+    'page_expected_state',
+    'page_bad_reason',
+    'check_new_page',
+    'check_new_page_bad',
+    'check_new_pages',
+    'expand',
+    'page_del_and_expand',
+    '__rmqueue_smallest',
+    '__rmqueue_claim',
+    '__rmqueue_steal',
+    '__rmqueue',
+    '__rmqueue_pcplist',
+    'rmqueue',
+    'prep_new_page',
+    'zone_watermark_fast',
+    '__add_to_free_list',
+    '__del_page_from_free_list',
+    'del_page_from_free_list',
+    'move_to_free_list',
+    'account_freepages',
+    'split_large_buddy',
+    'nr_pcp_high',
+    'nr_pcp_free',
+    'nr_pcp_alloc',
+    'set_buddy_order',
+    'buddy_merge_likely',
+    'prepare_alloc_pages',
+  ],
+  true,
+);
+declareSymbols('include/linux/gfp.h', ['alloc_pages', 'alloc_frozen_pages', 'folio_alloc', '__folio_alloc'], true);
+declareSymbols('lib/dump_stack.c', ['dump_stack_lvl']);
+
+const bit = (b: number): number => 1 << b;
+const LRU_GEN_MASK = ((1 << LRU_GEN_WIDTH) - 1) << LRU_GEN_PGOFF;
+const LRU_REFS_MASK = ((1 << LRU_REFS_WIDTH) - 1) << LRU_REFS_PGOFF;
+/** Flags that must be clear when a page is freed (include/linux/page-flags.h). */
+export const PAGE_FLAGS_CHECK_AT_FREE =
+  (bit(PG_lru) | bit(PG_locked) | bit(PG_private) | bit(PG_private_2) | bit(PG_writeback) | bit(PG_reserved) | bit(PG_active) | bit(PG_unevictable) | bit(PG_mlocked) | LRU_GEN_MASK) >>> 0;
+/** Flags that must be clear when a page is handed out: every page flag but hwpoison, plus the LRU gen/refs bits. */
+export const PAGE_FLAGS_CHECK_AT_PREP = ((PAGEFLAGS_MASK & ~bit(PG_hwpoison)) | LRU_GEN_MASK | LRU_REFS_MASK) >>> 0;
+const __PG_HWPOISON = bit(PG_hwpoison);
+
+// page_pool's signature in pp_magic (include/linux/mm.h): PP_SIGNATURE = 0x40 + POISON_POINTER_DELTA,
+// compared under PP_MAGIC_MASK, which hides the DMA index in bits 7..38 and the low two bits.
+const PP_SIGNATURE_LO = 0x40;
+const PP_SIGNATURE_HI = 0xdead0000;
+
+const CONFIG_PCP_BATCH_SCALE_MAX = 5;
+
+export type RmqueueMode = 0 | 1 | 2 | 3;
+const RMQUEUE_NORMAL = 0;
+const RMQUEUE_CLAIM = 2;
+const RMQUEUE_STEAL = 3;
+
+/** fallbacks[]: which other migratetypes an allocation may take pages from, in order. */
+const fallbacks: readonly (readonly [number, number])[] = [
+  [MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE], // MIGRATE_UNMOVABLE
+  [MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE], // MIGRATE_MOVABLE
+  [MIGRATE_UNMOVABLE, MIGRATE_MOVABLE], // MIGRATE_RECLAIMABLE
+];
+
+/** struct alloc_context, reused across calls so the hot path allocates no objects. */
+class AllocContext {
+  zonelist: Zone[] = [];
+  highest_zoneidx = 0;
+  migratetype = 0;
+  /** Index in zonelist of the first usable zone (preferred_zoneref). */
+  preferred = 0;
+  alloc_flags = 0;
+}
+
+export function pcp_allowed_order(order: number): boolean {
+  return order <= PAGE_ALLOC_COSTLY_ORDER || order === HPAGE_PMD_ORDER;
+}
+
+export function order_to_pindex(migratetype: number, order: number): number {
+  if (order > PAGE_ALLOC_COSTLY_ORDER) return NR_LOWORDER_PCP_LISTS + (migratetype === MIGRATE_MOVABLE ? 1 : 0);
+  return MIGRATE_PCPTYPES * order + migratetype;
+}
+
+export function pindex_to_order(pindex: number): number {
+  return pindex >= NR_LOWORDER_PCP_LISTS ? HPAGE_PMD_ORDER : Math.floor(pindex / MIGRATE_PCPTYPES);
+}
+
+export abstract class PageAlloc extends Internal {
+  private readonly ac = new AllocContext();
+  /** Node of the CPU the current step runs on (numa_node_id()). */
+  numa_node_id(): number {
+    return Math.floor((this.current.cpu * this.nodeCount) / this.cpus);
+  }
+
+  // ---- bad page reports ------------------------------------------------
+
+  /** page_pool_page_is_pp() (include/linux/mm.h): pp_magic holds PP_SIGNATURE. */
+  page_pool_page_is_pp(page: number): boolean {
+    const w = page * this.PW + this.W_lru;
+    return (this.m32[w]! & 0x7c) === PP_SIGNATURE_LO && (this.m32[w + 1]! & 0xffffff80) >>> 0 === PP_SIGNATURE_HI;
+  }
+
+  /**
+   * bad_page(): print the report (rate limited: 60 a minute, which a
+   * scenario never exceeds in simulated time, so every one prints), leave
+   * the page's fields for debugging but clear PageBuddy, and taint 'B'.
+   */
+  bad_page(page: number, reason: string): void {
+    const head = `BUG: Bad page state in process ${this.current.comm}  pfn:${page.toString(16).padStart(5, '0')}`;
+    const stack = this.kernelStack();
+    const fn = stack.find((n) => n !== 'bad_page') ?? 'bad_page';
+    const { trace } = this.traceLines();
+    const lines = [head, ...this.dump_page_lines(page, reason), 'Modules linked in:', ...formatDumpStack(this.current, this.taints, ['dump_stack_lvl+0x5d/0x80', ...trace])];
+    this.printk(lines);
+    this.report('bad_page', fn, reason, head, page, lines);
+    if (this.PageBuddy(page)) this.__ClearPageBuddy(page);
+    this.taints.add('B');
+  }
+
+  /** page_expected_state(): the state of a page that is free or about to be handed out. */
+  page_expected_state(page: number, check_flags: number): boolean {
+    const w = page * this.PW;
+    if (this.i32[w + this.W_mapcount] !== -1) return false;
+    if (!this.mappingIsNull(page) || this.page_ref_count(page) !== 0 || !this.memcgIsNull(page) || this.page_pool_page_is_pp(page)) return false;
+    return (this.m32[w + this.W_flags]! & check_flags) === 0;
+  }
+
+  /** page_bad_reason(): every check in order; the last one that matches is reported. */
+  page_bad_reason(page: number, flags: number): string {
+    let bad_reason = '';
+    if (this.i32[page * this.PW + this.W_mapcount] !== -1) bad_reason = 'nonzero mapcount';
+    if (!this.mappingIsNull(page)) bad_reason = 'non-NULL mapping';
+    if (this.page_ref_count(page) !== 0) bad_reason = 'nonzero _refcount';
+    if ((this.flagsLo(page) & flags) !== 0) bad_reason = flags === PAGE_FLAGS_CHECK_AT_PREP ? 'PAGE_FLAGS_CHECK_AT_PREP flag(s) set' : 'PAGE_FLAGS_CHECK_AT_FREE flag(s) set';
+    if (!this.memcgIsNull(page)) bad_reason = 'page still charged to cgroup';
+    if (this.page_pool_page_is_pp(page)) bad_reason = 'page_pool leak';
+    return bad_reason;
+  }
+
+  free_page_is_bad(page: number): boolean {
+    if (this.page_expected_state(page, PAGE_FLAGS_CHECK_AT_FREE)) return false;
+    this.bad_page(page, this.page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE));
+    return true;
+  }
+
+  /** free_tail_page_prepare(): the folio metadata in the first tails must be idle; other tails hold TAIL_MAPPING. */
+  free_tail_page_prepare(head_page: number, page: number): number {
+    let ret = 1;
+    const f = head_page * this.PW;
+    const FF = this.FF;
+    check: {
+      switch (page - head_page) {
+        case 1:
+          if (this.folio_large_mapcount(head_page) !== 0) {
+            this.bad_page(page, 'nonzero large_mapcount');
+            break check;
+          }
+          if (this.i32[f + FF['_nr_pages_mapped']!] !== 0) {
+            this.bad_page(page, 'nonzero nr_pages_mapped');
+            break check;
+          }
+          if (this.i32[f + FF['_mm_id_mapcount[0]']!] !== -1) {
+            this.bad_page(page, 'nonzero mm mapcount 0');
+            break check;
+          }
+          if (this.i32[f + FF['_mm_id_mapcount[1]']!] !== -1) {
+            this.bad_page(page, 'nonzero mm mapcount 1');
+            break check;
+          }
+          if (this.i32[f + FF['_entire_mapcount']!] !== -1) {
+            this.bad_page(page, 'nonzero entire_mapcount');
+            break check;
+          }
+          if (this.i32[f + FF['_pincount']!] !== 0) {
+            this.bad_page(page, 'nonzero pincount');
+            break check;
+          }
+          break;
+        case 2:
+          if (!this.list_empty(f + FF['_deferred_list.next']!)) {
+            this.bad_page(page, 'on deferred list');
+            break check;
+          }
+          break;
+        case 3:
+          // CONFIG_HUGETLB_PAGE=y: the third tail holds hugetlb fields over ->mapping.
+          break;
+        default: {
+          const w = page * this.PW + this.W_mapping;
+          if (this.m32[w] !== 0x400 || this.m32[w + 1] !== 0xdead0000) {
+            this.bad_page(page, 'corrupted mapping in tail page');
+            break check;
+          }
+        }
+      }
+      if (!this.PageTail(page)) {
+        this.bad_page(page, 'PageTail not set');
+        break check;
+      }
+      if (this.compound_head(page) !== head_page) {
+        this.bad_page(page, 'compound_head not consistent');
+        break check;
+      }
+      ret = 0;
+    }
+    this.setWord64(page, this.W_mapping, 0, 0);
+    this.clear_compound_head(page);
+    return ret;
+  }
+
+  /** page_cpupid_reset_last(): last_cpupid bits all ones (no CPU/pid recorded). */
+  page_cpupid_reset_last(page: number): void {
+    const w = page * this.PW + this.W_flags;
+    const lo = (this.m32[w]! & ~(3 << 30)) | (3 << 30);
+    this.m32[w] = lo >>> 0;
+    this.m32[w + 1] = (this.m32[w + 1]! & ~((LAST_CPUPID_MASK >>> 2) >>> 0)) | (LAST_CPUPID_MASK >>> 2);
+    void LAST_CPUPID_PGOFF;
+  }
+
+  /**
+   * __free_pages_prepare(): the checks and cleanup before a page returns to
+   * the allocator. False means the page is bad and is leaked.
+   */
+  __free_pages_prepare(page: number, order: number, fpi_flags: number): boolean {
+    let bad = 0;
+    const compound = this.PageCompound(page);
+    const folio = this.page_folio(page);
+    if (fpi_flags & FPI_PREPARED) return true;
+    this.VM_BUG_ON_PAGE(this.PageTail(page), page, SITES.free_pages_prepare_tail);
+    if (this.folio_test_flag(folio, PG_mlocked)) {
+      const nr = this.folio_nr_pages(folio);
+      this.folio_clear_flag(folio, PG_mlocked);
+      this.__mod_zone_page_state(this.page_zone(folio), NR_MLOCK, -nr);
+    }
+    if (this.testPageFlag(page, PG_hwpoison) && order === 0) return false;
+    this.VM_BUG_ON_PAGE(compound && this.compound_order(page) !== order, page, SITES.free_pages_prepare_order);
+    if (order !== 0) {
+      if (compound) {
+        const w = (page + 1) * this.PW + this.W_flags;
+        this.m32[w] = (this.m32[w]! & ~PAGE_FLAGS_SECOND) >>> 0;
+        this.m32[page * this.PW + this.FF['_nr_pages']!] = 0;
+      }
+      const n = 1 << order;
+      for (let i = 1; i < n; i++) {
+        const tail = page + i;
+        if (compound) bad += this.free_tail_page_prepare(page, tail);
+        if (this.free_page_is_bad(tail)) {
+          bad++;
+          continue;
+        }
+        if (this.page_private(tail) !== 0) {
+          this.bad_page(tail, 'nonzero private');
+          bad++;
+          continue;
+        }
+        const w = tail * this.PW + this.W_flags;
+        this.m32[w] = (this.m32[w]! & ~PAGE_FLAGS_CHECK_AT_PREP) >>> 0;
+      }
+    }
+    if ((this.m32[folio * this.PW + this.W_mapping]! & 1) !== 0) this.setWord64(folio, this.W_mapping, 0, 0);
+    this.free_pages_reset_type(page);
+    if (this.free_page_is_bad(page)) bad++;
+    if (bad) return false;
+    this.page_cpupid_reset_last(page);
+    const w = page * this.PW + this.W_flags;
+    this.m32[w] = (this.m32[w]! & ~PAGE_FLAGS_CHECK_AT_PREP) >>> 0;
+    this.set_page_private(page, 0);
+    return true;
+  }
+
+  /**
+   * Seed 001 (mainline since ≈v6.17): a page may be freed with its type still
+   * set; the free path resets page_type (which overlays _mapcount). A
+   * variant without the patch overrides this with a no-op.
+   */
+  free_pages_reset_type(page: number): void {
+    if (this.page_has_type(page)) this.set_page_type(page, PAGE_TYPE_RESET);
+  }
+
+  free_pages_prepare(page: number, order: number): boolean {
+    return this.__free_pages_prepare(page, order, FPI_NONE);
+  }
+
+  // ---- free lists -------------------------------------------------------
+
+  account_freepages(zone: Zone, nr_pages: number, migratetype: number): void {
+    if (migratetype === MIGRATE_ISOLATE) return;
+    this.__mod_zone_page_state(zone, NR_FREE_PAGES, nr_pages);
+    if (migratetype === MIGRATE_HIGHATOMIC) zone.nr_free_highatomic += nr_pages;
+  }
+
+  /** VM_WARN_ONCE of the free-list helpers: the pageblock's type must match the list. */
+  private warnFreeListType(page: number, migratetype: number, nr: number, site: typeof SITES.free_list_mt): void {
+    const pmt = this.get_pageblock_migratetype(page);
+    if (pmt === migratetype) return;
+    this.WARN_ON_ONCE(true, site, page);
+    this.printk([`page type is ${pmt}, passed migratetype is ${migratetype} (nr=${nr})`]);
+  }
+
+  __add_to_free_list(page: number, zone: Zone, order: number, migratetype: number, tail: boolean): void {
+    const nr = 1 << order;
+    this.warnFreeListType(page, migratetype, nr, SITES.free_list_mt);
+    const node = page * this.PW + this.W_lru;
+    if (tail) this.list_add_tail(node, zone.freeList(order, migratetype));
+    else this.list_add(node, zone.freeList(order, migratetype));
+    this.set_free_area_nr_free(zone, order, this.free_area_nr_free(zone, order) + 1);
+    if (order >= pageblock_order && migratetype !== MIGRATE_ISOLATE) this.__mod_zone_page_state(zone, NR_FREE_PAGES_BLOCKS, nr);
+  }
+
+  move_to_free_list(page: number, zone: Zone, order: number, old_mt: number, new_mt: number): void {
+    let nr = 1 << order;
+    this.warnFreeListType(page, old_mt, nr, SITES.free_list_mt);
+    this.list_move_tail(page * this.PW + this.W_lru, zone.freeList(order, new_mt));
+    this.account_freepages(zone, -nr, old_mt);
+    this.account_freepages(zone, nr, new_mt);
+    if (order >= pageblock_order && (old_mt === MIGRATE_ISOLATE) !== (new_mt === MIGRATE_ISOLATE)) {
+      if (old_mt !== MIGRATE_ISOLATE) nr = -nr;
+      this.__mod_zone_page_state(zone, NR_FREE_PAGES_BLOCKS, nr);
+    }
+  }
+
+  __del_page_from_free_list(page: number, zone: Zone, order: number, migratetype: number): void {
+    const nr = 1 << order;
+    this.warnFreeListType(page, migratetype, nr, SITES.del_free_list_mt);
+    this.list_del(page * this.PW + this.W_lru);
+    this.__ClearPageBuddy(page);
+    this.set_page_private(page, 0);
+    this.set_free_area_nr_free(zone, order, this.free_area_nr_free(zone, order) - 1);
+    if (order >= pageblock_order && migratetype !== MIGRATE_ISOLATE) this.__mod_zone_page_state(zone, NR_FREE_PAGES_BLOCKS, -nr);
+  }
+
+  del_page_from_free_list(page: number, zone: Zone, order: number, migratetype: number): void {
+    this.__del_page_from_free_list(page, zone, order, migratetype);
+    this.account_freepages(zone, -(1 << order), migratetype);
+  }
+
+  /** get_page_from_free_area(): the first page on a free list, or -1. */
+  get_page_from_free_area(zone: Zone, order: number, migratetype: number): number {
+    const first = this.list_first(zone.freeList(order, migratetype));
+    return first < 0 ? -1 : this.pfnOfWord(first - this.W_lru);
+  }
+
+  set_buddy_order(page: number, order: number): void {
+    this.set_page_private(page, order);
+    this.__SetPageBuddy(page);
+  }
+
+  /** buddy_merge_likely(): is the next-higher buddy free, so this block will soon merge? */
+  buddy_merge_likely(pfn: number, buddy_pfn: number, page: number, order: number): boolean {
+    if (order >= MAX_PAGE_ORDER - 1) return false;
+    const higher = buddy_pfn & pfn;
+    return this.find_buddy_page_pfn(page + (higher - pfn), higher, order + 1) >= 0;
+  }
+
+  change_pageblock_range(pageblock_page: number, start_order: number, migratetype: number): void {
+    let n = 1 << (start_order - pageblock_order);
+    let p = pageblock_page;
+    while (n-- > 0) {
+      this.set_pageblock_migratetype(p, migratetype);
+      p += pageblock_nr_pages;
+    }
+  }
+
+  /** bad_range(): the page lies outside the zone (or in another zone). */
+  bad_range(zone: Zone, page: number): boolean {
+    if (!zone.zone_spans_pfn(page)) {
+      this.printk([`page 0x${page.toString(16)} outside node ${zone.nid} zone ${zone.name} [ 0x${zone.zone_start_pfn.toString(16)} - 0x${zone.zone_end_pfn().toString(16)} ]`]);
+      return true;
+    }
+    return this.page_zone(page) !== zone;
+  }
+
+  /** __free_one_page(): return a block to the buddy lists, merging with free buddies. */
+  __free_one_page(page: number, pfn: number, zone: Zone, order: number, migratetype: number, fpi_flags: number): void {
+    let buddy_pfn = 0;
+    this.VM_BUG_ON_PAGE((this.flagsLo(page) & PAGE_FLAGS_CHECK_AT_PREP) !== 0, page, SITES.__free_one_page_flags);
+    this.VM_BUG_ON(migratetype === -1, SITES.__free_one_page_mt);
+    this.VM_BUG_ON_PAGE((pfn & ((1 << order) - 1)) !== 0, page, SITES.__free_one_page_align);
+    this.VM_BUG_ON_PAGE(this.bad_range(zone, page), page, SITES.__free_one_page_range);
+    this.account_freepages(zone, 1 << order, migratetype);
+    while (order < MAX_PAGE_ORDER) {
+      let buddy_mt = migratetype;
+      buddy_pfn = pfn ^ (1 << order);
+      const buddy = this.find_buddy_page_pfn(page, pfn, order);
+      if (buddy < 0) break;
+      if (order >= pageblock_order) {
+        buddy_mt = this.get_pfnblock_migratetype(buddy, buddy_pfn);
+        if (migratetype !== buddy_mt && (migratetype >= MIGRATE_PCPTYPES || buddy_mt >= MIGRATE_PCPTYPES)) break;
+      }
+      this.__del_page_from_free_list(buddy, zone, order, buddy_mt);
+      if (buddy_mt !== migratetype) this.change_pageblock_range(buddy, order, migratetype);
+      const combined = buddy_pfn & pfn;
+      page = page + (combined - pfn);
+      pfn = combined;
+      order++;
+    }
+    this.set_buddy_order(page, order);
+    const to_tail = (fpi_flags & FPI_TO_TAIL) !== 0 || this.buddy_merge_likely(pfn, buddy_pfn, page, order);
+    this.__add_to_free_list(page, zone, order, migratetype, to_tail);
+  }
+
+  /** split_large_buddy(): free a multi-pageblock block one pageblock at a time, each with its own type. */
+  split_large_buddy(zone: Zone, page: number, pfn: number, order: number, fpi: number): void {
+    const end = pfn + (1 << order);
+    if (order > pageblock_order) order = pageblock_order;
+    for (;;) {
+      const mt = this.get_pfnblock_migratetype(page, pfn);
+      this.__free_one_page(page, pfn, zone, order, mt, fpi);
+      pfn += 1 << order;
+      if (pfn === end) break;
+      page = pfn;
+    }
+  }
+
+  free_one_page(zone: Zone, page: number, pfn: number, order: number, fpi_flags: number): void {
+    this.split_large_buddy(zone, page, pfn, order, fpi_flags);
+    this.count_vm_events(PGFREE, 1 << order);
+  }
+
+  __free_pages_ok(page: number, order: number, fpi_flags: number): void {
+    if (this.__free_pages_prepare(page, order, fpi_flags)) this.free_one_page(this.page_zone(page), page, page, order, fpi_flags);
+  }
+
+  // ---- per-CPU lists: freeing -----------------------------------------
+
+  /** free_pcppages_bulk(): return `count` pages from the pcp lists to the buddy, round robin from pindex. */
+  free_pcppages_bulk(zone: Zone, count: number, pcp: PerCpuPages, pindex: number): void {
+    count = Math.min(pcp.count, count);
+    pindex = pindex - 1;
+    while (count > 0) {
+      let list: number;
+      do {
+        if (++pindex > NR_PCP_LISTS - 1) pindex = 0;
+        list = pcp.listsWord + pindex * 4;
+      } while (this.list_empty(list));
+      const order = pindex_to_order(pindex);
+      const nr = 1 << order;
+      do {
+        const node = this.list_last(list);
+        const page = this.pfnOfWord(node - this.W_lru);
+        const mt = this.get_pfnblock_migratetype(page, page);
+        this.list_del(node);
+        count -= nr;
+        pcp.count -= nr;
+        this.__free_one_page(page, page, zone, order, mt, FPI_NONE);
+      } while (count > 0 && !this.list_empty(list));
+    }
+  }
+
+  nr_pcp_free(pcp: PerCpuPages, batch: number, high: number, free_high: boolean): number {
+    if (free_high) return Math.min(pcp.count, batch << CONFIG_PCP_BATCH_SCALE_MAX);
+    if (high < batch) return 1;
+    return Math.min(Math.max(pcp.free_count, batch), high - batch);
+  }
+
+  nr_pcp_high(pcp: PerCpuPages, zone: Zone, batch: number, free_high: boolean): number {
+    const high_min = pcp.high_min;
+    const high_max = pcp.high_max;
+    let high = (pcp.high = Math.min(Math.max(pcp.high, high_min), high_max));
+    if (high === 0) return 0;
+    if (free_high) {
+      pcp.high = Math.max(high - (batch << CONFIG_PCP_BATCH_SCALE_MAX), high_min);
+      return 0;
+    }
+    if (zone.flags & ZONE_RECLAIM_ACTIVE) {
+      const free_count = Math.max(pcp.free_count, batch);
+      pcp.high = Math.max(high - free_count, high_min);
+      return Math.min(batch << 2, pcp.high);
+    }
+    if (high_min === high_max) return high;
+    if (zone.flags & ZONE_BELOW_HIGH) {
+      const free_count = Math.max(pcp.free_count, batch);
+      pcp.high = Math.max(high - free_count, high_min);
+      high = Math.max(pcp.count, high_min);
+    } else if (pcp.count >= high) {
+      const need_high = pcp.free_count + batch;
+      if (pcp.high < need_high) pcp.high = Math.min(Math.max(need_high, high_min), high_max);
+    }
+    return high;
+  }
+
+  /** free_frozen_page_commit(): put a page on the pcp list and trim the list if it grew past high. */
+  free_frozen_page_commit(zone: Zone, pcp: PerCpuPages, page: number, migratetype: number, order: number, fpi_flags: number): boolean {
+    let free_high = false;
+    pcp.alloc_factor >>= 1;
+    this.count_vm_events(PGFREE, 1 << order);
+    const pindex = order_to_pindex(migratetype, order);
+    this.list_add(page * this.PW + this.W_lru, pcp.listsWord + pindex * 4);
+    pcp.count += 1 << order;
+    const batch = pcp.batch;
+    if (order && order <= PAGE_ALLOC_COSTLY_ORDER) {
+      free_high = pcp.free_count >= batch + pcp.high_min / 2 && (pcp.flags & PCPF_PREV_FREE_HIGH_ORDER) !== 0 && ((pcp.flags & PCPF_FREE_HIGH_BATCH) === 0 || pcp.count >= batch);
+      pcp.flags |= PCPF_PREV_FREE_HIGH_ORDER;
+    } else if (pcp.flags & PCPF_PREV_FREE_HIGH_ORDER) {
+      pcp.flags &= ~PCPF_PREV_FREE_HIGH_ORDER;
+    }
+    if (pcp.free_count < batch << CONFIG_PCP_BATCH_SCALE_MAX) pcp.free_count += 1 << order;
+    void fpi_flags;
+    const high = this.nr_pcp_high(pcp, zone, batch, free_high);
+    if (pcp.count < high) return true;
+    let to_free = this.nr_pcp_free(pcp, batch, high, free_high);
+    while (to_free > 0 && pcp.count > 0) {
+      const batched = Math.min(to_free, batch);
+      this.free_pcppages_bulk(zone, batched, pcp, pindex);
+      to_free -= batched;
+    }
+    if (zone.flags & ZONE_BELOW_HIGH && this.zone_watermark_ok(zone, 0, zone.wmark_pages(WMARK_HIGH), ZONE_MOVABLE, 0)) zone.flags &= ~ZONE_BELOW_HIGH;
+    return true;
+  }
+
+  /** __free_frozen_pages(): free a page whose refcount already dropped to 0. */
+  __free_frozen_pages(page: number, order: number, fpi_flags: number): void {
+    if (!pcp_allowed_order(order)) {
+      this.__free_pages_ok(page, order, fpi_flags);
+      return;
+    }
+    if (!this.__free_pages_prepare(page, order, fpi_flags)) return;
+    const zone = this.page_zone(page);
+    let migratetype = this.get_pfnblock_migratetype(page, page);
+    if (migratetype >= MIGRATE_PCPTYPES) {
+      if (migratetype === MIGRATE_ISOLATE) {
+        this.free_one_page(zone, page, page, order, fpi_flags);
+        return;
+      }
+      migratetype = MIGRATE_MOVABLE;
+    }
+    this.free_frozen_page_commit(zone, zone.pcp[this.current.cpu]!, page, migratetype, order, fpi_flags);
+  }
+
+  free_frozen_pages(page: number, order: number): void {
+    this.__free_frozen_pages(page, order, FPI_NONE);
+  }
+
+  /**
+   * ___free_pages(): drop a reference; on the last one free the block. A
+   * non-compound high-order block whose first page is still referenced
+   * keeps that page and frees the rest, half by half.
+   */
+  ___free_pages(page: number, order: number, fpi_flags: number): void {
+    const head = this.PageHead(page);
+    if (this.put_page_testzero(page)) this.__free_frozen_pages(page, order, fpi_flags);
+    else if (!head) {
+      while (order-- > 0) this.__free_frozen_pages(page + (1 << order), order, fpi_flags);
+    }
+  }
+
+  __free_pages(page: number, order: number): void {
+    this.___free_pages(page, order, FPI_NONE);
+  }
+
+  /** split_page(): a non-compound high-order page becomes 1 << order order-0 pages, each with its own reference. */
+  split_page(page: number, order: number): void {
+    if (this.page_count(page) === 0) this.WARN_ON_ONCE(true, SITES.split_page_count, page);
+    for (let i = 1; i < 1 << order; i++) this.set_page_refcounted(page + i);
+    if (this.PageCompound(page)) this.WARN_ON_ONCE(true, SITES.split_page_compound, page);
+  }
+
+  // ---- allocation: buddy lists ------------------------------------------
+
+  /** expand(): split a block, putting the upper halves back on the free lists. */
+  expand(zone: Zone, page: number, low: number, high: number, migratetype: number): number {
+    let size = 1 << high;
+    let nr_added = 0;
+    while (high > low) {
+      high--;
+      size >>= 1;
+      this.__add_to_free_list(page + size, zone, high, migratetype, false);
+      this.set_buddy_order(page + size, high);
+      nr_added += size;
+    }
+    return nr_added;
+  }
+
+  page_del_and_expand(zone: Zone, page: number, low: number, high: number, migratetype: number): void {
+    let nr = 1 << high;
+    this.__del_page_from_free_list(page, zone, high, migratetype);
+    nr -= this.expand(zone, page, low, high, migratetype);
+    this.account_freepages(zone, -nr, migratetype);
+  }
+
+  check_new_page_bad(page: number): void {
+    if (this.testPageFlag(page, PG_hwpoison)) {
+      if (this.PageBuddy(page)) this.__ClearPageBuddy(page);
+      return;
+    }
+    this.bad_page(page, this.page_bad_reason(page, PAGE_FLAGS_CHECK_AT_PREP));
+  }
+
+  check_new_page(page: number): boolean {
+    if (this.page_expected_state(page, (PAGE_FLAGS_CHECK_AT_PREP | __PG_HWPOISON) >>> 0)) return false;
+    this.check_new_page_bad(page);
+    return true;
+  }
+
+  check_new_pages(page: number, order: number): boolean {
+    const n = 1 << order;
+    for (let i = 0; i < n; i++) if (this.check_new_page(page + i)) return true;
+    return false;
+  }
+
+  __rmqueue_smallest(zone: Zone, order: number, migratetype: number): number {
+    for (let current_order = order; current_order < NR_PAGE_ORDERS; ++current_order) {
+      const page = this.get_page_from_free_area(zone, current_order, migratetype);
+      if (page < 0) continue;
+      this.page_del_and_expand(zone, page, order, current_order, migratetype);
+      return page;
+    }
+    return -1;
+  }
+
+  __move_freepages_block(zone: Zone, start_pfn: number, old_mt: number, new_mt: number): number {
+    const end = start_pfn + pageblock_nr_pages;
+    let moved = 0;
+    for (let pfn = start_pfn; pfn < end; ) {
+      if (!this.PageBuddy(pfn)) {
+        pfn++;
+        continue;
+      }
+      const order = this.buddy_order(pfn);
+      this.move_to_free_list(pfn, zone, order, old_mt, new_mt);
+      pfn += 1 << order;
+      moved += 1 << order;
+    }
+    return moved;
+  }
+
+  /** prep_move_freepages_block(): the pageblock's start, and how many of its pages are free and movable; -1 if it straddles the zone. */
+  prep_move_freepages_block(zone: Zone, page: number, counts: { free: number; movable: number } | null): number {
+    const start = page & ~(pageblock_nr_pages - 1);
+    const end = start + pageblock_nr_pages;
+    if (!zone.zone_spans_pfn(start) || !zone.zone_spans_pfn(end - 1)) return -1;
+    if (counts !== null) {
+      counts.free = 0;
+      counts.movable = 0;
+      for (let pfn = start; pfn < end; ) {
+        if (this.PageBuddy(pfn)) {
+          const nr = 1 << this.buddy_order(pfn);
+          counts.free += nr;
+          pfn += nr;
+          continue;
+        }
+        if ((this.flagsLo(pfn) & bit(PG_lru)) !== 0) counts.movable++;
+        pfn++;
+      }
+    }
+    return start;
+  }
+
+  move_freepages_block(zone: Zone, page: number, old_mt: number, new_mt: number): number {
+    const start = this.prep_move_freepages_block(zone, page, null);
+    if (start < 0) return -1;
+    const res = this.__move_freepages_block(zone, start, old_mt, new_mt);
+    this.set_pageblock_migratetype(start, new_mt);
+    return res;
+  }
+
+  boost_watermark(zone: Zone): boolean {
+    const watermark_boost_factor = 15000;
+    if (pageblock_nr_pages * 4 > zone.managed_pages) return false;
+    let max_boost = Math.floor((zone._watermark[WMARK_HIGH]! * watermark_boost_factor) / 10000);
+    if (!max_boost) return false;
+    max_boost = Math.max(pageblock_nr_pages, max_boost);
+    zone.watermark_boost = Math.min(zone.watermark_boost + pageblock_nr_pages, max_boost);
+    return true;
+  }
+
+  should_try_claim_block(order: number, start_mt: number): boolean {
+    if (order >= pageblock_order) return true;
+    if (order >= pageblock_order / 2) return true;
+    if (start_mt === MIGRATE_RECLAIMABLE || start_mt === MIGRATE_UNMOVABLE) return true;
+    return false;
+  }
+
+  /** find_suitable_fallback(): -2 = do not claim, -1 = nothing, else the fallback migratetype. */
+  find_suitable_fallback(zone: Zone, order: number, migratetype: number, claimable: boolean): number {
+    if (claimable && !this.should_try_claim_block(order, migratetype)) return -2;
+    if (this.free_area_nr_free(zone, order) === 0) return -1;
+    const fb = fallbacks[migratetype]!;
+    for (let i = 0; i < MIGRATE_PCPTYPES - 1; i++) if (!this.free_area_empty(zone, order, fb[i]!)) return fb[i]!;
+    return -1;
+  }
+
+  private readonly claimCounts = { free: 0, movable: 0 };
+
+  try_to_claim_block(zone: Zone, page: number, current_order: number, order: number, start_type: number, block_type: number, alloc_flags: number): number {
+    if (current_order >= pageblock_order) {
+      this.del_page_from_free_list(page, zone, current_order, block_type);
+      this.change_pageblock_range(page, current_order, start_type);
+      const nr_added = this.expand(zone, page, order, current_order, start_type);
+      this.account_freepages(zone, nr_added, start_type);
+      return page;
+    }
+    if (this.boost_watermark(zone) && alloc_flags & ALLOC_KSWAPD) zone.flags |= ZONE_BOOSTED_WATERMARK;
+    const c = this.claimCounts;
+    const start_pfn = this.prep_move_freepages_block(zone, page, c);
+    if (start_pfn < 0) return -1;
+    let alike: number;
+    if (start_type === MIGRATE_MOVABLE) alike = c.movable;
+    else alike = block_type === MIGRATE_MOVABLE ? pageblock_nr_pages - (c.free + c.movable) : 0;
+    if (c.free + alike >= 1 << (pageblock_order - 1)) {
+      this.__move_freepages_block(zone, start_pfn, block_type, start_type);
+      this.set_pageblock_migratetype(start_pfn, start_type);
+      return this.__rmqueue_smallest(zone, order, start_type);
+    }
+    return -1;
+  }
+
+  __rmqueue_claim(zone: Zone, order: number, start_migratetype: number, alloc_flags: number): number {
+    let min_order = order;
+    if (order < pageblock_order && alloc_flags & ALLOC_NOFRAGMENT) min_order = pageblock_order;
+    for (let current_order = MAX_PAGE_ORDER; current_order >= min_order; --current_order) {
+      const fb = this.find_suitable_fallback(zone, current_order, start_migratetype, true);
+      if (fb === -1) continue;
+      if (fb === -2) break;
+      let page = this.get_page_from_free_area(zone, current_order, fb);
+      page = this.try_to_claim_block(zone, page, current_order, order, start_migratetype, fb, alloc_flags);
+      if (page >= 0) return page;
+    }
+    return -1;
+  }
+
+  __rmqueue_steal(zone: Zone, order: number, start_migratetype: number): number {
+    for (let current_order = order; current_order < NR_PAGE_ORDERS; current_order++) {
+      const fb = this.find_suitable_fallback(zone, current_order, start_migratetype, false);
+      if (fb < 0) continue;
+      const page = this.get_page_from_free_area(zone, current_order, fb);
+      this.page_del_and_expand(zone, page, order, current_order, fb);
+      return page;
+    }
+    return -1;
+  }
+
+  /** The mode __rmqueue() found pages in, kept across an rmqueue_bulk() loop (enum rmqueue_mode). */
+  private rmqm: RmqueueMode = RMQUEUE_NORMAL;
+
+  __rmqueue(zone: Zone, order: number, migratetype: number, alloc_flags: number): number {
+    let page: number;
+    // The kernel's switch falls through from the remembered mode to the riskier ones.
+    if (this.rmqm === RMQUEUE_NORMAL) {
+      page = this.__rmqueue_smallest(zone, order, migratetype);
+      if (page >= 0) return page;
+    }
+    if (this.rmqm <= RMQUEUE_CLAIM) {
+      page = this.__rmqueue_claim(zone, order, migratetype, alloc_flags);
+      if (page >= 0) {
+        this.rmqm = RMQUEUE_NORMAL;
+        return page;
+      }
+    }
+    if (!(alloc_flags & ALLOC_NOFRAGMENT)) {
+      page = this.__rmqueue_steal(zone, order, migratetype);
+      if (page >= 0) {
+        this.rmqm = RMQUEUE_STEAL;
+        return page;
+      }
+    }
+    return -1;
+  }
+
+  /** rmqueue_bulk(): take `count` blocks for a pcp list, appended in physical order. */
+  rmqueue_bulk(zone: Zone, order: number, count: number, list: number, migratetype: number, alloc_flags: number): number {
+    this.rmqm = RMQUEUE_NORMAL;
+    let i = 0;
+    for (; i < count; ++i) {
+      const page = this.__rmqueue(zone, order, migratetype, alloc_flags);
+      if (page < 0) break;
+      this.list_add_tail(page * this.PW + this.W_lru, list);
+    }
+    return i;
+  }
+
+  // ---- allocation: per-CPU lists ----------------------------------------
+
+  nr_pcp_alloc(pcp: PerCpuPages, zone: Zone, order: number): number {
+    const base_batch = pcp.batch;
+    const high_min = pcp.high_min;
+    const high_max = pcp.high_max;
+    let high = (pcp.high = Math.min(Math.max(pcp.high, high_min), high_max));
+    if (high < base_batch) return 1;
+    let batch = order ? base_batch : base_batch << pcp.alloc_factor;
+    if (high_min !== high_max && !(zone.flags & ZONE_BELOW_HIGH)) high = pcp.high = Math.min(high + batch, high_max);
+    if (!order) {
+      const max_nr_alloc = Math.max(high - pcp.count - base_batch, base_batch);
+      if (batch <= max_nr_alloc && pcp.alloc_factor < CONFIG_PCP_BATCH_SCALE_MAX) pcp.alloc_factor++;
+      batch = Math.min(batch, max_nr_alloc);
+    }
+    if (batch > 1) batch = Math.max(batch >> order, 2);
+    return batch;
+  }
+
+  __rmqueue_pcplist(zone: Zone, order: number, migratetype: number, alloc_flags: number, pcp: PerCpuPages, list: number): number {
+    let page: number;
+    do {
+      if (this.list_empty(list)) {
+        const batch = this.nr_pcp_alloc(pcp, zone, order);
+        if (alloc_flags & ALLOC_HIGHATOMIC) return -1;
+        const alloced = this.rmqueue_bulk(zone, order, batch, list, migratetype, alloc_flags);
+        pcp.count += alloced << order;
+        if (this.list_empty(list)) return -1;
+      }
+      const node = this.list_first(list);
+      page = this.pfnOfWord(node - this.W_lru);
+      this.list_del(node);
+      pcp.count -= 1 << order;
+    } while (this.check_new_pages(page, order));
+    return page;
+  }
+
+  rmqueue_pcplist(preferred_zone: Zone, zone: Zone, order: number, migratetype: number, alloc_flags: number): number {
+    const pcp = zone.pcp[this.current.cpu]!;
+    pcp.free_count >>= 1;
+    const list = pcp.listsWord + order_to_pindex(migratetype, order) * 4;
+    const page = this.__rmqueue_pcplist(zone, order, migratetype, alloc_flags, pcp, list);
+    if (page >= 0) this.count_vm_events(PGALLOC_BASE + zone.idx, 1 << order);
+    void preferred_zone;
+    return page;
+  }
+
+  rmqueue_buddy(preferred_zone: Zone, zone: Zone, order: number, alloc_flags: number, migratetype: number): number {
+    let page: number;
+    do {
+      page = -1;
+      if (alloc_flags & ALLOC_HIGHATOMIC) page = this.__rmqueue_smallest(zone, order, MIGRATE_HIGHATOMIC);
+      if (page < 0) {
+        this.rmqm = RMQUEUE_NORMAL;
+        page = this.__rmqueue(zone, order, migratetype, alloc_flags);
+        if (page < 0 && alloc_flags & (ALLOC_OOM | ALLOC_NON_BLOCK)) page = this.__rmqueue_smallest(zone, order, MIGRATE_HIGHATOMIC);
+        if (page < 0) return -1;
+      }
+    } while (this.check_new_pages(page, order));
+    if (alloc_flags & ALLOC_HIGHATOMIC && (alloc_flags & ALLOC_WMARK_MASK) === ALLOC_WMARK_MIN) this.reserve_highatomic_pageblock(page, order, zone);
+    this.count_vm_events(PGALLOC_BASE + zone.idx, 1 << order);
+    void preferred_zone;
+    return page;
+  }
+
+  rmqueue(preferred_zone: Zone, zone: Zone, order: number, gfp_flags: number, alloc_flags: number, migratetype: number): number {
+    let page = -1;
+    if (pcp_allowed_order(order)) page = this.rmqueue_pcplist(preferred_zone, zone, order, migratetype, alloc_flags);
+    if (page < 0) page = this.rmqueue_buddy(preferred_zone, zone, order, alloc_flags, migratetype);
+    if (alloc_flags & ALLOC_KSWAPD && zone.flags & ZONE_BOOSTED_WATERMARK) zone.flags &= ~ZONE_BOOSTED_WATERMARK;
+    void gfp_flags;
+    return page;
+  }
+
+  reserve_highatomic_pageblock(page: number, order: number, zone: Zone): void {
+    if (Math.floor(zone.managed_pages / 100) < pageblock_nr_pages) return;
+    const max_managed = Math.ceil(Math.floor(zone.managed_pages / 100) / pageblock_nr_pages) * pageblock_nr_pages;
+    if (zone.nr_reserved_highatomic >= max_managed) return;
+    const mt = this.get_pageblock_migratetype(page);
+    if (mt >= MIGRATE_PCPTYPES) return;
+    if (order < pageblock_order) {
+      if (this.move_freepages_block(zone, page, mt, MIGRATE_HIGHATOMIC) === -1) return;
+      zone.nr_reserved_highatomic += pageblock_nr_pages;
+    } else {
+      this.change_pageblock_range(page, order, MIGRATE_HIGHATOMIC);
+      zone.nr_reserved_highatomic += 1 << order;
+    }
+  }
+
+  // ---- watermarks ----------------------------------------------------
+
+  __zone_watermark_unusable_free(z: Zone, order: number, alloc_flags: number): number {
+    let unusable = (1 << order) - 1;
+    if (!(alloc_flags & ALLOC_RESERVES)) unusable += z.nr_free_highatomic;
+    return unusable;
+  }
+
+  __zone_watermark_ok(z: Zone, order: number, mark: number, highest_zoneidx: number, alloc_flags: number, free_pages: number): boolean {
+    let min = mark;
+    free_pages -= this.__zone_watermark_unusable_free(z, order, alloc_flags);
+    if (alloc_flags & ALLOC_RESERVES) {
+      if (alloc_flags & ALLOC_MIN_RESERVE) {
+        min -= Math.floor(min / 2);
+        if (alloc_flags & ALLOC_NON_BLOCK) min -= Math.floor(min / 4);
+      }
+      if (alloc_flags & ALLOC_OOM) min -= Math.floor(min / 2);
+    }
+    if (free_pages <= min + z.lowmem_reserve[highest_zoneidx]!) return false;
+    if (!order) return true;
+    for (let o = order; o < NR_PAGE_ORDERS; o++) {
+      if (!this.free_area_nr_free(z, o)) continue;
+      for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (!this.free_area_empty(z, o, mt)) return true;
+      if (alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM) && !this.free_area_empty(z, o, MIGRATE_HIGHATOMIC)) return true;
+    }
+    return false;
+  }
+
+  zone_watermark_ok(z: Zone, order: number, mark: number, highest_zoneidx: number, alloc_flags: number): boolean {
+    return this.__zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, this.zone_page_state(z, NR_FREE_PAGES));
+  }
+
+  zone_watermark_fast(z: Zone, order: number, mark: number, highest_zoneidx: number, alloc_flags: number): boolean {
+    const free_pages = this.zone_page_state(z, NR_FREE_PAGES);
+    if (!order) {
+      let usable = free_pages;
+      const reserved = this.__zone_watermark_unusable_free(z, 0, alloc_flags);
+      usable -= Math.min(usable, reserved);
+      if (usable > mark + z.lowmem_reserve[highest_zoneidx]!) return true;
+    }
+    if (this.__zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages)) return true;
+    if (!order && alloc_flags & ALLOC_MIN_RESERVE && z.watermark_boost && (alloc_flags & ALLOC_WMARK_MASK) === WMARK_MIN) {
+      return this.__zone_watermark_ok(z, order, z._watermark[WMARK_MIN]!, highest_zoneidx, alloc_flags, free_pages);
+    }
+    return false;
+  }
+
+  // ---- the allocator entry points ----------------------------------------
+
+  /** alloc_flags_nofragment(): avoid fragmenting fallbacks while DMA32 could still serve a Normal request. */
+  alloc_flags_nofragment(zone: Zone | undefined, gfp_mask: number): number {
+    let alloc_flags = 0;
+    if (gfp_mask & __GFP_KSWAPD_RECLAIM) alloc_flags |= ALLOC_KSWAPD;
+    if (zone === undefined || zone.idx !== ZONE_NORMAL) return alloc_flags;
+    if (this.nodeCount > 1 && !this.nodes[zone.nid]!.node_zones[ZONE_DMA32]!.populated()) return alloc_flags;
+    return alloc_flags | ALLOC_NOFRAGMENT;
+  }
+
+  alloc_flags_nonblocking(gfp_mask: number, order: number): number {
+    if (gfp_mask & __GFP_DIRECT_RECLAIM) return 0;
+    if (gfp_mask & __GFP_NOMEMALLOC) return 0;
+    let alloc_flags = ALLOC_NON_BLOCK;
+    if (order > 0 && gfp_mask & __GFP_HIGH) alloc_flags |= ALLOC_HIGHATOMIC;
+    return alloc_flags;
+  }
+
+  alloc_flags_slowpath(gfp_mask: number, order: number): number {
+    let alloc_flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
+    if (gfp_mask & __GFP_HIGH) alloc_flags |= ALLOC_MIN_RESERVE;
+    if (gfp_mask & __GFP_KSWAPD_RECLAIM) alloc_flags |= ALLOC_KSWAPD;
+    alloc_flags |= this.alloc_flags_nonblocking(gfp_mask, order);
+    if (!(gfp_mask & __GFP_DIRECT_RECLAIM) && alloc_flags & ALLOC_MIN_RESERVE) alloc_flags &= ~ALLOC_CPUSET;
+    return alloc_flags;
+  }
+
+  /** Index of the first zone in the zonelist at or below highest_zoneidx (first_zones_zonelist), or -1. */
+  private firstZone(zonelist: readonly Zone[], highest: number): number {
+    for (let i = 0; i < zonelist.length; i++) if (zonelist[i]!.idx <= highest) return i;
+    return -1;
+  }
+
+  prepare_alloc_pages(gfp_mask: number, preferred_nid: number, ac: AllocContext): boolean {
+    ac.highest_zoneidx = gfp_zone(gfp_mask);
+    const node = this.nodes[preferred_nid]!;
+    ac.zonelist = gfp_mask & __GFP_THISNODE ? node.zonelist.filter((z) => z.nid === preferred_nid) : node.zonelist;
+    ac.migratetype = gfp_migratetype(gfp_mask);
+    ac.preferred = this.firstZone(ac.zonelist, ac.highest_zoneidx);
+    return true;
+  }
+
+  get_page_from_freelist(gfp_mask: number, order: number, alloc_flags: number, ac: AllocContext): number {
+    for (;;) {
+      const no_fallback = (alloc_flags & ALLOC_NOFRAGMENT) !== 0;
+      if (ac.preferred < 0) return -1;
+      const preferred_zone = ac.zonelist[ac.preferred]!;
+      let retry = false;
+      for (let i = ac.preferred; i < ac.zonelist.length; i++) {
+        const zone = ac.zonelist[i]!;
+        if (zone.idx > ac.highest_zoneidx || !zone.populated()) continue;
+        if (no_fallback && this.nodeCount > 1 && zone !== preferred_zone && zone.nid !== preferred_zone.nid) {
+          alloc_flags &= ~ALLOC_NOFRAGMENT;
+          retry = true;
+          break;
+        }
+        let ok = false;
+        if (!(zone.flags & ZONE_BELOW_HIGH)) {
+          if (this.zone_watermark_fast(zone, order, zone.wmark_pages(WMARK_HIGH), ac.highest_zoneidx, alloc_flags)) ok = true;
+          else zone.flags |= ZONE_BELOW_HIGH;
+        }
+        if (!ok) {
+          const mark = zone.wmark_pages(alloc_flags & ALLOC_WMARK_MASK);
+          if (!this.zone_watermark_fast(zone, order, mark, ac.highest_zoneidx, alloc_flags) && !(alloc_flags & ALLOC_NO_WATERMARKS)) continue;
+        }
+        const page = this.rmqueue(preferred_zone, zone, order, gfp_mask, alloc_flags, ac.migratetype);
+        if (page >= 0) {
+          this.prep_new_page(page, order, gfp_mask, alloc_flags);
+          return page;
+        }
+      }
+      if (retry) continue;
+      if (no_fallback) {
+        alloc_flags &= ~ALLOC_NOFRAGMENT;
+        continue;
+      }
+      return -1;
+    }
+  }
+
+  post_alloc_hook(page: number, order: number, gfp_flags: number, alloc_flags: number): void {
+    this.set_page_private(page, 0);
+    if (gfp_flags & __GFP_ZERO) this.clear_page_contents(page, order);
+    void alloc_flags;
+  }
+
+  /** Zeroes the simulated contents of the pages, where pagesim keeps contents (a later layer). */
+  clear_page_contents(page: number, order: number): void {
+    void page;
+    void order;
+  }
+
+  prep_compound_page(page: number, order: number): void {
+    const nr = 1 << order;
+    this.setPageFlag(page, PG_head);
+    for (let i = 1; i < nr; i++) this.prep_compound_tail(page + i, page);
+    this.prep_compound_head(page, order);
+  }
+
+  prep_new_page(page: number, order: number, gfp_flags: number, alloc_flags: number): void {
+    this.post_alloc_hook(page, order, gfp_flags, alloc_flags);
+    if (order && gfp_flags & __GFP_COMP) this.prep_compound_page(page, order);
+    // set_page_pfmemalloc / clear_page_pfmemalloc: lru.next = 2 or 0.
+    this.setWord64(page, this.W_lru, alloc_flags & ALLOC_NO_WATERMARKS ? 2 : 0, 0);
+  }
+
+  /** warn_alloc(): "page allocation failure" with a stack dump (rate limited in the kernel; every one printed here). */
+  warn_alloc(gfp_mask: number, order: number): void {
+    if (gfp_mask & __GFP_NOWARN) return;
+    const head = `${this.current.comm}: page allocation failure: order:${order}, mode:0x${gfp_mask.toString(16)}(${formatGfp(gfp_mask)}), nodemask=(null)`;
+    const { trace } = this.traceLines();
+    const lines = [head, ...formatDumpStack(this.current, this.taints, ['dump_stack_lvl+0x5d/0x80', ...trace])];
+    this.printk(lines);
+    this.report('WARN', 'warn_alloc', 'page allocation failure', head, null, lines);
+  }
+
+  /**
+   * __alloc_pages_slowpath(), without reclaim, compaction or OOM killing
+   * (pagesim has nothing to reclaim): retry with the min watermark and the
+   * reserves the gfp mask allows, then fail with warn_alloc().
+   */
+  __alloc_pages_slowpath(gfp_mask: number, order: number, ac: AllocContext): number {
+    const alloc_flags = ac.alloc_flags | this.alloc_flags_slowpath(gfp_mask, order);
+    ac.preferred = this.firstZone(ac.zonelist, ac.highest_zoneidx);
+    let page = this.get_page_from_freelist(gfp_mask, order, alloc_flags, ac);
+    if (page >= 0) return page;
+    if (gfp_mask & __GFP_DIRECT_RECLAIM && !(gfp_mask & __GFP_NORETRY)) {
+      // Reclaim made no progress; before giving up the kernel drains the pcp lists and unreserves highatomic blocks.
+      this.drain_all_pages(null);
+      page = this.get_page_from_freelist(gfp_mask, order, alloc_flags, ac);
+      if (page >= 0) return page;
+    }
+    if (gfp_mask & __GFP_NOFAIL && gfp_mask & __GFP_DIRECT_RECLAIM) {
+      page = this.get_page_from_freelist(gfp_mask, order, ac.alloc_flags | ALLOC_MIN_RESERVE, ac);
+      if (page >= 0) return page;
+    }
+    this.warn_alloc(gfp_mask, order);
+    return -1;
+  }
+
+  /** __alloc_frozen_pages_noprof(): the heart of the allocator; the page comes back with refcount 0. */
+  __alloc_frozen_pages_noprof(gfp: number, order: number, preferred_nid: number, alloc_flags: number): number {
+    if (order > MAX_PAGE_ORDER) {
+      if (!(gfp & __GFP_NOWARN)) this.WARN_ON_ONCE(true, SITES.alloc_order_too_big);
+      return -1;
+    }
+    const ac = this.ac;
+    ac.alloc_flags = alloc_flags;
+    let fast = alloc_flags | ALLOC_WMARK_LOW;
+    this.prepare_alloc_pages(gfp, preferred_nid, ac);
+    fast |= this.alloc_flags_nofragment(ac.preferred >= 0 ? ac.zonelist[ac.preferred] : undefined, gfp);
+    fast |= this.alloc_flags_nonblocking(gfp, order) & ALLOC_HIGHATOMIC;
+    let page = this.get_page_from_freelist(gfp, order, fast, ac);
+    if (page < 0) page = this.__alloc_pages_slowpath(gfp, order, ac);
+    return page;
+  }
+
+  __alloc_pages_noprof(gfp: number, order: number, preferred_nid: number, alloc_flags: number): number {
+    const page = this.__alloc_frozen_pages_noprof(gfp, order, preferred_nid, alloc_flags);
+    if (page >= 0) this.set_page_refcounted(page);
+    return page;
+  }
+
+  alloc_pages(gfp: number, order: number): number {
+    return this.__alloc_pages_noprof(gfp, order, this.numa_node_id(), ALLOC_DEFAULT);
+  }
+
+  alloc_pages_node(nid: number, gfp: number, order: number): number {
+    return this.__alloc_pages_noprof(gfp, order, nid, ALLOC_DEFAULT);
+  }
+
+  alloc_frozen_pages(gfp: number, order: number): number {
+    return this.__alloc_frozen_pages_noprof(gfp, order, this.numa_node_id(), ALLOC_DEFAULT);
+  }
+
+  __folio_alloc(gfp: number, order: number, preferred_nid: number): number {
+    const page = this.__alloc_pages_noprof(gfp | __GFP_COMP, order, preferred_nid, ALLOC_DEFAULT);
+    return page < 0 ? -1 : this.page_rmappable_folio(page);
+  }
+
+  folio_alloc(gfp: number, order: number): number {
+    return this.__folio_alloc(gfp, order, this.numa_node_id());
+  }
+
+  // ---- draining ------------------------------------------------------
+
+  drain_pages_zone(cpu: number, zone: Zone): void {
+    const pcp = zone.pcp[cpu]!;
+    let count = pcp.count;
+    while (count) {
+      const to_drain = Math.min(count, pcp.batch << CONFIG_PCP_BATCH_SCALE_MAX);
+      this.free_pcppages_bulk(zone, to_drain, pcp, 0);
+      count -= to_drain;
+    }
+  }
+
+  drain_pages(cpu: number): void {
+    for (const zone of this.zones) if (zone.populated()) this.drain_pages_zone(cpu, zone);
+  }
+
+  /** drain_all_pages(zone): every CPU's pcp pages (of one zone, or all) back to the buddy lists. */
+  drain_all_pages(zone: Zone | null): void {
+    for (let cpu = 0; cpu < this.cpus; cpu++) {
+      if (zone !== null) this.drain_pages_zone(cpu, zone);
+      else this.drain_pages(cpu);
+    }
+  }
+
+  /** Pages of a zone on pcp lists, across CPUs. */
+  zonePcpCount(zone: Zone): number {
+    let n = 0;
+    for (const p of zone.pcp) n += p.count;
+    return n;
+  }
+}
+
+export { PageFlags, PG_head, NR_FREE_CMA_PAGES, __GFP_COMP, ALLOC_CMA, ALLOC_OOM };

@@ -1,0 +1,203 @@
+/**
+ * include/linux/page_ref.h, mainline semantics (≤v7.0): `_refcount` is a
+ * plain atomic_t and a count of 0 means the page is frozen (free, or being
+ * frozen by page_ref_freeze). The refcount variants (seed 004) override
+ * these functions.
+ *
+ * A folio's count is its head page's count; tail pages hold 0.
+ */
+
+import { PageFlags } from './page-flags.js';
+import { SITES } from './sites.js';
+import { declareSymbols } from './symbols.js';
+
+declareSymbols(
+  'include/linux/page_ref.h',
+  [
+    'page_ref_count',
+    'folio_ref_count',
+    'page_count',
+    'set_page_count',
+    'init_page_count',
+    'folio_set_count',
+    'page_ref_add',
+    'page_ref_sub',
+    'page_ref_inc',
+    'page_ref_dec',
+    'folio_ref_add',
+    'folio_ref_sub',
+    'folio_ref_inc',
+    'folio_ref_dec',
+    'page_ref_sub_and_test',
+    'page_ref_dec_and_test',
+    'page_ref_inc_return',
+    'page_ref_dec_return',
+    'folio_ref_sub_and_test',
+    'folio_ref_dec_and_test',
+    'folio_ref_sub_return',
+    'page_ref_add_unless',
+    'page_ref_add_unless_zero',
+    'folio_ref_add_unless_zero',
+    'folio_try_get',
+    'folio_ref_try_add',
+    'page_ref_freeze',
+    'page_ref_unfreeze',
+    'folio_ref_freeze',
+    'folio_ref_unfreeze',
+  ],
+  true,
+);
+
+export abstract class PageRef extends PageFlags {
+  /** The raw _refcount word, as stored. */
+  refcountRaw(page: number): number {
+    return this.i32[page * this.PW + this.W_refcount]!;
+  }
+
+  setRefcountRaw(page: number, v: number): void {
+    this.i32[page * this.PW + this.W_refcount] = v;
+  }
+
+  page_ref_count(page: number): number {
+    return this.refcountRaw(page);
+  }
+
+  folio_ref_count(folio: number): number {
+    return this.page_ref_count(folio);
+  }
+
+  /** page_count(): the count of the folio the page belongs to. */
+  page_count(page: number): number {
+    return this.folio_ref_count(this.page_folio(page));
+  }
+
+  set_page_count(page: number, v: number): void {
+    this.setRefcountRaw(page, v);
+  }
+
+  /** Boot/hotplug initialisation of a page's count to 1. */
+  init_page_count(page: number): void {
+    this.set_page_count(page, 1);
+  }
+
+  folio_set_count(folio: number, v: number): void {
+    this.set_page_count(folio, v);
+  }
+
+  page_ref_add(page: number, nr: number): void {
+    this.setRefcountRaw(page, (this.refcountRaw(page) + nr) | 0);
+  }
+
+  page_ref_sub(page: number, nr: number): void {
+    this.setRefcountRaw(page, (this.refcountRaw(page) - nr) | 0);
+  }
+
+  page_ref_inc(page: number): void {
+    this.setRefcountRaw(page, (this.refcountRaw(page) + 1) | 0);
+  }
+
+  page_ref_dec(page: number): void {
+    this.setRefcountRaw(page, (this.refcountRaw(page) - 1) | 0);
+  }
+
+  folio_ref_add(folio: number, nr: number): void {
+    this.page_ref_add(folio, nr);
+  }
+
+  folio_ref_sub(folio: number, nr: number): void {
+    this.page_ref_sub(folio, nr);
+  }
+
+  folio_ref_inc(folio: number): void {
+    this.page_ref_inc(folio);
+  }
+
+  folio_ref_dec(folio: number): void {
+    this.page_ref_dec(folio);
+  }
+
+  page_ref_sub_and_test(page: number, nr: number): boolean {
+    const v = (this.refcountRaw(page) - nr) | 0;
+    this.setRefcountRaw(page, v);
+    return v === 0;
+  }
+
+  page_ref_dec_and_test(page: number): boolean {
+    const v = (this.refcountRaw(page) - 1) | 0;
+    this.setRefcountRaw(page, v);
+    return v === 0;
+  }
+
+  folio_ref_sub_and_test(folio: number, nr: number): boolean {
+    return this.page_ref_sub_and_test(folio, nr);
+  }
+
+  folio_ref_dec_and_test(folio: number): boolean {
+    return this.page_ref_dec_and_test(folio);
+  }
+
+  page_ref_inc_return(page: number): number {
+    const v = (this.refcountRaw(page) + 1) | 0;
+    this.setRefcountRaw(page, v);
+    return v;
+  }
+
+  page_ref_dec_return(page: number): number {
+    const v = (this.refcountRaw(page) - 1) | 0;
+    this.setRefcountRaw(page, v);
+    return v;
+  }
+
+  folio_ref_sub_return(folio: number, nr: number): number {
+    const v = (this.refcountRaw(folio) - nr) | 0;
+    this.setRefcountRaw(folio, v);
+    return v;
+  }
+
+  /** atomic_add_unless(&_refcount, nr, u): adds unless the count is u. */
+  page_ref_add_unless(page: number, nr: number, u: number): boolean {
+    const v = this.refcountRaw(page);
+    if (v === u) return false;
+    this.setRefcountRaw(page, (v + nr) | 0);
+    return true;
+  }
+
+  page_ref_add_unless_zero(page: number, nr: number): boolean {
+    return this.page_ref_add_unless(page, nr, 0);
+  }
+
+  folio_ref_add_unless_zero(folio: number, nr: number): boolean {
+    return this.page_ref_add_unless_zero(folio, nr);
+  }
+
+  /** folio_try_get(): take a reference unless the folio is frozen (count 0). */
+  folio_try_get(folio: number): boolean {
+    return this.folio_ref_add_unless_zero(folio, 1);
+  }
+
+  folio_ref_try_add(folio: number, count: number): boolean {
+    return this.folio_ref_add_unless_zero(folio, count);
+  }
+
+  /** page_ref_freeze(): cmpxchg(count -> 0); succeeds only if the count was exactly `count`. */
+  page_ref_freeze(page: number, count: number): boolean {
+    if (this.refcountRaw(page) !== count) return false;
+    this.setRefcountRaw(page, 0);
+    return true;
+  }
+
+  /** page_ref_unfreeze(): the page must be frozen and the new count non-zero. */
+  page_ref_unfreeze(page: number, count: number): void {
+    this.VM_BUG_ON_PAGE(this.page_count(page) !== 0, page, SITES.page_ref_unfreeze_count);
+    this.VM_BUG_ON(count === 0, SITES.page_ref_unfreeze_zero);
+    this.setRefcountRaw(page, count);
+  }
+
+  folio_ref_freeze(folio: number, count: number): boolean {
+    return this.page_ref_freeze(folio, count);
+  }
+
+  folio_ref_unfreeze(folio: number, count: number): void {
+    this.page_ref_unfreeze(folio, count);
+  }
+}

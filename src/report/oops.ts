@@ -1,0 +1,119 @@
+/**
+ * The console text of BUG() and WARN() on x86_64, as a 2025-2026 kernel
+ * prints it (arch/x86/kernel/dumpstack.c, kernel/panic.c, lib/dump_stack.c):
+ *
+ *   ------------[ cut here ]------------
+ *   kernel BUG at mm/internal.h:96!
+ *   Oops: invalid opcode: 0000 [#1] SMP NOPTI
+ *   CPU: 0 UID: 0 PID: 1 Comm: pagesim Not tainted 7.0.0-pagesim #1 PREEMPT(voluntary)
+ *   Hardware name: pagesim virtual machine, BIOS pagesim 01/01/2026
+ *   RIP: 0010:__free_frozen_pages+0x1c0/0x4a0
+ *   Call Trace:
+ *    <TASK>
+ *    __free_pages+0x30/0x70
+ *    ...
+ *    </TASK>
+ *   Modules linked in:
+ *   ---[ end trace 0000000000000000 ]---
+ *
+ * pagesim prints the non-inlined frames of its own simulated call stack;
+ * the offsets inside functions are synthetic but stable. Registers and the
+ * Code: line are omitted: they describe a CPU pagesim does not simulate.
+ */
+
+import type { Site } from './report.js';
+import type { SymbolTable } from '../kernel/symbols.js';
+
+export interface Task {
+  comm: string;
+  pid: number;
+  cpu: number;
+}
+
+export const KERNEL_RELEASE = '7.0.0-pagesim';
+const HARDWARE = 'Hardware name: pagesim virtual machine, BIOS pagesim 01/01/2026';
+export const CUT_HERE = '------------[ cut here ]------------';
+
+// kernel/panic.c taint_flags order; only the ones pagesim can set are named.
+const TAINT_ORDER: readonly [string, string][] = [
+  ['B', 'BAD_PAGE'],
+  ['W', 'WARN'],
+];
+
+/** "Not tainted" or "Tainted: G    B   W" plus the v6.12+ legend line. */
+function taintText(taints: ReadonlySet<string>): { inline: string; legend: string | null } {
+  if (taints.size === 0) return { inline: 'Not tainted', legend: null };
+  // print_tainted(): one column per taint flag, a space where unset ('G' = only GPL modules).
+  const cols = 'GPFOEMRBUDAWCIOELKXTN'.split('');
+  const set = new Set(taints);
+  const letters = ['G', ...'  ', ...'     ', set.has('B') ? 'B' : ' ', '  ', set.has('W') ? 'W' : ' '];
+  void cols;
+  const legend = TAINT_ORDER.filter(([l]) => set.has(l))
+    .map(([l, n]) => `[${l}]=${n}`)
+    .join(', ');
+  return { inline: `Tainted: ${letters.join('').trimEnd()}`, legend: `Tainted: ${legend}` };
+}
+
+/** The oops/warn body from the CPU line to the end marker. */
+function body(task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[], endTrace: boolean): string[] {
+  const t = taintText(taints);
+  const lines = [`CPU: ${task.cpu} UID: 0 PID: ${task.pid} Comm: ${task.comm} ${t.inline} ${KERNEL_RELEASE} #1 PREEMPT(voluntary)`];
+  if (t.legend !== null) lines.push(t.legend);
+  lines.push(HARDWARE, `RIP: 0010:${rip}`, 'Call Trace:', ' <TASK>', ...trace.map((f) => ` ${f}`), ' </TASK>', 'Modules linked in:');
+  if (endTrace) lines.push('---[ end trace 0000000000000000 ]---');
+  return lines;
+}
+
+/** Full text of a VM_BUG_ON or BUG(): the page dump (if any), then the oops. */
+export function formatBugText(dumped: readonly string[], site: Site, task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[]): string[] {
+  return [...dumped, CUT_HERE, `kernel BUG at ${site.file}:${site.line}!`, 'Oops: invalid opcode: 0000 [#1] SMP NOPTI', ...body(task, taints, rip, trace, true)];
+}
+
+/** An oops that is not a BUG(): a fault on a wild pointer. `header` is its first line. */
+export function formatFaultText(header: string, task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[]): string[] {
+  return [header, ...body(task, taints, rip, trace, true)];
+}
+
+/** Full text of a WARN*(): the page dump (if any), then the warning. */
+export function formatWarnText(dumped: readonly string[], site: Site, task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[]): string[] {
+  return [...dumped, CUT_HERE, `WARNING: CPU: ${task.cpu} PID: ${task.pid} at ${site.file}:${site.line} ${rip}`, 'Modules linked in:', ...body(task, taints, rip, trace, true).filter((l) => l !== 'Modules linked in:')];
+}
+
+/** A stack dump (dump_stack()) as bad_page() and warn_alloc() print it. */
+export function formatDumpStack(task: Task, taints: ReadonlySet<string>, trace: readonly string[]): string[] {
+  const t = taintText(taints);
+  const lines = [`CPU: ${task.cpu} UID: 0 PID: ${task.pid} Comm: ${task.comm} ${t.inline} ${KERNEL_RELEASE} #1 PREEMPT(voluntary)`];
+  if (t.legend !== null) lines.push(t.legend);
+  lines.push(HARDWARE, 'Call Trace:', ' <TASK>', ...trace.map((f) => ` ${f}`), ' </TASK>');
+  return lines;
+}
+
+function fnv(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * Turns the simulated stack (innermost first, all kernel functions) into
+ * the RIP frame and the printed call trace: inlined functions vanish into
+ * their callers, as in a real oops.
+ */
+export function callTrace(stack: readonly string[], symbols: SymbolTable): { rip: string; trace: string[] } {
+  const frames: string[] = [];
+  let caller = '';
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const name = stack[i]!;
+    const sym = symbols.get(name);
+    if (sym === undefined || sym.inline) continue;
+    // Offset of the call site: stable, inside the function, 1-byte granular like real return addresses.
+    const off = (fnv(`${caller}>${name}`) % (sym.size - 8)) + 5;
+    frames.unshift(`${name}+0x${off.toString(16)}/0x${sym.size.toString(16)}`);
+    caller = name;
+  }
+  if (frames.length === 0) return { rip: 'pagesim_run_step+0x0/0x40', trace: [] };
+  return { rip: frames[0]!, trace: frames.slice(1) };
+}

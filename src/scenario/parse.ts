@@ -1,0 +1,178 @@
+/**
+ * Scenario files, format v1 (docs/scenarios.md): YAML text to a checked
+ * `Scenario`.
+ *
+ * Everything that can be wrong in the text is found here and reported as
+ * one InputError at the line of the offending node, so that the runner
+ * only meets problems that depend on values at run time (a handle bound
+ * in an earlier iteration, an expression of `$i`).
+ */
+
+import { isMap, isScalar, isSeq } from 'yaml';
+import { DEFAULT_MACHINE, machineConfigProblem } from '../kernel/mm_init.js';
+import { quote, ValueError } from './problem.js';
+import { StepParser } from './steps.js';
+import { didYouMean } from './suggest.js';
+import type { OpLookup, ReportMatcher, Scenario, ScenarioMachine, VariantExpectation, VariantLookup } from './types.js';
+import { parseConstant, type ScalarIn } from './values.js';
+import { defaultName, loadYaml, type Entry, type SourceDoc, type YNode } from './yaml-source.js';
+
+export { evalExpr, ExprEvalError, formatExpr } from './expr.js';
+export { expandName, formatArg, formatExpect, formatHandleRef } from './values.js';
+export { MAX_REPEAT_DEPTH, MAX_STEP_NODES } from './steps.js';
+
+const TOP_KEYS: readonly string[] = ['name', 'description', 'machine', 'variants', 'steps', 'expect'];
+const MACHINE_KEYS: readonly string[] = ['memory', 'cpus', 'nodes'];
+export const REPORT_KINDS: readonly string[] = ['BUG', 'WARN', 'bad_page', 'check'];
+const MATCHER_KEYS = ['kind', 'function', 'reason', 'message'] as const;
+
+/** Parses and checks a scenario; throws one InputError(message, file, line) for the first problem. */
+export function parseScenario(text: string, file: string, ops: OpLookup, variants: VariantLookup): Scenario {
+  const { src, root, rootLine } = loadYaml(text, file);
+  if (!isMap(root)) return src.fail(rootLine, 'a scenario must be a YAML mapping with at least a "steps:" list');
+  const top = topLevel(src, src.entries(root, rootLine));
+  const machine = parseMachine(src, top.get('machine'));
+  const variantList = parseVariants(src, top.get('variants'), variants);
+  const stepsEntry = top.get('steps') ?? src.fail(rootLine, 'missing "steps:", the list of operations to run');
+  const steps = new StepParser(src, ops, machine.cpus).stepList(stepsEntry.value, stepsEntry.line, 0, 'steps');
+  const { expect, expectLines } = parseExpectations(src, top.get('expect'), variants);
+  return {
+    file,
+    name: optionalString(src, top.get('name'), 'name') ?? defaultName(file),
+    description: optionalString(src, top.get('description'), 'description') ?? '',
+    machine,
+    variants: variantList,
+    steps,
+    expect,
+    expectLines,
+  };
+}
+
+/** Top-level entries by key; an unknown key is an error naming the allowed ones. */
+function topLevel(src: SourceDoc, entries: readonly Entry[]): Map<string, Entry> {
+  for (const e of entries) {
+    if (!TOP_KEYS.includes(e.key)) src.fail(e.keyLine, `unknown top-level key ${quote(e.key)}${didYouMean(e.key, TOP_KEYS)}; allowed keys: ${TOP_KEYS.join(', ')}`);
+  }
+  return new Map(entries.map((e) => [e.key, e]));
+}
+
+/** The scalar of an entry, which must be a scalar (a missing value reads as null). */
+function scalarOf(src: SourceDoc, entry: Entry, what: string): ScalarIn {
+  if (entry.value === null) return { value: null, source: '' };
+  if (!isScalar(entry.value)) src.fail(entry.line, `${what} must be a single value`);
+  return src.scalar(entry.value, entry.line, what);
+}
+
+/** A non-empty string value. */
+function stringOf(src: SourceDoc, entry: Entry, what: string): string {
+  const { value, source } = scalarOf(src, entry, what);
+  if (typeof value !== 'string' || value === '') src.fail(entry.line, `${what} must be a non-empty string, got ${source === '' ? 'nothing' : quote(source)}`);
+  return value;
+}
+
+function optionalString(src: SourceDoc, entry: Entry | undefined, what: string): string | null {
+  return entry === undefined ? null : stringOf(src, entry, what);
+}
+
+/** `machine:`: memory, cpus and nodes, defaults from DEFAULT_MACHINE, checked by machineConfigProblem. */
+function parseMachine(src: SourceDoc, entry: Entry | undefined): ScenarioMachine {
+  if (entry === undefined) return { ...DEFAULT_MACHINE };
+  if (!isMap(entry.value)) return src.fail(entry.line, 'machine must be a mapping such as {memory: 1GiB, cpus: 2, nodes: 1}');
+  const m = { memoryBytes: DEFAULT_MACHINE.memoryBytes, cpus: DEFAULT_MACHINE.cpus, nodes: DEFAULT_MACHINE.nodes };
+  for (const e of src.entries(entry.value, entry.line)) {
+    if (e.key === 'memory') m.memoryBytes = machineSize(src, e);
+    else if (e.key === 'cpus') m.cpus = machineCount(src, e);
+    else if (e.key === 'nodes') m.nodes = machineCount(src, e);
+    else src.fail(e.keyLine, `machine has no key ${quote(e.key)}${didYouMean(e.key, MACHINE_KEYS)}; its keys are ${MACHINE_KEYS.join(', ')}`);
+  }
+  const problem = machineConfigProblem(m);
+  if (problem !== null) src.fail(entry.keyLine, `machine: ${problem}`);
+  return m;
+}
+
+function machineSize(src: SourceDoc, e: Entry): number {
+  const s = scalarOf(src, e, 'machine: memory');
+  try {
+    return parseConstant(s);
+  } catch (err) {
+    if (!(err instanceof ValueError)) throw err;
+    const got = typeof s.value === 'string' ? quote(s.value) : s.source === '' ? 'nothing' : s.source;
+    return src.fail(e.line, `machine: memory must be a size such as 256MiB or 1GiB, or a byte count, got ${got}`);
+  }
+}
+
+function machineCount(src: SourceDoc, e: Entry): number {
+  const s = scalarOf(src, e, `machine: ${e.key}`);
+  try {
+    return parseConstant(s);
+  } catch (err) {
+    if (err instanceof ValueError) src.fail(e.line, `machine: ${e.key} ${err.message}`);
+    throw err;
+  }
+}
+
+/** `variants:`: a non-empty list of distinct variant stacks, each accepted by the registry. */
+function parseVariants(src: SourceDoc, entry: Entry | undefined, lookup: VariantLookup): string[] {
+  if (entry === undefined) return ['baseline'];
+  const value: YNode | null = entry.value;
+  if (!isSeq(value) || value.items.length === 0) return src.fail(entry.line, 'variants must be a non-empty list of variant stacks, such as [baseline, a+b]');
+  const out: string[] = [];
+  for (const item of src.items(value, entry.line)) {
+    const stack = variantName(src, item.node, item.line, lookup);
+    if (out.includes(stack)) src.fail(item.line, `variant ${quote(stack)} is listed twice`);
+    out.push(stack);
+  }
+  return out;
+}
+
+/** A variant stack name, checked by the variant registry (whose message is reported as is). */
+function variantName(src: SourceDoc, node: YNode | null, line: number, lookup: VariantLookup): string {
+  if (!isScalar(node) || typeof node.value !== 'string') return src.fail(line, 'a variant stack must be a name such as baseline or a+b');
+  const problem = lookup.problem(node.value);
+  if (problem !== null) src.fail(line, problem);
+  return node.value;
+}
+
+/** Top-level `expect:`: per variant stack, `ok` or a list of report matchers. */
+function parseExpectations(
+  src: SourceDoc,
+  entry: Entry | undefined,
+  lookup: VariantLookup,
+): { expect: Map<string, VariantExpectation>; expectLines: Map<string, number> } {
+  const expect = new Map<string, VariantExpectation>();
+  const expectLines = new Map<string, number>();
+  if (entry === undefined) return { expect, expectLines };
+  if (!isMap(entry.value)) return src.fail(entry.line, 'expect must be a mapping from variant stack to ok or a list of reports');
+  for (const e of src.entries(entry.value, entry.line)) {
+    const problem = lookup.problem(e.key);
+    if (problem !== null) src.fail(e.keyLine, problem);
+    expect.set(e.key, variantExpectation(src, e));
+    expectLines.set(e.key, e.keyLine);
+  }
+  return { expect, expectLines };
+}
+
+function variantExpectation(src: SourceDoc, e: Entry): VariantExpectation {
+  const v = e.value;
+  if (isScalar(v) && v.value === 'ok') return { kind: 'ok' };
+  if (!isSeq(v) || v.items.length === 0) {
+    return src.fail(e.line, `expect: ${e.key} must be ok or a non-empty list of reports such as - {kind: BUG, function: __free_pages}`);
+  }
+  return { kind: 'reports', matchers: src.items(v, e.line).map((item) => reportMatcher(src, item.node, item.line)) };
+}
+
+/** `{kind: BUG, function: f, reason: r, message: m}`: at least one field, all strings. */
+function reportMatcher(src: SourceDoc, node: YNode | null, line: number): ReportMatcher {
+  if (!isMap(node)) return src.fail(line, `a report matcher must be a mapping with some of ${MATCHER_KEYS.join(', ')}`);
+  const m: { -readonly [K in keyof ReportMatcher]: string } = {};
+  const entries = src.entries(node, line);
+  if (entries.length === 0) src.fail(line, `a report matcher needs at least one of ${MATCHER_KEYS.join(', ')}`);
+  for (const e of entries) {
+    const key = MATCHER_KEYS.find((k) => k === e.key);
+    if (key === undefined) src.fail(e.keyLine, `a report matcher has no key ${quote(e.key)}${didYouMean(e.key, MATCHER_KEYS)}; its keys are ${MATCHER_KEYS.join(', ')}`);
+    const text = stringOf(src, e, `report ${key}`);
+    if (key === 'kind' && !REPORT_KINDS.includes(text)) src.fail(e.line, `report kind must be one of ${REPORT_KINDS.join(', ')}, got ${quote(text)}${didYouMean(text, REPORT_KINDS)}`);
+    m[key] = text;
+  }
+  return m;
+}

@@ -1,0 +1,51 @@
+/**
+ * The variant registry and stack resolution (`a+b`: a, then b on top).
+ */
+
+import type { Variant } from './variant.js';
+import { freeKeepsType } from './free-keeps-type.js';
+import { refcountFrozenWarn } from './refcount-frozen-warn.js';
+import { refcountFrozenBit } from './refcount-frozen-bit.js';
+
+export const baseline: Variant = {
+  name: 'baseline',
+  description: 'mainline (2026 linux-mm tree, ≈v7.0): the free path resets any page type (seed 001 applied); refcount 0 means frozen',
+  seed: 'none: mainline',
+};
+
+export const VARIANTS: readonly Variant[] = [baseline, freeKeepsType, refcountFrozenWarn, refcountFrozenBit];
+
+const byName = new Map(VARIANTS.map((v) => [v.name, v]));
+
+export function findVariant(name: string): Variant | undefined {
+  return byName.get(name);
+}
+
+/** The patch series a stack name stands for, bases first, each variant once. */
+export function resolveStack(stack: string): Variant[] {
+  const out: Variant[] = [];
+  const add = (name: string, seen: readonly string[]): void => {
+    const v = byName.get(name);
+    if (v === undefined) throw new Error(`unknown variant "${name}"`);
+    if (seen.includes(name)) throw new Error(`variant "${name}" is its own base`);
+    if (v.base !== undefined) add(v.base, [...seen, name]);
+    if (v.name !== 'baseline' && !out.includes(v)) out.push(v);
+  };
+  for (const part of stack.split('+')) add(part.trim(), []);
+  return out;
+}
+
+/** Why a stack name is not valid, or null. */
+export function variantProblem(stack: string): string | null {
+  const parts = stack.split('+').map((p) => p.trim());
+  for (const p of parts) {
+    if (p === '') return `empty variant name in "${stack}"`;
+    if (!byName.has(p)) return `unknown variant "${p}" (known: ${VARIANTS.map((v) => v.name).join(', ')})`;
+  }
+  try {
+    resolveStack(stack);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return null;
+}
