@@ -77,15 +77,15 @@ function matchAt(re: RegExp, text: string, pos: number): RegExpExecArray | null 
   return re.exec(text);
 }
 
-/** The number literal at `pos` (NUMBER matched there), with its suffix applied. */
-function numberToken(m: RegExpExecArray, col: number): Token {
-  const [text, , hex, dec, suffix] = m as unknown as [string, string, string | undefined, string | undefined, string];
+/** The number literal NUMBER matched in `text` at column `col`, with its suffix applied. */
+function numberToken(m: RegExpExecArray, text: string, col: number): Token {
+  const [literal, , hex, dec, suffix] = m as unknown as [string, string, string | undefined, string | undefined, string];
   const multiplier = SIZE_SUFFIXES.get(suffix);
-  if (multiplier === undefined) throw new ValueError(`${quote(text)} is not a number (size suffixes are K, KiB, M, MiB, G, GiB)`);
+  if (multiplier === undefined) throw new ValueError(`${quote(matchAt(WORD, text, col - 1)![0])} is not a number; size suffixes are K, KiB, M, MiB, G, GiB`);
   const base = hex !== undefined ? Number.parseInt(hex, 16) : Number(dec);
   const value = base * multiplier;
-  if (!Number.isSafeInteger(value)) throw new ValueError(`${quote(text)} is beyond 2^53-1`);
-  return { kind: 'num', value, text, col };
+  if (!Number.isSafeInteger(value)) throw new ValueError(`${quote(literal)} is beyond 2^53-1`);
+  return { kind: 'num', value, text: literal, col };
 }
 
 /** Splits expression text into tokens; throws a ValueError naming what is not a token. */
@@ -108,7 +108,7 @@ function tokenize(text: string): Token[] {
     } else {
       const m = matchAt(NUMBER, text, pos);
       if (m === null) throw new ValueError(`unexpected ${quote(matchAt(WORD, text, pos)![0])} at column ${col}`);
-      tokens.push(numberToken(m, col));
+      tokens.push(numberToken(m, text, col));
       pos += m[0].length;
     }
   }

@@ -14,7 +14,7 @@ import { quote, ValueError } from './problem.js';
 import { StepParser } from './steps.js';
 import { didYouMean } from './suggest.js';
 import type { OpLookup, ReportMatcher, Scenario, ScenarioMachine, VariantExpectation, VariantLookup } from './types.js';
-import { parseConstant, type ScalarIn } from './values.js';
+import { parseConstant, shown, type ScalarIn } from './values.js';
 import { defaultName, loadYaml, type Entry, type SourceDoc, type YNode } from './yaml-source.js';
 
 export { evalExpr, ExprEvalError, formatExpr } from './expr.js';
@@ -36,10 +36,11 @@ export function parseScenario(text: string, file: string, ops: OpLookup, variant
   const stepsEntry = top.get('steps') ?? src.fail(rootLine, 'missing "steps:", the list of operations to run');
   const steps = new StepParser(src, ops, machine.cpus).stepList(stepsEntry.value, stepsEntry.line, 0, 'steps');
   const { expect, expectLines } = parseExpectations(src, top.get('expect'), variants);
+  const nameEntry = top.get('name');
   return {
     file,
-    name: optionalString(src, top.get('name'), 'name') ?? defaultName(file),
-    description: optionalString(src, top.get('description'), 'description') ?? '',
+    name: nameEntry === undefined ? defaultName(file) : stringOf(src, nameEntry, 'name'),
+    description: description(src, top.get('description')),
     machine,
     variants: variantList,
     steps,
@@ -65,13 +66,14 @@ function scalarOf(src: SourceDoc, entry: Entry, what: string): ScalarIn {
 
 /** A non-empty string value. */
 function stringOf(src: SourceDoc, entry: Entry, what: string): string {
-  const { value, source } = scalarOf(src, entry, what);
-  if (typeof value !== 'string' || value === '') src.fail(entry.line, `${what} must be a non-empty string, got ${source === '' ? 'nothing' : quote(source)}`);
-  return value;
+  const s = scalarOf(src, entry, what);
+  if (typeof s.value !== 'string' || s.value === '') src.fail(entry.line, `${what} must be a non-empty string, got ${shown(s)}`);
+  return s.value;
 }
 
-function optionalString(src: SourceDoc, entry: Entry | undefined, what: string): string | null {
-  return entry === undefined ? null : stringOf(src, entry, what);
+/** The scenario's description: any string, empty when absent or left empty. */
+function description(src: SourceDoc, entry: Entry | undefined): string {
+  return entry === undefined || entry.value === null ? '' : stringOf(src, entry, 'description');
 }
 
 /** `machine:`: memory, cpus and nodes, defaults from DEFAULT_MACHINE, checked by machineConfigProblem. */
@@ -96,8 +98,7 @@ function machineSize(src: SourceDoc, e: Entry): number {
     return parseConstant(s);
   } catch (err) {
     if (!(err instanceof ValueError)) throw err;
-    const got = typeof s.value === 'string' ? quote(s.value) : s.source === '' ? 'nothing' : s.source;
-    return src.fail(e.line, `machine: memory must be a size such as 256MiB or 1GiB, or a byte count, got ${got}`);
+    return src.fail(e.line, `machine: memory must be a size such as 256MiB or 1GiB, or a byte count, got ${shown(s)}`);
   }
 }
 

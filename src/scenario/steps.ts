@@ -10,7 +10,7 @@ import { quote, ValueError } from './problem.js';
 import { didYouMean } from './suggest.js';
 import type { ArgValue, Expr, HandleRef, OpLookup, OpSignature, OpStep, ParamDef, RepeatStep, ResultLiteral, Step } from './types.js';
 import { constantValue } from './expr.js';
-import { parseArg, parseHandleName, parseIntValue, parseResultLiteral, type ScalarIn } from './values.js';
+import { parseArg, parseHandleName, parseIntValue, parseResultLiteral, shown, type ScalarIn } from './values.js';
 import { SourceDoc, type Entry, type Item, type YNode } from './yaml-source.js';
 
 /** Most step nodes (operations and repeats, as written) one file may hold. */
@@ -147,7 +147,7 @@ export class StepParser {
     if (isScalar(v)) {
       const first = op.params[0];
       const scalar = this.src.scalar(v, entry.line, op.name);
-      if (first === undefined) this.src.fail(entry.line, `${op.name} takes no arguments, got ${quote(scalar.source)}`);
+      if (first === undefined) this.src.fail(entry.line, `${op.name} takes no arguments, got ${shown(scalar)}`);
       return new Map([[first.name, { scalar, line: entry.line }]]);
     }
     if (!isMap(v)) return this.src.fail(entry.line, `${op.name}: arguments must be one value or a mapping of parameter: value`);
@@ -190,18 +190,20 @@ export class StepParser {
 
   private cpu(op: OpSignature, entry: Entry | undefined): number | null {
     if (entry === undefined) return null;
-    const { value, source } = this.scalarOf(entry, `${op.name}: cpu`);
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= this.cpus) {
-      this.src.fail(entry.line, `${op.name}: cpu must be a CPU number from 0 to ${this.cpus - 1} (the machine has ${this.cpus}), got ${quote(source)}`);
+    const s = this.scalarOf(entry, `${op.name}: cpu`);
+    const cpu = s.value;
+    if (typeof cpu !== 'number' || !Number.isInteger(cpu) || cpu < 0 || cpu >= this.cpus) {
+      this.src.fail(entry.line, `${op.name}: cpu must be a CPU number from 0 to ${this.cpus - 1} (the machine has ${this.cpus}), got ${shown(s)}`);
     }
-    return value;
+    return cpu;
   }
 
   private show(op: OpSignature, entry: Entry | undefined): boolean {
     if (entry === undefined) return false;
-    const { value, source } = this.scalarOf(entry, `${op.name}: show`);
-    if (typeof value !== 'boolean') this.src.fail(entry.line, `${op.name}: show must be true or false, got ${quote(source)}`);
-    return value;
+    const s = this.scalarOf(entry, `${op.name}: show`);
+    const show = s.value;
+    if (typeof show !== 'boolean') this.src.fail(entry.line, `${op.name}: show must be true or false, got ${shown(s)}`);
+    return show;
   }
 
   /** `- repeat: {times: N, steps: [...]}`. */

@@ -20,15 +20,19 @@ export function levenshtein(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** The closest candidate within MAX_DISTANCE (the first one on a tie), or null. */
+/**
+ * The closest candidate within MAX_DISTANCE (the first one on a tie), or
+ * null. Case is ignored: `gfp_kernel` should find GFP_KERNEL.
+ */
 export function closest(word: string, candidates: Iterable<string>): string | null {
+  const lower = word.toLowerCase();
   let best: string | null = null;
   let bestDistance = MAX_DISTANCE + 1;
   for (const c of candidates) {
     // The length difference bounds the distance from below: this skip keeps a
     // megabyte-long misspelt key from costing megabytes times every name.
     if (Math.abs(c.length - word.length) >= bestDistance) continue;
-    const d = levenshtein(word, c);
+    const d = levenshtein(lower, c.toLowerCase());
     if (d < bestDistance) {
       best = c;
       bestDistance = d;

@@ -32,7 +32,7 @@ const GFP_MAX = 2 ** 32 - 1;
 const IN_LOOP_ONLY = 'uses $i outside any repeat ($i is the index of the innermost repeat)';
 
 /** What a scalar looks like in a message: strings quoted, other scalars as written. */
-function shown(s: ScalarIn): string {
+export function shown(s: ScalarIn): string {
   return typeof s.value === 'string' ? quote(s.value) : s.source === '' ? 'nothing' : s.source;
 }
 
@@ -115,9 +115,19 @@ export function parseHandleRef(text: string, allowOffset: boolean, inLoop: boole
     const what = allowOffset ? `a handle name, optionally + or - an offset in pages, such as ${example}` : `a handle name such as ${example} (no offset)`;
     throw new ValueError(`must be ${what}, got ${quote(trimmed)}`);
   }
-  const offset = parseExpr(rest[0] === '+' ? rest.slice(1) : rest);
+  const offset = offsetExpr(rest[0] === '+' ? rest.slice(1) : rest);
   requireLoop(usesIndex(offset), inLoop);
   return { kind: 'handle', name, offset };
+}
+
+/** A page offset: an expression whose messages say they are about the offset. */
+function offsetExpr(text: string): Expr {
+  try {
+    return parseExpr(text);
+  } catch (err) {
+    if (err instanceof ValueError) throw new ValueError(`offset ${err.message}`);
+    throw err;
+  }
 }
 
 /** A name to bind with `as:` (a handle name, no offset). */

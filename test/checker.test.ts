@@ -1,0 +1,77 @@
+/**
+ * The whole-machine checker: clean after boot, and each concern's checker
+ * finds the corruption it is for, saying what and where.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { machine } from './helpers/machine.js';
+import { checkMachine, reportViolations } from '../src/check/checker.js';
+import { GFP_KERNEL, __GFP_COMP } from '../src/kernel/gfp.js';
+import { ZONE_DMA32, MIGRATE_UNMOVABLE } from '../src/kernel/config.js';
+
+function whats(k: ReturnType<typeof machine>): string[] {
+  return checkMachine(k).violations.map((v) => `${v.checker}: ${v.what}`);
+}
+
+test('a booted machine, and one after allocations and frees, is clean', () => {
+  const k = machine();
+  assert.deepEqual(whats(k), []);
+  const pages = Array.from({ length: 100 }, (_, i) => k.alloc_pages(GFP_KERNEL | (i % 3 === 0 ? __GFP_COMP : 0), i % 4));
+  pages.forEach((p, i) => i % 2 === 0 && k.__free_pages(p, i % 4));
+  assert.deepEqual(whats(k), []);
+});
+
+test('page-state: a page that claims to be Buddy but is on no free list', () => {
+  const k = machine();
+  const p = k.alloc_pages(GFP_KERNEL, 0);
+  k.__SetPageBuddy(p);
+  assert.deepEqual(whats(k), [`page-state: pfn 0x${p.toString(16)} is PageBuddy but on no free list`]);
+});
+
+test('free-lists: nr_free disagrees with the list', () => {
+  const k = machine();
+  const zone = k.nodes[0]!.node_zones[ZONE_DMA32]!;
+  k.set_free_area_nr_free(zone, 7, k.free_area_nr_free(zone, 7) + 2);
+  assert.ok(whats(k).some((w) => /^free-lists: zone DMA32 free_area\[7\]\.nr_free is \d+ but its lists hold \d+ blocks$/.test(w)));
+});
+
+test('free-lists: a wild pointer in a free list is reported, not followed', () => {
+  const k = machine();
+  const zone = k.nodes[0]!.node_zones[ZONE_DMA32]!;
+  const head = k.get_page_from_free_area(zone, 10, 1);
+  k.write64(head * k.PW + k.W_lru, 0xdead000000000100n);
+  const w = whats(k);
+  assert.ok(w.some((x) => x.includes('points outside memory (LIST_POISON')), w.join('\n'));
+});
+
+test('buddy-merge: two free order-0 buddies left unmerged', () => {
+  const k = machine();
+  const zone = k.nodes[0]!.node_zones[ZONE_DMA32]!;
+  const b = k.alloc_frozen_pages(GFP_KERNEL, 1);
+  for (const p of [b, b + 1]) {
+    k.set_buddy_order(p, 0);
+    k.__add_to_free_list(p, zone, 0, MIGRATE_UNMOVABLE, false);
+    k.account_freepages(zone, 1, MIGRATE_UNMOVABLE);
+  }
+  assert.deepEqual(whats(k), [`buddy-merge: free buddies 0x${b.toString(16)} and 0x${(b + 1).toString(16)} of order 0 are both on the free lists, unmerged`]);
+});
+
+test('compound: a tail that points at another head', () => {
+  const k = machine();
+  const f = k.alloc_pages(GFP_KERNEL | __GFP_COMP, 2);
+  k.set_compound_head(f + 2, f + 1);
+  assert.deepEqual(whats(k), [`compound: tail 0x${(f + 2).toString(16)} of compound page 0x${f.toString(16)} points at another head`]);
+});
+
+test('violations become check reports with a page dump', () => {
+  const k = machine();
+  const p = k.alloc_pages(GFP_KERNEL, 0);
+  k.__SetPageBuddy(p);
+  reportViolations(k, checkMachine(k));
+  assert.equal(k.reports.length, 1);
+  const r = k.reports[0]!;
+  assert.equal(r.kind, 'check');
+  assert.equal(r.function, 'page-state');
+  assert.equal(r.pfn, p);
+  assert.match(r.text, /page_type: f0\(buddy\)/);
+});

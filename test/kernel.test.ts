@@ -1,0 +1,163 @@
+/**
+ * The simulated kernel's own behaviour, checked against the kernel's
+ * formulas and formats (values from a real 6.18 x86_64 VM where noted).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { machine } from './helpers/machine.js';
+import { GFP_KERNEL, __GFP_COMP } from '../src/kernel/gfp.js';
+import { ZONE_DMA, ZONE_DMA32 } from '../src/kernel/config.js';
+import { NR_FREE_PAGES } from '../src/kernel/vmstat.js';
+import { KernelBug } from '../src/report/report.js';
+import { WMARK_LOW, WMARK_MIN } from '../src/kernel/mmzone.js';
+
+test('zone geometry of an x86_64 PC: DMA spans pfn 1-4095, 3998 present, 3840 managed (as on real machines)', () => {
+  const k = machine('baseline', 2 ** 30);
+  const dma = k.nodes[0]!.node_zones[ZONE_DMA]!;
+  assert.deepEqual([dma.zone_start_pfn, dma.spanned_pages, dma.present_pages, dma.managed_pages], [1, 4095, 3998, 3840]);
+  const dma32 = k.nodes[0]!.node_zones[ZONE_DMA32]!;
+  assert.equal(dma32.zone_start_pfn, 4096);
+  assert.equal(dma32.spanned_pages, 2 ** 30 / 4096 - 4096);
+});
+
+test('watermarks, lowmem reserve and pcp sizes follow the kernel formulas', () => {
+  const k = machine('baseline', 2 ** 30);
+  const [dma, dma32] = [k.nodes[0]!.node_zones[ZONE_DMA]!, k.nodes[0]!.node_zones[ZONE_DMA32]!];
+  // THP raises min_free_kbytes to keep 2 + 9 pageblocks per populated zone free.
+  assert.equal(k.min_free_kbytes, (512 * 2 * 2 + 512 * 2 * 9) * 4);
+  const lowmem = dma.managed_pages + dma32.managed_pages;
+  const pagesMin = k.min_free_kbytes / 4;
+  assert.equal(dma._watermark[WMARK_MIN], Math.floor((pagesMin * dma.managed_pages) / lowmem));
+  const tmp = Math.max(dma32._watermark[WMARK_MIN]! >> 2, Math.floor((dma32.managed_pages * 10) / 10000));
+  assert.equal(dma32._watermark[WMARK_LOW], dma32._watermark[WMARK_MIN]! + tmp);
+  assert.equal(dma.lowmem_reserve[ZONE_DMA32], Math.floor(dma32.managed_pages / 256));
+  // Real 6.18 VM: DMA batch 1, high_min = low/ncpus, high_max = managed/8/ncpus.
+  assert.equal(dma.pcp[0]!.batch, 1);
+  assert.equal(dma.pcp[0]!.high_min, Math.floor(dma._watermark[WMARK_LOW]! / 2));
+  assert.equal(dma.pcp[0]!.high_max, Math.floor(dma.managed_pages / 8 / 2));
+  assert.equal(dma32.pcp[0]!.batch, 63);
+  assert.equal(dma32.pcp[1]!.high, 0, 'pcp->high stays at the boot value until first used');
+});
+
+test('a freshly allocated page dumps as the kernel dumps it', () => {
+  const k = machine();
+  const p = k.alloc_pages(GFP_KERNEL, 0);
+  const dump = k.dump_page_lines(p, 'test');
+  assert.equal(dump[0], `page: refcount:1 mapcount:0 mapping:0000000000000000 index:0x0 pfn:0x${p.toString(16)}`);
+  assert.equal(dump[1], 'flags: 0xfffffc0000000(node=0|zone=1|lastcpupid=0x1fffff)');
+  // lru.next cleared by clear_page_pfmemalloc(); lru.prev still LIST_POISON2 from the list_del off the pcp list.
+  assert.equal(dump[2], 'raw: 000fffffc0000000 0000000000000000 dead000000000122 0000000000000000');
+  assert.equal(dump[3], 'raw: 0000000000000000 0000000000000000 00000001ffffffff 0000000000000000');
+  assert.equal(dump[4], 'page dumped because: test');
+});
+
+test('a free buddy block is PageBuddy with its order in private and lru linked into the free list', () => {
+  const k = machine();
+  const zone = k.nodes[0]!.node_zones[ZONE_DMA32]!;
+  const head = k.get_page_from_free_area(zone, 10, 1);
+  assert.ok(head >= 0);
+  const dump = k.dump_page_lines(head, null);
+  assert.match(dump.join('\n'), /page_type: f0\(buddy\)/);
+  assert.match(dump.join('\n'), /raw: 0000000000000000 000000000000000a 00000000f0000000 0000000000000000/);
+  assert.ok(k.PageBuddy(head));
+  assert.equal(k.page_private(head), 10);
+  // next points at another free block's lru or at the list head in kernel data (direct map).
+  const next = k.read64(head * k.PW + k.W_lru);
+  assert.ok(next >> 40n === 0xffffean || next >> 40n === 0xffff88n, next.toString(16));
+});
+
+test('a compound page: head/tail encoding, TAIL_MAPPING, order and folio fields', () => {
+  const k = machine();
+  const f = k.alloc_pages(GFP_KERNEL | __GFP_COMP, 3);
+  assert.ok(k.PageHead(f));
+  assert.equal(k.compound_order(f), 3);
+  assert.equal(k.folio_nr_pages(f), 8);
+  for (let i = 1; i < 8; i++) {
+    assert.ok(k.PageTail(f + i));
+    assert.equal(k.compound_head(f + i), f);
+    assert.equal(k.read64((f + i) * k.PW + k.W_compound_head), k.pageAddr(f) + 1n);
+  }
+  assert.equal(k.read64((f + 5) * k.PW + k.W_mapping), 0xdead000000000400n);
+  const dump = k.dump_page_lines(f + 5, null).join('\n');
+  assert.match(dump, /head: order:3 mapcount:0 entire_mapcount:0 pincount:0/);
+  assert.match(dump, /flags: 0x[0-9a-f]+\(head\|node=0\|zone=1\|lastcpupid=0x1fffff\)/);
+});
+
+test('a BUG unwinds with the kernel text: dump, cut here, kernel BUG at FILE:LINE!, oops, call trace', () => {
+  const k = machine();
+  const p = k.alloc_pages(GFP_KERNEL, 0);
+  k.__free_pages(p, 0);
+  assert.throws(
+    () => k.__free_pages(p, 0),
+    (e: unknown) => {
+      assert.ok(e instanceof KernelBug);
+      const lines = e.report.text.split('\n');
+      assert.match(lines[0]!, /^page: refcount:0 mapcount:0 /);
+      assert.ok(lines.includes('page dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)'));
+      const cut = lines.indexOf('------------[ cut here ]------------');
+      assert.match(lines[cut + 1]!, /^kernel BUG at include\/linux\/mm\.h:\d+!$/);
+      assert.match(lines[cut + 2]!, /^Oops: invalid opcode: 0000 \[#1\] SMP NOPTI$/);
+      assert.match(e.report.text, /RIP: 0010:___free_pages\+0x[0-9a-f]+\/0x[0-9a-f]+/);
+      assert.match(e.report.text, /Call Trace:\n <TASK>\n __free_pages\+/);
+      assert.equal(e.report.function, 'put_page_testzero');
+      assert.equal(e.report.rip.split('+')[0], '___free_pages');
+      return true;
+    },
+  );
+});
+
+test('list_del poisons the entry; a second list_del of it BUGs with list_debug.c text', () => {
+  const k = machine();
+  const p = k.alloc_pages(GFP_KERNEL, 0);
+  const node = p * k.PW + k.W_lru;
+  k.INIT_LIST_HEAD(node);
+  const q = k.alloc_pages(GFP_KERNEL, 0);
+  k.list_add(q * k.PW + k.W_lru, node);
+  k.list_del(q * k.PW + k.W_lru);
+  assert.equal(k.read64(q * k.PW + k.W_lru), 0xdead000000000100n);
+  assert.equal(k.read64(q * k.PW + k.W_lru + 2), 0xdead000000000122n);
+  assert.throws(
+    () => k.list_del(q * k.PW + k.W_lru),
+    (e: unknown) => e instanceof KernelBug && /list_del corruption, ffffea[0-9a-f]+->next is LIST_POISON1 \(dead000000000100\)/.test(e.report.text) && e.report.function === '__list_del_entry_valid_or_report',
+  );
+});
+
+test('NR_FREE_PAGES follows every allocation and free', () => {
+  const k = machine();
+  const zone = k.nodes[0]!.node_zones[ZONE_DMA32]!;
+  const before = k.zone_page_state(zone, NR_FREE_PAGES) + k.zonePcpCount(zone);
+  const p = k.alloc_pages(GFP_KERNEL, 4);
+  assert.equal(k.zone_page_state(zone, NR_FREE_PAGES) + k.zonePcpCount(zone), before - 16);
+  k.__free_pages(p, 4);
+  k.drain_all_pages(null);
+  assert.equal(k.zone_page_state(zone, NR_FREE_PAGES), before);
+});
+
+test('__free_pages of a non-compound block whose first page is still referenced frees the rest', () => {
+  const k = machine();
+  const zone = k.nodes[0]!.node_zones[ZONE_DMA32]!;
+  const p = k.alloc_pages(GFP_KERNEL, 2);
+  k.get_page(p);
+  k.__free_pages(p, 2);
+  k.drain_all_pages(null);
+  const freeNow = k.zone_page_state(zone, NR_FREE_PAGES);
+  assert.equal(k.page_ref_count(p), 1);
+  k.put_page(p);
+  k.drain_all_pages(null);
+  assert.equal(k.zone_page_state(zone, NR_FREE_PAGES), freeNow + 1);
+});
+
+test('split_page gives every sub-page its own reference', () => {
+  const k = machine();
+  const p = k.alloc_pages(GFP_KERNEL, 3);
+  k.split_page(p, 3);
+  for (let i = 0; i < 8; i++) assert.equal(k.page_ref_count(p + i), 1);
+  for (let i = 0; i < 8; i++) k.__free_pages(p + i, 0);
+  assert.equal(k.reports.length, 0);
+});
+
+test('fallback: an unmovable request claims a movable pageblock', () => {
+  const k = machine();
+  const p = k.alloc_pages(GFP_KERNEL, 0);
+  assert.equal(k.get_pageblock_migratetype(p), 0, 'the block was claimed for MIGRATE_UNMOVABLE');
+});
