@@ -39,7 +39,7 @@ test('refcount-frozen-warn: every op on a frozen page warns once per site, with 
     ],
   );
   assert.match(k.reports[0]!.text, /page dumped because: VM_WARN_ON_ONCE_PAGE\(__page_is_frozen\(page\)\)/);
-  assert.match(k.reports[0]!.text, /WARNING: CPU: 0 PID: 1 at include\/linux\/page_ref\.h:153 /);
+  assert.match(k.reports[0]!.text, /WARNING: include\/linux\/page_ref\.h:153 at pagesim_run_step\+0x[0-9a-f]+\/0x[0-9a-f]+, CPU#0: pagesim\/1/);
 });
 
 test('refcount-frozen-warn: the *_and_test checks test ret + nr and never fire (as posted)', () => {

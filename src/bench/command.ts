@@ -1,7 +1,20 @@
-/** `pagesim bench`: placeholder until the benchmarks land (src/bench/bench.ts). */
+/** `pagesim bench [--memory SIZE] [--json]`. */
+
+import { parseArgs, parseSize } from '../cli/args.js';
 import { InputError } from '../util/errors.js';
+import { formatBench, runBench } from './bench.js';
+import { machineConfigProblem } from '../kernel/mm_init.js';
 
 export function benchCommand(argv: readonly string[]): number {
-  void argv;
-  throw new InputError('bench: not built yet');
+  const a = parseArgs(argv, { flags: ['json'], options: ['memory'] }, 'bench');
+  if (a.positional.length > 0) throw new InputError(`bench: unexpected argument "${a.positional[0]}"`);
+  const memoryBytes = parseSize(a.options.get('memory')?.at(-1) ?? '16GiB', 'bench: --memory');
+  const problem = machineConfigProblem({ memoryBytes, cpus: 2, nodes: 1 });
+  if (problem !== null) throw new InputError(`bench: --memory: ${problem}`);
+  // Progress goes to a terminal only, so piped and CI output stays clean.
+  const progress = process.stderr.isTTY ? (msg: string): void => void process.stderr.write(`\r\x1b[Kbench: ${msg}...`) : (): void => {};
+  const report = runBench(memoryBytes, progress);
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  process.stdout.write(a.flags.has('json') ? `${JSON.stringify(report, null, 2)}\n` : `${formatBench(report)}\n`);
+  return 0;
 }

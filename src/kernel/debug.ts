@@ -1,5 +1,7 @@
 /**
- * mm/debug.c (2026 linux-mm tree, ≈v7.0): dump_page() and __dump_folio().
+ * mm/debug.c (2026, ≈v7.0): dump_page() and __dump_folio(). The head line
+ * keeps nr_pages_mapped, as a real 2026 kernel's dump shows (the mm tree
+ * has since dropped it).
  *
  * The dump reads the simulated bytes, so whatever a bug left in struct page
  * (a type in _mapcount, a pointer in the memdesc word, LIST_POISON in lru)
@@ -88,9 +90,13 @@ export abstract class Debug extends Mm {
       `page: refcount:${this.page_ref_count(folio)} mapcount:${this.pageMapcountForDump(page)} mapping:${mapping} index:${index === 0n ? '0x0' : `0x${index.toString(16)}`} pfn:0x${page.toString(16)}`,
     );
     if (large) {
-      const entire = this.i32[folio * this.PW + this.FF['_entire_mapcount']!]! + 1;
-      const pincount = this.i32[folio * this.PW + this.FF['_pincount']!]!;
-      out.push(`head: order:${this.flagsLo(folio + 1) & 0xff} mapcount:${this.folio_large_mapcount(folio)} entire_mapcount:${entire} pincount:${pincount}`);
+      // The head line with nr_pages_mapped (CONFIG_PAGE_MAPCOUNT), as 2026 kernels print it.
+      const f = folio * this.PW;
+      const mapcount = this.i32[f + this.FF['_large_mapcount']!]! + 1;
+      const entire = this.i32[f + this.FF['_entire_mapcount']!]! + 1;
+      const mapped = this.i32[f + this.FF['_nr_pages_mapped']!]!;
+      const pincount = this.i32[f + this.FF['_pincount']!]!;
+      out.push(`head: order:${this.flagsLo(folio + 1) & 0xff} mapcount:${mapcount} entire_mapcount:${entire} nr_pages_mapped:${mapped} pincount:${pincount}`);
     }
     const memcg = this.read64(folio * this.PW + this.W_memcg_data);
     if (memcg !== 0n) out.push(`memcg:${memcg.toString(16)}`);

@@ -17,10 +17,12 @@
 
 import { PAGE_SHIFT, POISON_HI } from './config.js';
 import { KernelBug, type Report, type ReportKind, type Site } from '../report/report.js';
-import { SymbolTable } from './symbols.js';
+import { SymbolTable, declareSymbols } from './symbols.js';
 import type { StructLayout } from '../layout/layout.js';
 import { word, wordMap, type WordMap } from '../layout/accessors.js';
-import { callTrace, formatBugText, formatFaultText, formatWarnText, type Task } from '../report/oops.js';
+import { ROOT_FRAME, callTrace, formatBugText, formatFaultText, formatWarnText, type Task } from '../report/oops.js';
+
+declareSymbols('pagesim/scenario', [ROOT_FRAME]);
 
 /** 0xffffea0000000000 (VMEMMAP_START): high word of every struct page address. */
 export const VMEMMAP_HI = 0xffffea00;
@@ -254,13 +256,18 @@ export abstract class MachineBase {
     throw new KernelBug(r);
   }
 
-  /** WARN(): print the warning with its dump, taint W, record, continue. */
-  WARN(site: Site, page: number | null, dumped: string[], reason: string): void {
+  /**
+   * WARN(): print the warning (after the page dump, if any), record it,
+   * and taint W (after printing: the warning's own CPU line does not show W).
+   * `before` is what precedes the banner: the condition of a WARN_ON(cond),
+   * or the message of a WARN(cond, fmt).
+   */
+  WARN(site: Site, page: number | null, dumped: string[], reason: string, before: readonly string[] = []): void {
     const { rip, trace } = this.ripAndTrace(site);
-    const text = formatWarnText(dumped, site, this.current, this.taints, rip, trace);
+    const text = formatWarnText(dumped, site, before, this.current, this.taints, rip, trace);
     this.taints.add('W');
     this.printk(text);
-    this.record({ kind: 'WARN', function: site.fn, rip, reason, message: `WARNING: at ${site.file}:${site.line} ${site.fn}`, pfn: page, text: text.join('\n') });
+    this.record({ kind: 'WARN', function: site.fn, rip, reason, message: `WARNING: ${site.file}:${site.line} at ${rip.split('+')[0]}`, pfn: page, text: text.join('\n') });
   }
 
   /** Records a report whose text the caller has already printed (bad_page, checks). */
@@ -313,17 +320,40 @@ export abstract class MachineBase {
     return true;
   }
 
-  /** WARN_ON_ONCE(cond) */
+  /** VM_WARN_ON_PAGE(cond, page): dumps the page and warns, every time. */
+  VM_WARN_ON_PAGE(cond: boolean, page: number, site: Site): boolean {
+    if (!cond) return false;
+    const reason = `VM_WARN_ON_PAGE(${site.cond})`;
+    this.WARN(site, page, this.dump_page_lines(page, reason), reason);
+    return true;
+  }
+
+  /** VM_WARN_ON_FOLIO(cond, folio) */
+  VM_WARN_ON_FOLIO(cond: boolean, folio: number, site: Site): boolean {
+    if (!cond) return false;
+    const reason = `VM_WARN_ON_FOLIO(${site.cond})`;
+    this.WARN(site, folio, this.dump_page_lines(folio, reason), reason);
+    return true;
+  }
+
+  /** WARN_ON_ONCE(cond): the condition is printed above the banner. */
   WARN_ON_ONCE(cond: boolean, site: Site, page: number | null = null): boolean {
     if (!cond) return false;
-    if (this.once(site)) this.WARN(site, page, [], `WARN_ON_ONCE(${site.cond})`);
+    if (this.once(site)) this.WARN(site, page, [], `WARN_ON_ONCE(${site.cond})`, [site.cond]);
     return true;
   }
 
   /** WARN_ON(cond) */
   WARN_ON(cond: boolean, site: Site, page: number | null = null): boolean {
-    if (cond) this.WARN(site, page, [], `WARN_ON(${site.cond})`);
+    if (cond) this.WARN(site, page, [], `WARN_ON(${site.cond})`, [site.cond]);
     return cond;
+  }
+
+  /** WARN_ONCE(cond, fmt, ...): the formatted message is printed above the banner. */
+  WARN_ONCE(cond: boolean, site: Site, message: () => string, page: number | null = null): boolean {
+    if (!cond) return false;
+    if (this.once(site)) this.WARN(site, page, [], message(), [message()]);
+    return true;
   }
 
   private once(site: Site): boolean {

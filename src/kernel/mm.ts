@@ -57,7 +57,8 @@ export abstract class Mm extends PageRef {
   /** get_page(): slab and large-kmalloc pages are not refcounted by their users. */
   get_page(page: number): void {
     const folio = this.page_folio(page);
-    if (this.WARN_ON_ONCE(this.folio_test_slab(folio) || this.folio_test_large_kmalloc(folio), SITES.get_page_typed, page)) return;
+    if (this.WARN_ON_ONCE(this.folio_test_slab(folio), SITES.get_page_slab, page)) return;
+    if (this.WARN_ON_ONCE(this.folio_test_large_kmalloc(folio), SITES.get_page_large_kmalloc, page)) return;
     this.folio_get(folio);
   }
 
@@ -104,6 +105,7 @@ export abstract class Mm extends PageRef {
 
   /** folio_large_mapcount(): _large_mapcount + 1. */
   folio_large_mapcount(folio: number): number {
+    this.VM_WARN_ON_FOLIO(!this.folio_test_large(folio), folio, SITES.folio_large_mapcount);
     return this.i32[folio * this.PW + this.FF['_large_mapcount']!]! + 1;
   }
 

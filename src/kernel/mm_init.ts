@@ -43,6 +43,7 @@ import { declareSymbols } from './symbols.js';
 import { FPI_TO_TAIL } from './internal.js';
 import { PG_lru, PG_reserved } from './page-flags.js';
 import { FREE_AREA_WORDS, WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO, type Zone } from './mmzone.js';
+import { VMEMMAP_HI } from './machine.js';
 
 declareSymbols('mm/mm_init.c', ['__init_single_page', 'memmap_init', 'free_area_init', 'memblock_free_all', 'setup_per_zone_wmarks', 'calculate_min_free_kbytes']);
 declareSymbols('mm/swap.c', ['__folio_put']);
@@ -241,12 +242,16 @@ export abstract class MmInit extends PageAlloc {
       const zone = this.zoneOfPfn(pfn);
       const end = Math.min(this.nr_pages, this.nextZoneChange(pfn, zone));
       const hi = ((zone.nid << (NODES_PGOFF - 32)) | (zone.idx << (ZONES_PGOFF - 32)) | cpupidHi) >>> 0;
+      // INIT_LIST_HEAD(&page->lru) writes the lru's own vmemmap address: (hi, lo) = (VMEMMAP_HI, word * 4).
       for (let p = pfn; p < end; p++) {
         const w = p * PW;
+        const lru = w + wl;
         m32[w + wf] = cpupidLo;
         m32[w + wf + 1] = hi;
-        this.storeAddrOf(w + wl, w + wl);
-        this.storeAddrOf(w + wl + 2, w + wl);
+        m32[lru] = lru * 4;
+        m32[lru + 1] = VMEMMAP_HI;
+        m32[lru + 2] = lru * 4;
+        m32[lru + 3] = VMEMMAP_HI;
         m32[w + wm] = 0xffffffff;
         m32[w + wr] = 1;
       }

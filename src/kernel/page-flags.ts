@@ -16,6 +16,7 @@ import { KernelList } from './list.js';
 import { SITES } from './sites.js';
 import { VMEMMAP_HI } from './machine.js';
 import { declareSymbols } from './symbols.js';
+import type { Site } from '../report/report.js';
 
 declareSymbols(
   'include/linux/page-flags.h',
@@ -177,6 +178,19 @@ export const PAGE_TYPE_DECLS: readonly PageTypeDecl[] = [
   { uname: 'LargeKmalloc', lname: 'large_kmalloc', value: PGTY_large_kmalloc },
 ];
 
+/** The type names PAGE_TYPE_OPS pastes into function names and conditions; variants may add types. */
+const TYPE_UNAMES = new Map<number, string>(PAGE_TYPE_DECLS.map((t) => [t.value, t.uname]));
+
+export function registerPageTypeName(value: number, uname: string): void {
+  TYPE_UNAMES.set(value, uname);
+}
+
+/** The check site of one instance of PAGE_TYPE_OPS: `__SetPageBuddy`, `!PageBuddy(page)`. */
+function typeSite(s: Site, pgty: number): Site {
+  const uname = TYPE_UNAMES.get(pgty) ?? `Type${pgty.toString(16)}`;
+  return { ...s, fn: `${s.fn}${uname}`, cond: s.cond.replace('Page##uname', `Page${uname}`) };
+}
+
 export abstract class PageFlags extends KernelList {
   // Word offsets of the struct page fields these helpers use.
   readonly W_flags = this.pageWord('flags');
@@ -189,6 +203,8 @@ export abstract class PageFlags extends KernelList {
   readonly W_refcount = this.pageWord('_refcount');
   readonly W_memcg_data = this.pageWord('memcg_data');
   readonly W_lru = this.pageWord('lru.next');
+  /** struct folio fields used on hot paths (words from the folio's head page). */
+  readonly W_nr_pages = this.FF['_nr_pages']!;
 
   /** Low word of page->flags (all page flags live here). */
   flagsLo(page: number): number {
@@ -356,14 +372,14 @@ export abstract class PageFlags extends KernelList {
   /** __SetPageX(): only from "no type" (or already X). */
   __SetPageType(page: number, pgty: number): void {
     if (this.PageType(page, pgty)) return;
-    this.VM_BUG_ON_PAGE(this.page_type(page) !== PAGE_TYPE_RESET, page, SITES.__SetPageType);
+    if (this.page_type(page) !== PAGE_TYPE_RESET) this.VM_BUG_ON_PAGE(true, page, typeSite(SITES.__SetPageType, pgty));
     this.set_page_type(page, (pgty << 24) >>> 0);
   }
 
   /** __ClearPageX(): only from X (or no type). */
   __ClearPageType(page: number, pgty: number): void {
     if (this.page_type(page) === PAGE_TYPE_RESET) return;
-    this.VM_BUG_ON_PAGE(!this.PageType(page, pgty), page, SITES.__ClearPageType);
+    if (!this.PageType(page, pgty)) this.VM_BUG_ON_PAGE(true, page, typeSite(SITES.__ClearPageType, pgty));
     this.set_page_type(page, PAGE_TYPE_RESET);
   }
 
@@ -445,7 +461,7 @@ export abstract class PageFlags extends KernelList {
   /** folio_nr_pages(): 1, or _nr_pages of a large folio. */
   folio_nr_pages(folio: number): number {
     if (!this.folio_test_large(folio)) return 1;
-    return this.m32[folio * this.PW + this.FF['_nr_pages']!]!;
+    return this.m32[folio * this.PW + this.W_nr_pages]!;
   }
 
   /** compound_order(): like folio_order but for any page (0 for a tail). */
@@ -458,6 +474,6 @@ export abstract class PageFlags extends KernelList {
   folio_set_order(folio: number, order: number): void {
     const w = (folio + 1) * this.PW + this.W_flags;
     this.m32[w] = (this.m32[w]! & ~0xff) | order;
-    this.m32[folio * this.PW + this.FF['_nr_pages']!] = order === 0 ? 0 : 1 << order;
+    this.m32[folio * this.PW + this.W_nr_pages] = order === 0 ? 0 : 1 << order;
   }
 }

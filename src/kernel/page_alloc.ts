@@ -73,6 +73,7 @@ import {
   PageFlags,
 } from './page-flags.js';
 import { SITES } from './sites.js';
+import type { Site } from '../report/report.js';
 import { declareSymbols } from './symbols.js';
 import { NR_FREE_CMA_PAGES, NR_FREE_PAGES, NR_FREE_PAGES_BLOCKS, NR_MLOCK, PGALLOC_BASE, PGFREE } from './vmstat.js';
 import { __GFP_COMP, __GFP_DIRECT_RECLAIM, __GFP_HIGH, __GFP_KSWAPD_RECLAIM, __GFP_NOFAIL, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO, formatGfp, gfp_migratetype, gfp_zone } from './gfp.js';
@@ -105,6 +106,8 @@ declareSymbols('mm/page_alloc.c', [
   'alloc_pages_noprof',
   'drain_pages_zone',
   'drain_all_pages',
+  'zone_pcp_disable',
+  'zone_pcp_enable',
   'post_alloc_hook',
   'prep_compound_page',
   'free_pages_prepare',
@@ -146,6 +149,8 @@ declareSymbols(
     'set_buddy_order',
     'buddy_merge_likely',
     'prepare_alloc_pages',
+    'alloc_order_allowed',
+    '__split_page',
   ],
   true,
 );
@@ -346,18 +351,20 @@ export abstract class PageAlloc extends Internal {
     const folio = this.page_folio(page);
     if (fpi_flags & FPI_PREPARED) return true;
     this.VM_BUG_ON_PAGE(this.PageTail(page), page, SITES.free_pages_prepare_tail);
-    if (this.folio_test_flag(folio, PG_mlocked)) {
+    // folio_test_mlocked(folio): `folio` came from page_folio(), so it is never a tail and the
+    // folio_flags() checks cannot fire; read the bit directly on this hot path.
+    if ((this.flagsLo(folio) & (1 << PG_mlocked)) !== 0) {
       const nr = this.folio_nr_pages(folio);
       this.folio_clear_flag(folio, PG_mlocked);
       this.__mod_zone_page_state(this.page_zone(folio), NR_MLOCK, -nr);
     }
-    if (this.testPageFlag(page, PG_hwpoison) && order === 0) return false;
+    if (order === 0 && this.testPageFlag(page, PG_hwpoison)) return false;
     this.VM_BUG_ON_PAGE(compound && this.compound_order(page) !== order, page, SITES.free_pages_prepare_order);
     if (order !== 0) {
       if (compound) {
         const w = (page + 1) * this.PW + this.W_flags;
         this.m32[w] = (this.m32[w]! & ~PAGE_FLAGS_SECOND) >>> 0;
-        this.m32[page * this.PW + this.FF['_nr_pages']!] = 0;
+        this.m32[page * this.PW + this.W_nr_pages] = 0;
       }
       const n = 1 << order;
       for (let i = 1; i < n; i++) {
@@ -409,11 +416,10 @@ export abstract class PageAlloc extends Internal {
   }
 
   /** VM_WARN_ONCE of the free-list helpers: the pageblock's type must match the list. */
-  private warnFreeListType(page: number, migratetype: number, nr: number, site: typeof SITES.free_list_mt): void {
+  private warnFreeListType(page: number, migratetype: number, nr: number, site: Site): void {
     const pmt = this.get_pageblock_migratetype(page);
     if (pmt === migratetype) return;
-    this.WARN_ON_ONCE(true, site, page);
-    this.printk([`page type is ${pmt}, passed migratetype is ${migratetype} (nr=${nr})`]);
+    this.WARN_ONCE(true, site, () => `page type is ${pmt}, passed migratetype is ${migratetype} (nr=${nr})`, page);
   }
 
   __add_to_free_list(page: number, zone: Zone, order: number, migratetype: number, tail: boolean): void {
@@ -428,7 +434,7 @@ export abstract class PageAlloc extends Internal {
 
   move_to_free_list(page: number, zone: Zone, order: number, old_mt: number, new_mt: number): void {
     let nr = 1 << order;
-    this.warnFreeListType(page, old_mt, nr, SITES.free_list_mt);
+    this.warnFreeListType(page, old_mt, nr, SITES.move_free_list_mt);
     this.list_move_tail(page * this.PW + this.W_lru, zone.freeList(order, new_mt));
     this.account_freepages(zone, -nr, old_mt);
     this.account_freepages(zone, nr, new_mt);
@@ -669,9 +675,15 @@ export abstract class PageAlloc extends Internal {
 
   /** split_page(): a non-compound high-order page becomes 1 << order order-0 pages, each with its own reference. */
   split_page(page: number, order: number): void {
-    if (this.page_count(page) === 0) this.WARN_ON_ONCE(true, SITES.split_page_count, page);
+    this.VM_WARN_ON_PAGE(this.page_count(page) === 0, page, SITES.split_page_count);
     for (let i = 1; i < 1 << order; i++) this.set_page_refcounted(page + i);
-    if (this.PageCompound(page)) this.WARN_ON_ONCE(true, SITES.split_page_compound, page);
+    this.__split_page(page, order);
+  }
+
+  /** __split_page(): page_owner, alloc tags and memcg follow the split (pagesim models none of them). */
+  __split_page(page: number, order: number): void {
+    this.VM_WARN_ON_PAGE(this.PageCompound(page), page, SITES.split_page_compound);
+    void order;
   }
 
   // ---- allocation: buddy lists ------------------------------------------
@@ -1165,12 +1177,19 @@ export abstract class PageAlloc extends Internal {
     return -1;
   }
 
+  /**
+   * alloc_order_allowed(): WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp):
+   * warns once (unless __GFP_NOWARN, which does not use up the once) and refuses.
+   */
+  alloc_order_allowed(gfp: number, order: number): boolean {
+    if (order <= MAX_PAGE_ORDER) return true;
+    if (!(gfp & __GFP_NOWARN)) this.WARN_ON_ONCE(true, SITES.alloc_order_too_big);
+    return false;
+  }
+
   /** __alloc_frozen_pages_noprof(): the heart of the allocator; the page comes back with refcount 0. */
   __alloc_frozen_pages_noprof(gfp: number, order: number, preferred_nid: number, alloc_flags: number): number {
-    if (order > MAX_PAGE_ORDER) {
-      if (!(gfp & __GFP_NOWARN)) this.WARN_ON_ONCE(true, SITES.alloc_order_too_big);
-      return -1;
-    }
+    if (!this.alloc_order_allowed(gfp, order)) return -1;
     const ac = this.ac;
     ac.alloc_flags = alloc_flags;
     let fast = alloc_flags | ALLOC_WMARK_LOW;
@@ -1230,6 +1249,29 @@ export abstract class PageAlloc extends Internal {
     for (let cpu = 0; cpu < this.cpus; cpu++) {
       if (zone !== null) this.drain_pages_zone(cpu, zone);
       else this.drain_pages(cpu);
+    }
+  }
+
+  /**
+   * zone_pcp_disable(): every CPU's pcp for the zone gets high 0 and batch 1
+   * (as memory offlining does), so frees and allocations go straight to the
+   * buddy lists; zone_pcp_enable() restores the computed sizes.
+   */
+  zone_pcp_disable(zone: Zone): void {
+    for (const pcp of zone.pcp) {
+      pcp.high_min = 0;
+      pcp.high_max = 0;
+      pcp.high = 0;
+      pcp.batch = 1;
+    }
+    this.drain_all_pages(zone);
+  }
+
+  zone_pcp_enable(zone: Zone): void {
+    for (const pcp of zone.pcp) {
+      pcp.high_min = zone.pageset_high_min;
+      pcp.high_max = zone.pageset_high_max;
+      pcp.batch = zone.pageset_batch;
     }
   }
 

@@ -10,6 +10,7 @@
 import { PageFlags } from './page-flags.js';
 import { SITES } from './sites.js';
 import { declareSymbols } from './symbols.js';
+import type { Site } from '../report/report.js';
 
 declareSymbols(
   'include/linux/page_ref.h',
@@ -186,10 +187,18 @@ export abstract class PageRef extends PageFlags {
     return true;
   }
 
+  /**
+   * The check sites of page_ref.h: their lines move when a variant patches
+   * the file, so a variant overrides this to name its own.
+   */
+  pageRefSite(key: 'page_ref_unfreeze_count' | 'page_ref_unfreeze_zero'): Site {
+    return SITES[key];
+  }
+
   /** page_ref_unfreeze(): the page must be frozen and the new count non-zero. */
   page_ref_unfreeze(page: number, count: number): void {
-    this.VM_BUG_ON_PAGE(this.page_count(page) !== 0, page, SITES.page_ref_unfreeze_count);
-    this.VM_BUG_ON(count === 0, SITES.page_ref_unfreeze_zero);
+    this.VM_BUG_ON_PAGE(this.page_count(page) !== 0, page, this.pageRefSite('page_ref_unfreeze_count'));
+    this.VM_BUG_ON(count === 0, this.pageRefSite('page_ref_unfreeze_zero'));
     this.setRefcountRaw(page, count);
   }
 

@@ -1,12 +1,18 @@
 /**
  * Where each check pagesim models lives in the kernel source, with the
- * condition text exactly as written there (what `#cond` prints in
- * "page dumped because: VM_BUG_ON_PAGE(<cond>)") and the line that
- * "kernel BUG at FILE:LINE!" names.
+ * condition as the kernel prints it in "page dumped because:
+ * VM_BUG_ON_PAGE(<cond>)" and the line "kernel BUG at FILE:LINE!" names.
  *
- * Lines follow the 2026 linux-mm tree (≈v7.0): the blob of each file is
- * named in docs/kernel-version.md. One table, so a kernel-version bump is
- * one edit.
+ * Lines are those of the 2026 linux-mm tree (≈v7.0) at these blobs:
+ *   include/linux/page-flags.h  03e0599da9e1    mm/internal.h    00f68374ed29
+ *   include/linux/mm.h          009857a22860    mm/page_alloc.c  6e2201b19890
+ * except include/linux/page_ref.h, which in that tree already carries the
+ * refcount series of seed 004: mainline's is the base the series applies
+ * to (the seed's patch 1/2 hunks give its line numbers).
+ *
+ * The kernel stringifies a condition after macro expansion; where the
+ * expansion is known (folio_ref_zero_or_close_to_overflow) the expanded
+ * text is used, otherwise the text as written in the source.
  */
 
 import type { Site } from '../report/report.js';
@@ -23,41 +29,45 @@ const PAGE_ALLOC_C = 'mm/page_alloc.c';
 
 export const SITES = {
   // include/linux/page-flags.h: page-flag policies (CONFIG_DEBUG_VM_PGFLAGS) and page types.
-  PF_POISONED_CHECK: site('PF_POISONED_CHECK', PAGE_FLAGS_H, 349, 'PagePoisoned(page)'),
-  PF_NO_TAIL: site('PF_NO_TAIL', PAGE_FLAGS_H, 357, 'modify && PageTail(page)'),
-  PF_NO_COMPOUND: site('PF_NO_COMPOUND', PAGE_FLAGS_H, 360, 'enforce && PageCompound(page)'),
-  PF_SECOND: site('PF_SECOND', PAGE_FLAGS_H, 363, '!PageHead(page)'),
-  folio_flags: site('folio_flags', PAGE_FLAGS_H, 330, 'PageTail(page)'),
-  folio_flags_n: site('folio_flags', PAGE_FLAGS_H, 331, 'n > 0 && !test_bit(PG_head, &page->flags.f)'),
-  __SetPageType: site('__SetPage', PAGE_FLAGS_H, 1045, 'data_race(page->page_type) != UINT_MAX'),
-  __ClearPageType: site('__ClearPage', PAGE_FLAGS_H, 1052, '!Page##uname(page)'),
+  PF_POISONED_CHECK: site('PF_POISONED_CHECK', PAGE_FLAGS_H, 396, 'PagePoisoned(page)'),
+  PF_NO_TAIL: site('PF_NO_TAIL', PAGE_FLAGS_H, 401, 'enforce && PageTail(page)'),
+  PF_NO_COMPOUND: site('PF_NO_COMPOUND', PAGE_FLAGS_H, 404, 'enforce && PageCompound(page)'),
+  PF_SECOND: site('PF_SECOND', PAGE_FLAGS_H, 407, '!PageHead(page)'),
+  folio_flags: site('folio_flags', PAGE_FLAGS_H, 367, 'page->compound_head & 1'),
+  folio_flags_n: site('folio_flags', PAGE_FLAGS_H, 368, 'n > 0 && !test_bit(PG_head, &page->flags.f)'),
+  /** PAGE_TYPE_OPS: `fn` and the `Page##uname` in cond are filled in per type. */
+  __SetPageType: site('__SetPage', PAGE_FLAGS_H, 991, 'data_race(page->page_type) != UINT_MAX'),
+  __ClearPageType: site('__ClearPage', PAGE_FLAGS_H, 998, '!Page##uname(page)'),
 
-  // include/linux/page_ref.h
-  page_ref_unfreeze_count: site('page_ref_unfreeze', PAGE_REF_H, 285, 'page_count(page) != 0'),
-  page_ref_unfreeze_zero: site('page_ref_unfreeze', PAGE_REF_H, 286, 'count == 0'),
+  // include/linux/page_ref.h (mainline, the base of seed 004)
+  page_ref_unfreeze_count: site('page_ref_unfreeze', PAGE_REF_H, 300, 'page_count(page) != 0'),
+  page_ref_unfreeze_zero: site('page_ref_unfreeze', PAGE_REF_H, 301, 'count == 0'),
 
   // include/linux/mm.h
-  folio_get: site('folio_get', MM_H, 1538, 'folio_ref_zero_or_close_to_overflow(folio)'),
-  put_page_testzero: site('put_page_testzero', MM_H, 1237, 'page_ref_count(page) == 0'),
-  get_page_typed: site('get_page', MM_H, 1549, 'folio_test_slab(folio) || folio_test_large_kmalloc(folio)'),
-  folio_entire_mapcount: site('folio_entire_mapcount', MM_H, 1282, '!folio_test_large(folio)'),
-  try_get_page: site('try_get_page', MM_H, 1564, 'page_ref_count(page) <= 0'),
+  put_page_testzero: site('put_page_testzero', MM_H, 1563, 'page_ref_count(page) == 0'),
+  folio_entire_mapcount: site('folio_entire_mapcount', MM_H, 1632, '!folio_test_large(folio)'),
+  folio_large_mapcount: site('folio_large_mapcount', MM_H, 1640, '!folio_test_large(folio)'),
+  folio_get: site('folio_get', MM_H, 1848, '((unsigned int) folio_ref_count(folio) + 127u <= 127u)'),
+  get_page_slab: site('get_page', MM_H, 1855, 'folio_test_slab(folio)'),
+  get_page_large_kmalloc: site('get_page', MM_H, 1857, 'folio_test_large_kmalloc(folio)'),
+  try_get_page: site('try_get_page', MM_H, 1865, 'page_ref_count(page) <= 0'),
 
   // mm/internal.h
-  set_page_refcounted_tail: site('set_page_refcounted', INTERNAL_H, 585, 'PageTail(page)'),
-  set_page_refcounted_count: site('set_page_refcounted', INTERNAL_H, 586, 'page_ref_count(page)'),
-  page_is_buddy: site('page_is_buddy', INTERNAL_H, 723, 'page_count(buddy) != 0'),
+  set_page_refcounted_tail: site('set_page_refcounted', INTERNAL_H, 596, 'PageTail(page)'),
+  set_page_refcounted_count: site('set_page_refcounted', INTERNAL_H, 597, 'page_ref_count(page)'),
+  page_is_buddy: site('page_is_buddy', INTERNAL_H, 754, 'page_count(buddy) != 0'),
 
   // mm/page_alloc.c
-  free_pages_prepare_tail: site('__free_pages_prepare', PAGE_ALLOC_C, 1339, 'PageTail(page)'),
-  free_pages_prepare_order: site('__free_pages_prepare', PAGE_ALLOC_C, 1375, 'compound && compound_order(page) != order'),
-  __free_one_page_flags: site('__free_one_page', PAGE_ALLOC_C, 955, 'page->flags.f & PAGE_FLAGS_CHECK_AT_PREP'),
-  __free_one_page_mt: site('__free_one_page', PAGE_ALLOC_C, 957, 'migratetype == -1'),
-  __free_one_page_align: site('__free_one_page', PAGE_ALLOC_C, 958, 'pfn & ((1 << order) - 1)'),
-  __free_one_page_range: site('__free_one_page', PAGE_ALLOC_C, 959, 'bad_range(zone, page)'),
-  alloc_order_too_big: site('__alloc_frozen_pages_noprof', PAGE_ALLOC_C, 5158, 'order > MAX_PAGE_ORDER'),
-  split_page_compound: site('split_page', PAGE_ALLOC_C, 3040, 'PageCompound(page)'),
-  split_page_count: site('split_page', PAGE_ALLOC_C, 3041, '!page_count(page)'),
-  free_list_mt: site('__add_to_free_list', PAGE_ALLOC_C, 662, 'get_pageblock_migratetype(page) != migratetype'),
-  del_free_list_mt: site('__del_page_from_free_list', PAGE_ALLOC_C, 702, 'get_pageblock_migratetype(page) != migratetype'),
+  free_list_mt: site('__add_to_free_list', PAGE_ALLOC_C, 801, 'get_pageblock_migratetype(page) != migratetype'),
+  move_free_list_mt: site('move_to_free_list', PAGE_ALLOC_C, 827, 'get_pageblock_migratetype(page) != old_mt'),
+  del_free_list_mt: site('__del_page_from_free_list', PAGE_ALLOC_C, 849, 'get_pageblock_migratetype(page) != migratetype'),
+  __free_one_page_flags: site('__free_one_page', PAGE_ALLOC_C, 952, 'page->flags.f & PAGE_FLAGS_CHECK_AT_PREP'),
+  __free_one_page_mt: site('__free_one_page', PAGE_ALLOC_C, 954, 'migratetype == -1'),
+  __free_one_page_align: site('__free_one_page', PAGE_ALLOC_C, 955, 'pfn & ((1 << order) - 1)'),
+  __free_one_page_range: site('__free_one_page', PAGE_ALLOC_C, 956, 'bad_range(zone, page)'),
+  free_pages_prepare_tail: site('__free_pages_prepare', PAGE_ALLOC_C, 1328, 'PageTail(page)'),
+  free_pages_prepare_order: site('__free_pages_prepare', PAGE_ALLOC_C, 1365, 'compound && compound_order(page) != order'),
+  split_page_compound: site('__split_page', PAGE_ALLOC_C, 3104, 'PageCompound(page)'),
+  split_page_count: site('split_page', PAGE_ALLOC_C, 3123, '!page_count(page)'),
+  alloc_order_too_big: site('alloc_order_allowed', PAGE_ALLOC_C, 5340, 'order > MAX_PAGE_ORDER'),
 } as const satisfies Record<string, Site>;

@@ -3,7 +3,7 @@
  * prints it (arch/x86/kernel/dumpstack.c, kernel/panic.c, lib/dump_stack.c):
  *
  *   ------------[ cut here ]------------
- *   kernel BUG at mm/internal.h:96!
+ *   kernel BUG at mm/internal.h:597!
  *   Oops: invalid opcode: 0000 [#1] SMP NOPTI
  *   CPU: 0 UID: 0 PID: 1 Comm: pagesim Not tainted 7.0.0-pagesim #1 PREEMPT(voluntary)
  *   Hardware name: pagesim virtual machine, BIOS pagesim 01/01/2026
@@ -31,6 +31,8 @@ export interface Task {
 }
 
 export const KERNEL_RELEASE = '7.0.0-pagesim';
+/** The kernel-text symbol of pagesim's step runner: the caller of every operation a scenario runs. */
+export const ROOT_FRAME = 'pagesim_run_step';
 const HARDWARE = 'Hardware name: pagesim virtual machine, BIOS pagesim 01/01/2026';
 export const CUT_HERE = '------------[ cut here ]------------';
 
@@ -74,9 +76,15 @@ export function formatFaultText(header: string, task: Task, taints: ReadonlySet<
   return [header, ...body(task, taints, rip, trace, true)];
 }
 
-/** Full text of a WARN*(): the page dump (if any), then the warning. */
-export function formatWarnText(dumped: readonly string[], site: Site, task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[]): string[] {
-  return [...dumped, CUT_HERE, `WARNING: CPU: ${task.cpu} PID: ${task.pid} at ${site.file}:${site.line} ${rip}`, 'Modules linked in:', ...body(task, taints, rip, trace, true).filter((l) => l !== 'Modules linked in:')];
+/**
+ * Full text of a WARN: the page dump (if any), "cut here", the condition
+ * of a WARN_ON(cond) (2026 kernels print it on its own line) or a WARN()
+ * message, then the v6.19+ banner `WARNING: file:line at func+off/size,
+ * CPU#n: comm/pid` and the register dump, and the end marker.
+ */
+export function formatWarnText(dumped: readonly string[], site: Site, before: readonly string[], task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[]): string[] {
+  const banner = `WARNING: ${site.file}:${site.line} at ${rip}, CPU#${task.cpu}: ${task.comm}/${task.pid}`;
+  return [...dumped, CUT_HERE, ...before, banner, 'Modules linked in:', ...body(task, taints, rip, trace, true).filter((l) => l !== 'Modules linked in:')];
 }
 
 /** A stack dump (dump_stack()) as bad_page() and warn_alloc() print it. */
@@ -105,8 +113,10 @@ function fnv(s: string): number {
 export function callTrace(stack: readonly string[], symbols: SymbolTable): { rip: string; trace: string[] } {
   const frames: string[] = [];
   let caller = '';
-  for (let i = stack.length - 1; i >= 0; i--) {
-    const name = stack[i]!;
+  // Every simulated call starts from a scenario step: the outermost frame, like a syscall entry.
+  const full = [...stack, ROOT_FRAME];
+  for (let i = full.length - 1; i >= 0; i--) {
+    const name = full[i]!;
     const sym = symbols.get(name);
     if (sym === undefined || sym.inline) continue;
     // Offset of the call site: stable, inside the function, 1-byte granular like real return addresses.
@@ -114,6 +124,5 @@ export function callTrace(stack: readonly string[], symbols: SymbolTable): { rip
     frames.unshift(`${name}+0x${off.toString(16)}/0x${sym.size.toString(16)}`);
     caller = name;
   }
-  if (frames.length === 0) return { rip: 'pagesim_run_step+0x0/0x40', trace: [] };
   return { rip: frames[0]!, trace: frames.slice(1) };
 }

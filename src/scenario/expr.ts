@@ -79,7 +79,7 @@ function matchAt(re: RegExp, text: string, pos: number): RegExpExecArray | null 
 
 /** The number literal NUMBER matched in `text` at column `col`, with its suffix applied. */
 function numberToken(m: RegExpExecArray, text: string, col: number): Token {
-  const [literal, , hex, dec, suffix] = m as unknown as [string, string, string | undefined, string | undefined, string];
+  const [literal, , hex, dec, suffix = ''] = m;
   const multiplier = SIZE_SUFFIXES.get(suffix);
   if (multiplier === undefined) throw new ValueError(`${quote(matchAt(WORD, text, col - 1)![0])} is not a number; size suffixes are K, KiB, M, MiB, G, GiB`);
   const base = hex !== undefined ? Number.parseInt(hex, 16) : Number(dec);

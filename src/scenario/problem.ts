@@ -24,6 +24,10 @@ const QUOTE_MAX = 60;
  * and long text shortened.
  */
 export function quote(text: string): string {
-  const short = text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}...` : text;
-  return JSON.stringify(short);
+  return JSON.stringify(clip(text));
+}
+
+/** User text shortened to what a one-line message can show. */
+export function clip(text: string): string {
+  return text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}...` : text;
 }

@@ -5,6 +5,7 @@
 
 import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import { LIMITS } from '../kernel/config.js';
+import { formatGfp } from '../kernel/gfp.js';
 import { HandleScope } from './handles.js';
 import { quote, ValueError } from './problem.js';
 import { didYouMean } from './suggest.js';
@@ -242,7 +243,9 @@ function paramList(op: OpSignature): string {
 function defaultArg(op: OpSignature, p: ParamDef): ArgValue {
   const d = p.default!;
   try {
-    return parseArg(p.type, { value: d, source: String(d) }, false);
+    const v = parseArg(p.type, { value: d, source: String(d) }, false);
+    // A numeric gfp default prints the way the kernel prints masks (GFP_KERNEL, not 3264).
+    return v.kind === 'gfp' && typeof d === 'number' ? { ...v, text: formatGfp(v.mask) } : v;
   } catch (err) {
     if (err instanceof ValueError) throw new Error(`operation registry: default of ${op.name}.${p.name} is not a ${p.type}: ${err.message}`);
     throw err;

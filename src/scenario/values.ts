@@ -10,7 +10,7 @@
 import { ERRNO } from '../kernel/errno.js';
 import { GFP_NAMES } from '../kernel/gfp.js';
 import { constantValue, ExprEvalError, formatExpr, numberExpr, parseExpr, usesIndex } from './expr.js';
-import { quote, ValueError } from './problem.js';
+import { clip, quote, ValueError } from './problem.js';
 import { didYouMean } from './suggest.js';
 import type { ArgValue, Expr, HandleRef, ParamType, ResultLiteral, ResultType } from './types.js';
 
@@ -22,18 +22,17 @@ export interface ScalarIn {
 
 /** A handle name: an identifier in which `$i` may appear after the first character (`p$i`, `page_$i_x`). */
 const HANDLE_NAME = /^[A-Za-z_](?:[A-Za-z0-9_]|\$i)*/;
-/** Number literals of the expression grammar: YAML numbers written this way keep their text. */
-const PLAIN_LITERAL = /^(0[xX][0-9a-fA-F]+|[0-9]+)$/;
+/** A decimal or hex number as the expression grammar writes it (YAML numbers written so keep their text). */
+const PLAIN_NUMBER = /^(0[xX][0-9a-fA-F]+|[0-9]+)$/;
 /** `-EINVAL`, or the common slip of leaving out the minus sign. */
 const ERRNO_LITERAL = /^(-?)(E[A-Z0-9]+)$/;
-const GFP_NUMBER = /^(0[xX][0-9a-fA-F]+|[0-9]+)$/;
 const GFP_MAX = 2 ** 32 - 1;
 
 const IN_LOOP_ONLY = 'uses $i outside any repeat ($i is the index of the innermost repeat)';
 
 /** What a scalar looks like in a message: strings quoted, other scalars as written. */
 export function shown(s: ScalarIn): string {
-  return typeof s.value === 'string' ? quote(s.value) : s.source === '' ? 'nothing' : s.source;
+  return typeof s.value === 'string' ? quote(s.value) : s.source === '' ? 'nothing' : clip(s.source);
 }
 
 function requireLoop(uses: boolean, inLoop: boolean): void {
@@ -49,8 +48,8 @@ export function parseIntValue(s: ScalarIn, inLoop: boolean): Expr {
 
 function intExpr(s: ScalarIn): Expr {
   if (typeof s.value === 'number') {
-    if (!Number.isSafeInteger(s.value)) throw new ValueError(`must be an integer expression, got ${s.source}`);
-    return numberExpr(s.value, PLAIN_LITERAL.test(s.source) ? s.source : String(s.value));
+    if (!Number.isSafeInteger(s.value)) throw new ValueError(`must be an integer expression, got ${shown(s)}`);
+    return numberExpr(s.value, PLAIN_NUMBER.test(s.source) ? s.source : String(s.value));
   }
   if (typeof s.value === 'string') return parseExpr(s.value);
   throw new ValueError(`must be an integer expression, got ${shown(s)}`);
@@ -67,7 +66,7 @@ export function parseConstant(s: ScalarIn): number {
 function gfpPart(part: string): number {
   const named = GFP_NAMES.get(part);
   if (named !== undefined) return named;
-  if (GFP_NUMBER.test(part)) {
+  if (PLAIN_NUMBER.test(part)) {
     const v = part[1] === 'x' || part[1] === 'X' ? Number.parseInt(part.slice(2), 16) : Number(part);
     if (v <= GFP_MAX) return v;
     throw new ValueError(`has gfp value ${quote(part)} beyond 32 bits`);
@@ -88,8 +87,8 @@ function orMask(a: number, b: number): number {
  */
 export function parseGfp(s: ScalarIn): ArgValue {
   if (typeof s.value === 'number') {
-    if (!Number.isInteger(s.value) || s.value < 0 || s.value > GFP_MAX) throw new ValueError(`must be a gfp mask of 32 bits, got ${s.source}`);
-    return { kind: 'gfp', mask: s.value, text: PLAIN_LITERAL.test(s.source) ? s.source : String(s.value) };
+    if (!Number.isInteger(s.value) || s.value < 0 || s.value > GFP_MAX) throw new ValueError(`must be a gfp mask of 32 bits, got ${shown(s)}`);
+    return { kind: 'gfp', mask: s.value, text: PLAIN_NUMBER.test(s.source) ? s.source : String(s.value) };
   }
   if (typeof s.value !== 'string') throw new ValueError(`must be a gfp mask such as GFP_KERNEL | __GFP_COMP, got ${shown(s)}`);
   const parts = s.value.split('|').map((p) => p.trim());
@@ -132,8 +131,10 @@ function offsetExpr(text: string): Expr {
 
 /** A name to bind with `as:` (a handle name, no offset). */
 export function parseHandleName(s: ScalarIn, inLoop: boolean): string {
-  if (typeof s.value !== 'string') throw new ValueError(`must be a handle name such as p or p$i, got ${shown(s)}`);
-  return parseHandleRef(s.value, false, inLoop).name;
+  const name = typeof s.value === 'string' ? s.value.trim() : null;
+  if (name === null || HANDLE_NAME.exec(name)?.[0] !== name) throw new ValueError(`must be a handle name such as p or p$i, got ${shown(s)}`);
+  requireLoop(name.includes('$i'), inLoop);
+  return name;
 }
 
 function parseBool(s: ScalarIn): boolean {
@@ -170,15 +171,22 @@ export function parseArg(type: ParamType, s: ScalarIn, inLoop: boolean): ArgValu
     case 'bool':
       return { kind: 'bool', value: parseBool(s) };
     case 'string':
-      return { kind: 'string', value: parseString(s) };
+      return { kind: 'string', value: stringArg(s, inLoop) };
   }
+}
+
+/** A string argument; the runner replaces `$i` in it (`cache$i`), so `$i` needs a repeat. */
+function stringArg(s: ScalarIn, inLoop: boolean): string {
+  const value = parseString(s);
+  requireLoop(value.includes('$i'), inLoop);
+  return value;
 }
 
 /** `-EINVAL` as an errno literal; null when the text is not errno-shaped. */
 function errnoLiteral(text: string): ResultLiteral | null {
   const m = ERRNO_LITERAL.exec(text.trim());
   if (m === null) return null;
-  const [, minus, name] = m as unknown as [string, string, string];
+  const [, minus = '', name = ''] = m;
   const value = ERRNO.get(name);
   if (value === undefined) throw new ValueError(`has unknown errno ${quote(text.trim())}${didYouMean(`${minus}${name}`, [...ERRNO.keys()].map((k) => `${minus}${k}`))}`);
   if (minus === '') throw new ValueError(`must be a negative errno: write -${name}`);

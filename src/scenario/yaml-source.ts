@@ -99,10 +99,10 @@ export class SourceDoc {
   }
 }
 
-/** Children of a node in document order (keys before values), as a new array. */
-function children(node: Slot): Slot[] {
+/** Children of a node in document order (keys before values). */
+function children(node: Slot): readonly Slot[] {
   if (isMap(node)) return node.items.flatMap((p) => [p.key, p.value]);
-  if (isSeq(node)) return [...node.items];
+  if (isSeq(node)) return node.items;
   return [];
 }
 
@@ -125,7 +125,9 @@ function resolveAliases(root: Slot, file: string, lines: LineCounter): Map<Alias
       continue;
     }
     if ((isScalar(node) || isMap(node) || isSeq(node)) && node.anchor !== undefined) anchors.set(node.anchor, node);
-    stack.push(...children(node).reverse());
+    // Pushed one by one: spreading a list of a million items as arguments overflows the stack.
+    const kids = children(node);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
   }
   return out;
 }

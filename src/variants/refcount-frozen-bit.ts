@@ -19,6 +19,26 @@
  */
 
 import type { Variant } from './variant.js';
+import type { Site } from '../report/report.js';
+import type { RefSiteKey } from './refcount-frozen-warn.js';
+
+const PAGE_REF_H = 'include/linux/page_ref.h';
+const at = (fn: string, line: number, cond = '__page_is_frozen(page)'): Site => ({ fn, file: PAGE_REF_H, line, cond });
+
+/** The checks of page_ref.h with both patches applied (the 2026 linux-mm tree's page_ref.h at ae6cb9301d26). */
+const SITES_2: Record<RefSiteKey, Site> = {
+  page_ref_add: at('page_ref_add', 158),
+  page_ref_sub: at('page_ref_sub', 171),
+  folio_ref_sub_return: at('folio_ref_sub_return', 185, '__page_count_is_frozen(ret + nr)'),
+  page_ref_inc: at('page_ref_inc', 194),
+  page_ref_dec: at('page_ref_dec', 207),
+  page_ref_sub_and_test: at('page_ref_sub_and_test', 221, '__page_count_is_frozen(ret + nr)'),
+  page_ref_inc_return: at('page_ref_inc_return', 239, '__page_count_is_frozen(ret - 1)'),
+  page_ref_dec_and_test: at('page_ref_dec_and_test', 254, '__page_count_is_frozen(ret + 1)'),
+  page_ref_dec_return: at('page_ref_dec_return', 272, '__page_count_is_frozen(ret + 1)'),
+  page_ref_unfreeze_count: at('page_ref_unfreeze', 346, 'page_count(page) != 0'),
+  page_ref_unfreeze_zero: at('page_ref_unfreeze', 347, 'count == 0'),
+};
 
 export const PAGEREF_FROZEN_BIT = 0x80000000 | 0;
 const SCARY_BIG = (1 << 30) | PAGEREF_FROZEN_BIT;
@@ -30,6 +50,10 @@ export const refcountFrozenBit: Variant = {
   base: 'refcount-frozen-warn',
   kernel: (Base) =>
     class RefcountFrozenBit extends Base {
+      override pageRefSite(key: RefSiteKey): Site {
+        return SITES_2[key];
+      }
+
       override page_ref_count(page: number): number {
         const v = this.refcountRaw(page);
         return v & PAGEREF_FROZEN_BIT ? 0 : v;

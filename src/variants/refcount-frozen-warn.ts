@@ -16,7 +16,7 @@
  * never fire; pagesim keeps that (it is what the patch does).
  *
  * Line numbers are those of include/linux/page_ref.h after the patch,
- * computed from the posted hunks.
+ * computed from the posted hunks (the file grows by 24 lines).
  */
 
 import type { Site } from '../report/report.js';
@@ -25,6 +25,7 @@ import type { Variant } from './variant.js';
 const PAGE_REF_H = 'include/linux/page_ref.h';
 const frozen = (fn: string, line: number, cond = '__page_is_frozen(page)'): Site => ({ fn, file: PAGE_REF_H, line, cond });
 
+/** The checks of page_ref.h with patch 1/2 applied. */
 export const WARN_SITES = {
   page_ref_add: frozen('page_ref_add', 153),
   page_ref_sub: frozen('page_ref_sub', 166),
@@ -35,7 +36,11 @@ export const WARN_SITES = {
   page_ref_inc_return: frozen('page_ref_inc_return', 231, '__page_count_is_frozen(ret - 1)'),
   page_ref_dec_and_test: frozen('page_ref_dec_and_test', 246, '__page_count_is_frozen(ret + 1)'),
   page_ref_dec_return: frozen('page_ref_dec_return', 261, '__page_count_is_frozen(ret + 1)'),
+  page_ref_unfreeze_count: { fn: 'page_ref_unfreeze', file: PAGE_REF_H, line: 324, cond: 'page_count(page) != 0' },
+  page_ref_unfreeze_zero: { fn: 'page_ref_unfreeze', file: PAGE_REF_H, line: 325, cond: 'count == 0' },
 } as const;
+
+export type RefSiteKey = keyof typeof WARN_SITES;
 
 export const refcountFrozenWarn: Variant = {
   name: 'refcount-frozen-warn',
@@ -50,6 +55,10 @@ export const refcountFrozenWarn: Variant = {
   ],
   kernel: (Base) =>
     class RefcountFrozenWarn extends Base {
+      override pageRefSite(key: RefSiteKey): Site {
+        return WARN_SITES[key];
+      }
+
       __page_count_is_frozen(count: number): boolean {
         return count === 0;
       }
@@ -73,52 +82,52 @@ export const refcountFrozenWarn: Variant = {
       }
 
       override page_ref_add(page: number, nr: number): void {
-        this.VM_WARN_ON_ONCE_PAGE(this.__page_is_frozen(page), page, WARN_SITES.page_ref_add);
+        this.VM_WARN_ON_ONCE_PAGE(this.__page_is_frozen(page), page, this.pageRefSite('page_ref_add'));
         super.page_ref_add(page, nr);
       }
 
       override page_ref_sub(page: number, nr: number): void {
-        this.VM_WARN_ON_ONCE_PAGE(this.__page_is_frozen(page), page, WARN_SITES.page_ref_sub);
+        this.VM_WARN_ON_ONCE_PAGE(this.__page_is_frozen(page), page, this.pageRefSite('page_ref_sub'));
         super.page_ref_sub(page, nr);
       }
 
       override page_ref_inc(page: number): void {
-        this.VM_WARN_ON_ONCE_PAGE(this.__page_is_frozen(page), page, WARN_SITES.page_ref_inc);
+        this.VM_WARN_ON_ONCE_PAGE(this.__page_is_frozen(page), page, this.pageRefSite('page_ref_inc'));
         super.page_ref_inc(page);
       }
 
       override page_ref_dec(page: number): void {
-        this.VM_WARN_ON_ONCE_PAGE(this.__page_is_frozen(page), page, WARN_SITES.page_ref_dec);
+        this.VM_WARN_ON_ONCE_PAGE(this.__page_is_frozen(page), page, this.pageRefSite('page_ref_dec'));
         super.page_ref_dec(page);
       }
 
       override folio_ref_sub_return(folio: number, nr: number): number {
         const ret = super.folio_ref_sub_return(folio, nr);
-        this.VM_WARN_ON_ONCE_FOLIO(this.__page_count_is_frozen(ret + nr), folio, WARN_SITES.folio_ref_sub_return);
+        this.VM_WARN_ON_ONCE_FOLIO(this.__page_count_is_frozen(ret + nr), folio, this.pageRefSite('folio_ref_sub_return'));
         return ret;
       }
 
       override page_ref_sub_and_test(page: number, nr: number): boolean {
         const ret = super.page_ref_sub_and_test(page, nr);
-        this.VM_WARN_ON_ONCE_PAGE(this.__page_count_is_frozen(Number(ret) + nr), page, WARN_SITES.page_ref_sub_and_test);
+        this.VM_WARN_ON_ONCE_PAGE(this.__page_count_is_frozen(Number(ret) + nr), page, this.pageRefSite('page_ref_sub_and_test'));
         return ret;
       }
 
       override page_ref_dec_and_test(page: number): boolean {
         const ret = super.page_ref_dec_and_test(page);
-        this.VM_WARN_ON_ONCE_PAGE(this.__page_count_is_frozen(Number(ret) + 1), page, WARN_SITES.page_ref_dec_and_test);
+        this.VM_WARN_ON_ONCE_PAGE(this.__page_count_is_frozen(Number(ret) + 1), page, this.pageRefSite('page_ref_dec_and_test'));
         return ret;
       }
 
       override page_ref_inc_return(page: number): number {
         const ret = super.page_ref_inc_return(page);
-        this.VM_WARN_ON_ONCE_PAGE(this.__page_count_is_frozen(ret - 1), page, WARN_SITES.page_ref_inc_return);
+        this.VM_WARN_ON_ONCE_PAGE(this.__page_count_is_frozen(ret - 1), page, this.pageRefSite('page_ref_inc_return'));
         return ret;
       }
 
       override page_ref_dec_return(page: number): number {
         const ret = super.page_ref_dec_return(page);
-        this.VM_WARN_ON_ONCE_PAGE(this.__page_count_is_frozen(ret + 1), page, WARN_SITES.page_ref_dec_return);
+        this.VM_WARN_ON_ONCE_PAGE(this.__page_count_is_frozen(ret + 1), page, this.pageRefSite('page_ref_dec_return'));
         return ret;
       }
 

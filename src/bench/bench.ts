@@ -1,0 +1,157 @@
+/**
+ * `pagesim bench`: speed and memory of the simulated allocator, each speed
+ * next to the limit the hardware sets for the same kind of work, so the
+ * figures mean the same on a fast and a slow machine.
+ *
+ *   alloc-free-order0-pcp    order-0 allocate/free pairs through the per-CPU lists
+ *   alloc-free-order0-buddy  the same with the zone's pcp disabled (zone_pcp_disable),
+ *                            so every page goes through the buddy free lists
+ *   alloc-free-order9        order-9 (THP-sized) pairs
+ *   memmap-init              booting the machine, per struct page
+ *
+ * The limit for the allocator pairs is a random read-modify-write of two
+ * 64-byte records in a buffer as large as the memmap: the memory traffic
+ * of touching two struct pages, with nothing simulated. The limit for
+ * memmap-init is a sequential write of one 64-byte record per page.
+ * ratio = limit / actual (1.0 = as fast as the memory allows).
+ *
+ * Resident memory per simulated page and the boot time are measured at
+ * 64 GiB in a child process, so that nothing else shares its heap.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { buildVariant, createMachine } from '../engine/build.js';
+import type { Kernel } from '../kernel/kernel.js';
+import { GFP_KERNEL, GFP_TRANSHUGE } from '../kernel/gfp.js';
+
+export interface BenchResult {
+  readonly name: string;
+  readonly ns_per_op: number;
+  readonly limit_ns_per_op: number;
+  readonly ratio: number;
+}
+
+export interface BenchReport {
+  readonly memory_bytes: number;
+  readonly results: BenchResult[];
+  readonly rss_bytes_per_page: number;
+  readonly boot_64g_seconds: number;
+}
+
+type Progress = (msg: string) => void;
+
+/** Best (lowest) time per operation over `rounds` rounds of `ops` operations. */
+function timePerOp(ops: number, rounds: number, body: (n: number) => void): number {
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = process.hrtime.bigint();
+    body(ops);
+    const t1 = process.hrtime.bigint();
+    best = Math.min(best, Number(t1 - t0) / ops);
+  }
+  return best;
+}
+
+/** Random RMW of two 64-byte records in a buffer of `bytes`. */
+function randomPairLimit(bytes: number, ops: number): number {
+  const m = new Uint32Array(bytes >>> 2);
+  const recs = m.length >>> 4;
+  let x = 0x2545f491;
+  let sink = 0;
+  const ns = timePerOp(ops, 5, (n) => {
+    for (let i = 0; i < n; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const a = (x % recs) << 4;
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const b = (x % recs) << 4;
+      m[a + 13] = m[a + 13]! + 1;
+      m[a + 2] = m[b + 2]!;
+      m[b + 13] = m[b + 13]! - 1;
+      m[b + 4] = m[a + 4]! ^ 1;
+      sink += m[a]! + m[b + 12]!;
+    }
+  });
+  if (sink === -1) throw new Error('unreachable');
+  return ns;
+}
+
+/** Sequential write of one 64-byte record per page over a buffer of `bytes`. */
+function sequentialInitLimit(bytes: number): number {
+  const m = new Uint32Array(bytes >>> 2);
+  const recs = m.length >>> 4;
+  return timePerOp(recs, 3, (n) => {
+    for (let r = 0; r < n; r++) {
+      const w = r << 4;
+      m[w] = 0xc0000000;
+      m[w + 1] = 0x7ffff;
+      m[w + 2] = w * 4 + 8;
+      m[w + 3] = 0xffffea00;
+      m[w + 4] = w * 4 + 8;
+      m[w + 5] = 0xffffea00;
+      m[w + 12] = 0xffffffff;
+      m[w + 13] = 1;
+    }
+  });
+}
+
+/** Allocate/free pairs keeping a small ring of pages allocated, so the pcp lists see real turnover. */
+function pairs(k: Kernel, gfp: number, order: number, ring: number, ops: number): number {
+  const held = new Int32Array(ring).fill(-1);
+  let i = 0;
+  return timePerOp(ops, 5, (n) => {
+    for (let j = 0; j < n; j++) {
+      const slot = i++ % ring;
+      if (held[slot]! >= 0) k.__free_pages(held[slot]!, order);
+      held[slot] = k.alloc_pages(gfp, order);
+    }
+  });
+}
+
+function result(name: string, ns: number, limit: number): BenchResult {
+  return { name, ns_per_op: round(ns), limit_ns_per_op: round(limit), ratio: Math.round((limit / ns) * 100) / 100 };
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+/** Boots a 64 GiB machine in a child process and reports its boot time and resident memory per page. */
+function measure64G(progress: Progress): { seconds: number; rssPerPage: number } {
+  progress('booting a 64 GiB machine in a child process');
+  const child = spawnSync(process.execPath, ['--max-old-space-size=4096', fileURLToPath(new URL('./boot-child.js', import.meta.url))], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`64 GiB boot failed: ${child.stderr.trim()}`);
+  const j = JSON.parse(child.stdout) as { seconds: number; rssPerPage: number };
+  return j;
+}
+
+export function runBench(memoryBytes: number, progress: Progress): BenchReport {
+  const built = buildVariant('baseline');
+  progress(`booting a ${memoryBytes / 2 ** 30} GiB machine`);
+  const t0 = process.hrtime.bigint();
+  const k = createMachine(built, { memoryBytes, cpus: 2, nodes: 1 });
+  const bootNs = Number(process.hrtime.bigint() - t0) / k.nr_pages;
+  const memmapBytes = k.nr_pages * k.structPageSize;
+  progress('measuring the memory limits');
+  const limitPair = randomPairLimit(memmapBytes, 2_000_000);
+  const limitInit = sequentialInitLimit(memmapBytes);
+  const results: BenchResult[] = [];
+  progress('order-0 pairs through the per-CPU lists');
+  results.push(result('alloc-free-order0-pcp', pairs(k, GFP_KERNEL, 0, 32, 1_000_000), limitPair));
+  progress('order-0 pairs through the buddy lists');
+  for (const z of k.zones) k.zone_pcp_disable(z);
+  results.push(result('alloc-free-order0-buddy', pairs(k, GFP_KERNEL, 0, 32, 500_000), limitPair));
+  for (const z of k.zones) k.zone_pcp_enable(z);
+  progress('order-9 pairs');
+  results.push(result('alloc-free-order9', pairs(k, GFP_TRANSHUGE, 9, 4, 100_000), limitPair));
+  results.push(result('memmap-init', bootNs, limitInit));
+  const big = measure64G(progress);
+  return { memory_bytes: memoryBytes, results, rss_bytes_per_page: round(big.rssPerPage), boot_64g_seconds: Math.round(big.seconds * 1000) / 1000 };
+}
+
+export function formatBench(r: BenchReport): string {
+  const lines = [`pagesim bench: ${r.memory_bytes / 2 ** 30} GiB machine, baseline`, '', 'benchmark                  ns/op   limit ns/op   ratio (limit/actual)'];
+  for (const x of r.results) lines.push(`${x.name.padEnd(24)} ${x.ns_per_op.toFixed(1).padStart(7)}   ${x.limit_ns_per_op.toFixed(1).padStart(11)}   ${x.ratio.toFixed(2)}`);
+  lines.push('', `resident memory per simulated page at 64 GiB: ${r.rss_bytes_per_page.toFixed(1)} bytes (target <= 72)`, `64 GiB machine boot: ${r.boot_64g_seconds.toFixed(2)} s (target < 1 s)`);
+  return lines.join('\n');
+}
