@@ -9,6 +9,7 @@ import { computeLayout, type StructLayout } from '../layout/layout.js';
 import { checkAssertions, type AssertionFailure, type LayoutAssertion } from '../layout/assert.js';
 import type { AggregateType } from '../layout/ctype.js';
 import { folioMatches, makeStructFolio, struct_page, struct_ptdesc, tableMatches } from '../structs/page.js';
+import { slabMatches, struct_slab } from '../structs/slab.js';
 import { Kernel } from '../kernel/kernel.js';
 import { SymbolTable, type SymbolDecl } from '../kernel/symbols.js';
 import { planMachine, type MachineConfig } from '../kernel/mm_init.js';
@@ -31,6 +32,7 @@ export function baseStructDecls(): Map<string, AggregateType> {
   return new Map([
     ['page', struct_page],
     ['ptdesc', struct_ptdesc],
+    ['slab', struct_slab],
   ]);
 }
 
@@ -41,7 +43,7 @@ export function buildVariant(stack: string): BuiltVariant {
   if (hit !== undefined) return hit;
   const variants = resolveStack(stack);
   let decls: ReadonlyMap<string, AggregateType> = baseStructDecls();
-  let assertions: readonly LayoutAssertion[] = [...folioMatches, ...tableMatches];
+  let assertions: readonly LayoutAssertion[] = [...folioMatches, ...tableMatches, ...slabMatches];
   let cls: KernelCtor = Kernel;
   const symbolDecls: SymbolDecl[] = [];
   for (const v of variants) {

@@ -8,7 +8,7 @@
 import type { Kernel } from '../kernel/kernel.js';
 import { KernelBug, type Report } from '../report/report.js';
 import type { ArgValue, HandleRef, OpStep, ReportMatcher, ResultLiteral, Scenario, Step } from '../scenario/types.js';
-import { evalExpr, expandName, formatArg, formatExpect } from '../scenario/parse.js';
+import { ExprEvalError, evalExpr as evalExprRaw, expandName, formatArg, formatExpect } from '../scenario/parse.js';
 import { InputError } from '../util/errors.js';
 import { buildVariant, createMachine } from './build.js';
 import { getOp, opAvailable, type HandleValue, type OpArgs, type OpReturn } from './ops.js';
@@ -56,6 +56,19 @@ export interface RunResult {
 
 type Bound = HandleValue | null;
 
+/** The file and line of the step being run, for errors that only run time can find. */
+let currentWhere: { file: string; line: number } = { file: '', line: 0 };
+
+/** evalExpr(), with run-time failures (a division by zero that depends on $i) reported at the step's line. */
+function evalExpr(...args: Parameters<typeof evalExprRaw>): number {
+  try {
+    return evalExprRaw(...args);
+  } catch (e) {
+    if (e instanceof ExprEvalError) throw new InputError(e.message, currentWhere.file, currentWhere.line);
+    throw e;
+  }
+}
+
 class Runner {
   private readonly handles = new Map<string, Bound>();
   readonly steps: StepResult[] = [];
@@ -70,6 +83,7 @@ class Runner {
   run(steps: readonly Step[], iteration: readonly number[]): void {
     const i = iteration.length > 0 ? iteration[iteration.length - 1]! : null;
     for (const step of steps) {
+      currentWhere = { file: this.scn.file, line: step.line };
       if (step.kind === 'repeat') {
         const times = evalExpr(step.times, i);
         if (times < 0 || times > LIMITS.repeatMax) throw new InputError(`repeat: times must be between 0 and ${LIMITS.repeatMax}, got ${times}`, this.scn.file, step.line);

@@ -15,7 +15,7 @@
  * as BigInt only when parsed or printed.
  */
 
-import { PAGE_SHIFT, POISON_HI } from './config.js';
+import { PAGE_SHIFT, PAGE_SIZE, POISON_HI } from './config.js';
 import { KernelBug, type Report, type ReportKind, type Site } from '../report/report.js';
 import { SymbolTable, declareSymbols } from './symbols.js';
 import type { StructLayout } from '../layout/layout.js';
@@ -33,10 +33,12 @@ export interface MachineShape {
   readonly nr_pages: number;
   readonly cpus: number;
   readonly nodes: number;
-  /** Bytes of kernel data (free lists, pcp lists) to place in reserved memory. */
+  /** Bytes of kernel data (free lists, pcp lists, kmem_caches) to place in reserved memory. */
   readonly kdataBytes: number;
   /** First pfn of the reserved kernel-data region (physically contiguous). */
   readonly kdataPfn: number;
+  /** How many pages may hold simulated contents (page tables, slab objects) at once. */
+  readonly contentPages: number;
 }
 
 export interface VariantLayouts {
@@ -60,6 +62,17 @@ export abstract class MachineBase {
   readonly kdataLo: number;
   readonly kdataBytes: number;
   private kdataUsed = 0;
+  readonly kdataPfn: number;
+  /**
+   * Page contents: the memory of pages the kernel keeps data in (page
+   * tables, slab objects) lives in slots after the kernel data, one 4 KiB
+   * slot per page, assigned on first use. slotOf[pfn] is the slot or -1.
+   */
+  readonly poolWord: number;
+  readonly contentPages: number;
+  readonly slotOf: Int32Array;
+  private readonly slotPfn: Int32Array;
+  private slotsUsed = 0;
 
   readonly layouts: ReadonlyMap<string, StructLayout>;
   /** Word offsets of struct page fields (from the variant's layout). */
@@ -93,15 +106,20 @@ export abstract class MachineBase {
     this.FF = wordMap(this.layout('folio'));
     this.symbols = symbols;
     this.kdataBytes = shape.kdataBytes;
+    this.kdataPfn = shape.kdataPfn;
+    this.contentPages = shape.contentPages;
     const memmapBytes = shape.nr_pages * page.size;
-    this.buf = new ArrayBuffer(memmapBytes + shape.kdataBytes);
+    // Untouched slots cost no resident memory: the buffer's pages are only committed when written.
+    this.buf = new ArrayBuffer(memmapBytes + shape.kdataBytes + shape.contentPages * PAGE_SIZE);
     this.m32 = new Uint32Array(this.buf);
     this.i32 = new Int32Array(this.buf);
     this.kdataWord = memmapBytes >> 2;
+    this.poolWord = this.kdataWord + (shape.kdataBytes >> 2);
+    this.slotOf = new Int32Array(shape.nr_pages).fill(-1);
+    this.slotPfn = new Int32Array(shape.contentPages).fill(-1);
     const phys = shape.kdataPfn * 2 ** PAGE_SHIFT;
     this.kdataHi = PAGE_OFFSET_HI + Math.floor(phys / 2 ** 32);
     this.kdataLo = phys % 2 ** 32;
-    if (this.kdataLo + shape.kdataBytes > 2 ** 32) throw new Error('kernel data region must not cross a 4 GiB boundary');
   }
 
   layout(name: string): StructLayout {
@@ -127,17 +145,30 @@ export abstract class MachineBase {
 
   /** High word of the kernel virtual address of memory word `w`. */
   addrHi(w: number): number {
-    return w < this.kdataWord ? VMEMMAP_HI : this.kdataHi;
+    if (w < this.kdataWord) return VMEMMAP_HI;
+    // Kernel data never crosses a 4 GiB boundary (planMachine), so its high word is fixed.
+    if (w < this.poolWord) return this.kdataHi;
+    return PAGE_OFFSET_HI + Math.floor(this.physOfWord(w) / 2 ** 32);
   }
 
   /** Low word of the kernel virtual address of memory word `w`. */
   addrLo(w: number): number {
-    return w < this.kdataWord ? w * 4 : this.kdataLo + (w - this.kdataWord) * 4;
+    if (w < this.kdataWord) return w * 4;
+    if (w < this.poolWord) return this.kdataLo + (w - this.kdataWord) * 4;
+    return this.physOfWord(w) % 2 ** 32;
+  }
+
+  /** The physical address held by a content or kernel-data word. */
+  private physOfWord(w: number): number {
+    if (w < this.poolWord) return this.kdataPfn * PAGE_SIZE + (w - this.kdataWord) * 4;
+    const slot = Math.floor((w - this.poolWord) / (PAGE_SIZE / 4));
+    return this.slotPfn[slot]! * PAGE_SIZE + ((w - this.poolWord) % (PAGE_SIZE / 4)) * 4;
   }
 
   /**
-   * The memory word an address points at, or -1 when the address is not
-   * memory pagesim holds (the kernel would fault on it).
+   * The memory word an address points at, or -1 when the kernel would
+   * fault on it. Direct-map addresses of pages without contents get a slot
+   * (they read as zeroes, as fresh memory does in a simulation).
    */
   wordOfAddr(hi: number, lo: number): number {
     if (hi === VMEMMAP_HI) {
@@ -147,7 +178,42 @@ export abstract class MachineBase {
     if (hi === this.kdataHi && lo >= this.kdataLo && lo - this.kdataLo < this.kdataBytes && (lo & 3) === 0) {
       return this.kdataWord + ((lo - this.kdataLo) >>> 2);
     }
-    return -1;
+    if ((lo & 3) !== 0 || hi < PAGE_OFFSET_HI || hi > PAGE_OFFSET_HI + 0x3f) return -1;
+    const phys = (hi - PAGE_OFFSET_HI) * 2 ** 32 + lo;
+    const pfn = Math.floor(phys / PAGE_SIZE);
+    if (pfn >= this.nr_pages) return -1;
+    return this.pageContentsWord(pfn) + ((phys % PAGE_SIZE) >>> 2);
+  }
+
+  /** Word index of the first word of a page's contents, assigning a slot if it has none. */
+  pageContentsWord(pfn: number): number {
+    const k = pfn - this.kdataPfn;
+    if (k >= 0 && k < this.kdataBytes / PAGE_SIZE) return this.kdataWord + k * (PAGE_SIZE / 4);
+    let slot = this.slotOf[pfn]!;
+    if (slot < 0) {
+      if (this.slotsUsed >= this.contentPages) throw new Error(`pagesim: out of simulated page contents (${this.contentPages} pages); raise machine.memory or use fewer page tables/slabs`);
+      slot = this.slotsUsed++;
+      this.slotOf[pfn] = slot;
+      this.slotPfn[slot] = pfn;
+    }
+    return this.poolWord + slot * (PAGE_SIZE / 4);
+  }
+
+  /** Whether a page has simulated contents. */
+  hasContents(pfn: number): boolean {
+    return this.slotOf[pfn]! >= 0;
+  }
+
+  /** Zeroes a page's contents (clear_page); a page without contents already reads as zero. */
+  clearPageContents(pfn: number): void {
+    if (this.slotOf[pfn]! < 0) return;
+    const w = this.pageContentsWord(pfn);
+    this.m32.fill(0, w, w + PAGE_SIZE / 4);
+  }
+
+  /** Pages with simulated contents (for footprint and checks). */
+  contentPagesUsed(): number {
+    return this.slotsUsed;
   }
 
   /** Reads the 8-byte pointer at word `w` and returns the word it points to; a wild pointer oopses. */
@@ -164,9 +230,12 @@ export abstract class MachineBase {
     if (target < this.kdataWord) {
       this.m32[w] = target * 4;
       this.m32[w + 1] = VMEMMAP_HI;
-    } else {
+    } else if (target < this.poolWord) {
       this.m32[w] = this.kdataLo + (target - this.kdataWord) * 4;
       this.m32[w + 1] = this.kdataHi;
+    } else {
+      this.m32[w] = this.addrLo(target);
+      this.m32[w + 1] = this.addrHi(target);
     }
   }
 

@@ -74,11 +74,19 @@ export interface MachinePlan {
 const KERNEL_IMAGE: Range = [(16 << 20) >> PAGE_SHIFT, (32 << 20) >> PAGE_SHIFT];
 const MAX_ORDER_NR_PAGES = 1 << MAX_PAGE_ORDER;
 
+/** Pages that may hold contents at once: a sixteenth of memory, at least 4096, at most 256 Ki (1 GiB). */
+export function contentPagesFor(nr_pages: number): number {
+  return Math.min(262144, Math.max(4096, Math.floor(nr_pages / 16)));
+}
+
 /** Bytes of kernel data the allocator's lists need. */
 export function kdataBytesFor(nodes: number, cpus: number): number {
   const perZone = Math.ceil((NR_PAGE_ORDERS * FREE_AREA_WORDS * 4) / 16) * 16 + cpus * NR_PCP_LISTS * 16;
-  return Math.ceil((nodes * MAX_NR_ZONES * perZone) / PAGE_SIZE) * PAGE_SIZE;
+  return Math.ceil((nodes * MAX_NR_ZONES * perZone + KDATA_HEAP_BYTES) / PAGE_SIZE) * PAGE_SIZE;
 }
+
+/** Reserved kernel memory for the structures pagesim keeps in bytes besides the allocator's lists (kmem_caches, RCU lists). */
+export const KDATA_HEAP_BYTES = 256 * 1024;
 
 /** Validates a machine description (a bad one is the user's input error, reported by the caller). */
 export function machineConfigProblem(c: MachineConfig): string | null {
@@ -162,7 +170,7 @@ export abstract class MmInit extends PageAlloc {
   readonly plan: MachinePlan;
 
   constructor(plan: MachinePlan, ...rest: ConstructorParameters<typeof PageAlloc> extends [unknown, ...infer R] ? R : never) {
-    super({ nr_pages: plan.nr_pages, cpus: plan.config.cpus, nodes: plan.config.nodes, kdataBytes: plan.kdataBytes, kdataPfn: plan.kdataPfn }, ...rest);
+    super({ nr_pages: plan.nr_pages, cpus: plan.config.cpus, nodes: plan.config.nodes, kdataBytes: plan.kdataBytes, kdataPfn: plan.kdataPfn, contentPages: contentPagesFor(plan.nr_pages) }, ...rest);
     this.plan = plan;
   }
 

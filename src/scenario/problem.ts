@@ -27,6 +27,11 @@ export function quote(text: string): string {
   return JSON.stringify(clip(text));
 }
 
+/** A message as one line: the CLI prints `FILE:LINE: message`, and a line break would split it. */
+export function oneLine(message: string): string {
+  return message.replace(/\s*[\r\n\u0085\u2028\u2029]+\s*/g, ' ');
+}
+
 /** User text shortened to what a one-line message can show. */
 export function clip(text: string): string {
   return text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}...` : text;

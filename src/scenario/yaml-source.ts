@@ -11,7 +11,7 @@
 import { basename } from 'node:path';
 import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { InputError } from '../util/errors.js';
-import { quote } from './problem.js';
+import { oneLine, quote } from './problem.js';
 import type { ScalarIn } from './values.js';
 
 /** A YAML node with aliases resolved. */
@@ -45,14 +45,15 @@ export class SourceDoc {
 
   /** Throws the one InputError for a problem at `line`. */
   fail(line: number, message: string): never {
-    // Messages echo user text through quote(), but a line break must never split the one-line report.
-    throw new InputError(message.replace(/\s*[\r\n]+\s*/g, ' '), this.file, line);
+    // Messages echo user text through quote(), which escapes line breaks; this
+    // also covers messages from elsewhere (variant problems).
+    throw new InputError(oneLine(message), this.file, line);
   }
 
   /** 1-based line of a node, or `fallback` for a node without a position. */
   lineOf(node: Slot, fallback: number): number {
-    const range = (node as { range?: readonly number[] } | null)?.range;
-    return range === undefined ? fallback : this.lines.linePos(range[0]!).line;
+    const range: unknown = (node as { range?: unknown } | null)?.range;
+    return Array.isArray(range) && typeof range[0] === 'number' ? this.lines.linePos(range[0]).line : fallback;
   }
 
   /** The node in a tree position, aliases followed; null for an empty position or a missing value. */
@@ -141,10 +142,10 @@ function parseYamlText(text: string, file: string): { doc: ReturnType<typeof par
   } catch (err) {
     // The library reports problems in doc.errors; this is a guard for the
     // contract that no input text ever escapes as a non-InputError.
-    throw new InputError(`YAML: cannot parse: ${err instanceof Error ? err.message : String(err)}`.replace(/[\r\n]+/g, ' '), file, 1);
+    throw new InputError(oneLine(`YAML: cannot parse: ${err instanceof Error ? err.message : String(err)}`), file, 1);
   }
   const first = doc.errors[0];
-  if (first !== undefined) throw new InputError(`YAML syntax error: ${first.message}`.replace(/\s*[\r\n]+\s*/g, ' '), file, lines.linePos(first.pos[0]).line);
+  if (first !== undefined) throw new InputError(oneLine(`YAML syntax error: ${first.message}`), file, lines.linePos(first.pos[0]).line);
   return { doc, lines };
 }
 

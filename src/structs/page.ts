@@ -173,6 +173,8 @@ export const folioMatches: readonly LayoutAssertion[] = [
 export const tableMatches: readonly LayoutAssertion[] = [
   MATCH('TABLE_MATCH', MM_TYPES, 'page', 'flags', 'ptdesc', 'pt_flags'),
   MATCH('TABLE_MATCH', MM_TYPES, 'page', 'compound_head', 'ptdesc', 'pt_list'),
+  // The assertion Anshuman Khandual asked for in review of seed 003 patch 4/7.
+  MATCH('TABLE_MATCH', MM_TYPES, 'page', 'lru', 'ptdesc', 'pt_list'),
   MATCH('TABLE_MATCH', MM_TYPES, 'page', 'compound_head', 'ptdesc', '_pt_pad_1'),
   MATCH('TABLE_MATCH', MM_TYPES, 'page', 'mapping', 'ptdesc', '__page_mapping'),
   MATCH('TABLE_MATCH', MM_TYPES, 'page', '__folio_index', 'ptdesc', 'pt_index'),
