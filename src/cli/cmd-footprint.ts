@@ -5,7 +5,7 @@
  */
 
 import { InputError } from '../util/errors.js';
-import { parseArgs, parseSize } from './args.js';
+import { parseArgs, parseSize, type ParsedArgs } from './args.js';
 import { readImage } from '../kpageflags/image.js';
 import { encodeImages } from '../kpageflags/write.js';
 import { runScenarioKeepMachine } from '../kpageflags/scenario-machine.js';
@@ -42,7 +42,7 @@ function fromScenario(file: string, variantOpt: string | undefined): { pop: Popu
   return { pop: classify(imgs.kpageflags, imgs.kpagecount), source: `scenario ${scn.name} under ${variant}` };
 }
 
-function single(a: ReturnType<typeof parseArgs>, name: string): string | undefined {
+function single(a: ParsedArgs, name: string): string | undefined {
   const v = a.options.get(name) ?? [];
   if (v.length > 1) throw new InputError(`footprint: give --${name} at most once`);
   return v[0];

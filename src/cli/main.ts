@@ -18,6 +18,9 @@ import { formatLayout, layoutJson } from '../format/layout.js';
 import { allOps } from '../engine/registry.js';
 import { formatOpsMarkdown, formatOpsText } from '../format/ops.js';
 import { benchCommand } from '../bench/command.js';
+import { kpageflagsCommand } from './cmd-kpageflags.js';
+import { pageTypesCommand } from './cmd-page-types.js';
+import { footprintCommand } from './cmd-footprint.js';
 
 const HELP = `pagesim: the Linux physical-memory descriptor layer, simulated byte for byte
 
@@ -31,6 +34,11 @@ usage:
   pagesim ops [--markdown]         the scenario operations
   pagesim bench [--memory SIZE] [--json]
                                    measure allocator speed and memory use
+  pagesim kpageflags SCENARIO [--variant V] --out DIR
+                                   write /proc/kpageflags and kpagecount images of the machine a scenario leaves
+  pagesim page-types IMAGE [-r]    the summary tools/mm/page-types prints for a kpageflags image
+  pagesim footprint --kpageflags IMAGE | --scenario FILE [--json]
+                                   descriptor memory of a page population under each memdesc design
 
 Variants stack like a patch series: --variant a+b. Run 'pagesim COMMAND --help' for details.
 Exit status: 0 when every expectation held, 1 when one did not, 2 for bad input.`;
@@ -177,6 +185,12 @@ function main(argv: readonly string[]): number {
     case 'bench':
       if (rest.includes('--help')) return help('bench');
       return benchCommand(rest);
+    case 'kpageflags':
+      return kpageflagsCommand(rest);
+    case 'page-types':
+      return pageTypesCommand(rest);
+    case 'footprint':
+      return footprintCommand(rest);
     default:
       if (cmd.startsWith('--')) return cmdSuite(argv);
       throw new InputError(`unknown command "${cmd}" (see pagesim --help)`);

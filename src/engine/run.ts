@@ -245,10 +245,19 @@ function describeMatcher(m: ReportMatcher): string {
 
 /** Runs one scenario under one variant stack. Bad input raises InputError; everything the kernel does is in the result. */
 export function runScenario(scn: Scenario, variant: string): RunResult {
+  return runScenarioWithMachine(scn, variant).run;
+}
+
+/**
+ * runScenario() that also hands back the machine as the run left it (null
+ * when the variant does not build), for commands that inspect memory
+ * afterwards (kpageflags, footprint).
+ */
+export function runScenarioWithMachine(scn: Scenario, variant: string): { run: RunResult; machine: Kernel | null } {
   const built = buildVariant(variant);
   if (built.assertionFailures.length > 0) {
     const msgs = built.assertionFailures.map((f) => f.message);
-    return { scenario: scn.name, file: scn.file, variant, outcome: 'failed', steps: [], reports: [], failures: [`variant ${variant} does not build: ${msgs.join('; ')}`], console: msgs, buildErrors: msgs };
+    return { run: { scenario: scn.name, file: scn.file, variant, outcome: 'failed', steps: [], reports: [], failures: [`variant ${variant} does not build: ${msgs.join('; ')}`], console: msgs, buildErrors: msgs }, machine: null };
   }
   const k = createMachine(built, scn.machine);
   k.current.comm = 'pagesim';
@@ -271,5 +280,5 @@ export function runScenario(scn: Scenario, variant: string): RunResult {
     }
   }
   const outcome: Outcome = failures.length > 0 ? 'failed' : bug ? 'bug' : k.reports.length > 0 ? 'reports' : 'ok';
-  return { scenario: scn.name, file: scn.file, variant, outcome, steps: runner.steps, reports: k.reports, failures, console: k.console, buildErrors: [] };
+  return { run: { scenario: scn.name, file: scn.file, variant, outcome, steps: runner.steps, reports: k.reports, failures, console: k.console, buildErrors: [] }, machine: k };
 }

@@ -59,7 +59,7 @@ export function formatFootprint(r: FootprintReport): string {
     ...(withMapped ? [String(sum((k) => pop.kinds[k].mapped ?? 0))] : []),
     ...r.designs.map((d) => String(d.total_bytes)),
   ]);
-  lines.push('bytes of descriptors per page kind:', ...table(rows).map((l) => `  ${l}`), '');
+  lines.push('bytes per page kind under each design (per-pfn memmap plus descriptors):', ...table(rows).map((l) => `  ${l}`), '');
   const w = Math.max(...r.designs.map((d) => d.name.length));
   for (const d of r.designs) {
     const pct = ramBytes > 0 ? ((100 * d.total_bytes) / ramBytes).toFixed(4) : '0';

@@ -10,3 +10,4 @@ export { stable_page_flags, stablePageFlagsOf, kpage_count, kpageCountOf, type K
 export { encodeImages, writeImages, maxDumpPfn, PAGES_PER_SECTION, type KpageImages } from './write.js';
 export { summarize, pageTypesSummary, formatPageTypes, pageFlagName, pageFlagLongname, type PageTypesOptions, type PageTypesRow, type PageTypesSummary } from './page-types.js';
 export { runScenarioKeepMachine, type KeptMachine } from './scenario-machine.js';
+export { buildSampleMachine, type SampleMachine, type SamplePages } from './sample.js';

@@ -12,8 +12,7 @@
  */
 
 import type { Kernel } from '../kernel/kernel.js';
-import { PG_head } from '../kernel/page-flags.js';
-import { PGTY_buddy } from '../kernel/page-flags.js';
+import { PG_head, PGTY_buddy } from '../kernel/page-flags.js';
 import { VMEMMAP_HI } from '../kernel/machine.js';
 import { NR_PAGE_ORDERS, MAX_PAGE_ORDER } from '../kernel/config.js';
 
