@@ -423,13 +423,13 @@ test('bad steps', () => {
 
 test('bad argument values', () => {
   const order = (v: string): string => `steps:\n  - alloc_pages:\n      gfp: GFP_KERNEL\n      order: ${v}\n`;
-  bad(order('three'), 4, /^alloc_pages: order must be an integer expression, got "three" \(unexpected "three" at column 1\)$/);
+  bad(order('three'), 4, /^alloc_pages: order must be an integer expression, got "three" \("three" is not a number, and no earlier step binds it with as:\)$/);
   bad(order('true'), 4, /^alloc_pages: order must be an integer expression, got true$/);
-  bad(order('3 +'), 4, /expected a number, \$i or "\(" but found end of expression/);
+  bad(order('3 +'), 4, /expected a number, \$i, a name or "\(" but found end of expression/);
   bad(order('(3'), 4, /expected "\)" but found end of expression/);
   bad(order('3 3'), 4, /unexpected "3" at column 3/);
   bad(order('3GB'), 4, /\("3GB" is not a number; size suffixes are K, KiB, M, MiB, G, GiB\)$/);
-  bad(order('"p + 1"'), 4, /\(unexpected "p" at column 1\)$/);
+  bad(order('"p + 1"'), 4, /\("p" is not a number, and no earlier step binds it with as:\)$/);
   bad(order('$j'), 4, /unknown variable "\$j"/);
   bad(order('1 / 0'), 4, /^alloc_pages: order must be an integer expression, got "1 \/ 0" \(divides by zero\)$/);
   bad(order('"($i) / (1 - 1)"'), 4, /^alloc_pages: order must be an integer expression, got "\(\$i\) \/ \(1 - 1\)" \(divides by zero\)$/);
@@ -447,7 +447,7 @@ test('bad argument values', () => {
   bad(mask('true'), 2, /must be a gfp mask such as GFP_KERNEL \| __GFP_COMP, got true/);
   bad('steps:\n  - __free_pages: 3\n', 2, /^__free_pages: page must be a page handle such as p, p\$i or p\+3, got 3$/);
   bad('steps:\n  - __free_pages: 3p\n', 2, /must be a handle name such as p, p\$i or p\+3, got "3p"/);
-  bad('steps:\n  - alloc_pages: GFP_KERNEL\n    as: p\n  - __free_pages: p + x\n', 4, /^__free_pages: page offset must be an integer expression, got "x" \(unexpected "x" at column 2\)$/);
+  bad('steps:\n  - alloc_pages: GFP_KERNEL\n    as: p\n  - __free_pages: p + x\n', 4, /^__free_pages: page offset must be an integer expression, got "x" \("x" is not a number, and no earlier step binds it with as:\)$/);
   bad('steps:\n  - kmem_cache_destroy: c+1\n', 2, /^kmem_cache_destroy: cache must be a handle name such as p or cache\$i \(no offset\), got "c\+1"$/);
   bad('steps:\n  - alloc_pages: GFP_KERNEL\n    as: p\n  - set_page_dirty: {page: p, dirty: 1}\n', 4, /dirty must be true or false, got 1/);
 });
@@ -472,7 +472,7 @@ test('bad modifiers and expect values', () => {
   bad(step('    show: 1\n'), 5, /^alloc_pages: show must be true or false, got 1$/);
   bad(step('    as: 1p\n'), 5, /^alloc_pages: as must be a handle name such as p or p\$i, got "1p"$/);
   bad(step('    as: p+1\n'), 5, /^alloc_pages: as must be a handle name such as p or p\$i, got "p\+1"$/);
-  bad(step('    as: q\n', 'page_ref_count: p'), 5, /^page_ref_count: as binds a page or a handle, but page_ref_count returns a int$/);
+  bad(step('    as: q\n', 'set_page_dirty: p'), 5, /^set_page_dirty: as binds a page, a handle or an integer, but set_page_dirty returns a bool$/);
   bad(step('    expect: true\n', 'page_ref_count: p'), 5, /^page_ref_count: expect must be an integer or an errno such as -EINVAL, got true$/);
   bad(step('    expect: ~\n', 'page_ref_count: p'), 5, /must be an integer or an errno such as -EINVAL, got ~/);
   bad(step('    expect: -EINVL\n', 'page_ref_count: p'), 5, /has unknown errno "-EINVL" \(did you mean "-EINVAL"\?\)/);
@@ -499,7 +499,7 @@ test('bad machine, variants and top-level expect', () => {
   bad('machine: {memory: 1GiB, cpus: 0}\nsteps: [check]\n', 1, /^machine: cpus must be between 1 and 64$/);
   bad('machine:\n  nodes: 4\nsteps: [check]\n', 1, /^machine: every node needs at least one cpu$/);
   bad('machine:\n  memory: 102MiB\nsteps: [check]\n', 1, /multiple of 4MiB/);
-  bad('machine:\n  cpu: 4\nsteps: [check]\n', 2, /^machine has no key "cpu" \(did you mean "cpus"\?\); its keys are memory, cpus, nodes$/);
+  bad('machine:\n  cpu: 4\nsteps: [check]\n', 2, /^machine has no key "cpu" \(did you mean "cpus"\?\); its keys are memory, cpus, nodes, thp, rcu_grace_steps$/);
   bad('machine: big\nsteps: [check]\n', 1, /^machine must be a mapping/);
   bad('machine:\n  cpus: two\nsteps: [check]\n', 2, /^machine: cpus must be an integer expression, got "two"/);
   bad('variants: baseline\nsteps: [check]\n', 1, /variants must be a non-empty list/);

@@ -68,10 +68,18 @@ export function buildVariant(stack: string): BuiltVariant {
   return built;
 }
 
+/** Run-time settings of a machine that do not shape it (sysfs knobs, RCU pacing). */
+export interface MachineKnobs {
+  readonly thp?: 'always' | 'madvise' | 'never';
+  readonly rcu_grace_steps?: number;
+}
+
 /** Boots a machine of this variant. */
-export function createMachine(built: BuiltVariant, config: MachineConfig): Kernel {
-  const plan = planMachine(config, built.structs.get('page')!.size);
+export function createMachine(built: BuiltVariant, config: MachineConfig & MachineKnobs): Kernel {
+  const plan = planMachine({ memoryBytes: config.memoryBytes, cpus: config.cpus, nodes: config.nodes }, built.structs.get('page')!.size);
   const k = new built.kernelClass(plan, { structs: built.structs }, new SymbolTable(built.symbolDecls));
   k.boot();
+  if (config.thp !== undefined) k.thpMode = config.thp;
+  if (config.rcu_grace_steps !== undefined) k.rcuGraceSteps = config.rcu_grace_steps;
   return k;
 }

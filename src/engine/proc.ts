@@ -6,12 +6,15 @@
 
 import type { Kernel } from '../kernel/kernel.js';
 import { MIGRATE_TYPES, NR_PAGE_ORDERS, PAGE_SIZE, migratetype_names, pageblock_nr_pages, pageblock_order, PAGE_SHIFT } from '../kernel/config.js';
-import { NODE_STAT_NAMES, NR_FREE_PAGES, NR_PAGETABLE, NR_SLAB_RECLAIMABLE_B, NR_SLAB_UNRECLAIMABLE_B, NR_KERNEL_STACK_KB, VM_EVENT_NAMES, ZONE_STAT_NAMES, NR_ANON_MAPPED, NR_FILE_MAPPED, NR_ANON_THPS } from '../kernel/vmstat.js';
+import { nodeStat, NODE_STAT_NAMES, NR_FREE_PAGES, NR_PAGETABLE, NR_SLAB_RECLAIMABLE_B, NR_SLAB_UNRECLAIMABLE_B, NR_KERNEL_STACK_KB, VM_EVENT_NAMES, ZONE_STAT_NAMES, NR_ANON_MAPPED, NR_FILE_MAPPED, NR_ANON_THPS } from '../kernel/vmstat.js';
 import { buildBuddyInfo, buildMemInfo, buildPageTypeInfo, buildVmStat, buildZoneInfo, formatBuddyInfo, formatMemInfo, formatPageTypeInfo, formatVmStat, formatZoneInfo } from '../procfs/index.js';
 import type { Zone } from '../kernel/mmzone.js';
 import { WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO } from '../kernel/mmzone.js';
+import { PG_LEVEL_1G, PG_LEVEL_2M, PG_LEVEL_4K } from '../kernel/pgtable.js';
 
-export const PROC_FILES = ['buddyinfo', 'pagetypeinfo', 'zoneinfo', 'vmstat', 'meminfo'] as const;
+const HPAGE_PMD_NR = 512;
+
+export const PROC_FILES = ['buddyinfo', 'pagetypeinfo', 'zoneinfo', 'vmstat', 'meminfo', 'slabinfo'] as const;
 export type ProcFile = (typeof PROC_FILES)[number];
 
 function populatedZones(k: Kernel): Zone[] {
@@ -126,6 +129,8 @@ export function procVmstat(k: Kernel): string {
   ZONE_STAT_NAMES.forEach((name, i) => (c[name] = Math.max(0, k.global_zone_page_state(i))));
   NODE_STAT_NAMES.forEach((name, i) => (c[name] = Math.max(0, k.global_node_page_state(i))));
   VM_EVENT_NAMES.forEach((name, i) => (c[name] = k.vm_events[i]!));
+  // vmstat_item_print_in_thp(): THP counters are kept in pages but printed in huge pages.
+  c['nr_anon_transparent_hugepages'] = Math.floor(c['nr_anon_transparent_hugepages']! / HPAGE_PMD_NR);
   return formatVmStat(buildVmStat(c));
 }
 
@@ -136,6 +141,8 @@ export function procMeminfo(k: Kernel): string {
   const free = k.global_zone_page_state(NR_FREE_PAGES);
   const sRecl = k.global_node_page_state(NR_SLAB_RECLAIMABLE_B);
   const sUnrecl = k.global_node_page_state(NR_SLAB_UNRECLAIMABLE_B);
+  const activeAnon = k.global_node_page_state(nodeStat('nr_active_anon'));
+  const inactiveAnon = k.global_node_page_state(nodeStat('nr_inactive_anon'));
   return formatMemInfo(
     buildMemInfo({
       MemTotal: kb(managed),
@@ -150,11 +157,29 @@ export function procMeminfo(k: Kernel): string {
       KernelStack: Math.max(0, k.global_node_page_state(NR_KERNEL_STACK_KB)),
       PageTables: kb(k.global_node_page_state(NR_PAGETABLE)),
       AnonHugePages: kb(k.global_node_page_state(NR_ANON_THPS)),
-      DirectMap4k: 0,
-      DirectMap2M: 0,
-      DirectMap1G: 0,
+      Active: kb(activeAnon),
+      Inactive: kb(inactiveAnon),
+      'Active(anon)': kb(activeAnon),
+      'Inactive(anon)': kb(inactiveAnon),
+      // arch_report_meminfo(): the direct map's mappings by page size.
+      DirectMap4k: k.direct_pages_count[PG_LEVEL_4K]! * 4,
+      DirectMap2M: k.direct_pages_count[PG_LEVEL_2M]! * 2048,
+      DirectMap1G: k.direct_pages_count[PG_LEVEL_1G]! * 1048576,
     }),
   );
+}
+
+/** /proc/slabinfo (mm/slab_common.c, version 2.1; SLUB has no tunables and no shared caches). */
+export function procSlabinfo(k: Kernel): string {
+  const lines = [
+    'slabinfo - version: 2.1',
+    '# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>',
+  ];
+  const n = (v: number, w: number): string => String(v).padStart(w);
+  for (const r of k.slabinfoRows()) {
+    lines.push(`${r.name.padEnd(17)} ${n(r.active_objs, 6)} ${n(r.num_objs, 6)} ${n(r.objsize, 6)} ${n(r.objperslab, 4)} ${n(r.pagesperslab, 4)} : tunables ${n(0, 4)} ${n(0, 4)} ${n(0, 4)} : slabdata ${n(r.active_slabs, 6)} ${n(r.num_slabs, 6)} ${n(0, 6)}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 export function procFile(k: Kernel, file: ProcFile): string {
@@ -169,5 +194,7 @@ export function procFile(k: Kernel, file: ProcFile): string {
       return procVmstat(k);
     case 'meminfo':
       return procMeminfo(k);
+    case 'slabinfo':
+      return procSlabinfo(k);
   }
 }

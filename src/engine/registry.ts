@@ -5,5 +5,6 @@
 
 import './ops-core.js';
 import './ops-machine.js';
+import './ops-mm.js';
 
 export { allOps, getOp, opLookup } from './ops.js';

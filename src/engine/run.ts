@@ -85,7 +85,7 @@ class Runner {
     for (const step of steps) {
       currentWhere = { file: this.scn.file, line: step.line };
       if (step.kind === 'repeat') {
-        const times = evalExpr(step.times, i);
+        const times = evalExpr(step.times, i, this.names);
         if (times < 0 || times > LIMITS.repeatMax) throw new InputError(`repeat: times must be between 0 and ${LIMITS.repeatMax}, got ${times}`, this.scn.file, step.line);
         for (let j = 0; j < times; j++) this.run(step.steps, [...iteration, j]);
       } else {
@@ -113,6 +113,7 @@ class Runner {
     this.k.current.cpu = step.cpu ?? 0;
     try {
       const ret = this.call(def.run.bind(def), args, step);
+      this.k.rcuStep();
       (result as { result: ResultValue | undefined }).result = this.toValue(ret, def.result);
       if (step.as !== null) this.handles.set(expandName(step.as, i), this.toHandle(ret, def.result, step));
       if (step.expect !== null) this.judge(step, ret, def.result, i, result);
@@ -138,7 +139,7 @@ class Runner {
   private resolveArg(step: OpStep, name: string, v: ArgValue, i: number | null, isPage: boolean): number | boolean | string | HandleValue | null {
     switch (v.kind) {
       case 'int':
-        return evalExpr(v.expr, i);
+        return evalExpr(v.expr, i, this.names);
       case 'gfp':
         return v.mask;
       case 'bool':
@@ -160,13 +161,22 @@ class Runner {
       this.k.oopsBadPointer(0, 0x34);
     }
     if (h.kind !== 'page') throw new InputError(`${step.op}: ${name}: handle "${hname}" holds a ${h.type}, not a page`, this.scn.file, step.line);
-    const pfn = h.pfn + (ref.offset === null ? 0 : evalExpr(ref.offset, i));
+    const pfn = h.pfn + (ref.offset === null ? 0 : evalExpr(ref.offset, i, this.names));
     if (pfn < 0 || pfn >= this.k.nr_pages) throw new InputError(`${step.op}: ${name}: pfn 0x${pfn.toString(16)} is outside the memmap (0x0-0x${(this.k.nr_pages - 1).toString(16)})`, this.scn.file, step.line);
     return pfn;
   }
 
+  /** Integers bound with `as:` (an address from mmap), for names in integer expressions. */
+  private readonly names = (name: string): number => {
+    const h = this.handles.get(name);
+    if (h === undefined) throw new ExprEvalError(`"${name}" is not bound (at this point of the run)`);
+    if (h === null || h.kind !== 'object' || h.type !== 'int') throw new ExprEvalError(`"${name}" is not an integer (it holds ${h === null ? 'NULL' : h.kind === 'page' ? 'a page' : `a ${h.type}`})`);
+    return h.id;
+  };
+
   private toHandle(ret: OpReturn, type: string, step: OpStep): Bound {
     if (type === 'page') return typeof ret === 'number' && ret >= 0 ? { kind: 'page', pfn: ret } : null;
+    if ((type === 'int' || type === 'errno') && typeof ret === 'number') return { kind: 'object', type: 'int', id: ret, label: ret < 0 ? String(ret) : `0x${ret.toString(16)}` };
     if (ret !== null && typeof ret === 'object') return ret;
     if (ret === null || ret === undefined) return null;
     throw new InputError(`${step.op}: its result cannot be bound with as:`, this.scn.file, step.line);

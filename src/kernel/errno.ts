@@ -28,3 +28,8 @@ export function errnoName(negative: number): string | null {
   const n = BY_VALUE.get(-negative);
   return n === undefined ? null : `-${n}`;
 }
+
+export const ENOMEM = ERRNO.get('ENOMEM')!;
+export const EINVAL = ERRNO.get('EINVAL')!;
+export const EFAULT = ERRNO.get('EFAULT')!;
+export const EBUSY = ERRNO.get('EBUSY')!;

@@ -11,14 +11,23 @@
  *   MmZone       include/linux/mmzone.h (zones, free areas, pcp, pageblocks, vmstat)
  *   Internal     mm/internal.h
  *   PageAlloc    mm/page_alloc.c
- *   MmInit       mm/mm_init.c, memblock, watermarks; mm/swap.c __folio_put
+ *   MmInit       mm/mm_init.c, memblock, watermarks
+ *   Slub         mm/slub.c, mm/slab_common.c (struct slab over the head page)
+ *   Rcu          kernel/rcu/tree.c call_rcu and callback invocation
+ *   Pgtable      page-table pages, ptdesc, pgalloc, THP deposit, mmu_gather
+ *   Cpa          arch/x86/mm/pat/set_memory.c on the direct map
+ *   Rmap         mm/rmap.c mapcounts, mm/swap.c LRU and __folio_put
+ *   Memory       mm/memory.c faults, zap, free_pgtables
+ *   HugeMemory   mm/huge_memory.c PMD-mapped THP
+ *   Khugepaged   mm/khugepaged.c collapse_pte_mapped_thp
+ *   Mmap         kernel/fork.c and mm/mmap.c, mm/vma.c: mm_struct and VMAs
  *
  * Variants (src/variants) derive from this class and override the kernel
  * functions their patches change.
  */
 
-import { MmInit } from './mm_init.js';
+import { Mmap } from './mmap.js';
 
-export class Kernel extends MmInit {}
+export class Kernel extends Mmap {}
 
 export type KernelClass = new (...args: ConstructorParameters<typeof Kernel>) => Kernel;

@@ -56,12 +56,24 @@ function taintText(taints: ReadonlySet<string>): { inline: string; legend: strin
   return { inline: `Tainted: ${letters.join('').trimEnd()}`, legend: `Tainted: ${legend}` };
 }
 
+/** IRQ entry points: frames from one of these inwards ran in interrupt context. */
+const IRQ_ENTRIES = new Set(['sysvec_apic_timer_interrupt']);
+const IRQ_END = '</IRQ>';
+
+/** The Call Trace section: interrupt frames in <IRQ>, then the task's frames in <TASK>. */
+function stackSection(trace: readonly string[]): string[] {
+  const end = trace.indexOf(IRQ_END);
+  const irq = end >= 0 ? [' <IRQ>', ...trace.slice(0, end).map((f) => ` ${f}`), ` ${IRQ_END}`] : [];
+  const task = end >= 0 ? trace.slice(end + 1) : trace;
+  return ['Call Trace:', ...irq, ' <TASK>', ...task.map((f) => ` ${f}`), ' </TASK>'];
+}
+
 /** The oops/warn body from the CPU line to the end marker. */
 function body(task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[], endTrace: boolean): string[] {
   const t = taintText(taints);
   const lines = [`CPU: ${task.cpu} UID: 0 PID: ${task.pid} Comm: ${task.comm} ${t.inline} ${KERNEL_RELEASE} #1 PREEMPT(voluntary)`];
   if (t.legend !== null) lines.push(t.legend);
-  lines.push(HARDWARE, `RIP: 0010:${rip}`, 'Call Trace:', ' <TASK>', ...trace.map((f) => ` ${f}`), ' </TASK>', 'Modules linked in:');
+  lines.push(HARDWARE, `RIP: 0010:${rip}`, ...stackSection(trace), 'Modules linked in:');
   if (endTrace) lines.push('---[ end trace 0000000000000000 ]---');
   return lines;
 }
@@ -92,7 +104,7 @@ export function formatDumpStack(task: Task, taints: ReadonlySet<string>, trace: 
   const t = taintText(taints);
   const lines = [`CPU: ${task.cpu} UID: 0 PID: ${task.pid} Comm: ${task.comm} ${t.inline} ${KERNEL_RELEASE} #1 PREEMPT(voluntary)`];
   if (t.legend !== null) lines.push(t.legend);
-  lines.push(HARDWARE, 'Call Trace:', ' <TASK>', ...trace.map((f) => ` ${f}`), ' </TASK>');
+  lines.push(HARDWARE, ...stackSection(trace));
   return lines;
 }
 
@@ -112,6 +124,7 @@ function fnv(s: string): number {
  */
 export function callTrace(stack: readonly string[], symbols: SymbolTable): { rip: string; trace: string[] } {
   const frames: string[] = [];
+  let irqFrames = -1;
   let caller = '';
   // Every simulated call starts from a scenario step: the outermost frame, like a syscall entry.
   const full = [...stack, ROOT_FRAME];
@@ -122,7 +135,14 @@ export function callTrace(stack: readonly string[], symbols: SymbolTable): { rip
     // Offset of the call site: stable, inside the function, 1-byte granular like real return addresses.
     const off = (fnv(`${caller}>${name}`) % (sym.size - 8)) + 5;
     frames.unshift(`${name}+0x${off.toString(16)}/0x${sym.size.toString(16)}`);
+    if (IRQ_ENTRIES.has(name)) irqFrames = frames.length;
     caller = name;
   }
-  return { rip: frames[0]!, trace: frames.slice(1) };
+  const trace = frames.slice(1);
+  // Frames pushed after the interrupt entry (it included) ran in the interrupt: the first ones printed.
+  if (irqFrames >= 0) {
+    const inIrq = frames.length - irqFrames + 1;
+    trace.splice(inIrq - 1, 0, IRQ_END);
+  }
+  return { rip: frames[0]!, trace };
 }

@@ -6,7 +6,8 @@
  *   sum     = product (("+" | "-") product)*
  *   product = unary (("*" | "/") unary)*
  *   unary   = "-" unary | primary
- *   primary = number | "$i" | "(" sum ")"
+ *   primary = number | "$i" | name | "(" sum ")"
+ *   name    = a handle an earlier step bound to an integer with `as:` (mmap's address)
  *   number  = decimal or 0x hex digits, optionally followed by a binary size
  *             suffix: K or KiB (2^10), M or MiB (2^20), G or GiB (2^30)
  *
@@ -55,11 +56,14 @@ type BinOp = '+' | '-' | '*' | '/';
 type Token =
   | { readonly kind: 'num'; readonly value: number; readonly text: string; readonly col: number }
   | { readonly kind: 'var'; readonly col: number }
+  | { readonly kind: 'ref'; readonly name: string; readonly col: number }
   | { readonly kind: 'punct'; readonly text: Punct; readonly col: number }
   | { readonly kind: 'end'; readonly col: number };
 
 const NUMBER = /(0[xX]([0-9a-fA-F]+)|([0-9]+))([A-Za-z]*)/y;
 const VARIABLE = /\$[A-Za-z0-9_]*/y;
+/** A handle name: letters, digits, `_`, and `$i` (not at the start). */
+const NAME = /[A-Za-z_](?:[A-Za-z0-9_]|\$i)*/y;
 /** What to quote when a character starts no token: the run up to the next operator or space. */
 const WORD = /[^\s+\-*/()]+/y;
 const PUNCT = '+-*/()';
@@ -105,6 +109,10 @@ function tokenize(text: string): Token[] {
       if (name !== '$i') throw new ValueError(`unknown variable ${quote(name)} (only $i, the repeat index, is allowed)`);
       tokens.push({ kind: 'var', col });
       pos += name.length;
+    } else if (/[A-Za-z_]/.test(ch)) {
+      const name = matchAt(NAME, text, pos)![0];
+      tokens.push({ kind: 'ref', name, col });
+      pos += name.length;
     } else {
       const m = matchAt(NUMBER, text, pos);
       if (m === null) throw new ValueError(`unexpected ${quote(matchAt(WORD, text, pos)![0])} at column ${col}`);
@@ -122,6 +130,8 @@ function describe(t: Token): string {
       return `${quote(t.text)} at column ${t.col}`;
     case 'var':
       return `$i at column ${t.col}`;
+    case 'ref':
+      return `${quote(t.name)} at column ${t.col}`;
     case 'punct':
       return `"${t.text}" at column ${t.col}`;
     case 'end':
@@ -182,12 +192,16 @@ class ExprParser {
       this.pos++;
       return { kind: 'var' };
     }
+    if (t.kind === 'ref') {
+      this.pos++;
+      return { kind: 'ref', name: t.name };
+    }
     if (this.takeOp(['(']) !== null) {
       const inner = this.nested(() => this.sum());
       if (this.takeOp([')']) === null) throw new ValueError(`expected ")" but found ${describe(this.peek())}`);
       return inner;
     }
-    throw new ValueError(`expected a number, $i or "(" but found ${describe(t)}`);
+    throw new ValueError(`expected a number, $i, a name or "(" but found ${describe(t)}`);
   }
 
   /** Runs `parse` one level deeper, refusing nesting that could exhaust the stack. */
@@ -239,6 +253,7 @@ export function constantValue(e: Expr): number | null {
     case 'num':
       return e.value;
     case 'var':
+    case 'ref':
       return null;
     case 'neg': {
       const v = constantValue(e.arg);
@@ -273,6 +288,20 @@ export function parseExpr(text: string): Expr {
   }
 }
 
+/** The handle names an expression refers to. */
+export function exprNames(e: Expr): string[] {
+  switch (e.kind) {
+    case 'ref':
+      return [e.name];
+    case 'neg':
+      return exprNames(e.arg);
+    case 'bin':
+      return [...exprNames(e.left), ...exprNames(e.right)];
+    default:
+      return [];
+  }
+}
+
 /** Whether `e` uses `$i`. */
 export function usesIndex(e: Expr): boolean {
   switch (e.kind) {
@@ -280,6 +309,8 @@ export function usesIndex(e: Expr): boolean {
       return false;
     case 'var':
       return true;
+    case 'ref':
+      return e.name.includes('$i');
     case 'neg':
       return usesIndex(e.arg);
     case 'bin':
@@ -293,17 +324,22 @@ export function usesIndex(e: Expr): boolean {
  * mistake gets here), on a division by zero or a result beyond 2^53-1: both
  * can depend on `$i`, so only the runner can see them.
  */
-export function evalExpr(e: Expr, i: number | null): number {
+export function evalExpr(e: Expr, i: number | null, names?: (name: string) => number): number {
   switch (e.kind) {
     case 'num':
       return e.value;
     case 'var':
       if (i === null) throw new ExprEvalError('$i is used outside any repeat');
       return i;
+    case 'ref': {
+      if (names === undefined) throw new ExprEvalError(`${quote(e.name)} cannot be used here (names stand for integers bound by earlier steps)`);
+      if (e.name.includes('$i') && i === null) throw new ExprEvalError('$i is used outside any repeat');
+      return names(e.name.split('$i').join(String(i)));
+    }
     case 'neg':
-      return noNegativeZero(-evalExpr(e.arg, i));
+      return noNegativeZero(-evalExpr(e.arg, i, names));
     case 'bin': {
-      const res = checkedApply(e.op, evalExpr(e.left, i), evalExpr(e.right, i));
+      const res = checkedApply(e.op, evalExpr(e.left, i, names), evalExpr(e.right, i, names));
       if ('problem' in res) throw new ExprEvalError(res.problem);
       return res.value;
     }
@@ -331,6 +367,8 @@ export function formatExpr(e: Expr): string {
       return literalText.get(e) ?? String(e.value);
     case 'var':
       return '$i';
+    case 'ref':
+      return e.name;
     case 'neg':
       return `-${wrapIf(precedence(e.arg) < 3, formatExpr(e.arg))}`;
     case 'bin': {

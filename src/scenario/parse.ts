@@ -22,7 +22,8 @@ export { expandName, formatArg, formatExpect, formatHandleRef } from './values.j
 export { MAX_REPEAT_DEPTH, MAX_STEP_NODES } from './steps.js';
 
 const TOP_KEYS: readonly string[] = ['name', 'description', 'machine', 'variants', 'steps', 'expect'];
-const MACHINE_KEYS: readonly string[] = ['memory', 'cpus', 'nodes'];
+const MACHINE_KEYS: readonly string[] = ['memory', 'cpus', 'nodes', 'thp', 'rcu_grace_steps'];
+const THP_MODES: readonly string[] = ['always', 'madvise', 'never'];
 export const REPORT_KINDS: readonly string[] = ['BUG', 'WARN', 'bad_page', 'check'];
 const MATCHER_KEYS = ['kind', 'function', 'reason', 'message'] as const;
 
@@ -80,16 +81,31 @@ function description(src: SourceDoc, entry: Entry | undefined): string {
 function parseMachine(src: SourceDoc, entry: Entry | undefined): ScenarioMachine {
   if (entry === undefined) return { ...DEFAULT_MACHINE };
   if (!isMap(entry.value)) return src.fail(entry.line, 'machine must be a mapping such as {memory: 1GiB, cpus: 2, nodes: 1}');
-  const m = { memoryBytes: DEFAULT_MACHINE.memoryBytes, cpus: DEFAULT_MACHINE.cpus, nodes: DEFAULT_MACHINE.nodes };
+  const m: { memoryBytes: number; cpus: number; nodes: number; thp?: 'always' | 'madvise' | 'never'; rcu_grace_steps?: number } = {
+    memoryBytes: DEFAULT_MACHINE.memoryBytes,
+    cpus: DEFAULT_MACHINE.cpus,
+    nodes: DEFAULT_MACHINE.nodes,
+  };
   for (const e of src.entries(entry.value, entry.line)) {
     if (e.key === 'memory') m.memoryBytes = machineSize(src, e);
     else if (e.key === 'cpus') m.cpus = machineCount(src, e);
     else if (e.key === 'nodes') m.nodes = machineCount(src, e);
+    else if (e.key === 'thp') m.thp = thpMode(src, e);
+    else if (e.key === 'rcu_grace_steps') {
+      m.rcu_grace_steps = machineCount(src, e);
+      if (m.rcu_grace_steps < 0 || m.rcu_grace_steps > 1_000_000) src.fail(e.line, 'machine: rcu_grace_steps must be between 0 and 1000000');
+    }
     else src.fail(e.keyLine, `machine has no key ${quote(e.key)}${didYouMean(e.key, MACHINE_KEYS)}; its keys are ${MACHINE_KEYS.join(', ')}`);
   }
   const problem = machineConfigProblem(m);
   if (problem !== null) src.fail(entry.keyLine, `machine: ${problem}`);
   return m;
+}
+
+function thpMode(src: SourceDoc, e: Entry): 'always' | 'madvise' | 'never' {
+  const s = scalarOf(src, e, 'machine: thp');
+  if (typeof s.value !== 'string' || !THP_MODES.includes(s.value)) return src.fail(e.line, `machine: thp must be one of ${THP_MODES.join(', ')}, got ${shown(s)}`);
+  return s.value as 'always' | 'madvise' | 'never';
 }
 
 function machineSize(src: SourceDoc, e: Entry): number {

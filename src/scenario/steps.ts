@@ -10,7 +10,7 @@ import { HandleScope } from './handles.js';
 import { quote, ValueError } from './problem.js';
 import { didYouMean } from './suggest.js';
 import type { ArgValue, Expr, HandleRef, OpLookup, OpSignature, OpStep, ParamDef, RepeatStep, ResultLiteral, Step } from './types.js';
-import { constantValue } from './expr.js';
+import { constantValue, exprNames, formatExpr } from './expr.js';
 import { parseArg, parseHandleName, parseIntValue, parseResultLiteral, shown, type ScalarIn } from './values.js';
 import { SourceDoc, type Entry, type Item, type YNode } from './yaml-source.js';
 
@@ -164,12 +164,21 @@ export class StepParser {
   private arg(op: OpSignature, p: ParamDef, g: GivenArg, inLoop: boolean): ArgValue {
     const v = this.value(g.line, `${op.name}: ${p.name}`, () => parseArg(p.type, g.scalar, inLoop));
     if (v.kind === 'handle') this.checkBound(op, v, g.line);
+    // A name in an integer expression must be an integer an earlier step bound (mmap's address).
+    const expr = v.kind === 'int' ? v.expr : v.kind === 'handle' ? v.offset : null;
+    for (const name of expr === null ? [] : exprNames(expr)) {
+      if (!this.handles.mayBeBound(name)) {
+        const what = v.kind === 'int' ? `${p.name} must be an integer expression, got ${quote(String(g.scalar.value))}` : `${p.name} offset must be an integer expression, got ${quote(formatExpr(expr!))}`;
+        this.src.fail(g.line, `${op.name}: ${what} (${quote(name)} is not a number, and no earlier step binds it with as:)`);
+      }
+    }
     return v;
   }
 
   private checkBound(op: OpSignature, ref: HandleRef, line: number): void {
     if (!this.handles.mayBeBound(ref.name)) this.src.fail(line, `${op.name}: handle \`${ref.name}\` is not bound by an earlier step (bind one with as: ${ref.name})`);
   }
+
 
   private expect(op: OpSignature, entry: Entry | undefined, inLoop: boolean): ResultLiteral | null {
     if (entry === undefined) return null;
@@ -182,8 +191,8 @@ export class StepParser {
 
   private as(op: OpSignature, entry: Entry | undefined, inLoop: boolean): string | null {
     if (entry === undefined) return null;
-    if (op.result !== 'page' && op.result !== 'handle') {
-      this.src.fail(entry.keyLine, `${op.name}: as binds a page or a handle, but ${op.name} returns ${op.result === 'void' ? 'nothing' : `a ${op.result}`}`);
+    if (op.result !== 'page' && op.result !== 'handle' && op.result !== 'int') {
+      this.src.fail(entry.keyLine, `${op.name}: as binds a page, a handle or an integer, but ${op.name} returns ${op.result === 'void' ? 'nothing' : `a ${op.result}`}`);
     }
     const scalar = this.scalarOf(entry, `${op.name}: as`);
     return this.value(entry.line, `${op.name}: as`, () => parseHandleName(scalar, inLoop));

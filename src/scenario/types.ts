@@ -35,6 +35,8 @@ export type ResultType = 'void' | 'page' | 'handle' | 'int' | 'bool' | 'errno' |
 export type Expr =
   | { readonly kind: 'num'; readonly value: number }
   | { readonly kind: 'var' }
+  /** An integer a step bound with `as:` (an address mmap returned); the name may contain `$i`. */
+  | { readonly kind: 'ref'; readonly name: string }
   | { readonly kind: 'bin'; readonly op: '+' | '-' | '*' | '/'; readonly left: Expr; readonly right: Expr }
   | { readonly kind: 'neg'; readonly arg: Expr };
 
@@ -99,6 +101,10 @@ export interface ScenarioMachine {
   readonly memoryBytes: number;
   readonly cpus: number;
   readonly nodes: number;
+  /** /sys/kernel/mm/transparent_hugepage/enabled (default always). */
+  readonly thp?: 'always' | 'madvise' | 'never';
+  /** End an RCU grace period after every N steps (default 0: only at synchronize_rcu / rcu_barrier). */
+  readonly rcu_grace_steps?: number;
 }
 
 export interface Scenario {

@@ -9,7 +9,7 @@
 
 import { ERRNO } from '../kernel/errno.js';
 import { GFP_NAMES } from '../kernel/gfp.js';
-import { constantValue, ExprEvalError, formatExpr, numberExpr, parseExpr, usesIndex } from './expr.js';
+import { constantValue, ExprEvalError, exprNames, formatExpr, numberExpr, parseExpr, usesIndex } from './expr.js';
 import { clip, quote, ValueError } from './problem.js';
 import { didYouMean } from './suggest.js';
 import type { ArgValue, Expr, HandleRef, ParamType, ResultLiteral, ResultType } from './types.js';
@@ -57,7 +57,10 @@ function intExpr(s: ScalarIn): Expr {
 
 /** An integer that cannot depend on `$i` (machine sizes, expected results). */
 export function parseConstant(s: ScalarIn): number {
-  const v = constantValue(intExpr(s));
+  const e = intExpr(s);
+  const names = exprNames(e);
+  if (names.length > 0) throw new ValueError(`must be an integer expression, got ${quote(String(s.value))} (${quote(names[0]!)} is not a number)`);
+  const v = constantValue(e);
   if (v === null) throw new ValueError('must be a constant: $i is not allowed here');
   return v;
 }

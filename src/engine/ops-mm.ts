@@ -1,0 +1,237 @@
+/**
+ * Scenario operations for address spaces, page tables, slab, RCU and the
+ * direct map's attributes (page tables, slab and RCU issue; seed 003).
+ *
+ * Handles: an mm (`mm_alloc`), a kmem_cache (`kmem_cache_create`), a slab
+ * object (`kmem_cache_alloc`) and a ptdesc (`pagetable_alloc`,
+ * `page_ptdesc`) are kernel objects with real kernel addresses; a pgtable
+ * (pgtable_t) is a page handle, as on x86 where pgtable_t is a struct page
+ * pointer. Addresses in the direct map are written as pages (the argument
+ * stands for page_address(page)); user addresses are integers, and an
+ * address that `mmap` returned can be bound with `as:` and used in integer
+ * expressions (`a + 4KiB`).
+ */
+
+import { defineMethodOp, defineOp, P, type HandleValue, type OpArgs } from './ops.js';
+import type { Kernel } from '../kernel/kernel.js';
+import { GFP_KERNEL, GFP_PGTABLE_USER } from '../kernel/gfp.js';
+import type { MmStruct } from '../kernel/mm_types.js';
+import { FAULT_FLAG_WRITE, VM_FAULT_SIGSEGV } from '../kernel/memory.js';
+import { SCAN_VMA_NULL } from '../kernel/khugepaged.js';
+import type { KmemCache } from '../kernel/slub.js';
+import { InputError } from '../util/errors.js';
+
+const MM = 'address spaces and faults (mm/memory.c, mm/mmap.c, kernel/fork.c)';
+const PT = 'page tables and ptdesc (include/linux/mm.h, mm/pgtable-generic.c)';
+const THP = 'transparent huge pages (mm/huge_memory.c, mm/khugepaged.c)';
+const SLAB = 'slab (mm/slub.c)';
+const RCU = 'RCU (kernel/rcu/tree.c)';
+const CPA = 'direct-map attributes (arch/x86/mm/pat/set_memory.c)';
+const LRU = 'LRU (mm/swap.c)';
+
+function hex(v: bigint): string {
+  return v.toString(16).padStart(16, '0');
+}
+
+function addrOf(k: Kernel, w: number): bigint {
+  return (BigInt(k.addrHi(w)) << 32n) | BigInt(k.addrLo(w));
+}
+
+function mmHandle(k: Kernel, mm: MmStruct | null): HandleValue | null {
+  return mm === null ? null : { kind: 'object', type: 'mm', id: mm.id, label: `mm ${hex(addrOf(k, mm.obj))}` };
+}
+
+function objectHandle(k: Kernel, type: string, w: number): HandleValue | null {
+  return w < 0 ? null : { kind: 'object', type, id: w, label: `${type} ${hex(addrOf(k, w))}` };
+}
+
+/** The handle argument `name` as an object of `type`; a wrong kind of handle is bad input. */
+function obj(a: OpArgs, name: string, type: string): HandleValue & { kind: 'object' } {
+  const h = a[name];
+  if (h === null || h === undefined) throw new InputError(`${name}: the handle is NULL`);
+  if (typeof h !== 'object' || h.kind !== 'object' || h.type !== type) throw new InputError(`${name}: expected a ${type} handle, got ${typeof h === 'object' ? (h.kind === 'page' ? 'a page' : `a ${h.type}`) : String(h)}`);
+  return h;
+}
+
+function mmArg(k: Kernel, a: OpArgs, name = 'mm'): MmStruct {
+  const h = obj(a, name, 'mm');
+  const mm = k.mms.get(h.id);
+  if (mm === undefined) throw new InputError(`${name}: ${h.label} has been freed (mmput dropped its last user)`);
+  return mm;
+}
+
+function cacheArg(k: Kernel, a: OpArgs): KmemCache {
+  const h = obj(a, 'cache', 'kmem_cache');
+  const c = k.kmemCaches.get(h.id);
+  if (c === undefined || c.destroyed) throw new InputError(`cache: ${h.label} has been destroyed`);
+  return c;
+}
+
+/** A pointer into slab or kernel memory: an object handle, or a page handle standing for page_address(page). */
+function pointerArg(k: Kernel, a: OpArgs, name: string): number {
+  const h = a[name];
+  if (h !== null && typeof h === 'object' && h.kind === 'page') return k.pageContentsWord(h.pfn);
+  return obj(a, name, 'object').id;
+}
+
+function vmaAt(mm: MmStruct, address: number) {
+  return mm.find_vma(address);
+}
+
+// ---- address spaces ------------------------------------------------------------
+
+defineOp({ name: 'mm_alloc', params: [], result: 'handle', group: MM, doc: 'A new address space (mm_struct from its slab cache, a PGD on pgd_list). NULL when out of memory.', run: (k) => mmHandle(k, k.mm_alloc()) });
+defineOp({
+  name: 'mmap',
+  params: [P.handle('mm'), P.int('addr', 0, 'a hint, used when that range is free; 0 lets the kernel choose'), P.int('len')],
+  result: 'int',
+  group: MM,
+  doc: 'Map anonymous private read-write memory (MAP_PRIVATE | MAP_ANONYMOUS, PROT_READ | PROT_WRITE). The address, or -errno. Lengths that are multiples of 2MiB get a 2MiB-aligned address, as the kernel gives them for THP.',
+  run: (k, a) => k.do_mmap(mmArg(k, a), a['addr'] as number, a['len'] as number),
+});
+defineOp({ name: 'munmap', params: [P.handle('mm'), P.int('addr'), P.int('len')], result: 'errno', group: MM, doc: 'Unmap a range: zap, free the page tables only it used (after an RCU grace period), release the pages. 0 or -errno.', run: (k, a) => k.do_vmi_munmap(mmArg(k, a), a['addr'] as number, a['len'] as number) });
+defineOp({
+  name: 'handle_mm_fault',
+  params: [P.handle('mm'), P.int('address'), P.bool('write', false)],
+  result: 'int',
+  group: MM,
+  doc: 'A page fault at address: the zero page for a read, a new folio for a write, a PMD-mapped THP where the VMA allows one. 0 or VM_FAULT_* bits (VM_FAULT_SIGSEGV = 0x40 when no VMA covers address, as the arch fault handler decides before calling handle_mm_fault).',
+  run(k, a) {
+    const mm = mmArg(k, a);
+    const address = a['address'] as number;
+    const vma = vmaAt(mm, address);
+    if (vma === null) return VM_FAULT_SIGSEGV;
+    return k.handle_mm_fault(vma, address, a['write'] ? FAULT_FLAG_WRITE : 0);
+  },
+});
+defineOp({ name: 'mmput', params: [P.handle('mm')], result: 'void', group: MM, doc: 'Drop a user of the mm; the last one unmaps everything, frees the page tables and the PGD, and runs check_mm().', run: (k, a) => k.mmput(mmArg(k, a)) });
+defineOp({
+  name: 'get_mm_counter',
+  params: [P.handle('mm'), P.string('member', 'MM_ANONPAGES')],
+  result: 'int',
+  group: MM,
+  doc: 'An rss counter of the mm: MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS or MM_SHMEMPAGES.',
+  run(k, a) {
+    const names = ['MM_FILEPAGES', 'MM_ANONPAGES', 'MM_SWAPENTS', 'MM_SHMEMPAGES'];
+    const i = names.indexOf(a['member'] as string);
+    if (i < 0) throw new InputError(`member: expected one of ${names.join(', ')}`);
+    return mmArg(k, a).rss_stat[i]!;
+  },
+});
+defineOp({ name: 'mm_pgtables_bytes', params: [P.handle('mm')], result: 'int', group: MM, doc: 'Bytes of page tables charged to the mm.', run: (k, a) => mmArg(k, a).pgtables_bytes });
+
+// ---- page tables -------------------------------------------------------------------
+
+defineOp({ name: 'pte_alloc_one', params: [P.handle('mm')], result: 'page', group: PT, doc: 'A PTE table page for the mm (pgtable_t), constructed (ptlock, PageTable, NR_PAGETABLE) but not installed.', run: (k, a) => k.pte_alloc_one(mmArg(k, a)) });
+defineOp({ name: 'pte_free', params: [P.handle('mm'), P.page('pgtable')], result: 'void', group: PT, doc: 'Destroy and free a PTE table at once.', run: (k, a) => k.pte_free(mmArg(k, a), a['pgtable'] as number) });
+defineOp({ name: 'pte_free_defer', params: [P.handle('mm'), P.page('pgtable')], result: 'void', group: PT, doc: 'Free a PTE table after an RCU grace period: call_rcu() on the page\'s rcu_head with pte_free_now.', run: (k, a) => k.pte_free_defer(mmArg(k, a), a['pgtable'] as number) });
+defineOp({ name: 'pte_free_now', params: [P.page('pgtable')], result: 'void', group: PT, doc: 'The RCU callback of pte_free_defer, run directly on the page\'s rcu_head.', run: (k, a) => k.pte_free_now((a['pgtable'] as number) * k.PW + k.pageWord('rcu_head.next')) });
+defineOp({ name: 'pagetable_alloc', params: [P.gfp('gfp', GFP_PGTABLE_USER), P.int('order', 0)], result: 'handle', group: PT, doc: 'Pages for page tables and their ptdesc (the struct page itself in mainline). NULL on failure.', run: (k, a) => objectHandle(k, 'ptdesc', k.pagetable_alloc(a['gfp'] as number, a['order'] as number)) });
+defineOp({ name: 'pagetable_free', params: [P.handle('ptdesc')], result: 'void', group: PT, doc: 'Free the pages of a ptdesc (and, where it is separate, the ptdesc).', run: (k, a) => k.pagetable_free(obj(a, 'ptdesc', 'ptdesc').id) });
+defineOp({ name: 'pagetable_dtor_free', params: [P.handle('ptdesc')], result: 'void', group: PT, doc: 'pagetable_dtor() then pagetable_free().', run: (k, a) => k.pagetable_dtor_free(obj(a, 'ptdesc', 'ptdesc').id) });
+defineOp({ name: 'pagetable_pte_ctor', params: [P.handle('mm'), P.handle('ptdesc')], result: 'bool', group: PT, doc: 'The PTE-table constructor: ptlock, PageTable, NR_PAGETABLE.', run: (k, a) => k.pagetable_pte_ctor(mmArg(k, a), obj(a, 'ptdesc', 'ptdesc').id) });
+defineOp({ name: 'ptdesc_page', params: [P.handle('ptdesc')], result: 'page', group: PT, doc: 'The page a ptdesc describes.', run: (k, a) => k.ptdesc_page(obj(a, 'ptdesc', 'ptdesc').id) });
+defineOp({ name: 'page_ptdesc', params: [P.page()], result: 'handle', group: PT, doc: 'The ptdesc of a page-table page (a cast in mainline; a memdesc lookup that BUGs on a wrong type under the memdesc variants).', run: (k, a) => objectHandle(k, 'ptdesc', k.page_ptdesc(a['page'] as number)) });
+defineOp({ name: 'virt_to_ptdesc', params: [P.page('x', 'the table\'s address, written as its page (page_address)')], result: 'handle', group: PT, doc: 'The ptdesc of the page holding x.', run: (k, a) => objectHandle(k, 'ptdesc', k.virt_to_ptdesc(k.pageContentsWord(a['x'] as number))) });
+defineOp({
+  name: 'pgtable_trans_huge_deposit',
+  params: [P.handle('mm'), P.int('address'), P.page('pgtable')],
+  result: 'void',
+  group: THP,
+  doc: 'Deposit a PTE table under the PMD that maps address (allocating the upper tables as a fault would).',
+  run(k, a) {
+    const mm = mmArg(k, a);
+    const pmd = k.pmdForAddress(mm, a['address'] as number);
+    if (pmd < 0) throw new InputError('pgtable_trans_huge_deposit: out of memory for the upper page tables');
+    k.pgtable_trans_huge_deposit(mm, pmd, a['pgtable'] as number);
+  },
+});
+defineOp({
+  name: 'pgtable_trans_huge_withdraw',
+  params: [P.handle('mm'), P.int('address')],
+  result: 'page',
+  group: THP,
+  doc: 'Withdraw the oldest PTE table deposited under the PMD that maps address (FIFO); NULL when none is.',
+  run(k, a) {
+    const mm = mmArg(k, a);
+    const pmd = k.walkToPmd(mm, a['address'] as number);
+    return pmd < 0 ? -1 : k.pgtable_trans_huge_withdraw(mm, pmd);
+  },
+});
+defineOp({
+  name: 'split_huge_pmd',
+  params: [P.handle('mm'), P.int('address')],
+  result: 'void',
+  group: THP,
+  doc: 'Split the huge PMD mapping address into 512 pte mappings through its deposited table (nothing if it is not PMD-mapped).',
+  run(k, a) {
+    const mm = mmArg(k, a);
+    const address = a['address'] as number;
+    const vma = vmaAt(mm, address);
+    const pmd = k.walkToPmd(mm, address);
+    if (vma === null || pmd < 0) return;
+    k.__split_huge_pmd(vma, pmd, address);
+  },
+});
+defineOp({
+  name: 'collapse_pte_mapped_thp',
+  params: [P.handle('mm'), P.int('addr')],
+  result: 'int',
+  group: THP,
+  doc: 'Map by a PMD again a THP that a full PTE table maps, retracting that table with pte_free_defer() (khugepaged). 1 (SCAN_SUCCEED) or the scan_result that stopped it.',
+  run(k, a) {
+    const mm = mmArg(k, a);
+    return mm.vmas.length === 0 ? SCAN_VMA_NULL : k.collapse_pte_mapped_thp(mm, a['addr'] as number);
+  },
+});
+
+// ---- RCU -------------------------------------------------------------------------------
+
+defineMethodOp(RCU, 'synchronize_rcu', [], 'void', 'End a grace period: the callbacks queued so far run, in order, per CPU, from the RCU softirq.');
+defineMethodOp(RCU, 'rcu_barrier', [], 'void', 'Wait until every callback queued so far has run.');
+
+// ---- slab ---------------------------------------------------------------------------------
+
+defineOp({
+  name: 'kmem_cache_create',
+  params: [P.string('name'), P.int('size'), P.int('align', 8)],
+  result: 'handle',
+  group: SLAB,
+  doc: 'A slab cache of objects of size bytes.',
+  run(k, a) {
+    const size = a['size'] as number;
+    const align = a['align'] as number;
+    if (size < 1 || size > 8192) throw new InputError('kmem_cache_create: size must be between 1 and 8192 (pagesim models caches of objects up to two pages)');
+    if (align < 1 || align > 4096 || (align & (align - 1)) !== 0) throw new InputError('kmem_cache_create: align must be a power of two up to 4096');
+    const c = k.kmem_cache_create(a['name'] as string, size, align);
+    return { kind: 'object', type: 'kmem_cache', id: c.word, label: `kmem_cache ${c.name}` };
+  },
+});
+defineOp({ name: 'kmem_cache_alloc', params: [P.handle('cache'), P.gfp('gfp', GFP_KERNEL)], result: 'handle', group: SLAB, doc: 'An object from the cache, at its direct-map address. NULL on failure.', run: (k, a) => objectHandle(k, 'object', k.kmem_cache_alloc(cacheArg(k, a), a['gfp'] as number)) });
+defineOp({
+  name: 'kmem_cache_free',
+  params: [P.handle('cache'), P.handle('object')],
+  result: 'void',
+  group: SLAB,
+  doc: 'Free an object (an object handle, or a page standing for its page_address) back to its slab.',
+  run: (k, a) => k.kmem_cache_free(cacheArg(k, a), pointerArg(k, a, 'object')),
+});
+defineOp({ name: 'kmem_cache_destroy', params: [P.handle('cache')], result: 'void', group: SLAB, doc: 'Destroy a cache; its empty slabs go back to the page allocator.', run: (k, a) => k.kmem_cache_destroy(cacheArg(k, a)) });
+defineOp({ name: 'virt_to_page', params: [P.handle('object')], result: 'page', group: SLAB, doc: 'The page holding an object.', run: (k, a) => k.virt_to_pfn(pointerArg(k, a, 'object')) });
+
+// ---- direct map ----------------------------------------------------------------------------
+
+for (const [name, doc] of [
+  ['set_memory_4k', 'Split the direct map down to 4KiB pages over the range, marking the ptes _PAGE_KERNEL_4K so they are never collapsed.'],
+  ['set_memory_ro', 'Make the range read-only, splitting large pages as needed (split_large_page takes a page from alloc_pages).'],
+  ['set_memory_rw', 'Make the range writable.'],
+  ['set_memory_nx', 'Make the range non-executable.'],
+  ['set_memory_x', 'Make the range executable.'],
+  ['set_memory_rox', 'Read-only and executable, then collapse every 2MiB range whose 512 ptes are alike into a large page again (CPA_COLLAPSE); the freed tables go through page_ptdesc(...)->pt_list.'],
+] as const) {
+  defineOp({ name, params: [P.page('addr', 'the first page of the range (its page_address)'), P.int('numpages', 1)], result: 'errno', group: CPA, doc: `${doc} 0 or -errno.`, run: (k, a) => (k as unknown as Record<string, (p: number, n: number) => number>)[name]!.call(k, a['addr'] as number, a['numpages'] as number) });
+}
+
+// ---- LRU ------------------------------------------------------------------------------------
+
+defineMethodOp(LRU, 'folio_add_lru', [P.page('folio')], 'void', 'Put a folio on its node\'s LRU (PG_lru, linked through folio->lru).');

@@ -1,0 +1,483 @@
+/**
+ * mm/memory.c: anonymous page faults, zapping mappings, and freeing page
+ * tables (v6.18 paths, 4-level x86_64 paging).
+ *
+ * Walks go through the real entries in the page-table pages: pgd -> pud ->
+ * pmd -> pte (p4d is folded into the pgd, as with 4-level paging). A fault
+ * allocates missing tables exactly where the kernel does (__pud_alloc,
+ * __pmd_alloc, __pte_alloc with pmd_install), maps the zero page for reads
+ * and a new zeroed folio for writes, and keeps the mm's rss counters and
+ * page-table bytes. Transparent huge pages are hooks implemented in
+ * huge_memory.ts.
+ */
+
+import { PAGE_SIZE } from './config.js';
+import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_ZERO } from './gfp.js';
+import { Rmap, RMAP_EXCLUSIVE } from './rmap.js';
+import { EMPTY_ZERO_PAGE_PFN, MmuGather, PGDIR_SIZE, PMD_SIZE, PTRS_PER_TABLE, PUD_SIZE, Pgtable, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX_HI, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_TABLE, _PAGE_USER } from './pgtable.js';
+import { AnonVma, ANON_VMA_SIZE, MM_ANONPAGES, VM_SHARED, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
+import { PGFAULT } from './vmstat.js';
+import { declareSymbols } from './symbols.js';
+import type { KmemCache } from './slub.js';
+
+declareSymbols('mm/memory.c', [
+  'handle_mm_fault', '__handle_mm_fault', 'handle_pte_fault', 'do_pte_missing', 'do_anonymous_page', 'do_wp_page', 'wp_page_copy', '__pte_alloc', 'pmd_install',
+  '__pud_alloc', '__pmd_alloc', 'unmap_vmas', 'unmap_page_range', 'zap_pmd_range', 'zap_pte_range', 'free_pgtables', 'free_pgd_range', 'free_pud_range', 'free_pmd_range',
+  'free_pte_range', 'vmf_anon_prepare',
+]);
+declareSymbols('mm/rmap.c', ['anon_vma_prepare']);
+
+// vm_fault_t (include/linux/mm_types.h)
+export const VM_FAULT_OOM = 0x000001;
+export const VM_FAULT_SIGBUS = 0x000002;
+export const VM_FAULT_SIGSEGV = 0x000040;
+export const VM_FAULT_FALLBACK = 0x000800;
+export const VM_FAULT_NAMES: ReadonlyMap<string, number> = new Map([
+  ['VM_FAULT_OOM', VM_FAULT_OOM],
+  ['VM_FAULT_SIGBUS', VM_FAULT_SIGBUS],
+  ['VM_FAULT_SIGSEGV', VM_FAULT_SIGSEGV],
+  ['VM_FAULT_FALLBACK', VM_FAULT_FALLBACK],
+]);
+
+export const FAULT_FLAG_WRITE = 0x1;
+
+/** `ceiling - 1` as unsigned long arithmetic has it: a ceiling of 0 means the top of the address space. */
+function ceilingLess1(ceiling: number): number {
+  return ceiling === 0 ? Number.MAX_SAFE_INTEGER : ceiling - 1;
+}
+
+/** struct vm_fault, for one fault. */
+export interface VmFault {
+  readonly vma: VmAreaStruct;
+  readonly address: number;
+  readonly flags: number;
+  /** Word of the pud entry, pmd entry and pte entry (-1 while unknown). */
+  pud: number;
+  pmd: number;
+  pte: number;
+}
+
+export abstract class Memory extends Rmap {
+  protected anon_vma_cachep: KmemCache | null = null;
+
+  override boot(): void {
+    super.boot();
+    this.anon_vma_cachep = this.kmem_cache_create('anon_vma', ANON_VMA_SIZE, 8);
+  }
+
+  // ---- THP hooks (huge_memory.ts) -----------------------------------------
+
+  /** thp_vma_allowable_order(vma, PMD_ORDER) for a fault at addr. */
+  abstract thpFaultAllowed(vma: VmAreaStruct, addr: number): boolean;
+  abstract create_huge_pmd(vmf: VmFault): number;
+  /** A write to a PMD mapping that is not writable (the huge zero page). */
+  abstract wp_huge_pmd(vmf: VmFault): number;
+  abstract is_huge_zero_pmd(pmdW: number): boolean;
+  abstract zap_huge_pmd(tlb: MmuGather, vma: VmAreaStruct, pmdW: number, addr: number): boolean;
+  abstract __split_huge_pmd(vma: VmAreaStruct, pmdW: number, address: number): void;
+
+  // ---- counters -------------------------------------------------------------
+
+  mm_inc_nr_ptes(mm: MmStruct): void {
+    mm.pgtables_bytes += PTRS_PER_TABLE * 8;
+  }
+
+  mm_dec_nr_ptes(mm: MmStruct): void {
+    mm.pgtables_bytes -= PTRS_PER_TABLE * 8;
+  }
+
+  mm_inc_nr_pmds(mm: MmStruct): void {
+    this.mm_inc_nr_ptes(mm);
+  }
+
+  mm_dec_nr_pmds(mm: MmStruct): void {
+    this.mm_dec_nr_ptes(mm);
+  }
+
+  mm_inc_nr_puds(mm: MmStruct): void {
+    this.mm_inc_nr_ptes(mm);
+  }
+
+  mm_dec_nr_puds(mm: MmStruct): void {
+    this.mm_dec_nr_ptes(mm);
+  }
+
+  // ---- walking ----------------------------------------------------------------
+
+  pgd_offset(mm: MmStruct, addr: number): number {
+    return this.entryWord(mm.pgd, Pgtable.pgd_index(addr));
+  }
+
+  pud_offset(pgd: number, addr: number): number {
+    return this.entryWord(this.entryTable(pgd), Pgtable.pud_index(addr));
+  }
+
+  pmd_offset(pud: number, addr: number): number {
+    return this.entryWord(this.entryTable(pud), Pgtable.pmd_index(addr));
+  }
+
+  pte_offset(pmd: number, addr: number): number {
+    return this.entryWord(this.entryTable(pmd), Pgtable.pte_index(addr));
+  }
+
+  /** The pmd entry covering addr in mm, or -1 when an upper level is missing. */
+  walkToPmd(mm: MmStruct, addr: number): number {
+    const pgd = this.pgd_offset(mm, addr);
+    if (!this.entryPresent(pgd)) return -1;
+    const pud = this.pud_offset(pgd, addr);
+    if (!this.entryPresent(pud)) return -1;
+    return this.pmd_offset(pud, addr);
+  }
+
+  /** The pte entry for addr, or -1 when no PTE table maps it. */
+  walkToPte(mm: MmStruct, addr: number): number {
+    const pmd = this.walkToPmd(mm, addr);
+    if (pmd < 0 || !this.entryPresent(pmd) || this.entryLeaf(pmd)) return -1;
+    return this.pte_offset(pmd, addr);
+  }
+
+  /** p4d_populate / pud_populate / pmd_populate: point an entry at a table page. */
+  populate(entry: number, tablePfn: number): void {
+    this.setEntry(entry, tablePfn, _PAGE_TABLE, 0);
+  }
+
+  /** __pud_alloc(): a PUD table for an empty pgd entry; false when out of memory. */
+  __pud_alloc(mm: MmStruct, pgd: number, address: number): boolean {
+    const nw = this.pud_alloc_one(mm, address);
+    if (nw < 0) return false;
+    if (!this.entryPresent(pgd)) {
+      this.mm_inc_nr_puds(mm);
+      this.populate(pgd, this.virt_to_pfn(nw));
+    } else this.pud_free(mm, nw);
+    return true;
+  }
+
+  pud_alloc(mm: MmStruct, pgd: number, address: number): number {
+    if (this.entryNone(pgd) && !this.__pud_alloc(mm, pgd, address)) return -1;
+    return this.pud_offset(pgd, address);
+  }
+
+  __pmd_alloc(mm: MmStruct, pud: number, address: number): boolean {
+    const nw = this.pmd_alloc_one(mm, address);
+    if (nw < 0) return false;
+    if (!this.entryPresent(pud)) {
+      this.mm_inc_nr_pmds(mm);
+      this.populate(pud, this.virt_to_pfn(nw));
+    } else this.pmd_free(mm, nw);
+    return true;
+  }
+
+  pmd_alloc(mm: MmStruct, pud: number, address: number): number {
+    if (this.entryNone(pud) && !this.__pmd_alloc(mm, pud, address)) return -1;
+    return this.pmd_offset(pud, address);
+  }
+
+  /** pmd_install(): install a new PTE table unless someone else did; returns the table if it was not used. */
+  pmd_install(mm: MmStruct, pmd: number, pte: number): number {
+    if (this.entryNone(pmd)) {
+      this.mm_inc_nr_ptes(mm);
+      this.populate(pmd, pte);
+      return -1;
+    }
+    return pte;
+  }
+
+  /** __pte_alloc(): false when out of memory. */
+  __pte_alloc(mm: MmStruct, pmd: number): boolean {
+    const nw = this.pte_alloc_one(mm);
+    if (nw < 0) return false;
+    const unused = this.pmd_install(mm, pmd, nw);
+    if (unused >= 0) this.pte_free(mm, unused);
+    return true;
+  }
+
+  pte_alloc(mm: MmStruct, pmd: number): boolean {
+    return !this.entryNone(pmd) || this.__pte_alloc(mm, pmd);
+  }
+
+  /** The upper levels for addr, allocated as a fault would; the pmd entry word, or -1 when out of memory. */
+  pmdForAddress(mm: MmStruct, addr: number): number {
+    const pud = this.pud_alloc(mm, this.pgd_offset(mm, addr), addr);
+    if (pud < 0) return -1;
+    return this.pmd_alloc(mm, pud, addr);
+  }
+
+  // ---- faults ------------------------------------------------------------------
+
+  /** handle_mm_fault(): 0 or VM_FAULT_* bits. */
+  handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): number {
+    this.count_vm_events(PGFAULT, 1);
+    return this.__handle_mm_fault(vma, address, flags);
+  }
+
+  __handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): number {
+    const mm = vma.mm;
+    const vmf: VmFault = { vma, address, flags, pud: -1, pmd: -1, pte: -1 };
+    vmf.pud = this.pud_alloc(mm, this.pgd_offset(mm, address), address);
+    if (vmf.pud < 0) return VM_FAULT_OOM;
+    vmf.pmd = this.pmd_alloc(mm, vmf.pud, address);
+    if (vmf.pmd < 0) return VM_FAULT_OOM;
+    if (this.entryNone(vmf.pmd) && this.thpFaultAllowed(vma, address)) {
+      const ret = this.create_huge_pmd(vmf);
+      if (!(ret & VM_FAULT_FALLBACK)) return ret;
+    } else if (this.entryPresent(vmf.pmd) && this.entryLeaf(vmf.pmd)) {
+      if (flags & FAULT_FLAG_WRITE && !(this.m32[vmf.pmd]! & _PAGE_RW)) {
+        const ret = this.wp_huge_pmd(vmf);
+        if (!(ret & VM_FAULT_FALLBACK)) return ret;
+      } else {
+        // huge_pmd_set_accessed()
+        this.m32[vmf.pmd] = (this.m32[vmf.pmd]! | _PAGE_ACCESSED) >>> 0;
+        return 0;
+      }
+    }
+    return this.handle_pte_fault(vmf);
+  }
+
+  handle_pte_fault(vmf: VmFault): number {
+    if (this.entryNone(vmf.pmd)) return this.do_pte_missing(vmf);
+    vmf.pte = this.pte_offset(vmf.pmd, vmf.address);
+    if (this.entryNone(vmf.pte)) return this.do_pte_missing(vmf);
+    if (vmf.flags & FAULT_FLAG_WRITE) {
+      if (!(this.m32[vmf.pte]! & _PAGE_RW)) return this.do_wp_page(vmf);
+      this.m32[vmf.pte] = (this.m32[vmf.pte]! | _PAGE_DIRTY) >>> 0;
+    }
+    this.m32[vmf.pte] = (this.m32[vmf.pte]! | _PAGE_ACCESSED) >>> 0;
+    return 0;
+  }
+
+  do_pte_missing(vmf: VmFault): number {
+    return this.do_anonymous_page(vmf);
+  }
+
+  /** The pte of a user page: present, user, accessed, NX; writable and dirty when the VMA allows writes. */
+  private setUserPte(pte: number, pfn: number, vma: VmAreaStruct, writable: boolean): void {
+    let lo = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
+    if (writable && vma.vm_flags & VM_WRITE) lo |= _PAGE_RW | _PAGE_DIRTY;
+    this.setEntry(pte, pfn, lo, _PAGE_NX_HI);
+  }
+
+  /** anon_vma_prepare(): the VMA's anon_vma, allocated on its first anonymous fault. */
+  anon_vma_prepare(vma: VmAreaStruct): boolean {
+    if (vma.anon_vma !== null) return true;
+    const obj = this.kmem_cache_alloc(this.anon_vma_cachep!, GFP_KERNEL);
+    if (obj < 0) return false;
+    vma.anon_vma = new AnonVma(obj);
+    return true;
+  }
+
+  vmf_anon_prepare(vmf: VmFault): number {
+    return this.anon_vma_prepare(vmf.vma) ? 0 : VM_FAULT_OOM;
+  }
+
+  /** vma_alloc_zeroed_movable_folio(): an order-0 folio for a user page. */
+  vma_alloc_zeroed_movable_folio(vma: VmAreaStruct, addr: number): number {
+    void vma;
+    void addr;
+    return this.folio_alloc(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
+  }
+
+  /** do_anonymous_page(): the zero page for a read, a new folio for a write. */
+  do_anonymous_page(vmf: VmFault): number {
+    const vma = vmf.vma;
+    const mm = vma.mm;
+    if (vma.vm_flags & VM_SHARED) return VM_FAULT_SIGBUS;
+    if (!this.pte_alloc(mm, vmf.pmd)) return VM_FAULT_OOM;
+    vmf.pte = this.pte_offset(vmf.pmd, vmf.address);
+    if (!(vmf.flags & FAULT_FLAG_WRITE)) {
+      this.setEntry(vmf.pte, EMPTY_ZERO_PAGE_PFN, _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_SPECIAL, _PAGE_NX_HI);
+      return 0;
+    }
+    const ret = this.vmf_anon_prepare(vmf);
+    if (ret) return ret;
+    const folio = this.vma_alloc_zeroed_movable_folio(vma, vmf.address);
+    if (folio < 0) return VM_FAULT_OOM;
+    this.__folio_mark_uptodate(folio);
+    this.add_mm_counter(mm, MM_ANONPAGES, 1);
+    this.folio_add_new_anon_rmap(folio, vma, this.pageAlign(vmf.address), RMAP_EXCLUSIVE);
+    this.folio_add_lru_vma(folio, vma);
+    this.setUserPte(vmf.pte, folio, vma, true);
+    return 0;
+  }
+
+  pageAlign(addr: number): number {
+    return addr - (addr % PAGE_SIZE);
+  }
+
+  /** do_wp_page(): a write to a read-only pte; in anonymous private memory only the zero page is read-only. */
+  do_wp_page(vmf: VmFault): number {
+    const ret = this.vmf_anon_prepare(vmf);
+    if (ret) return ret;
+    return this.wp_page_copy(vmf);
+  }
+
+  /** wp_page_copy(): replace the zero page with a new zeroed folio. */
+  wp_page_copy(vmf: VmFault): number {
+    const vma = vmf.vma;
+    const folio = this.vma_alloc_zeroed_movable_folio(vma, vmf.address);
+    if (folio < 0) return VM_FAULT_OOM;
+    this.__folio_mark_uptodate(folio);
+    this.add_mm_counter(vma.mm, MM_ANONPAGES, 1);
+    this.clearEntry(vmf.pte);
+    this.folio_add_new_anon_rmap(folio, vma, this.pageAlign(vmf.address), RMAP_EXCLUSIVE);
+    this.folio_add_lru_vma(folio, vma);
+    this.setUserPte(vmf.pte, folio, vma, true);
+    return 0;
+  }
+
+  // ---- unmapping ----------------------------------------------------------------
+
+  /** unmap_vmas(): zap [start, end) of each VMA. */
+  unmap_vmas(tlb: MmuGather, vmas: readonly VmAreaStruct[], start: number, end: number): void {
+    for (const vma of vmas) {
+      const s = Math.max(start, vma.vm_start);
+      const e = Math.min(end, vma.vm_end);
+      if (s < e) this.unmap_page_range(tlb, vma, s, e);
+    }
+  }
+
+  unmap_page_range(tlb: MmuGather, vma: VmAreaStruct, addr: number, end: number): void {
+    const mm = vma.mm;
+    while (addr < end) {
+      const next = Math.min(end, (Math.floor(addr / PUD_SIZE) + 1) * PUD_SIZE);
+      const pgd = this.pgd_offset(mm, addr);
+      if (this.entryPresent(pgd)) {
+        const pud = this.pud_offset(pgd, addr);
+        if (this.entryPresent(pud)) this.zap_pmd_range(tlb, vma, pud, addr, next);
+      }
+      addr = next;
+    }
+  }
+
+  zap_pmd_range(tlb: MmuGather, vma: VmAreaStruct, pud: number, addr: number, end: number): void {
+    while (addr < end) {
+      const next = Math.min(end, (Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE);
+      const pmd = this.pmd_offset(pud, addr);
+      if (this.entryPresent(pmd) && this.entryLeaf(pmd)) {
+        if (next - addr !== PMD_SIZE) this.__split_huge_pmd(vma, pmd, addr);
+        else if (this.zap_huge_pmd(tlb, vma, pmd, addr)) {
+          addr = next;
+          continue;
+        }
+      }
+      if (this.entryPresent(pmd)) this.zap_pte_range(tlb, vma, pmd, addr, next);
+      addr = next;
+    }
+  }
+
+  /** zap_pte_range(): clear each pte; a folio's rmap goes now, its reference after the TLB flush. */
+  zap_pte_range(tlb: MmuGather, vma: VmAreaStruct, pmd: number, addr: number, end: number): void {
+    let rss = 0;
+    while (addr < end) {
+      const pte = this.pte_offset(pmd, addr);
+      if (!this.entryPresent(pte)) {
+        addr += PAGE_SIZE;
+        continue;
+      }
+      const special = (this.m32[pte]! & _PAGE_SPECIAL) !== 0;
+      const page = this.entryPfn(pte);
+      if (special) {
+        this.clearEntry(pte);
+        addr += PAGE_SIZE;
+        continue;
+      }
+      // folio_pte_batch(): consecutive ptes mapping consecutive pages of one folio go together.
+      const folio = this.page_folio(page);
+      let nr = 1;
+      while (addr + nr * PAGE_SIZE < end) {
+        const p2 = this.pte_offset(pmd, addr + nr * PAGE_SIZE);
+        if (!this.entryPresent(p2) || this.m32[p2]! & _PAGE_SPECIAL || this.entryPfn(p2) !== page + nr || this.page_folio(page + nr) !== folio) break;
+        nr++;
+      }
+      for (let i = 0; i < nr; i++) this.clearEntry(this.pte_offset(pmd, addr + i * PAGE_SIZE));
+      rss += nr;
+      this.folio_remove_rmap_ptes(folio, page, nr, vma);
+      this.tlb_remove_folio_pages(tlb, page, nr);
+      addr += nr * PAGE_SIZE;
+    }
+    this.add_mm_counter(vma.mm, MM_ANONPAGES, -rss);
+  }
+
+  // ---- freeing page tables ---------------------------------------------------------
+
+  /**
+   * free_pgtables(): after the VMAs are unmapped, free the page tables that
+   * only they used, bounded by floor (the end of the previous VMA) and
+   * ceiling (the start of the next one).
+   */
+  free_pgtables(tlb: MmuGather, vmas: readonly VmAreaStruct[], floor: number, ceiling: number): void {
+    for (let i = 0; i < vmas.length; i++) {
+      const vma = vmas[i]!;
+      const next = vmas[i + 1];
+      this.free_pgd_range(tlb, vma.vm_start, vma.vm_end, floor, next !== undefined ? next.vm_start : ceiling);
+    }
+  }
+
+  free_pgd_range(tlb: MmuGather, addr: number, end: number, floor: number, ceiling: number): void {
+    addr = Math.floor(addr / PMD_SIZE) * PMD_SIZE;
+    if (addr < floor) addr += PMD_SIZE;
+    if (ceiling) {
+      ceiling = Math.floor(ceiling / PMD_SIZE) * PMD_SIZE;
+      if (!ceiling) return;
+    }
+    if (end - 1 > ceilingLess1(ceiling)) end -= PMD_SIZE;
+    if (addr > end - 1) return;
+    const mm = tlb.mm;
+    while (addr !== end) {
+      const next = Math.min(end, (Math.floor(addr / PGDIR_SIZE) + 1) * PGDIR_SIZE);
+      const pgd = this.pgd_offset(mm, addr);
+      if (this.entryPresent(pgd)) this.free_pud_range(tlb, pgd, addr, next, floor, ceiling);
+      addr = next;
+    }
+  }
+
+  /** free_pud_range() (with the folded p4d level's bounds check, which uses PGDIR_MASK). */
+  free_pud_range(tlb: MmuGather, pgd: number, addr: number, end: number, floor: number, ceiling: number): void {
+    let start = addr;
+    while (addr !== end) {
+      const next = Math.min(end, (Math.floor(addr / PUD_SIZE) + 1) * PUD_SIZE);
+      const pud = this.pud_offset(pgd, addr);
+      if (this.entryPresent(pud)) this.free_pmd_range(tlb, pud, addr, next, floor, ceiling);
+      addr = next;
+    }
+    start = Math.floor(start / PGDIR_SIZE) * PGDIR_SIZE;
+    if (start < floor) return;
+    if (ceiling) {
+      ceiling = Math.floor(ceiling / PGDIR_SIZE) * PGDIR_SIZE;
+      if (!ceiling) return;
+    }
+    if (end - 1 > ceilingLess1(ceiling)) return;
+    const pudTable = this.entryTable(pgd);
+    this.clearEntry(pgd);
+    this.___pud_free_tlb(tlb, pudTable);
+    this.mm_dec_nr_puds(tlb.mm);
+  }
+
+  free_pmd_range(tlb: MmuGather, pud: number, addr: number, end: number, floor: number, ceiling: number): void {
+    let start = addr;
+    while (addr !== end) {
+      const next = Math.min(end, (Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE);
+      const pmd = this.pmd_offset(pud, addr);
+      if (this.entryPresent(pmd) && !this.entryLeaf(pmd)) this.free_pte_range(tlb, pmd, addr);
+      addr = next;
+    }
+    start = Math.floor(start / PUD_SIZE) * PUD_SIZE;
+    if (start < floor) return;
+    if (ceiling) {
+      ceiling = Math.floor(ceiling / PUD_SIZE) * PUD_SIZE;
+      if (!ceiling) return;
+    }
+    if (end - 1 > ceilingLess1(ceiling)) return;
+    const pmdTable = this.entryTable(pud);
+    this.clearEntry(pud);
+    this.___pmd_free_tlb(tlb, pmdTable);
+    this.mm_dec_nr_pmds(tlb.mm);
+  }
+
+  free_pte_range(tlb: MmuGather, pmd: number, addr: number): void {
+    void addr;
+    const token = this.entryPfn(pmd);
+    this.clearEntry(pmd);
+    this.___pte_free_tlb(tlb, token);
+    this.mm_dec_nr_ptes(tlb.mm);
+  }
+}
