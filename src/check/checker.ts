@@ -13,6 +13,7 @@ import { NR_FREE_PAGES, NR_FREE_PAGES_BLOCKS } from '../kernel/vmstat.js';
 import { pindex_to_order } from '../kernel/page_alloc.js';
 import { PAGE_TYPE_RESET } from '../kernel/page-flags.js';
 import type { Zone } from '../kernel/mmzone.js';
+import { checkPageTables, checkRmap, checkSlab } from './mm.js';
 
 export interface Violation {
   readonly checker: string;
@@ -250,6 +251,9 @@ export const CHECKERS: readonly { readonly name: string; readonly run: (k: Kerne
   { name: 'buddy-merge', run: checkBuddyMerge },
   { name: 'page-state', run: checkPageState },
   { name: 'compound', run: checkCompound },
+  { name: 'page-tables', run: checkPageTables },
+  { name: 'rmap', run: checkRmap },
+  { name: 'slab', run: checkSlab },
 ];
 
 /** Runs every checker; returns the violations (at most CheckContext.LIMIT per checker). */

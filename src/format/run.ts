@@ -14,6 +14,9 @@ export function formatValue(v: ResultValue | undefined, type = 'int'): string {
   if (typeof v === 'object') return 'page' in v ? `page ${v.page} (pfn 0x${v.pfn.toString(16)})` : v.handle;
   if (typeof v === 'number' && v < 0 && type === 'errno') return errnoName(v) ?? String(v);
   if (typeof v === 'string') return v.includes('\n') ? '(text below)' : JSON.stringify(v);
+  // Values beyond 32 bits are addresses (mmap's): hex reads as the kernel prints them.
+  if (typeof v === 'number' && v > 0xffffffff) return `0x${v.toString(16)}`;
+  if (typeof v === 'number' && v < 0 && type === 'int') return errnoName(v) ?? String(v);
   return String(v);
 }
 

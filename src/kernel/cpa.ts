@@ -23,8 +23,10 @@ import { declareSymbols } from './symbols.js';
 
 declareSymbols('arch/x86/mm/pat/set_memory.c', [
   'set_memory_4k', 'set_memory_ro', 'set_memory_rw', 'set_memory_rox', 'set_memory_nx', 'set_memory_x', 'change_page_attr_set_clr', '__change_page_attr_set_clr',
-  '__change_page_attr', 'split_large_page', '__split_large_page', 'cpa_flush', 'cpa_collapse_large_pages', 'collapse_large_pages', 'collapse_pmd_page', 'collapse_pud_page',
+  '__change_page_attr', 'split_large_page', '__split_large_page', 'cpa_flush', 'cpa_collapse_large_pages', 'collapse_large_pages',
 ]);
+// Static helpers the compiler inlines into collapse_large_pages() (the cover letter's RIP is collapse_large_pages.cold).
+declareSymbols('arch/x86/mm/pat/set_memory.c', ['collapse_pmd_page', 'collapse_pud_page'], true);
 declareSymbols('include/linux/gfp.h', ['__free_page'], true);
 
 /** cpa_data.flags */

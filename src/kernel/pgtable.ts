@@ -279,8 +279,12 @@ export abstract class Pgtable extends Rcu {
 
   /** pagetable_free(): the pages go back to the page allocator. */
   pagetable_free(pt: number): void {
-    const page = this.ptdesc_page(pt);
-    this.__free_pages(page, this.compound_order(page));
+    this.__free_pages(this.ptdesc_page(pt), this.pagetableOrder(pt));
+  }
+
+  /** The order of a ptdesc's pages, as pagetable_free() finds it: compound_order() of the page in mainline. */
+  pagetableOrder(pt: number): number {
+    return this.compound_order(this.ptdesc_page(pt));
   }
 
   /** __pagetable_ctor(): PageTable type and NR_PAGETABLE accounting. */
@@ -494,6 +498,23 @@ export abstract class Pgtable extends Rcu {
       this.list_del(lru);
     }
     return pgtable;
+  }
+
+  /** How many PTE tables are deposited under the PMD table at contents word pmdTable (for the checker; bounded). */
+  depositedTables(pmdTable: number, limit: number): number {
+    const hw = this.ptdescWord(this.virt_to_ptdesc(pmdTable), 'pmd_huge_pte');
+    if (this.isNull(hw)) return 0;
+    const first = this.wordOfAddr(this.m32[hw + 1]!, this.m32[hw]!);
+    if (first < 0) return -1;
+    let n = 1;
+    const head = first + this.W_lru;
+    for (let w = this.list_next(head, head); w >= 0 && n <= limit; w = this.list_next(w, head)) n++;
+    return n;
+  }
+
+  /** Pages that one PageTable-typed page stands for in NR_PAGETABLE (its compound order in mainline). */
+  pageTableNrPages(page: number): number {
+    return this.PageHead(page) ? 1 << this.compound_order(page) : 1;
   }
 
   /** pte_free_defer(): free a PTE table after an RCU grace period, through page->rcu_head. */

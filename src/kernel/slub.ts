@@ -123,10 +123,10 @@ export abstract class Slub extends MmInit {
   /** slab_caches: in creation order, as /proc/slabinfo lists them (newest first). */
   readonly slabCaches: KmemCache[] = [];
   protected SL: WordMap = wordMap(this.layout('slab'));
-  protected readonly WS_slab_cache = this.SL['slab_cache']!;
-  protected readonly WS_slab_list = this.SL['slab_list.next']!;
-  protected readonly WS_freelist = this.SL['freelist']!;
-  protected readonly WS_counters = this.SL['counters']!;
+  readonly WS_slab_cache = this.SL['slab_cache']!;
+  readonly WS_slab_list = this.SL['slab_list.next']!;
+  readonly WS_freelist = this.SL['freelist']!;
+  readonly WS_counters = this.SL['counters']!;
 
   // ---- addresses of simulated memory ----------------------------------
 

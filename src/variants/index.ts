@@ -6,6 +6,7 @@ import type { Variant } from './variant.js';
 import { freeKeepsType } from './free-keeps-type.js';
 import { refcountFrozenWarn } from './refcount-frozen-warn.js';
 import { refcountFrozenBit } from './refcount-frozen-bit.js';
+import { ptdescFrozen, ptdescMemdesc, ptdescMemdescRfc } from './ptdesc.js';
 
 export const baseline: Variant = {
   name: 'baseline',
@@ -13,7 +14,7 @@ export const baseline: Variant = {
   seed: 'none: mainline',
 };
 
-export const VARIANTS: readonly Variant[] = [baseline, freeKeepsType, refcountFrozenWarn, refcountFrozenBit];
+export const VARIANTS: readonly Variant[] = [baseline, freeKeepsType, refcountFrozenWarn, refcountFrozenBit, ptdescFrozen, ptdescMemdescRfc, ptdescMemdesc];
 
 const byName = new Map(VARIANTS.map((v) => [v.name, v]));
 
