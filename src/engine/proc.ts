@@ -143,6 +143,8 @@ export function procMeminfo(k: Kernel): string {
   const sUnrecl = k.global_node_page_state(NR_SLAB_UNRECLAIMABLE_B);
   const activeAnon = k.global_node_page_state(nodeStat('nr_active_anon'));
   const inactiveAnon = k.global_node_page_state(nodeStat('nr_inactive_anon'));
+  const activeFile = k.global_node_page_state(nodeStat('nr_active_file'));
+  const inactiveFile = k.global_node_page_state(nodeStat('nr_inactive_file'));
   return formatMemInfo(
     buildMemInfo({
       MemTotal: kb(managed),
@@ -157,10 +159,12 @@ export function procMeminfo(k: Kernel): string {
       KernelStack: Math.max(0, k.global_node_page_state(NR_KERNEL_STACK_KB)),
       PageTables: kb(k.global_node_page_state(NR_PAGETABLE)),
       AnonHugePages: kb(k.global_node_page_state(NR_ANON_THPS)),
-      Active: kb(activeAnon),
-      Inactive: kb(inactiveAnon),
+      Active: kb(activeAnon + activeFile),
+      Inactive: kb(inactiveAnon + inactiveFile),
       'Active(anon)': kb(activeAnon),
       'Inactive(anon)': kb(inactiveAnon),
+      'Active(file)': kb(activeFile),
+      'Inactive(file)': kb(inactiveFile),
       // arch_report_meminfo(): the direct map's mappings by page size.
       DirectMap4k: k.direct_pages_count[PG_LEVEL_4K]! * 4,
       DirectMap2M: k.direct_pages_count[PG_LEVEL_2M]! * 2048,

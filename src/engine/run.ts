@@ -234,7 +234,8 @@ function matchesLiteral(r: Runner, ret: OpReturn, type: string, want: ResultLite
       if (h === undefined || h === null) return ret === null || ret === -1;
       const off = want.ref.offset === null ? 0 : evalExpr(want.ref.offset, i);
       if (h.kind === 'page') return ret === h.pfn + off;
-      return ret === h;
+      // Kernel objects are equal when they are the same object (the same address).
+      return ret !== null && typeof ret === 'object' && ret.kind === 'object' && ret.type === h.type && ret.id === h.id;
     }
   }
 }

@@ -16,7 +16,7 @@
 import { PAGE_SIZE } from './config.js';
 import { Cpa } from './cpa.js';
 import { PG_active, PG_anon_exclusive, PG_lru, PG_swapbacked, PG_uptodate } from './page-flags.js';
-import { nodeStat, NR_ANON_MAPPED, NR_ANON_THPS, NR_ZONE_ACTIVE_ANON, NR_ZONE_INACTIVE_ANON } from './vmstat.js';
+import { nodeStat, NR_ANON_MAPPED, NR_ANON_THPS, NR_ZONE_INACTIVE_ANON } from './vmstat.js';
 import { declareSymbols } from './symbols.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 
@@ -35,9 +35,11 @@ const FOLIO_PAGES_MAPPED = ENTIRELY_MAPPED - 1;
 
 /** enum lru_list */
 export const LRU_INACTIVE_ANON = 0;
-export const LRU_ACTIVE_ANON = 1;
+export const LRU_ACTIVE = 1;
+export const LRU_FILE = 2;
 export const NR_LRU_LISTS = 5;
 const NR_LRU_BASE = nodeStat('nr_inactive_anon');
+const NR_ZONE_LRU_BASE = NR_ZONE_INACTIVE_ANON;
 
 /** mm_id_t is 32 bits: 31 for the id (MM_ID_BITS), the top one for the lock (slot 0) or "maybe mapped shared" (slot 1). */
 const MM_ID_MASK = 0x7fffffff;
@@ -64,13 +66,16 @@ export abstract class Rmap extends Cpa {
 
   // ---- LRU --------------------------------------------------------------
 
+  /** folio_lru_list(): anon (swap-backed) or file list, active or inactive. */
   folio_lru_list(folio: number): number {
-    return this.testPageFlag(folio, PG_active) ? LRU_ACTIVE_ANON : LRU_INACTIVE_ANON;
+    const file = this.folio_test_flag(folio, PG_swapbacked) ? 0 : LRU_FILE;
+    return file + (this.folio_test_flag(folio, PG_active) ? LRU_ACTIVE : 0);
   }
 
+  /** update_lru_size(): the node's NR_LRU_BASE + lru and the zone's NR_ZONE_LRU_BASE + lru. */
   private lruStat(folio: number, lru: number, nr: number): void {
     this.mod_node_page_state(this.page_to_nid(folio), NR_LRU_BASE + lru, nr);
-    this.__mod_zone_page_state(this.page_zone(folio), lru === LRU_ACTIVE_ANON ? NR_ZONE_ACTIVE_ANON : NR_ZONE_INACTIVE_ANON, nr);
+    this.__mod_zone_page_state(this.page_zone(folio), NR_ZONE_LRU_BASE + lru, nr);
   }
 
   lruvec_add_folio(folio: number): void {

@@ -59,7 +59,7 @@ export function hashPointer(v: bigint): string {
     h ^= h >>> 13;
     x >>= 8n;
   }
-  return h.toString(16).padStart(16, '0');
+  return (h >>> 0).toString(16).padStart(16, '0');
 }
 
 /** print_hex_dump(prefix, DUMP_PREFIX_NONE, 32, 8, words): one row per 32 bytes. */
