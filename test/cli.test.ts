@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { repoRoot } from './helpers/machine.js';
 
@@ -128,4 +128,12 @@ test('variants lists every variant with its seed', () => {
     ['baseline', 'free-keeps-type', 'refcount-frozen-warn', 'refcount-frozen-bit', 'ptdesc-frozen', 'ptdesc-memdesc-rfc', 'ptdesc-memdesc'],
   );
   assert.ok(j.variants.every((v) => v.seed.length > 0));
+});
+
+test('docs/scenarios.md ends with the operation list pagesim ops --markdown prints', () => {
+  const doc = readFileSync(join(repoRoot, 'docs', 'scenarios.md'), 'utf8');
+  const ops = pagesim('ops', '--markdown').stdout;
+  const i = doc.indexOf('## Operations');
+  assert.ok(i >= 0);
+  assert.ok(doc.slice(i).endsWith(ops), 'regenerate the section: pagesim ops --markdown');
 });

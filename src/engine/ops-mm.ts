@@ -151,7 +151,7 @@ defineOp({
   params: [P.handle('mm'), P.int('address')],
   result: 'page',
   group: THP,
-  doc: 'Withdraw the oldest PTE table deposited under the PMD that maps address (FIFO); NULL when none is.',
+  doc: 'Withdraw the PTE table pmd_huge_pte points at under the PMD that maps address (the newest deposit, then the oldest, as list_add() orders them); NULL when none is.',
   run(k, a) {
     const mm = mmArg(k, a);
     const pmd = k.walkToPmd(mm, a['address'] as number);

@@ -31,7 +31,7 @@ export function formatOpsMarkdown(ops: readonly OpDef[]): string {
     out.push(`### ${group}`, '', '| operation | parameters | result | what it does |', '|---|---|---|---|');
     for (const op of list) {
       const note = op.requires ? ` Only in variants that provide \`${op.requires}\`.` : '';
-      out.push(`| \`${op.name}\` | ${op.params.map((p) => `\`${param(p)}\``).join(', ') || '-'} | ${op.result} | ${op.doc.replace(/\|/g, '\\|')}${note} |`);
+      out.push(`| \`${op.name}\` | ${op.params.map((p) => `\`${param(p).replace(/\|/g, '\\|')}\``).join(', ') || '-'} | ${op.result} | ${op.doc.replace(/\|/g, '\\|')}${note} |`);
     }
     out.push('');
   }

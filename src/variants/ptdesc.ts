@@ -284,13 +284,13 @@ const repairedKernel = (Base: KernelCtor): KernelCtor => {
       return page + i;
     }
 
-    /** Repair 2: no debug copy of the ptdesc in page->__folio_index (it leaves stale pointers in freed pages). */
+    /** Repair 5: no debug copy of the ptdesc in page->__folio_index (it leaves stale pointers in freed pages). */
     override setDebugIndex(page: number, ptdesc: number): void {
       void page;
       void ptdesc;
     }
 
-    /** Repair 3: pagetable_free() clears the pages' memdesc and frees the ptdesc back to its cache. */
+    /** Repair 4: pagetable_free() clears the pages' memdesc and frees the ptdesc back to its cache. */
     override pagetable_free(pt: number): void {
       const page = this.ptdesc_page(pt);
       const nr = 1 << this.pagetableOrder(pt);
@@ -300,7 +300,7 @@ const repairedKernel = (Base: KernelCtor): KernelCtor => {
       this.kmem_cache_free(this.ptcache!, pt);
     }
 
-    /** Repair 4: pte_free_defer() queues the ptdesc's own rcu_head, not page->rcu_head (which is the memdesc's bytes). */
+    /** Repair 2: pte_free_defer() queues the ptdesc's own rcu_head, not page->rcu_head (which is the memdesc's bytes). */
     override pte_free_defer(mm: MmStruct, pgtable: number): void {
       void mm;
       this.call_rcu(this.ptdescWord(this.page_ptdesc(pgtable), 'pt_rcu_head.next'), 'pte_free_now');
@@ -311,7 +311,7 @@ const repairedKernel = (Base: KernelCtor): KernelCtor => {
     }
 
     /**
-     * Repair 5: x86 CPA allocates the tables it splits into with
+     * Repair 3: x86 CPA allocates the tables it splits into with
      * pte_alloc_one_kernel() and frees collapsed ones with
      * pagetable_dtor_free(), so they have a memdesc (mainline made the
      * same change after 6.18: "x86/mm: Use pagetable_free()").
