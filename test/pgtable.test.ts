@@ -282,3 +282,24 @@ test('ptdesc-frozen accounts and types page tables at allocation: a bare pagetab
   assert.deepEqual([base.PageTable(a), pagetables(base), base.page_ref_count(a)], [false, 0, 1]);
   assert.deepEqual([frozen.PageTable(b), pagetables(frozen), frozen.page_ref_count(b)], [true, 1, 0]);
 });
+
+test('footprint of a run: the memmap plus the ptdesc slab the memdesc variants allocate (and the RFC leaks)', async () => {
+  const { loadScenario } = await import('../src/engine/load.js');
+  const { runScenarioWithMachine } = await import('../src/engine/run.js');
+  const { measureFootprint } = await import('../src/footprint/measured.js');
+  const { repoRoot } = await import('./helpers/machine.js');
+  const scn = loadScenario(`${repoRoot}/scenarios/page-table-workload.yaml`);
+  const got = new Map<string, ReturnType<typeof measureFootprint>>();
+  for (const v of ['baseline', 'ptdesc-memdesc-rfc', 'ptdesc-memdesc']) got.set(v, measureFootprint(runScenarioWithMachine(scn, v).machine!, v));
+  const base = got.get('baseline')!;
+  assert.equal(base.memmap_bytes, base.pages * 64);
+  assert.deepEqual(base.descriptors, []);
+  assert.equal(base.total_bytes, base.memmap_bytes);
+  const rfc = got.get('ptdesc-memdesc-rfc')!.descriptors[0]!;
+  const fixed = got.get('ptdesc-memdesc')!.descriptors[0]!;
+  assert.equal(rfc.type, 'ptdesc');
+  assert.equal(rfc.object_size, 48);
+  assert.ok(rfc.objects > 0, 'pagetable_free() never frees the ptdesc as posted');
+  assert.equal(fixed.objects, 0);
+  assert.equal(got.get('ptdesc-memdesc')!.total_bytes, base.memmap_bytes + fixed.slab_bytes);
+});

@@ -13,9 +13,18 @@ import { loadScenario } from '../engine/load.js';
 import { variantProblem } from '../variants/index.js';
 import { classify, type Population } from '../footprint/classify.js';
 import { footprint, footprintJson, formatFootprint } from '../footprint/report.js';
+import { formatMeasured, measureFootprint, type MeasuredFootprint } from '../footprint/measured.js';
 
 export const FOOTPRINT_HELP = `usage: pagesim footprint --kpageflags IMAGE [--kpagecount IMAGE] [--page-size SIZE] [--json]
        pagesim footprint --scenario FILE [--variant V] [--json]
+       pagesim footprint SCENARIO [--variant V]... [--json]
+
+With a scenario as its argument: runs it under each variant (default: the file's
+variants) and prints the descriptor memory each really uses at the end: the memmap
+(pages x sizeof(struct page) of the variant) plus the descriptors it allocates apart
+from struct page (objects of its descriptor slab caches and the slab pages they
+occupy), per descriptor type. --json prints {"scenario", "variants": [{"variant",
+"pages", "struct_page_size", "memmap_bytes", "descriptors", "total_bytes"}]}.
 
 Sorts every pfn of a machine into page kinds by its kpageflags bits (free, anon, file,
 slab, pgtable, hugetlb, reserved, zero, offline, other) and prints the descriptor memory
@@ -42,6 +51,22 @@ function fromScenario(file: string, variantOpt: string | undefined): { pop: Popu
   return { pop: classify(imgs.kpageflags, imgs.kpagecount), source: `scenario ${scn.name} under ${variant}` };
 }
 
+/** `pagesim footprint SCENARIO [--variant V]...`: measured, per variant. */
+function measuredCommand(a: ParsedArgs): number {
+  if (a.positional.length !== 1) throw new InputError('footprint: give one scenario file');
+  for (const o of ['kpageflags', 'kpagecount', 'scenario', 'page-size']) if (a.options.has(o)) throw new InputError(`footprint: --${o} does not go with a scenario argument`);
+  const scn = loadScenario(a.positional[0]!);
+  const variants = a.options.get('variant') ?? scn.variants;
+  const rows: MeasuredFootprint[] = [];
+  for (const v of variants) {
+    const problem = variantProblem(v);
+    if (problem !== null) throw new InputError(`--variant: ${problem}`);
+    rows.push(measureFootprint(runScenarioKeepMachine(scn, v).machine, v));
+  }
+  process.stdout.write(a.flags.has('json') ? `${JSON.stringify({ scenario: scn.name, variants: rows }, null, 2)}\n` : formatMeasured(`scenario ${scn.name}`, rows));
+  return 0;
+}
+
 function single(a: ParsedArgs, name: string): string | undefined {
   const v = a.options.get(name) ?? [];
   if (v.length > 1) throw new InputError(`footprint: give --${name} at most once`);
@@ -54,7 +79,7 @@ export function footprintCommand(argv: readonly string[]): number {
     process.stdout.write(`${FOOTPRINT_HELP}\n`);
     return 0;
   }
-  if (a.positional.length > 0) throw new InputError(`footprint: unexpected argument "${a.positional[0]}" (give the image with --kpageflags IMAGE)`);
+  if (a.positional.length > 0) return measuredCommand(a);
   const flagsFile = single(a, 'kpageflags');
   const countFile = single(a, 'kpagecount');
   const scenario = single(a, 'scenario');

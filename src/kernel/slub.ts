@@ -122,6 +122,8 @@ export abstract class Slub extends MmInit {
   readonly kmemCaches = new Map<number, KmemCache>();
   /** slab_caches: in creation order, as /proc/slabinfo lists them (newest first). */
   readonly slabCaches: KmemCache[] = [];
+  /** Caches holding memory descriptors allocated apart from struct page (a memdesc design's ptdescs, ...). */
+  readonly descriptorCaches = new Set<string>();
   protected SL: WordMap = wordMap(this.layout('slab'));
   readonly WS_slab_cache = this.SL['slab_cache']!;
   readonly WS_slab_list = this.SL['slab_list.next']!;

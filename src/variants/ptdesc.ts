@@ -154,6 +154,7 @@ const rfcKernel = <B extends KernelCtor>(Base: B) => {
       super.boot();
       const l = this.layout('ptdesc');
       this.ptcache = this.kmem_cache_create('ptdesc', l.size, l.align);
+      this.descriptorCaches.add('ptdesc');
     }
 
     // memdesc_t
