@@ -184,7 +184,7 @@ test('footprint input errors', () => {
     assert.throws(() => footprintCommand(['--kpageflags', path.join(dir, 'a'), '--scenario', 'x.yaml']), /either/);
     assert.throws(() => footprintCommand(['--kpageflags', path.join(dir, 'a'), '--kpagecount', path.join(dir, 'b')]), (e: unknown) => e instanceof InputError && e.file === path.join(dir, 'b') && /same machine/.test(e.message));
     assert.throws(() => footprintCommand(['--kpageflags', path.join(dir, 'a'), '--variant', 'baseline']), /--variant goes with --scenario/);
-    assert.throws(() => footprintCommand([path.join(dir, 'a')]), /unexpected argument/);
+    assert.throws(() => footprintCommand([path.join(dir, 'a')]), (e: unknown) => e instanceof InputError && e.file === path.join(dir, 'a') && /a scenario must be a YAML mapping/.test(e.message));
     assert.throws(() => footprintCommand(['--kpageflags', path.join(dir, 'missing')]), /no such file/);
     const ok = capture(() => footprintCommand(['--kpageflags', path.join(dir, 'a')]));
     assert.equal(ok.status, 0);

@@ -21,6 +21,8 @@ import { benchCommand } from '../bench/command.js';
 import { kpageflagsCommand } from './cmd-kpageflags.js';
 import { pageTypesCommand } from './cmd-page-types.js';
 import { footprintCommand } from './cmd-footprint.js';
+import { replayCommand } from './cmd-replay.js';
+import { procCommand } from './cmd-proc.js';
 
 const HELP = `pagesim: the Linux physical-memory descriptor layer, simulated byte for byte
 
@@ -34,11 +36,17 @@ usage:
   pagesim ops [--markdown]         the scenario operations
   pagesim bench [--memory SIZE] [--json]
                                    measure allocator speed and memory use
+  pagesim replay TRACE [--variant V]... [--initial FILES] [--mode exact|model] [--compare FILES] [--json]
+                                   replay a real kmem trace on a machine shaped like the traced one
+  pagesim proc NAME [--memory SIZE] | --roundtrip FILE
+                                   /proc files of a booted machine; re-print a real one
   pagesim kpageflags SCENARIO [--variant V] --out DIR
                                    write /proc/kpageflags and kpagecount images of the machine a scenario leaves
   pagesim page-types IMAGE [-r]    the summary tools/mm/page-types prints for a kpageflags image
   pagesim footprint --kpageflags IMAGE | --scenario FILE [--json]
                                    descriptor memory of a page population under each memdesc design
+  pagesim footprint SCENARIO [--variant V]...
+                                   descriptor memory each variant really uses at the end of a run
 
 Variants stack like a patch series: --variant a+b. Run 'pagesim COMMAND --help' for details.
 Exit status: 0 when every expectation held, 1 when one did not, 2 for bad input.`;
@@ -168,7 +176,7 @@ function help(cmd: string | null): number {
   return 0;
 }
 
-function main(argv: readonly string[]): number {
+function main(argv: readonly string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') return help(null);
   switch (cmd) {
@@ -191,15 +199,17 @@ function main(argv: readonly string[]): number {
       return pageTypesCommand(rest);
     case 'footprint':
       return footprintCommand(rest);
+    case 'replay':
+      return replayCommand(rest);
+    case 'proc':
+      return procCommand(rest);
     default:
       if (cmd.startsWith('--')) return cmdSuite(argv);
       throw new InputError(`unknown command "${cmd}" (see pagesim --help)`);
   }
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
+function fail(e: unknown): void {
   if (e instanceof InputError) {
     process.stderr.write(`${e.oneLine()}\n`);
     process.exitCode = 2;
@@ -209,4 +219,12 @@ try {
     if (process.env['PAGESIM_DEBUG']) process.stderr.write(`${err?.stack ?? ''}\n`);
     process.exitCode = 3;
   }
+}
+
+try {
+  const r = main(process.argv.slice(2));
+  if (typeof r === 'number') process.exitCode = r;
+  else r.then((code) => (process.exitCode = code), fail);
+} catch (e) {
+  fail(e);
 }

@@ -1,0 +1,116 @@
+/**
+ * `pagesim replay TRACE [--variant V]... [--initial FILES] [--mode exact|model]
+ *  [--compare FILES] [--json]`: replays a kmem page-event trace on a machine
+ * shaped like the traced one. See docs/replay.md.
+ */
+
+import { accessSync, constants } from 'node:fs';
+import { parseArgs } from './args.js';
+import { InputError } from '../util/errors.js';
+import { variantProblem } from '../variants/index.js';
+import { EMPTY_SNAPSHOT, loadNextTo, loadSnapshot, type Snapshot } from '../replay/snapshots.js';
+import { replayTrace, type ReplayMode, type ReplayResult, type SnapshotFrom } from '../replay/replay.js';
+import { formatReplayHuman, replayJson } from '../replay/report.js';
+import { Progress } from '../replay/progress.js';
+
+export const REPLAY_HELP = `usage: pagesim replay TRACE [--variant V]... [--initial FILES] [--mode exact|model]
+                      [--compare FILES] [--json]
+
+Replays a kmem page-event trace (ftrace trace file, trace-cmd or perf text; plain
+or gzip) on a machine shaped like the traced one and compares the end state with
+a snapshot taken after the trace.
+
+  --initial FILES   t0 /proc files, comma-separated: buddyinfo, pagetypeinfo,
+                    zoneinfo (recognised by content). Default: t0_buddyinfo,
+                    t0_pagetypeinfo, t0_zoneinfo next to TRACE, when present.
+                    zoneinfo shapes the machine (zones, managed pages, CPUs);
+                    without it the machine is sized from the trace's pfns.
+  --compare FILES   t1 /proc files to compare the end state with (buddyinfo,
+                    pagetypeinfo). Default: t1_* next to TRACE.
+  --mode exact      (default) apply the kernel's own pfn choices event by event
+                    and count every event the machine finds impossible.
+  --mode model      pagesim's allocator chooses: traced allocations become
+                    alloc_pages() with the traced gfp/order/CPU, traced frees
+                    free what pagesim gave.
+  --variant V       variant stack to replay on (repeatable; default baseline).
+  --json            print {"events", "skipped", "malformed", "inconsistencies",
+                    "preexisting", "events_per_second", "end", "compare", ...};
+                    with several variants, {"runs": [...]}.
+
+Exit status: 0 after a replay (inconsistencies are findings, not failures),
+2 for bad input.`;
+
+const MODES: readonly ReplayMode[] = ['exact', 'model'];
+
+function single(values: readonly string[] | undefined, name: string): string | undefined {
+  if (values === undefined) return undefined;
+  if (values.length > 1) throw new InputError(`replay: --${name} given ${values.length} times`);
+  return values[0];
+}
+
+function snapshot(list: string | undefined, trace: string, prefix: 't0_' | 't1_', option: string): { snap: Snapshot; from: SnapshotFrom } {
+  if (list !== undefined) return { snap: loadSnapshot(list, option), from: 'option' };
+  const found = loadNextTo(trace, prefix, option);
+  return { snap: found, from: found === EMPTY_SNAPSHOT ? 'none' : 'found' };
+}
+
+async function run(argv: readonly string[]): Promise<number> {
+  const a = parseArgs(argv, { flags: ['json', 'help'], options: ['variant', 'initial', 'mode', 'compare'] }, 'replay');
+  if (a.flags.has('help')) {
+    process.stdout.write(`${REPLAY_HELP}\n`);
+    return 0;
+  }
+  if (a.positional.length !== 1) throw new InputError(`replay: give exactly one trace file (usage: pagesim replay TRACE [--mode exact|model] ...)${a.positional.length > 1 ? `; got ${a.positional.length}` : ''}`);
+  const trace = a.positional[0]!;
+  const mode = single(a.options.get('mode'), 'mode') ?? 'exact';
+  if (!(MODES as readonly string[]).includes(mode)) throw new InputError(`replay: --mode must be exact or model (got "${mode}")`);
+  const variants = a.options.get('variant') ?? ['baseline'];
+  for (const v of variants) {
+    const p = variantProblem(v);
+    if (p !== null) throw new InputError(`replay: --variant: ${p}`);
+  }
+  try {
+    accessSync(trace, constants.R_OK);
+  } catch (err) {
+    throw new InputError(`cannot read trace: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, trace);
+  }
+  const initial = snapshot(single(a.options.get('initial'), 'initial'), trace, 't0_', '--initial');
+  const compare = snapshot(single(a.options.get('compare'), 'compare'), trace, 't1_', '--compare');
+  const json = a.flags.has('json');
+  const results: ReplayResult[] = [];
+  for (const variant of variants) {
+    results.push(
+      await replayTrace({
+        trace,
+        variant,
+        mode: mode as ReplayMode,
+        initial: initial.snap,
+        initialFrom: initial.from,
+        compare: compare.snap,
+        compareFrom: compare.from,
+        progress: new Progress(),
+      }),
+    );
+  }
+  if (json) {
+    const body = results.length === 1 ? replayJson(results[0]!) : { runs: results.map(replayJson) };
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${results.map(formatReplayHuman).join('\n\n')}\n`);
+  }
+  return 0;
+}
+
+/**
+ * Runs the command. Bad input is printed as one line (`FILE:LINE: message`)
+ * with status 2 here, so that the returned promise never rejects with it.
+ */
+export async function replayCommand(argv: readonly string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    process.stderr.write(`${e.oneLine()}\n`);
+    return 2;
+  }
+}

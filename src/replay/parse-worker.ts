@@ -1,0 +1,85 @@
+/**
+ * The trace reader on a worker thread: reads the file (gzip inflated on
+ * libuv's thread pool), parses it with FastTraceReader and posts the events
+ * of each chunk to the main thread as packed columns (transferred, not
+ * copied), so that reading, inflating and parsing run beside the replay on
+ * a machine with two cores. Started by ParseWorker (worker-stream.ts); it
+ * reads a trace when asked, so that starting the thread is not part of the
+ * timed replay, and serves the next request after it.
+ */
+
+import { parentPort } from 'node:worker_threads';
+import { FastTraceReader } from './parse.js';
+import { traceFileChunks } from '../trace/input.js';
+import { InputError } from '../util/errors.js';
+
+/** A chunk's events, as posted to the main thread. */
+export interface EventBatch {
+  readonly kind: 'events';
+  readonly length: number;
+  readonly pfn: Int32Array;
+  readonly line: Int32Array;
+  readonly info: Int32Array;
+  readonly aux: Int32Array;
+  /** gfp masks and texts first seen in this chunk (appended to the log's table in order). */
+  readonly gfps: number[];
+  readonly gfpTexts: string[];
+  readonly bytes: number;
+}
+
+/** What the main thread posts: a trace to read. */
+export interface ReadRequest {
+  readonly path: string;
+}
+
+async function run(path: string): Promise<void> {
+  const port = parentPort!;
+  const reader = new FastTraceReader();
+  const log = reader.log;
+  let gfpSent = 0;
+  const post = (): void => {
+    const n = log.length;
+    const batch: EventBatch = {
+      kind: 'events',
+      length: n,
+      pfn: log.pfn.slice(0, n),
+      line: log.line.slice(0, n),
+      info: log.info.slice(0, n),
+      aux: log.aux.slice(0, n),
+      gfps: log.gfps.slice(gfpSent),
+      gfpTexts: log.gfpTexts.slice(gfpSent),
+      bytes: reader.bytesRead(),
+    };
+    gfpSent = log.gfps.length;
+    log.clear();
+    port.postMessage(batch, [batch.pfn.buffer as ArrayBuffer, batch.line.buffer as ArrayBuffer, batch.info.buffer as ArrayBuffer, batch.aux.buffer as ArrayBuffer]);
+  };
+  const chunks = traceFileChunks(path);
+  try {
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await chunks.next();
+      } catch (err) {
+        throw new InputError(`cannot read trace: ${(err as Error).message}`, path);
+      }
+      if (next.done === true) break;
+      reader.pushBytes(next.value);
+      post();
+    }
+  } finally {
+    await chunks.return(undefined);
+  }
+  const stats = reader.finish();
+  post();
+  port.postMessage({ kind: 'done', stats });
+}
+
+// One worker serves every replay of the process, one trace at a time (its compiled parser stays warm).
+parentPort!.on('message', (req: ReadRequest) => {
+  run(req.path).catch((err: unknown) => {
+    const e = err as Error;
+    parentPort!.postMessage({ kind: 'error', input: e instanceof InputError, message: e.message, file: e instanceof InputError ? e.file : undefined, line: e instanceof InputError ? e.line : undefined });
+  });
+});
+parentPort!.postMessage({ kind: 'ready' });

@@ -1,0 +1,121 @@
+/**
+ * Streaming a trace through a worker thread (parse-worker.ts): the worker
+ * reads and parses, this thread replays each chunk's events as they
+ * arrive. One worker serves the whole process (ParseWorker.shared), so its
+ * compiled parser stays warm from one replay to the next; it does not keep
+ * the process alive between replays. Get it before the machine boots: only
+ * reading, parsing and replaying are inside the timed stream().
+ */
+
+import { Worker } from 'node:worker_threads';
+import { EventLog } from './events.js';
+import type { EventBatch } from './parse-worker.js';
+import type { ParseStats, ReadResult } from './parse.js';
+import { InputError } from '../util/errors.js';
+
+type Sink = (log: EventLog, from: number, to: number) => void;
+
+interface DoneMessage {
+  readonly kind: 'done';
+  readonly stats: ParseStats;
+}
+
+interface ErrorMessage {
+  readonly kind: 'error';
+  readonly input: boolean;
+  readonly message: string;
+  readonly file?: string;
+  readonly line?: number;
+}
+
+type Message = EventBatch | DoneMessage | ErrorMessage | { readonly kind: 'ready' };
+
+let shared: Promise<ParseWorker> | null = null;
+
+export class ParseWorker {
+  private readonly worker: Worker;
+  private handler: ((m: Message) => void) | null = null;
+  private failure: ((e: Error) => void) | null = null;
+  private busy = false;
+
+  private constructor(ready: () => void, failed: (e: Error) => void) {
+    // The parent's --input-type (a parent started with -e) would stop the worker loading its file.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+    this.worker = new Worker(new URL('./parse-worker.js', import.meta.url), { execArgv });
+    this.handler = (m) => {
+      if (m.kind === 'ready') {
+        this.worker.unref();
+        ready();
+      }
+    };
+    this.failure = failed;
+    this.worker.on('message', (m: Message) => this.handler?.(m));
+    this.worker.on('error', (e: Error) => this.failure?.(e));
+    this.worker.on('exit', () => {
+      shared = null;
+      this.failure?.(new Error('the trace reader thread exited'));
+    });
+  }
+
+  /** The process's reader thread, started on first use. */
+  static shared(): Promise<ParseWorker> {
+    if (shared === null) {
+      shared = new Promise<ParseWorker>((resolve, reject) => {
+        const w: ParseWorker = new ParseWorker(
+          () => resolve(w),
+          (e) => {
+            shared = null;
+            reject(e);
+          },
+        );
+      });
+    }
+    return shared;
+  }
+
+  /** Reads the trace on the worker, handing each chunk's events to `sink` here. */
+  stream(path: string, sink: Sink, onProgress?: (bytes: number) => void): Promise<ReadResult> {
+    if (this.busy) return Promise.reject(new Error('the trace reader is busy with another trace'));
+    this.busy = true;
+    this.worker.ref();
+    const t0 = process.hrtime.bigint();
+    const log = new EventLog(1);
+    return new Promise<ReadResult>((resolve, reject) => {
+      const settle = (): void => {
+        this.busy = false;
+        this.handler = null;
+        this.failure = null;
+        this.worker.unref();
+      };
+      const fail = (e: Error): void => {
+        settle();
+        reject(e);
+      };
+      this.failure = fail;
+      this.handler = (m) => {
+        try {
+          if (m.kind === 'events') {
+            for (let i = 0; i < m.gfps.length; i++) log.gfpIndex(m.gfps[i]!, m.gfpTexts[i]!);
+            log.pfn = m.pfn;
+            log.line = m.line;
+            log.info = m.info;
+            log.aux = m.aux;
+            log.length = m.length;
+            sink(log, 0, m.length);
+            onProgress?.(m.bytes);
+          } else if (m.kind === 'done') {
+            settle();
+            resolve({ log, stats: m.stats, seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
+          } else if (m.kind === 'error') {
+            fail(m.input ? new InputError(m.message, m.file, m.line) : new Error(m.message));
+          }
+        } catch (e) {
+          // The sink failed (a pagesim bug): stop this reader, a new one is started next time.
+          void this.worker.terminate();
+          fail(e as Error);
+        }
+      };
+      this.worker.postMessage({ path });
+    });
+  }
+}

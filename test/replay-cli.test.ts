@@ -1,0 +1,124 @@
+/**
+ * `pagesim replay` through its command entry point (src/cli/cmd-replay.ts)
+ * in a child process: the --json shape, snapshots found next to the trace,
+ * and bad input as one line on stderr with exit status 2.
+ */
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..');
+const captures = resolve(repoRoot, '..', 'shared', 'data', 'real', 'ftrace', 'captures');
+const thpDir = join(captures, 'firecracker-vm-6.18.44-x86_64-2cpu-24GB-thp-32x2MB');
+const thp = join(thpDir, 'trace.txt');
+const cmd = pathToFileURL(resolve(here, '..', 'src', 'cli', 'cmd-replay.js')).href;
+
+function replayCli(args: readonly string[]): { status: number; stdout: string; stderr: string } {
+  const code = `const m = await import(${JSON.stringify(cmd)}); process.exitCode = await m.replayCommand(process.argv.slice(1));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, '--', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function oneLine(stderr: string): string {
+  const lines = stderr.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${stderr}`);
+  assert.doesNotMatch(lines[0]!, /^\s+at /);
+  return lines[0]!;
+}
+
+const noThp = existsSync(thp) ? false : `capture not present: ${thp}`;
+
+test('replay --json: the documented shape', { skip: noThp }, () => {
+  const r = replayCli([thp, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  const j = JSON.parse(r.stdout) as Record<string, unknown>;
+  for (const key of ['events', 'skipped', 'malformed', 'preexisting', 'events_per_second']) assert.equal(typeof j[key], 'number', key);
+  assert.equal(j['events'], 21_117);
+  assert.equal(j['skipped'], 0);
+  assert.equal(j['malformed'], 0);
+  const incons = j['inconsistencies'] as Record<string, unknown>;
+  assert.equal(typeof incons, 'object');
+  for (const v of Object.values(incons)) assert.equal(typeof v, 'number');
+  const end = j['end'] as Record<string, unknown>;
+  assert.match(end['buddyinfo'] as string, /^Node 0, zone      DMA /);
+  assert.match(end['pagetypeinfo'] as string, /^Page block order: 9\n/);
+  const compare = j['compare'] as Record<string, unknown>;
+  const rows = compare['buddyinfo'] as Record<string, unknown>[];
+  assert.equal(rows.length, 33);
+  for (const row of rows) {
+    assert.equal(typeof row['zone'], 'string');
+    for (const k of ['order', 'model', 'real']) assert.equal(typeof row[k], 'number');
+  }
+  assert.deepEqual((j['initial'] as { from: string }).from, 'found');
+});
+
+test('replay: says which snapshots it found next to the trace', { skip: noThp }, () => {
+  const r = replayCli([thp]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^initial state: t0_buddyinfo, t0_pagetypeinfo, t0_zoneinfo \(found next to the trace\)$/m);
+  assert.match(r.stdout, /^compared with: t1_buddyinfo, t1_pagetypeinfo, t1_zoneinfo \(found next to the trace\)$/m);
+  assert.match(r.stdout, /^preexisting: \d+ frees of pages allocated before the trace began$/m);
+  assert.match(r.stdout, /^end state, \/proc\/buddyinfo:\nNode 0, zone      DMA /m);
+});
+
+test('replay: a missing trace is one line, exit 2', () => {
+  const r = replayCli(['/nonexistent/trace.txt']);
+  assert.equal(r.status, 2);
+  assert.match(oneLine(r.stderr), /^\/nonexistent\/trace\.txt: cannot read trace: ENOENT$/);
+});
+
+test('replay: an unknown --mode is one line, exit 2', () => {
+  const r = replayCli(['whatever.txt', '--mode', 'fast']);
+  assert.equal(r.status, 2);
+  assert.equal(oneLine(r.stderr), 'replay: --mode must be exact or model (got "fast")');
+});
+
+test('replay: a malformed --initial file is one line naming file and line, exit 2', { skip: noThp }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-replay-'));
+  const bad = join(dir, 'buddyinfo');
+  writeFileSync(bad, 'Node 0, zone      DMA      0      0      0      0      0      0      0      0      1      1      3 \nNode 0, zone    DMA32      2      x \n');
+  const r = replayCli([thp, '--initial', bad]);
+  assert.equal(r.status, 2);
+  assert.match(oneLine(r.stderr), new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:2: `));
+});
+
+test('replay: an --initial file that is not a /proc file pagesim reads is one line, exit 2', { skip: noThp }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-replay-'));
+  const bad = join(dir, 'notes.txt');
+  writeFileSync(bad, 'hello\n');
+  const r = replayCli([thp, '--initial', bad]);
+  assert.equal(r.status, 2);
+  assert.match(oneLine(r.stderr), /notes\.txt:1: --initial: not a buddyinfo, pagetypeinfo or zoneinfo file$/);
+});
+
+test('replay: unknown variants and options are one line, exit 2', () => {
+  let r = replayCli(['t.txt', '--variant', 'nope']);
+  assert.equal(r.status, 2);
+  assert.match(oneLine(r.stderr), /^replay: --variant: unknown variant "nope"/);
+  r = replayCli(['t.txt', '--speed']);
+  assert.equal(r.status, 2);
+  assert.match(oneLine(r.stderr), /^replay: unknown option --speed/);
+  r = replayCli([]);
+  assert.equal(r.status, 2);
+  assert.match(oneLine(r.stderr), /^replay: give exactly one trace file/);
+});
+
+test('replay: without snapshots the machine is sized from the trace and every page starts free', { skip: noThp }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-replay-'));
+  const copy = join(dir, 'trace.txt');
+  copyFileSync(thp, copy);
+  const r = replayCli([copy, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { events: number; compare: { buddyinfo: unknown[] }; initial: { from: string }; machine: { notes: string[] } };
+  assert.equal(j.events, 21_117);
+  assert.deepEqual(j.compare.buddyinfo, []);
+  assert.equal(j.initial.from, 'none');
+  assert.match(j.machine.notes.join('\n'), /no zoneinfo/);
+});
