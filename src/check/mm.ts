@@ -21,8 +21,8 @@
 import type { Kernel } from '../kernel/kernel.js';
 import type { CheckContext } from './checker.js';
 import { KERNEL_PGD_BOUNDARY, PTRS_PER_TABLE, _PAGE_SPECIAL } from '../kernel/pgtable.js';
-import { MM_ANONPAGES, type MmStruct } from '../kernel/mm_types.js';
-import { NR_ANON_MAPPED, NR_ANON_THPS, NR_PAGETABLE } from '../kernel/vmstat.js';
+import { MM_COUNTER_NAMES, MM_SWAPENTS, type MmStruct } from '../kernel/mm_types.js';
+import { NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED, NR_PAGETABLE } from '../kernel/vmstat.js';
 import { PGTY_slab, PGTY_table } from '../kernel/page-flags.js';
 import { PAGE_SIZE } from '../kernel/config.js';
 
@@ -33,7 +33,8 @@ const HPAGE_PMD_NR = 512;
 interface MmWalk {
   tables: number;
   deposits: number;
-  anonPages: number;
+  /** Pages mapped, counted in the rss counter each folio's mappings count in (mm_counter()). */
+  rss: number[];
 }
 
 export function checkPageTables(k: Kernel, ctx: CheckContext): void {
@@ -65,7 +66,7 @@ interface MapCounts {
  * bad (reported). Counts go into `maps` when given.
  */
 function walkMm(k: Kernel, ctx: CheckContext, mm: MmStruct, maps: MapCounts | null): MmWalk | null {
-  const r: MmWalk = { tables: 0, deposits: 0, anonPages: 0 };
+  const r: MmWalk = { tables: 0, deposits: 0, rss: [0, 0, 0, 0] };
   const table = (entry: number, what: string): number => {
     const pfn = k.entryPfn(entry);
     if (pfn >= k.nr_pages) {
@@ -94,7 +95,7 @@ function walkMm(k: Kernel, ctx: CheckContext, mm: MmStruct, maps: MapCounts | nu
           huge++;
           if (k.is_huge_zero_pmd(pmdE)) continue;
           const folio = k.entryPfn(pmdE);
-          r.anonPages += HPAGE_PMD_NR;
+          if (folio < k.nr_pages) r.rss[k.mm_counter(folio)]! += HPAGE_PMD_NR;
           if (maps !== null) maps.pmd.set(folio, (maps.pmd.get(folio) ?? 0) + 1);
           continue;
         }
@@ -104,7 +105,7 @@ function walkMm(k: Kernel, ctx: CheckContext, mm: MmStruct, maps: MapCounts | nu
           const e = k.entryWord(pte, i);
           if (!k.entryPresent(e) || k.m32[e]! & _PAGE_SPECIAL) continue;
           const pfn = k.entryPfn(e);
-          r.anonPages++;
+          if (pfn < k.nr_pages) r.rss[k.mm_counter(k.page_folio(pfn))]!++;
           if (maps !== null) maps.pte.set(pfn, (maps.pte.get(pfn) ?? 0) + 1);
         }
       }
@@ -124,10 +125,14 @@ export function checkRmap(k: Kernel, ctx: CheckContext): void {
   for (const mm of k.mms.values()) {
     const w = walkMm(k, ctx, mm, maps);
     if (w === null) continue;
-    const rss = mm.rss_stat[MM_ANONPAGES]!;
-    if (rss !== w.anonPages) ctx.violation('rmap', `mm ${mm.id}: MM_ANONPAGES is ${rss} but its page tables map ${w.anonPages} anonymous pages`);
+    for (const [i, name] of MM_COUNTER_NAMES.entries()) {
+      if (i === MM_SWAPENTS) continue;
+      const rss = mm.rss_stat[i]!;
+      if (rss !== w.rss[i]) ctx.violation('rmap', `mm ${mm.id}: ${name} is ${rss} but its page tables map ${w.rss[i]} such pages`);
+    }
   }
   let mapped = 0;
+  let fileMapped = 0;
   for (const [pfn, n] of maps.pte) {
     if (pfn >= k.nr_pages) {
       ctx.violation('rmap', `a pte maps pfn ${hex(pfn)}, beyond memory`);
@@ -136,7 +141,9 @@ export function checkRmap(k: Kernel, ctx: CheckContext): void {
     if (k.page_ref_count(k.page_folio(pfn)) <= 0) ctx.violation('rmap', `pfn ${hex(pfn)} is mapped by ${n} pte(s) but its folio's refcount is ${k.page_ref_count(k.page_folio(pfn))}`, pfn);
     const mc = k.mapcountRaw(pfn) + 1;
     if (mc !== n) ctx.violation('rmap', `pfn ${hex(pfn)} is mapped by ${n} pte(s) but its _mapcount says ${mc}`, pfn);
-    if (!maps.pmd.has(k.page_folio(pfn))) mapped++;
+    if (maps.pmd.has(k.page_folio(pfn))) continue;
+    if (k.folio_test_anon(k.page_folio(pfn))) mapped++;
+    else fileMapped++;
   }
   for (const [folio, n] of maps.pmd) {
     if (folio >= k.nr_pages || !k.PageHead(folio)) {
@@ -149,6 +156,8 @@ export function checkRmap(k: Kernel, ctx: CheckContext): void {
   }
   const anon = k.global_node_page_state(NR_ANON_MAPPED);
   if (anon !== mapped) ctx.violation('rmap', `NR_ANON_MAPPED is ${anon} but the page tables map ${mapped} distinct anonymous pages`);
+  const file = k.global_node_page_state(NR_FILE_MAPPED);
+  if (file !== fileMapped) ctx.violation('rmap', `NR_FILE_MAPPED is ${file} but the page tables map ${fileMapped} distinct file or driver pages`);
   const thps = k.global_node_page_state(NR_ANON_THPS);
   if (thps !== maps.pmd.size * HPAGE_PMD_NR) ctx.violation('rmap', `NR_ANON_THPS is ${thps} pages but ${maps.pmd.size} folios are PMD-mapped`);
 }

@@ -21,13 +21,15 @@
  *   HugeMemory   mm/huge_memory.c PMD-mapped THP
  *   Khugepaged   mm/khugepaged.c collapse_pte_mapped_thp
  *   Mmap         kernel/fork.c and mm/mmap.c, mm/vma.c: mm_struct and VMAs
+ *   VmInsert     mm/memory.c vm_insert_page(s): kernel pages in user VMAs
+ *   Gup          mm/gup.c get_user_pages / pin_user_pages
  *
  * Variants (src/variants) derive from this class and override the kernel
  * functions their patches change.
  */
 
-import { Mmap } from './mmap.js';
+import { Gup } from './gup.js';
 
-export class Kernel extends Mmap {}
+export class Kernel extends Gup {}
 
 export type KernelClass = new (...args: ConstructorParameters<typeof Kernel>) => Kernel;

@@ -16,6 +16,7 @@ import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_ZERO } from './gfp.js';
 import { Rmap, RMAP_EXCLUSIVE } from './rmap.js';
 import { EMPTY_ZERO_PAGE_PFN, MmuGather, PGDIR_SIZE, PMD_SIZE, PTRS_PER_TABLE, PUD_SIZE, Pgtable, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX_HI, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_TABLE, _PAGE_USER } from './pgtable.js';
 import { AnonVma, ANON_VMA_SIZE, MM_ANONPAGES, VM_SHARED, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
+import { formatDumpStack } from '../report/oops.js';
 import { PGFAULT } from './vmstat.js';
 import { declareSymbols } from './symbols.js';
 import type { KmemCache } from './slub.js';
@@ -23,8 +24,9 @@ import type { KmemCache } from './slub.js';
 declareSymbols('mm/memory.c', [
   'handle_mm_fault', '__handle_mm_fault', 'handle_pte_fault', 'do_pte_missing', 'do_anonymous_page', 'do_wp_page', 'wp_page_copy', '__pte_alloc', 'pmd_install',
   '__pud_alloc', '__pmd_alloc', 'unmap_vmas', 'unmap_page_range', 'zap_pmd_range', 'zap_pte_range', 'free_pgtables', 'free_pgd_range', 'free_pud_range', 'free_pmd_range',
-  'free_pte_range', 'vmf_anon_prepare',
+  'free_pte_range', 'vmf_anon_prepare', 'zap_page_range_single', 'print_bad_page_map',
 ]);
+declareSymbols('mm/memory.c', ['vm_normal_page', 'zap_present_ptes', 'zap_present_folio_ptes', 'print_bad_pte'], true);
 declareSymbols('mm/rmap.c', ['anon_vma_prepare']);
 
 // vm_fault_t (include/linux/mm_types.h)
@@ -364,37 +366,96 @@ export abstract class Memory extends Rmap {
     }
   }
 
+  /** vm_normal_page(): the page a pte maps, or -1 for a special mapping (the zero page). */
+  vm_normal_page(vma: VmAreaStruct, addr: number, pte: number): number {
+    void vma;
+    void addr;
+    return this.m32[pte]! & _PAGE_SPECIAL ? -1 : this.entryPfn(pte);
+  }
+
   /** zap_pte_range(): clear each pte; a folio's rmap goes now, its reference after the TLB flush. */
   zap_pte_range(tlb: MmuGather, vma: VmAreaStruct, pmd: number, addr: number, end: number): void {
-    let rss = 0;
+    const rss = [0, 0, 0, 0];
     while (addr < end) {
       const pte = this.pte_offset(pmd, addr);
       if (!this.entryPresent(pte)) {
         addr += PAGE_SIZE;
         continue;
       }
-      const special = (this.m32[pte]! & _PAGE_SPECIAL) !== 0;
-      const page = this.entryPfn(pte);
-      if (special) {
+      const page = this.vm_normal_page(vma, addr, pte);
+      if (page < 0) {
         this.clearEntry(pte);
         addr += PAGE_SIZE;
         continue;
       }
-      // folio_pte_batch(): consecutive ptes mapping consecutive pages of one folio go together.
-      const folio = this.page_folio(page);
-      let nr = 1;
+      addr += this.zap_present_ptes(tlb, vma, pmd, pte, page, addr, end, rss) * PAGE_SIZE;
+    }
+    for (let i = 0; i < rss.length; i++) if (rss[i]) this.add_mm_counter(vma.mm, i, rss[i]!);
+  }
+
+  /** zap_present_ptes(): one pte, or a batch of ptes mapping consecutive pages of one large folio (folio_pte_batch). */
+  zap_present_ptes(tlb: MmuGather, vma: VmAreaStruct, pmd: number, pte: number, page: number, addr: number, end: number, rss: number[]): number {
+    const folio = this.page_folio(page);
+    let nr = 1;
+    if (this.folio_test_large(folio)) {
       while (addr + nr * PAGE_SIZE < end) {
         const p2 = this.pte_offset(pmd, addr + nr * PAGE_SIZE);
         if (!this.entryPresent(p2) || this.m32[p2]! & _PAGE_SPECIAL || this.entryPfn(p2) !== page + nr || this.page_folio(page + nr) !== folio) break;
         nr++;
       }
-      for (let i = 0; i < nr; i++) this.clearEntry(this.pte_offset(pmd, addr + i * PAGE_SIZE));
-      rss += nr;
-      this.folio_remove_rmap_ptes(folio, page, nr, vma);
-      this.tlb_remove_folio_pages(tlb, page, nr);
-      addr += nr * PAGE_SIZE;
     }
-    this.add_mm_counter(vma.mm, MM_ANONPAGES, -rss);
+    this.zap_present_folio_ptes(tlb, vma, folio, page, pte, nr, addr, rss);
+    return nr;
+  }
+
+  zap_present_folio_ptes(tlb: MmuGather, vma: VmAreaStruct, folio: number, page: number, pte: number, nr: number, addr: number, rss: number[]): void {
+    const ptentLo = this.m32[pte]!;
+    const ptentHi = this.m32[pte + 1]!;
+    const pmd = this.walkToPmd(vma.mm, addr);
+    for (let i = 0; i < nr; i++) this.clearEntry(this.pte_offset(pmd, addr + i * PAGE_SIZE));
+    rss[this.folio_test_anon(folio) ? MM_ANONPAGES : this.mm_counter(folio)]! -= nr;
+    this.folio_remove_rmap_ptes(folio, page, nr, vma);
+    if (this.folio_mapcount(folio) < 0) this.print_bad_pte(vma, addr, ptentHi, ptentLo, page);
+    this.tlb_remove_folio_pages(tlb, page, nr);
+  }
+
+  /**
+   * print_bad_pte() / print_bad_page_map() (2026 mm/memory.c): "BUG: Bad
+   * page map", the upper entries, the page's dump, the VMA, a stack dump;
+   * taints B. The caller carries on.
+   */
+  print_bad_pte(vma: VmAreaStruct, addr: number, hi: number, lo: number, page: number): void {
+    const hex16 = (h: number, l: number): string => h.toString(16).padStart(8, '0') + l.toString(16).padStart(8, '0');
+    const mm = vma.mm;
+    const head = `BUG: Bad page map in process ${this.current.comm}  pte:${hex16(hi, lo)}`;
+    const pgd = this.pgd_offset(mm, addr);
+    const pud = this.pud_offset(pgd, addr);
+    const pmd = this.pmd_offset(pud, addr);
+    const w = (e: number): string => hex16(this.m32[e + 1]!, this.m32[e]!);
+    const lines = [head, `pgd:${w(pgd)} p4d:${w(pgd)} pud:${w(pud)} pmd:${w(pmd)}`];
+    if (page >= 0) lines.push(...this.dump_page_lines(page, 'bad page map'));
+    const index = Math.floor((addr - vma.vm_start) / PAGE_SIZE) + vma.vm_pgoff;
+    const anonVma = vma.anon_vma === null ? '0000000000000000' : this.read64Addr(vma.anon_vma.obj).toString(16).padStart(16, '0');
+    lines.push(`addr:${addr.toString(16).padStart(16, '0')} vm_flags:${vma.vm_flags.toString(16).padStart(8, '0')} anon_vma:${anonVma} mapping:0000000000000000 index:${index.toString(16)}`);
+    lines.push('file:(null) fault:0x0 mmap:0x0 mmap_prepare: 0x0 read_folio:0x0');
+    const { trace } = this.traceLines();
+    lines.push(...formatDumpStack(this.current, this.taints, ['dump_stack_lvl+0x5d/0x80', ...trace]));
+    this.printk(lines);
+    this.taints.add('B');
+    this.report('bad_page', 'print_bad_page_map', 'bad page map', head, page >= 0 ? page : null, lines);
+  }
+
+  /** The kernel virtual address of a memory word. */
+  read64Addr(w: number): bigint {
+    return (BigInt(this.addrHi(w)) << 32n) | BigInt(this.addrLo(w));
+  }
+
+  /** zap_page_range_single(): zap [address, address + size) of one VMA (MADV_DONTNEED, TCP zero-copy). */
+  zap_page_range_single(vma: VmAreaStruct, address: number, size: number): void {
+    const tlb = this.tlb_gather_mmu(vma.mm);
+    const end = Math.min(vma.vm_end, address + size);
+    if (address < end) this.unmap_page_range(tlb, vma, address, end);
+    this.tlb_finish_mmu(tlb);
   }
 
   // ---- freeing page tables ---------------------------------------------------------

@@ -24,7 +24,13 @@ export const VM_SHARED = 0x8;
 export const VM_MAYREAD = 0x10;
 export const VM_MAYWRITE = 0x20;
 export const VM_MAYEXEC = 0x40;
+export const VM_MAYSHARE = 0x80;
+export const VM_PFNMAP = 0x400;
+export const VM_IO = 0x4000;
+export const VM_DONTEXPAND = 0x40000;
 export const VM_ACCOUNT = 0x100000;
+export const VM_DONTDUMP = 0x04000000;
+export const VM_MIXEDMAP = 0x10000000;
 export const VM_HUGEPAGE = 0x20000000;
 export const VM_NOHUGEPAGE = 0x40000000;
 
@@ -40,8 +46,13 @@ export class AnonVma {
   ) {}
 }
 
+/** What a VMA maps: anonymous memory, or a file whose mmap hands out kernel pages (vm_ops). */
+export type VmOps = null | 'tcp' | 'device';
+
 export class VmAreaStruct {
   anon_vma: AnonVma | null = null;
+  /** vma->vm_ops: null for anonymous memory; 'tcp' for a TCP socket's mmap (tcp_vm_ops); 'device' for a driver's. */
+  vm_ops: VmOps = null;
   constructor(
     readonly mm: MmStruct,
     public vm_start: number,

@@ -17,7 +17,7 @@ import { GFP_KERNEL, __GFP_ZERO } from './gfp.js';
 import { Khugepaged } from './khugepaged.js';
 import { PMD_SIZE, TASK_SIZE } from './pgtable.js';
 import { EINVAL, ENOMEM } from './errno.js';
-import { MM_COUNTER_NAMES, MM_STRUCT_SIZE, MmStruct, NR_MM_COUNTERS, VM_ACCOUNT, VM_AREA_STRUCT_SIZE, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, VmAreaStruct } from './mm_types.js';
+import { MM_COUNTER_NAMES, MM_STRUCT_SIZE, MmStruct, NR_MM_COUNTERS, VM_ACCOUNT, VM_AREA_STRUCT_SIZE, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_READ, VM_SHARED, VM_WRITE, VmAreaStruct, type VmOps } from './mm_types.js';
 import { declareSymbols } from './symbols.js';
 import type { KmemCache } from './slub.js';
 
@@ -125,11 +125,6 @@ export abstract class Mmap extends Khugepaged {
     if (mm.pgtables_bytes !== 0) this.pr_alert(`BUG: non-zero pgtables_bytes on freeing mm: ${mm.pgtables_bytes}`, 'check_mm', 'non-zero pgtables_bytes');
   }
 
-  /** The kernel virtual address of a memory word. */
-  read64Addr(w: number): bigint {
-    return (BigInt(this.addrHi(w)) << 32n) | BigInt(this.addrLo(w));
-  }
-
   /** A KERN_ALERT message that is a kernel complaint but not a BUG(): recorded as a WARN-kind report. */
   pr_alert(line: string, fn: string, reason: string): void {
     this.printk([line]);
@@ -186,8 +181,8 @@ export abstract class Mmap extends Khugepaged {
 
   mmap_region(mm: MmStruct, addr: number, len: number, flags: number): number {
     const end = addr + len;
-    const prev = mm.vmas.find((v) => v.vm_end === addr && v.vm_flags === flags);
-    const next = mm.vmas.find((v) => v.vm_start === end && v.vm_flags === flags);
+    const prev = mm.vmas.find((v) => v.vm_end === addr && v.vm_flags === flags && v.vm_ops === null);
+    const next = mm.vmas.find((v) => v.vm_start === end && v.vm_flags === flags && v.vm_ops === null);
     if (prev !== undefined) {
       prev.vm_end = end;
       if (next !== undefined && (next.anon_vma === null || prev.anon_vma === null || next.anon_vma === prev.anon_vma)) {
@@ -209,11 +204,30 @@ export abstract class Mmap extends Khugepaged {
     return addr;
   }
 
+  /**
+   * mmap() of a file whose driver maps kernel pages (a TCP socket, an
+   * io_uring ring, a device): MAP_SHARED, never merged, with the driver's
+   * vm_ops; the driver's mmap handler adjusts the flags.
+   */
+  mmap_file(mm: MmStruct, addr: number, len: number, vm_flags: number, vm_ops: VmOps): number {
+    if (len <= 0) return -EINVAL;
+    len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
+    if (mm.vmas.length >= DEFAULT_MAX_MAP_COUNT) return -ENOMEM;
+    const start = this.get_unmapped_area(mm, addr, len);
+    if (start < 0) return start;
+    const vma = this.vm_area_alloc(mm, start, start + len, vm_flags | VM_SHARED | VM_MAYSHARE, 0);
+    if (vma === null) return -ENOMEM;
+    vma.vm_ops = vm_ops;
+    mm.insert(vma);
+    return start;
+  }
+
   /** __split_vma(): split at addr; the new VMA takes the upper part. */
   __split_vma(vma: VmAreaStruct, addr: number): VmAreaStruct | null {
     const upper = this.vm_area_alloc(vma.mm, addr, vma.vm_end, vma.vm_flags, vma.vm_pgoff + (addr - vma.vm_start) / PAGE_SIZE);
     if (upper === null) return null;
     upper.anon_vma = vma.anon_vma;
+    upper.vm_ops = vma.vm_ops;
     vma.vm_end = addr;
     vma.mm.insert(upper);
     return upper;

@@ -16,7 +16,8 @@
 import { PAGE_SIZE } from './config.js';
 import { Cpa } from './cpa.js';
 import { PG_active, PG_anon_exclusive, PG_lru, PG_swapbacked, PG_uptodate } from './page-flags.js';
-import { nodeStat, NR_ANON_MAPPED, NR_ANON_THPS, NR_ZONE_INACTIVE_ANON } from './vmstat.js';
+import { nodeStat, NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED, NR_ZONE_INACTIVE_ANON } from './vmstat.js';
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES } from './mm_types.js';
 import { declareSymbols } from './symbols.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 
@@ -203,11 +204,60 @@ export abstract class Rmap extends Cpa {
     return nv + 1;
   }
 
-  /** __folio_mod_stat(): NR_ANON_MAPPED by pages newly (un)mapped, NR_ANON_THPS by PMD mappings. */
+  /** __folio_mod_stat(): NR_ANON_MAPPED or NR_FILE_MAPPED by pages newly (un)mapped, NR_ANON_THPS by PMD mappings. */
   __folio_mod_stat(folio: number, nr: number, nr_pmdmapped: number): void {
     const nid = this.page_to_nid(folio);
-    if (nr) this.mod_node_page_state(nid, NR_ANON_MAPPED, nr);
-    if (nr_pmdmapped) this.mod_node_page_state(nid, NR_ANON_THPS, nr_pmdmapped);
+    const anon = this.folio_test_anon(folio);
+    if (nr) this.mod_node_page_state(nid, anon ? NR_ANON_MAPPED : NR_FILE_MAPPED, nr);
+    if (nr_pmdmapped && anon) this.mod_node_page_state(nid, NR_ANON_THPS, nr_pmdmapped);
+  }
+
+  /** folio_test_anon(): FOLIO_MAPPING_ANON in folio->mapping. */
+  folio_test_anon(folio: number): boolean {
+    return (this.m32[this.fw(folio, this.W_mapping)]! & 1) !== 0;
+  }
+
+  /** mm_counter_file(): MM_SHMEMPAGES for swap-backed file folios, else MM_FILEPAGES. */
+  mm_counter_file(folio: number): number {
+    return this.folio_test_flag(folio, PG_swapbacked) ? MM_SHMEMPAGES : MM_FILEPAGES;
+  }
+
+  /** mm_counter(): the rss counter a folio's mappings count in. */
+  mm_counter(folio: number): number {
+    return this.folio_test_anon(folio) ? MM_ANONPAGES : this.mm_counter_file(folio);
+  }
+
+  /**
+   * folio_add_file_rmap_ptes(): PTE mappings of pages of a file (or
+   * driver) folio, through __folio_add_rmap(): atomic_inc_and_test() on
+   * each page's _mapcount, whatever those four bytes hold (a page type
+   * shares them).
+   */
+  folio_add_file_rmap_ptes(folio: number, page: number, nr_pages: number, vma: VmAreaStruct): void {
+    let nr = 0;
+    if (!this.folio_test_large(folio)) {
+      const w = this.fw(folio, this.W_mapcount);
+      this.i32[w] = (this.i32[w]! + 1) | 0;
+      nr = this.i32[w] === 0 ? 1 : 0;
+    } else {
+      let first = 0;
+      for (let i = 0; i < nr_pages; i++) {
+        const w = this.fw(page + i, this.W_mapcount);
+        this.i32[w] = (this.i32[w]! + 1) | 0;
+        if (this.i32[w] === 0) first++;
+      }
+      const mapped = this.fw(folio, this.W_nr_pages_mapped);
+      if (first) {
+        this.i32[mapped] = this.i32[mapped]! + first;
+        if (this.i32[mapped]! < ENTIRELY_MAPPED) nr = first;
+      }
+      this.folio_add_large_mapcount(folio, nr_pages, vma);
+    }
+    this.__folio_mod_stat(folio, nr, 0);
+  }
+
+  folio_add_file_rmap_pte(folio: number, page: number, vma: VmAreaStruct): void {
+    this.folio_add_file_rmap_ptes(folio, page, 1, vma);
   }
 
   /** __folio_set_anon(): mapping = anon_vma | FOLIO_MAPPING_ANON, index = the page offset in the VMA. */
@@ -294,8 +344,9 @@ export abstract class Rmap extends Cpa {
   folio_remove_rmap_ptes(folio: number, page: number, nr_pages: number, vma: VmAreaStruct): void {
     let nr = 0;
     if (!this.folio_test_large(folio)) {
-      const w = this.fw(page, this.W_mapcount);
-      this.i32[w] = this.i32[w]! - 1;
+      // atomic_add_negative(-1, &folio->_mapcount)
+      const w = this.fw(folio, this.W_mapcount);
+      this.i32[w] = (this.i32[w]! - 1) | 0;
       if (this.i32[w]! < 0) nr = 1;
     } else {
       this.folio_sub_large_mapcount(folio, nr_pages, vma);
