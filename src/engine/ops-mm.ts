@@ -15,7 +15,9 @@
 import { defineMethodOp, defineOp, P, type HandleValue, type OpArgs } from './ops.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { GFP_KERNEL, GFP_PGTABLE_USER } from '../kernel/gfp.js';
-import type { MmStruct } from '../kernel/mm_types.js';
+import { VM_DONTDUMP, VM_DONTEXPAND, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, type MmStruct } from '../kernel/mm_types.js';
+import { FOLL_NAMES, GUP_MAX_PAGES } from '../kernel/gup.js';
+import { EFAULT, EINVAL, ENOMEM } from '../kernel/errno.js';
 import { FAULT_FLAG_WRITE, VM_FAULT_SIGSEGV } from '../kernel/memory.js';
 import { SCAN_VMA_NULL } from '../kernel/khugepaged.js';
 import type { KmemCache } from '../kernel/slub.js';
@@ -235,3 +237,133 @@ for (const [name, doc] of [
 // ---- LRU ------------------------------------------------------------------------------------
 
 defineMethodOp(LRU, 'folio_add_lru', [P.page('folio')], 'void', 'Put a folio on its node\'s LRU (PG_lru, linked through folio->lru).');
+
+// ---- kernel pages in user VMAs, GUP --------------------------------------------
+
+const USER = 'user mappings of kernel pages and GUP (mm/memory.c, mm/gup.c)';
+
+/** Pins taken by pin_user_pages steps, per machine, so unpin_user_pages releases the same pages. */
+const pins = new WeakMap<Kernel, Map<string, number[]>>();
+
+function gupFlags(text: string): number {
+  let f = 0;
+  for (const part of text.split('|').map((x) => x.trim())) {
+    if (part === '' || part === '0') continue;
+    const v = FOLL_NAMES.get(part);
+    if (v === undefined) throw new InputError(`gup_flags: unknown flag "${part}" (known: ${[...FOLL_NAMES.keys()].join(', ')}, joined by |)`);
+    f |= v;
+  }
+  return f;
+}
+
+function vmaArg(k: Kernel, a: OpArgs, addrName: string) {
+  void k;
+  return (mm: MmStruct) => mm.find_vma(a[addrName] as number);
+}
+
+defineOp({
+  name: 'mmap_device',
+  params: [P.handle('mm'), P.int('addr', 0, 'a hint'), P.int('len')],
+  result: 'int',
+  group: USER,
+  doc: 'mmap() of a driver file that hands out kernel pages with vm_insert_pages() (an io_uring ring, a device buffer): MAP_SHARED, read-write, VM_DONTEXPAND. The address, or -errno.',
+  run: (k, a) => k.mmap_file(mmArg(k, a), a['addr'] as number, a['len'] as number, VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_DONTEXPAND | VM_DONTDUMP, 'device'),
+});
+defineOp({
+  name: 'vm_insert_pages',
+  params: [P.handle('mm'), P.int('addr'), P.page(), P.int('num', 1)],
+  result: 'errno',
+  group: USER,
+  doc: 'Map num consecutive pages from page (the pages of a compound page, say) at addr in the VMA there. 0, or the first error (-EINVAL for a page that must not be mapped, -EBUSY for a pte in use, -EFAULT outside the VMA).',
+  run(k, a) {
+    const mm = mmArg(k, a);
+    const vma = vmaArg(k, a, 'addr')(mm);
+    if (vma === null) return -EFAULT;
+    const num = a['num'] as number;
+    if (num < 1 || num > 512) throw new InputError('vm_insert_pages: num must be between 1 and 512');
+    const first = a['page'] as number;
+    if (first + num > k.nr_pages) throw new InputError('vm_insert_pages: the pages run past the end of the memmap');
+    return k.vm_insert_pages(vma, a['addr'] as number, Array.from({ length: num }, (_, i) => first + i))[0];
+  },
+});
+defineOp({
+  name: 'vm_insert_page',
+  params: [P.handle('mm'), P.int('addr'), P.page()],
+  result: 'errno',
+  group: USER,
+  doc: 'Map one page at addr. 0 or -errno.',
+  run(k, a) {
+    const mm = mmArg(k, a);
+    const vma = vmaArg(k, a, 'addr')(mm);
+    return vma === null ? -EFAULT : k.vm_insert_page(vma, a['addr'] as number, a['page'] as number);
+  },
+});
+defineOp({
+  name: 'madvise_dontneed',
+  params: [P.handle('mm'), P.int('addr'), P.int('len')],
+  result: 'errno',
+  group: USER,
+  doc: 'madvise(MADV_DONTNEED): zap the range (the pages are released after the TLB flush; the page tables stay). 0, -EINVAL for a misaligned address, -ENOMEM for a range with no VMA.',
+  run(k, a) {
+    const mm = mmArg(k, a);
+    const start = a['addr'] as number;
+    const len = Math.ceil((a['len'] as number) / 4096) * 4096;
+    if (start % 4096 !== 0 || len <= 0) return -EINVAL;
+    let touched = false;
+    for (const vma of [...mm.vmas]) {
+      const s = Math.max(start, vma.vm_start);
+      const e = Math.min(start + len, vma.vm_end);
+      if (s >= e) continue;
+      touched = true;
+      k.zap_page_range_single(vma, s, e - s);
+    }
+    return touched ? 0 : -ENOMEM;
+  },
+});
+defineOp({
+  name: 'pin_user_pages',
+  params: [P.handle('mm'), P.int('start'), P.int('nr_pages', 1), P.string('gup_flags', '0')],
+  result: 'int',
+  group: USER,
+  doc: 'FOLL_PIN nr_pages pages from start (faulting in what is missing): a small folio gains 1024 references, a large one 1 reference and 1 _pincount. The number pinned, or -errno when none was. gup_flags: FOLL_WRITE, FOLL_LONGTERM, FOLL_FORCE joined by |.',
+  run(k, a) {
+    const mm = mmArg(k, a);
+    const nr = a['nr_pages'] as number;
+    if (nr < 1 || nr > GUP_MAX_PAGES) throw new InputError(`pin_user_pages: nr_pages must be between 1 and ${GUP_MAX_PAGES}`);
+    const pages: number[] = [];
+    const ret = k.pin_user_pages(mm, a['start'] as number, nr, gupFlags(a['gup_flags'] as string), pages);
+    if (!pins.has(k)) pins.set(k, new Map());
+    const key = `${mm.id}:${a['start'] as number}`;
+    pins.get(k)!.set(key, [...(pins.get(k)!.get(key) ?? []), ...pages]);
+    return ret;
+  },
+});
+defineOp({
+  name: 'unpin_user_pages',
+  params: [P.handle('mm'), P.int('start'), P.int('nr_pages', 1)],
+  result: 'void',
+  group: USER,
+  doc: 'Release nr_pages pins a pin_user_pages step took from start (the same pages, wherever they are mapped now).',
+  run(k, a) {
+    const mm = mmArg(k, a);
+    const key = `${mm.id}:${a['start'] as number}`;
+    const held = pins.get(k)?.get(key) ?? [];
+    const nr = a['nr_pages'] as number;
+    if (nr > held.length) throw new InputError(`unpin_user_pages: only ${held.length} pages were pinned from that address`);
+    k.unpin_user_pages(held.splice(0, nr));
+  },
+});
+defineOp({
+  name: 'get_user_pages',
+  params: [P.handle('mm'), P.int('start'), P.int('nr_pages', 1), P.string('gup_flags', '0')],
+  result: 'int',
+  group: USER,
+  doc: 'FOLL_GET nr_pages pages from start: one reference each (drop them with put_page). The number taken, or -errno.',
+  run(k, a) {
+    const nr = a['nr_pages'] as number;
+    if (nr < 1 || nr > GUP_MAX_PAGES) throw new InputError(`get_user_pages: nr_pages must be between 1 and ${GUP_MAX_PAGES}`);
+    return k.get_user_pages(mmArg(k, a), a['start'] as number, nr, gupFlags(a['gup_flags'] as string), []);
+  },
+});
+defineOp({ name: 'folio_maybe_dma_pinned', params: [P.page()], result: 'bool', group: USER, doc: 'Whether the folio may be pinned: _pincount > 0 for a large folio, 1024 or more references for a small one.', run: (k, a) => k.folio_maybe_dma_pinned(k.page_folio(a['page'] as number)) });
+defineOp({ name: 'folio_pincount', params: [P.page()], result: 'int', group: USER, doc: 'The _pincount of a large folio.', run: (k, a) => k.folio_pincount(k.page_folio(a['page'] as number)) });
