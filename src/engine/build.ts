@@ -10,6 +10,7 @@ import { checkAssertions, type AssertionFailure, type LayoutAssertion } from '..
 import type { AggregateType } from '../layout/ctype.js';
 import { folioMatches, makeStructFolio, struct_page, struct_ptdesc, tableMatches } from '../structs/page.js';
 import { slabMatches, struct_slab } from '../structs/slab.js';
+import { netmemMatches, struct_net_iov, struct_net_iov_area, struct_netmem_desc } from '../structs/netmem.js';
 import { Kernel } from '../kernel/kernel.js';
 import { SymbolTable, type SymbolDecl } from '../kernel/symbols.js';
 import { planMachine, type MachineConfig } from '../kernel/mm_init.js';
@@ -33,6 +34,9 @@ export function baseStructDecls(): Map<string, AggregateType> {
     ['page', struct_page],
     ['ptdesc', struct_ptdesc],
     ['slab', struct_slab],
+    ['netmem_desc', struct_netmem_desc],
+    ['net_iov', struct_net_iov],
+    ['net_iov_area', struct_net_iov_area],
   ]);
 }
 
@@ -43,7 +47,7 @@ export function buildVariant(stack: string): BuiltVariant {
   if (hit !== undefined) return hit;
   const variants = resolveStack(stack);
   let decls: ReadonlyMap<string, AggregateType> = baseStructDecls();
-  let assertions: readonly LayoutAssertion[] = [...folioMatches, ...tableMatches, ...slabMatches];
+  let assertions: readonly LayoutAssertion[] = [...folioMatches, ...tableMatches, ...slabMatches, ...netmemMatches];
   let cls: KernelCtor = Kernel;
   const symbolDecls: SymbolDecl[] = [];
   for (const v of variants) {

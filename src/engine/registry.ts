@@ -6,5 +6,6 @@
 import './ops-core.js';
 import './ops-machine.js';
 import './ops-mm.js';
+import './ops-net.js';
 
 export { allOps, getOp, opLookup } from './ops.js';

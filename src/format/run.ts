@@ -14,9 +14,8 @@ export function formatValue(v: ResultValue | undefined, type = 'int'): string {
   if (typeof v === 'object') return 'page' in v ? `page ${v.page} (pfn 0x${v.pfn.toString(16)})` : v.handle;
   if (typeof v === 'number' && v < 0 && type === 'errno') return errnoName(v) ?? String(v);
   if (typeof v === 'string') return v.includes('\n') ? '(text below)' : JSON.stringify(v);
-  // Values beyond 32 bits are addresses (mmap's): hex reads as the kernel prints them.
-  if (typeof v === 'number' && v > 0xffffffff) return `0x${v.toString(16)}`;
-  if (typeof v === 'number' && v < 0 && type === 'int') return errnoName(v) ?? String(v);
+  // Addresses (mmap's) and raw words with the top bit set (a page_type) read best in hex, as the kernel prints them.
+  if (typeof v === 'number' && v >= 0x80000000) return `0x${v.toString(16)}`;
   return String(v);
 }
 
@@ -102,6 +101,9 @@ export function runJson(run: RunResult): Record<string, unknown> {
 }
 
 /** The suite matrix: scenarios down, variants across, each cell a few words. */
+/** Widest a matrix cell gets. */
+const MATRIX_CELL = 30;
+
 export function formatMatrix(runs: readonly RunResult[], variants: readonly string[]): string {
   const scenarios = [...new Set(runs.map((r) => r.scenario))];
   const cell = (scn: string, v: string): string => {
@@ -109,7 +111,9 @@ export function formatMatrix(runs: readonly RunResult[], variants: readonly stri
     if (r === undefined) return '-';
     return r.outcome === 'failed' ? `FAILED: ${summarize(r)}` : summarize(r);
   };
-  const rows = [['scenario', ...variants], ...scenarios.map((s) => [s, ...variants.map((v) => cell(s, v))])];
-  const widths = rows[0]!.map((_, c) => Math.min(44, Math.max(...rows.map((r) => r[c]!.length))));
+  // Cells are kept to a few words; `pagesim run` shows the whole story.
+  const clip = (c: string): string => (c.length > MATRIX_CELL ? `${c.slice(0, MATRIX_CELL - 1)}…` : c);
+  const rows = [['scenario', ...variants], ...scenarios.map((s) => [s, ...variants.map((v) => clip(cell(s, v)))])];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }

@@ -23,13 +23,18 @@
  *   Mmap         kernel/fork.c and mm/mmap.c, mm/vma.c: mm_struct and VMAs
  *   VmInsert     mm/memory.c vm_insert_page(s): kernel pages in user VMAs
  *   Gup          mm/gup.c get_user_pages / pin_user_pages
+ *   PagePool     net/core/page_pool.c, include/net/netmem.h, net/core/devmem.c
+ *                (page_pool, netmem_ref, net_iov, the dma-buf memory provider)
+ *                and alloc_pages_bulk_noprof
+ *   Tcp          net/ipv4/tcp.c receive side: tcp_mmap, TCP_ZEROCOPY_RECEIVE,
+ *                tcp_recvmsg, skb release to page_pool (net/core/skbuff.c)
  *
  * Variants (src/variants) derive from this class and override the kernel
  * functions their patches change.
  */
 
-import { Gup } from './gup.js';
+import { Tcp } from './tcp.js';
 
-export class Kernel extends Gup {}
+export class Kernel extends Tcp {}
 
 export type KernelClass = new (...args: ConstructorParameters<typeof Kernel>) => Kernel;

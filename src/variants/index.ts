@@ -7,6 +7,8 @@ import { freeKeepsType } from './free-keeps-type.js';
 import { refcountFrozenWarn } from './refcount-frozen-warn.js';
 import { refcountFrozenBit } from './refcount-frozen-bit.js';
 import { ptdescFrozen, ptdescMemdesc, ptdescMemdescRfc } from './ptdesc.js';
+import { netppSharedMapcount, netppSkipCheck, netppV4 } from './netpp.js';
+import { insertOrder0Only, notrmappable } from './compound.js';
 
 export const baseline: Variant = {
   name: 'baseline',
@@ -14,7 +16,20 @@ export const baseline: Variant = {
   seed: 'none: mainline',
 };
 
-export const VARIANTS: readonly Variant[] = [baseline, freeKeepsType, refcountFrozenWarn, refcountFrozenBit, ptdescFrozen, ptdescMemdescRfc, ptdescMemdesc];
+export const VARIANTS: readonly Variant[] = [
+  baseline,
+  freeKeepsType,
+  refcountFrozenWarn,
+  refcountFrozenBit,
+  ptdescFrozen,
+  ptdescMemdescRfc,
+  ptdescMemdesc,
+  netppV4,
+  netppSkipCheck,
+  netppSharedMapcount,
+  notrmappable,
+  insertOrder0Only,
+];
 
 const byName = new Map(VARIANTS.map((v) => [v.name, v]));
 
