@@ -28,6 +28,9 @@ const S = {
   delNextPrev: { fn: '__list_del_entry_valid_or_report', file: LIST_DEBUG, line: 67, cond: 'next->prev != entry' },
 } satisfies Record<string, Site>;
 
+/** POISON_HI as a signed 32-bit value, for comparisons and stores through i32. */
+const POISON_HI_S = POISON_HI | 0;
+
 /** %px of a 64-bit address held at word pair (lo, hi). */
 function px(hi: number, lo: number): string {
   return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
@@ -38,11 +41,6 @@ export abstract class KernelList extends MachineBase {
   INIT_LIST_HEAD(w: number): void {
     this.storeAddrOf(w, w);
     this.storeAddrOf(w + 2, w);
-  }
-
-  /** Whether the pointer at word w is the address of word target. */
-  protected pointsTo(w: number, target: number): boolean {
-    return this.m32[w] === this.addrLo(target) && this.m32[w + 1] === this.addrHi(target);
   }
 
   list_empty(head: number): boolean {
@@ -72,56 +70,105 @@ export abstract class KernelList extends MachineBase {
     this.BUG(site, null, [msg], msg);
   }
 
-  private listAddValid(nw: number, prev: number, next: number): void {
-    if (!this.pointsTo(next + 2, prev)) {
-      this.corruption(
-        S.addNextPrev,
-        `list_add corruption. next->prev should be prev (${px(this.addrHi(prev), this.addrLo(prev))}), but was ${px(this.m32[next + 3]!, this.m32[next + 2]!)}. (next=${px(this.addrHi(next), this.addrLo(next))}).`,
-      );
-    }
-    if (!this.pointsTo(prev, next)) {
-      this.corruption(
-        S.addPrevNext,
-        `list_add corruption. prev->next should be next (${px(this.addrHi(next), this.addrLo(next))}), but was ${px(this.m32[prev + 1]!, this.m32[prev]!)}. (prev=${px(this.addrHi(prev), this.addrLo(prev))}).`,
-      );
-    }
-    if (nw === prev || nw === next) {
-      this.corruption(
-        S.addDouble,
-        `list_add double add: new=${px(this.addrHi(nw), this.addrLo(nw))}, prev=${px(this.addrHi(prev), this.addrLo(prev))}, next=${px(this.addrHi(next), this.addrLo(next))}.`,
-      );
-    }
+  /**
+   * __list_add() with __list_add_valid()'s three CONFIG_DEBUG_LIST checks, in
+   * the kernel's order. The callers pass the addresses of prev and next as
+   * well (in signed form, see VMEMMAP_HI_S in machine.ts): one of them was
+   * just read from the head, and the address a list link holds is exactly
+   * the one storeAddrOf() writes for the node it leads to, so only the other
+   * needs computing. The reports are built out of line (listAddCorruption),
+   * keeping this small enough to inline.
+   */
+  private __list_add(nw: number, prev: number, next: number, plo: number, phi: number, xlo: number, xhi: number): void {
+    const m = this.i32;
+    if (m[next + 2] !== plo || m[next + 3] !== phi || m[prev] !== xlo || m[prev + 1] !== xhi || nw === prev || nw === next) this.listAddInvalid(nw, prev, next);
+    const nlo = this.addrS(nw);
+    const nhi = this.addrHiOut;
+    // next->prev = new; new->next = next; new->prev = prev; prev->next = new (in this order: the
+    // nodes may alias when the list is empty).
+    m[next + 2] = nlo;
+    m[next + 3] = nhi;
+    m[nw] = xlo;
+    m[nw + 1] = xhi;
+    m[nw + 2] = plo;
+    m[nw + 3] = phi;
+    m[prev] = nlo;
+    m[prev + 1] = nhi;
   }
 
-  private __list_add(nw: number, prev: number, next: number): void {
-    this.listAddValid(nw, prev, next);
-    this.storeAddrOf(next + 2, nw);
-    this.storeAddrOf(nw, next);
-    this.storeAddrOf(nw + 2, prev);
-    this.storeAddrOf(prev, nw);
+  /** A failed __list_add_valid(): the checks again in the kernel's order, reporting the first that fails. */
+  private listAddInvalid(nw: number, prev: number, next: number): never {
+    if (!this.pointsTo(next + 2, prev)) this.listAddCorruption(S.addNextPrev, nw, prev, next);
+    if (!this.pointsTo(prev, next)) this.listAddCorruption(S.addPrevNext, nw, prev, next);
+    return this.listAddCorruption(S.addDouble, nw, prev, next);
+  }
+
+  /** The message __list_add_valid_or_report() prints for each failed check; built only on failure. */
+  private listAddCorruption(site: Site, nw: number, prev: number, next: number): never {
+    const m = this.m32;
+    const p = px(this.addrHi(prev), this.addrLo(prev));
+    const x = px(this.addrHi(next), this.addrLo(next));
+    switch (site) {
+      case S.addNextPrev:
+        return this.corruption(site, `list_add corruption. next->prev should be prev (${p}), but was ${px(m[next + 3]!, m[next + 2]!)}. (next=${x}).`);
+      case S.addPrevNext:
+        return this.corruption(site, `list_add corruption. prev->next should be next (${x}), but was ${px(m[prev + 1]!, m[prev]!)}. (prev=${p}).`);
+      default:
+        return this.corruption(site, `list_add double add: new=${px(this.addrHi(nw), this.addrLo(nw))}, prev=${p}, next=${x}.`);
+    }
   }
 
   /** list_add(new, head): insert right after head. */
   list_add(nw: number, head: number): void {
-    this.__list_add(nw, head, this.derefWord(head));
+    // head->next is the address of next.
+    const xlo = this.i32[head]!;
+    const xhi = this.i32[head + 1]!;
+    const next = this.derefWord(head);
+    const plo = this.addrS(head);
+    this.__list_add(nw, head, next, plo, this.addrHiOut, xlo, xhi);
   }
 
   /** list_add_tail(new, head): insert right before head. */
   list_add_tail(nw: number, head: number): void {
-    this.__list_add(nw, this.derefWord(head + 2), head);
+    // head->prev is the address of prev.
+    const plo = this.i32[head + 2]!;
+    const phi = this.i32[head + 3]!;
+    const prev = this.derefWord(head + 2);
+    const xlo = this.addrS(head);
+    this.__list_add(nw, prev, head, plo, phi, xlo, this.addrHiOut);
   }
 
   /** Validates and unlinks `entry`; a corrupted list BUGs as CONFIG_BUG_ON_DATA_CORRUPTION does. */
   private __list_del_entry(entry: number): void {
-    const m = this.m32;
-    if (m[entry + 1] === POISON_HI && m[entry] === 0x100) this.listDelCorruption(S.delPoison1, entry, -1);
-    if (m[entry + 3] === POISON_HI && m[entry + 2] === 0x122) this.listDelCorruption(S.delPoison2, entry, -1);
+    const i32 = this.i32;
+    if ((i32[entry + 1] === POISON_HI_S && i32[entry] === 0x100) || (i32[entry + 3] === POISON_HI_S && i32[entry + 2] === 0x122)) this.listDelPoisoned(entry);
+    // entry->prev and entry->next are the addresses of prev and next: what storeAddrOf() would write for them.
+    const plo = i32[entry + 2]!;
+    const phi = i32[entry + 3]!;
+    const xlo = i32[entry]!;
+    const xhi = i32[entry + 1]!;
     const prev = this.derefWord(entry + 2);
     const next = this.derefWord(entry);
+    const elo = this.addrS(entry);
+    const ehi = this.addrHiOut;
+    if (i32[prev] !== elo || i32[prev + 1] !== ehi || i32[next + 2] !== elo || i32[next + 3] !== ehi) this.listDelMismatch(entry, prev, next);
+    // next->prev = prev; prev->next = next.
+    i32[next + 2] = plo;
+    i32[next + 3] = phi;
+    i32[prev] = xlo;
+    i32[prev + 1] = xhi;
+  }
+
+  /** A poisoned entry: LIST_POISON1 in next is reported first, as the kernel checks it first. */
+  private listDelPoisoned(entry: number): never {
+    if (this.m32[entry + 1] === POISON_HI && this.m32[entry] === 0x100) this.listDelCorruption(S.delPoison1, entry, -1);
+    return this.listDelCorruption(S.delPoison2, entry, -1);
+  }
+
+  /** prev->next or next->prev does not lead back to the entry: the first check that fails is reported. */
+  private listDelMismatch(entry: number, prev: number, next: number): never {
     if (!this.pointsTo(prev, entry)) this.listDelCorruption(S.delPrevNext, entry, prev);
-    if (!this.pointsTo(next + 2, entry)) this.listDelCorruption(S.delNextPrev, entry, next);
-    this.storeAddrOf(next + 2, prev);
-    this.storeAddrOf(prev, next);
+    return this.listDelCorruption(S.delNextPrev, entry, next);
   }
 
   /** The message __list_del_entry_valid_or_report() prints for each failed check; built only on failure. */
@@ -143,10 +190,11 @@ export abstract class KernelList extends MachineBase {
   /** list_del(entry): unlink and poison the entry's links. */
   list_del(entry: number): void {
     this.__list_del_entry(entry);
-    this.m32[entry] = 0x100;
-    this.m32[entry + 1] = POISON_HI;
-    this.m32[entry + 2] = 0x122;
-    this.m32[entry + 3] = POISON_HI;
+    const i32 = this.i32;
+    i32[entry] = 0x100;
+    i32[entry + 1] = POISON_HI_S;
+    i32[entry + 2] = 0x122;
+    i32[entry + 3] = POISON_HI_S;
   }
 
   list_del_init(entry: number): void {

@@ -28,6 +28,13 @@ declareSymbols('pagesim/scenario', [ROOT_FRAME]);
 export const VMEMMAP_HI = 0xffffea00;
 /** 0xffff888000000000 (PAGE_OFFSET): high word of the direct map for physical addresses below 4 GiB. */
 export const PAGE_OFFSET_HI = 0xffff8880;
+/**
+ * VMEMMAP_HI as a signed 32-bit value (the same bits). The list and address
+ * fast paths compare and store address words in this form, read through
+ * i32: a signed word is always a small integer to V8, while an unsigned one
+ * of 2^31 or more is a boxed double wherever it crosses a call.
+ */
+const VMEMMAP_HI_S = VMEMMAP_HI | 0;
 
 export interface MachineShape {
   readonly nr_pages: number;
@@ -55,18 +62,25 @@ export abstract class MachineBase {
   readonly i32: Int32Array;
   /** struct page size in words: pfn p's struct page starts at word p * PW. */
   readonly PW: number;
+  /** log2(PW) when PW is a power of two (a 64-byte struct page: 4), else -1: pfnOfWord by shift. */
+  readonly PWshift: number;
   readonly structPageSize: number;
   /** Word index of the first kernel-data word, and its virtual address words. */
   readonly kdataWord: number;
   readonly kdataHi: number;
   readonly kdataLo: number;
+  /** kdataHi and kdataLo as signed 32-bit values (see VMEMMAP_HI_S). */
+  readonly kdataHiS: number;
+  readonly kdataLoS: number;
   readonly kdataBytes: number;
   private kdataUsed = 0;
   readonly kdataPfn: number;
   /**
    * Page contents: the memory of pages the kernel keeps data in (page
    * tables, slab objects) lives in slots after the kernel data, one 4 KiB
-   * slot per page, assigned on first use. slotOf[pfn] is the slot or -1.
+   * slot per page, assigned on first use. slotOf[pfn] is the slot + 1, or 0
+   * for a page without contents: zero-initialised memory needs no filling,
+   * so the table costs resident memory only where slots are assigned.
    */
   readonly poolWord: number;
   readonly contentPages: number;
@@ -102,6 +116,7 @@ export abstract class MachineBase {
     if (page.size % 4 !== 0) throw new Error('struct page size must be a multiple of 4');
     this.structPageSize = page.size;
     this.PW = page.size >> 2;
+    this.PWshift = (this.PW & (this.PW - 1)) === 0 ? 31 - Math.clz32(this.PW) : -1;
     this.PF = wordMap(page);
     this.FF = wordMap(this.layout('folio'));
     this.symbols = symbols;
@@ -115,11 +130,13 @@ export abstract class MachineBase {
     this.i32 = new Int32Array(this.buf);
     this.kdataWord = memmapBytes >> 2;
     this.poolWord = this.kdataWord + (shape.kdataBytes >> 2);
-    this.slotOf = new Int32Array(shape.nr_pages).fill(-1);
+    this.slotOf = new Int32Array(shape.nr_pages);
     this.slotPfn = new Int32Array(shape.contentPages).fill(-1);
     const phys = shape.kdataPfn * 2 ** PAGE_SHIFT;
     this.kdataHi = PAGE_OFFSET_HI + Math.floor(phys / 2 ** 32);
     this.kdataLo = phys % 2 ** 32;
+    this.kdataHiS = this.kdataHi | 0;
+    this.kdataLoS = this.kdataLo | 0;
   }
 
   layout(name: string): StructLayout {
@@ -158,6 +175,27 @@ export abstract class MachineBase {
     return this.physOfWord(w) % 2 ** 32;
   }
 
+  /**
+   * The address of word w in signed form: returns the low word (addrLo) and
+   * leaves the high word (addrHi) in addrHiOut, so one call gives both.
+   * Kernel data never crosses a 4 GiB boundary, so its low word cannot carry.
+   */
+  protected addrS(w: number): number {
+    if (w < this.kdataWord) {
+      this.addrHiOut = VMEMMAP_HI_S;
+      return (w * 4) | 0;
+    }
+    if (w < this.poolWord) {
+      this.addrHiOut = this.kdataHiS;
+      return (this.kdataLoS + (w - this.kdataWord) * 4) | 0;
+    }
+    this.addrHiOut = this.addrHi(w) | 0;
+    return this.addrLo(w) | 0;
+  }
+
+  /** The high word of the address addrS() last computed. */
+  protected addrHiOut = 0;
+
   /** The physical address held by a content or kernel-data word. */
   private physOfWord(w: number): number {
     if (w < this.poolWord) return this.kdataPfn * PAGE_SIZE + (w - this.kdataWord) * 4;
@@ -189,11 +227,11 @@ export abstract class MachineBase {
   pageContentsWord(pfn: number): number {
     const k = pfn - this.kdataPfn;
     if (k >= 0 && k < this.kdataBytes / PAGE_SIZE) return this.kdataWord + k * (PAGE_SIZE / 4);
-    let slot = this.slotOf[pfn]!;
+    let slot = this.slotOf[pfn]! - 1;
     if (slot < 0) {
       if (this.slotsUsed >= this.contentPages) throw new Error(`pagesim: out of simulated page contents (${this.contentPages} pages); raise machine.memory or use fewer page tables/slabs`);
       slot = this.slotsUsed++;
-      this.slotOf[pfn] = slot;
+      this.slotOf[pfn] = slot + 1;
       this.slotPfn[slot] = pfn;
     }
     return this.poolWord + slot * (PAGE_SIZE / 4);
@@ -201,12 +239,12 @@ export abstract class MachineBase {
 
   /** Whether a page has simulated contents. */
   hasContents(pfn: number): boolean {
-    return this.slotOf[pfn]! >= 0;
+    return this.slotOf[pfn]! > 0;
   }
 
   /** Zeroes a page's contents (clear_page); a page without contents already reads as zero. */
   clearPageContents(pfn: number): void {
-    if (this.slotOf[pfn]! < 0) return;
+    if (this.slotOf[pfn]! <= 0) return;
     const w = this.pageContentsWord(pfn);
     this.m32.fill(0, w, w + PAGE_SIZE / 4);
   }
@@ -218,6 +256,23 @@ export abstract class MachineBase {
 
   /** Reads the 8-byte pointer at word `w` and returns the word it points to; a wild pointer oopses. */
   derefWord(w: number): number {
+    const lo = this.i32[w]!;
+    const hi = this.i32[w + 1]!;
+    // The addresses list links hold (a struct page's lru, a list head in kernel data) are
+    // decoded inline, in signed form; anything else takes the general path.
+    if (hi === VMEMMAP_HI_S) {
+      const t = lo >>> 2;
+      if ((lo & 3) === 0 && t < this.kdataWord) return t;
+    } else if (hi === this.kdataHiS) {
+      // The difference modulo 2^32, which is below kdataBytes exactly when the address is in kernel data.
+      const d = (lo - this.kdataLoS) | 0;
+      if (d >= 0 && d < this.kdataBytes && (d & 3) === 0) return this.kdataWord + (d >>> 2);
+    }
+    return this.derefOther(w);
+  }
+
+  /** derefWord() for every other address (the direct map, or one that faults: an oops). */
+  private derefOther(w: number): number {
     const lo = this.m32[w]!;
     const hi = this.m32[w + 1]!;
     const t = this.wordOfAddr(hi, lo);
@@ -225,18 +280,17 @@ export abstract class MachineBase {
     return t;
   }
 
+  /** Whether the pointer at word w is the address of word target. */
+  pointsTo(w: number, target: number): boolean {
+    const lo = this.addrS(target);
+    return this.i32[w] === lo && this.i32[w + 1] === this.addrHiOut;
+  }
+
   /** Stores at word `w` the address of memory word `target`. */
   storeAddrOf(w: number, target: number): void {
-    if (target < this.kdataWord) {
-      this.m32[w] = target * 4;
-      this.m32[w + 1] = VMEMMAP_HI;
-    } else if (target < this.poolWord) {
-      this.m32[w] = this.kdataLo + (target - this.kdataWord) * 4;
-      this.m32[w + 1] = this.kdataHi;
-    } else {
-      this.m32[w] = this.addrLo(target);
-      this.m32[w + 1] = this.addrHi(target);
-    }
+    const lo = this.addrS(target);
+    this.i32[w] = lo;
+    this.i32[w + 1] = this.addrHiOut;
   }
 
   /** Reads a 64-bit word pair as a BigInt (printing and parsing only). */
@@ -262,7 +316,7 @@ export abstract class MachineBase {
 
   /** The pfn whose struct page holds memory word w (w inside the memmap). */
   pfnOfWord(w: number): number {
-    return Math.floor(w / this.PW);
+    return this.PWshift >= 0 && w >= 0 ? w >>> this.PWshift : Math.floor(w / this.PW);
   }
 
   /** Whether a 64-bit value looks like a poison pointer (0xdead...). */
@@ -352,21 +406,31 @@ export abstract class MachineBase {
 
   /** VM_BUG_ON_PAGE(cond, page) */
   VM_BUG_ON_PAGE(cond: boolean, page: number, site: Site): void {
-    if (!cond) return;
+    // Kept tiny so the check costs one branch where it is inlined; the report is built out of line.
+    if (cond) this.bugOnPage(page, site);
+  }
+
+  private bugOnPage(page: number, site: Site): never {
     const reason = `VM_BUG_ON_PAGE(${site.cond})`;
     this.BUG(site, page, this.dump_page_lines(page, reason), reason);
   }
 
   /** VM_BUG_ON_FOLIO(cond, folio): dumps the folio's head page. */
   VM_BUG_ON_FOLIO(cond: boolean, folio: number, site: Site): void {
-    if (!cond) return;
+    if (cond) this.bugOnFolio(folio, site);
+  }
+
+  private bugOnFolio(folio: number, site: Site): never {
     const reason = `VM_BUG_ON_FOLIO(${site.cond})`;
     this.BUG(site, folio, this.dump_page_lines(folio, reason), reason);
   }
 
   /** VM_BUG_ON(cond): no dump. */
   VM_BUG_ON(cond: boolean, site: Site): void {
-    if (!cond) return;
+    if (cond) this.bugOn(site);
+  }
+
+  private bugOn(site: Site): never {
     this.BUG(site, null, [], `VM_BUG_ON(${site.cond})`);
   }
 

@@ -114,7 +114,9 @@ function mergeRanges(rs: Range[]): Range[] {
 
 /** Lays out the physical address space of a machine. */
 export function planMachine(config: MachineConfig, structPageSize: number): MachinePlan {
-  const nr_pages = config.memoryBytes / PAGE_SIZE;
+  // Math.floor keeps the pfn a small integer to V8 (a plain division of a byte count over
+  // 2^31 yields a boxed double, and every pfn derived from it would be one too).
+  const nr_pages = Math.floor(config.memoryBytes / PAGE_SIZE);
   const ram: Range[] = [
     [1, 0x9f],
     [0x100, nr_pages],
@@ -234,7 +236,8 @@ export abstract class MmInit extends PageAlloc {
    * because a 64 GiB machine has 16 Mi struct pages.
    */
   memmap_init(): void {
-    const m32 = this.m32;
+    // Written through i32 with every constant in signed form, so the loop is all 32-bit integer stores.
+    const i32 = this.i32;
     const PW = this.PW;
     const wf = this.W_flags;
     const wl = this.W_lru;
@@ -242,32 +245,32 @@ export abstract class MmInit extends PageAlloc {
     const wr = this.W_refcount;
     const reservedBit = 1 << PG_reserved;
     // last_cpupid (bits 30..50) all ones: low word bits 30-31, high word bits 0-18.
-    const cpupidLo = 0xc0000000;
+    const cpupidLo = 0xc0000000 | 0;
     const cpupidHi = 0x7ffff;
+    const vmemmapHi = VMEMMAP_HI | 0;
     const { ram, reserved } = this.plan;
     let pfn = 0;
     while (pfn < this.nr_pages) {
       const zone = this.zoneOfPfn(pfn);
       const end = Math.min(this.nr_pages, this.nextZoneChange(pfn, zone));
-      const hi = ((zone.nid << (NODES_PGOFF - 32)) | (zone.idx << (ZONES_PGOFF - 32)) | cpupidHi) >>> 0;
+      const hi = (zone.nid << (NODES_PGOFF - 32)) | (zone.idx << (ZONES_PGOFF - 32)) | cpupidHi;
       // INIT_LIST_HEAD(&page->lru) writes the lru's own vmemmap address: (hi, lo) = (VMEMMAP_HI, word * 4).
-      for (let p = pfn; p < end; p++) {
-        const w = p * PW;
+      for (let w = pfn * PW, last = end * PW; w < last; w += PW) {
         const lru = w + wl;
-        m32[w + wf] = cpupidLo;
-        m32[w + wf + 1] = hi;
-        m32[lru] = lru * 4;
-        m32[lru + 1] = VMEMMAP_HI;
-        m32[lru + 2] = lru * 4;
-        m32[lru + 3] = VMEMMAP_HI;
-        m32[w + wm] = 0xffffffff;
-        m32[w + wr] = 1;
+        i32[w + wf] = cpupidLo;
+        i32[w + wf + 1] = hi;
+        i32[lru] = lru * 4;
+        i32[lru + 1] = vmemmapHi;
+        i32[lru + 2] = lru * 4;
+        i32[lru + 3] = vmemmapHi;
+        i32[w + wm] = -1;
+        i32[w + wr] = 1;
       }
       pfn = end;
     }
     // Holes and reserved memory: PG_reserved (init_unavailable_range / reserve_bootmem_region).
     const markReserved = (s: number, e: number): void => {
-      for (let p = s; p < e; p++) m32[p * PW + wf] = m32[p * PW + wf]! | reservedBit;
+      for (let w = s * PW + wf, last = e * PW + wf; w < last; w += PW) i32[w] = i32[w]! | reservedBit;
     };
     let prev = 0;
     for (const [a, b] of ram) {
@@ -330,12 +333,24 @@ export abstract class MmInit extends PageAlloc {
   /** __free_pages_core(): boot memory enters the allocator (refcount 0, not reserved) at the tail of the lists. */
   __free_pages_core(page: number, order: number): void {
     const n = 1 << order;
-    const m32 = this.m32;
+    const i32 = this.i32;
+    const PW = this.PW;
+    const wf = this.W_flags;
     const reservedMask = ~(1 << PG_reserved);
-    for (let p = page; p < page + n; p++) {
-      const w = p * this.PW + this.W_flags;
-      m32[w] = m32[w]! & reservedMask;
-      this.set_page_count_frozen_boot(p);
+    const P = MmInit.prototype;
+    if (this.set_page_count_frozen_boot === P.set_page_count_frozen_boot && this.set_page_count === P.set_page_count && this.setRefcountRaw === P.setRefcountRaw) {
+      // The unpatched set_page_count(p, 0), written directly.
+      const wr = this.W_refcount;
+      for (let w = page * PW, end = (page + n) * PW; w < end; w += PW) {
+        i32[w + wf] = i32[w + wf]! & reservedMask;
+        i32[w + wr] = 0;
+      }
+    } else {
+      for (let p = page; p < page + n; p++) {
+        const w = p * PW + wf;
+        i32[w] = i32[w]! & reservedMask;
+        this.set_page_count_frozen_boot(p);
+      }
     }
     this.page_zone(page).managed_pages += n;
     this.__free_pages_ok(page, order, FPI_TO_TAIL);
@@ -355,6 +370,7 @@ export abstract class MmInit extends PageAlloc {
         const zones = this.nodes[nid]!.node_zones;
         for (let z = MAX_NR_ZONES - 1; z >= 0; z--) if (zones[z]!.populated()) node.zonelist.push(zones[z]!);
       }
+      node.zonelist_nofallback = node.zonelist.filter((z) => z.nid === node.node_id);
     }
   }
 
@@ -428,7 +444,8 @@ export abstract class MmInit extends PageAlloc {
     let batch = Math.floor(Math.min(Math.floor(zone.managed_pages / 1024), (1 << 20) / PAGE_SIZE) / 4);
     if (batch < 1) batch = 1;
     const b = batch + (batch >> 1);
-    return 2 ** Math.floor(Math.log2(b)) - 1 || 1;
+    // (1 << n) rather than 2 ** n: the same value, as a small integer rather than a boxed double.
+    return (1 << Math.floor(Math.log2(b))) - 1 || 1;
   }
 
   /** zone_highsize(): the pcp high limit from the low watermark (high_min) or an eighth of the zone (high_max), split across the node's CPUs. */

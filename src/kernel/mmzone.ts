@@ -38,6 +38,13 @@ export const PCP_LISTS_WORDS = NR_PCP_LISTS * 4;
 const PB_MIGRATETYPE_MASK = 0x7;
 const PB_MIGRATE_ISOLATE = 0x8;
 
+/** An array of n zeroes built by push, so it is packed (no holes to check when the allocator reads it). */
+function packedZeros(n: number): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < n; i++) a.push(0);
+  return a;
+}
+
 export class PerCpuPages {
   count = 0;
   high = 0;
@@ -60,7 +67,7 @@ export class Zone {
   managed_pages = 0;
   readonly _watermark = [0, 0, 0, 0];
   watermark_boost = 0;
-  readonly lowmem_reserve: number[] = new Array<number>(MAX_NR_ZONES).fill(0);
+  readonly lowmem_reserve: number[] = packedZeros(MAX_NR_ZONES);
   nr_reserved_highatomic = 0;
   nr_free_highatomic = 0;
   flags = 0;
@@ -113,6 +120,8 @@ export class PgData {
   readonly vm_stat = new Float64Array(NR_VM_NODE_STAT_ITEMS);
   /** The zonelist for allocations from this node: zones to try, preferred first. */
   zonelist: Zone[] = [];
+  /** ZONELIST_NOFALLBACK: the zonelist's zones of this node only (__GFP_THISNODE). */
+  zonelist_nofallback: Zone[] = [];
   constructor(
     readonly node_id: number,
     readonly node_zones: Zone[],

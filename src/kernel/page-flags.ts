@@ -191,6 +191,11 @@ function typeSite(s: Site, pgty: number): Site {
   return { ...s, fn: `${s.fn}${uname}`, cond: s.cond.replace('Page##uname', `Page${uname}`) };
 }
 
+/** The high word page->private holds for a value of 2^32 or more (or a negative one, as the kernel's unsigned long would). */
+function privateHi(v: number): number {
+  return Math.floor(v / 2 ** 32) >>> 0;
+}
+
 export abstract class PageFlags extends KernelList {
   // Word offsets of the struct page fields these helpers use.
   readonly W_flags = this.pageWord('flags');
@@ -205,6 +210,8 @@ export abstract class PageFlags extends KernelList {
   readonly W_lru = this.pageWord('lru.next');
   /** struct folio fields used on hot paths (words from the folio's head page). */
   readonly W_nr_pages = this.FF['_nr_pages']!;
+  /** Whether testPageFlag() may read PagePoisoned()'s bytes itself: no variant overrides the helpers. */
+  private readonly inlinePoisonCheck = this.PagePoisoned === PageFlags.prototype.PagePoisoned && this.flagsLo === PageFlags.prototype.flagsLo && this.flagsHi === PageFlags.prototype.flagsHi;
 
   /** Low word of page->flags (all page flags live here). */
   flagsLo(page: number): number {
@@ -294,6 +301,13 @@ export abstract class PageFlags extends KernelList {
   }
 
   testPageFlag(page: number, b: number, policy: FlagPolicy = 'PF_ANY'): boolean {
+    if (policy === 'PF_ANY' && this.inlinePoisonCheck) {
+      // PF_ANY: the page itself, after PF_POISONED_CHECK (the same check, the flags read once).
+      const w = page * this.PW + this.W_flags;
+      const lo = this.m32[w]!;
+      if (lo === 0xffffffff && this.m32[w + 1] === 0xffffffff) this.PF_POISONED_CHECK(page);
+      return (lo & (1 << b)) !== 0;
+    }
     const p = this.flagPage(page, policy, false);
     return (this.flagsLo(p) & (1 << b)) !== 0;
   }
@@ -430,7 +444,8 @@ export abstract class PageFlags extends KernelList {
   set_page_private(page: number, v: number): void {
     const w = page * this.PW + this.W_private;
     this.m32[w] = v >>> 0;
-    this.m32[w + 1] = Math.floor(v / 2 ** 32) >>> 0;
+    // The values the allocator stores (0, an order) fit the low word; privateHi() only for others.
+    this.m32[w + 1] = v >= 0 && v <= 0xffffffff ? 0 : privateHi(v);
   }
 
   /** Whether page->mapping is NULL. */

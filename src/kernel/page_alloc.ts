@@ -33,7 +33,9 @@ import {
   LRU_GEN_WIDTH,
   LRU_REFS_PGOFF,
   LRU_REFS_WIDTH,
+  TAIL_MAPPING,
 } from './config.js';
+import { VMEMMAP_HI } from './machine.js';
 import {
   ALLOC_CMA,
   ALLOC_CPUSET,
@@ -76,7 +78,8 @@ import { SITES } from './sites.js';
 import type { Site } from '../report/report.js';
 import { declareSymbols } from './symbols.js';
 import { NR_FREE_CMA_PAGES, NR_FREE_PAGES, NR_FREE_PAGES_BLOCKS, NR_MLOCK, PGALLOC_BASE, PGFREE } from './vmstat.js';
-import { __GFP_COMP, __GFP_DIRECT_RECLAIM, __GFP_HIGH, __GFP_KSWAPD_RECLAIM, __GFP_NOFAIL, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO, formatGfp, gfp_migratetype, gfp_zone } from './gfp.js';
+import * as gfpBits from './gfp.js';
+import { formatGfp, gfp_migratetype, gfp_zone } from './gfp.js';
 import { formatDumpStack } from '../report/oops.js';
 
 declareSymbols('mm/page_alloc.c', [
@@ -157,6 +160,19 @@ declareSymbols(
 declareSymbols('include/linux/gfp.h', ['alloc_pages', 'alloc_frozen_pages', 'folio_alloc', '__folio_alloc'], true);
 declareSymbols('lib/dump_stack.c', ['dump_stack_lvl']);
 
+// The gfp bits this file tests, as small integers: gfp.ts computes them as powers of two,
+// which V8 keeps as boxed doubles, and every test of one would convert it.
+const __GFP_COMP = gfpBits.__GFP_COMP | 0;
+const __GFP_DIRECT_RECLAIM = gfpBits.__GFP_DIRECT_RECLAIM | 0;
+const __GFP_HIGH = gfpBits.__GFP_HIGH | 0;
+const __GFP_KSWAPD_RECLAIM = gfpBits.__GFP_KSWAPD_RECLAIM | 0;
+const __GFP_NOFAIL = gfpBits.__GFP_NOFAIL | 0;
+const __GFP_NOMEMALLOC = gfpBits.__GFP_NOMEMALLOC | 0;
+const __GFP_NORETRY = gfpBits.__GFP_NORETRY | 0;
+const __GFP_NOWARN = gfpBits.__GFP_NOWARN | 0;
+const __GFP_THISNODE = gfpBits.__GFP_THISNODE | 0;
+const __GFP_ZERO = gfpBits.__GFP_ZERO | 0;
+
 const bit = (b: number): number => 1 << b;
 const LRU_GEN_MASK = ((1 << LRU_GEN_WIDTH) - 1) << LRU_GEN_PGOFF;
 const LRU_REFS_MASK = ((1 << LRU_REFS_WIDTH) - 1) << LRU_REFS_PGOFF;
@@ -166,11 +182,62 @@ export const PAGE_FLAGS_CHECK_AT_FREE =
 /** Flags that must be clear when a page is handed out: every page flag but hwpoison, plus the LRU gen/refs bits. */
 export const PAGE_FLAGS_CHECK_AT_PREP = ((PAGEFLAGS_MASK & ~bit(PG_hwpoison)) | LRU_GEN_MASK | LRU_REFS_MASK) >>> 0;
 const __PG_HWPOISON = bit(PG_hwpoison);
+/** What check_new_page() checks: the PREP flags and hwpoison. */
+const CHECK_AT_NEW = (PAGE_FLAGS_CHECK_AT_PREP | __PG_HWPOISON) >>> 0;
+/** Flags that send an order-0 free off the inline path: a head page, mlocked, hwpoisoned (and a poisoned memmap, whose flags are all ones). */
+const FREE0_OFF_INLINE = bit(PG_head) | bit(PG_mlocked) | bit(PG_hwpoison);
+/** TAIL_MAPPING and the high word of a struct page address, as signed words (compared through i32). */
+const TAIL_MAPPING_LO_S = Number(TAIL_MAPPING & 0xffffffffn) | 0;
+const TAIL_MAPPING_HI_S = Number(TAIL_MAPPING >> 32n) | 0;
+const VMEMMAP_HI_S = VMEMMAP_HI | 0;
+/**
+ * The page helpers the inline order-0 paths read the bytes of directly. The
+ * inline paths are taken only while all of them are this file's own: a
+ * variant (or a later layer) overriding any one gets the calls.
+ */
+const INLINE_PAGE_HELPERS = [
+  'PageCompound',
+  'PageHead',
+  'PageTail',
+  'page_folio',
+  'compound_head',
+  'flagsLo',
+  'flagsHi',
+  'PagePoisoned',
+  'testPageFlag',
+  'free_page_is_bad',
+  'check_new_pages',
+  'check_new_page',
+  'page_expected_state',
+  'mappingIsNull',
+  'memcgIsNull',
+  'page_pool_page_is_pp',
+  'page_cpupid_reset_last',
+  'set_page_private',
+] as const;
+/**
+ * What the block loops (many struct pages checked or written in one tight
+ * loop: boot, high-order frees and allocations, compound pages) also read or
+ * write directly, besides INLINE_PAGE_HELPERS: the refcount, and the helpers
+ * of compound tails. Same rule: any override and the loops make the calls.
+ */
+const BLOCK_LOOP_HELPERS = [
+  ...INLINE_PAGE_HELPERS,
+  'page_ref_count',
+  'refcountRaw',
+  'page_private',
+  'free_tail_page_prepare',
+  'clear_compound_head',
+  'set_compound_head',
+  'setWord64',
+  'prep_compound_tail',
+] as const;
 
 // page_pool's signature in pp_magic (include/linux/mm.h): PP_SIGNATURE = 0x40 + POISON_POINTER_DELTA,
 // compared under PP_MAGIC_MASK, which hides the DMA index in bits 7..38 and the low two bits.
 const PP_SIGNATURE_LO = 0x40;
 const PP_SIGNATURE_HI = 0xdead0000;
+const PP_SIGNATURE_HI_S = PP_SIGNATURE_HI | 0;
 
 const CONFIG_PCP_BATCH_SCALE_MAX = 5;
 
@@ -211,8 +278,14 @@ export function pindex_to_order(pindex: number): number {
 
 export abstract class PageAlloc extends Internal {
   private readonly ac = new AllocContext();
+  /** Whether none of INLINE_PAGE_HELPERS is overridden (decided once: the class is fixed at construction). */
+  private readonly inlinePageHelpers = INLINE_PAGE_HELPERS.every((name) => this[name] === PageAlloc.prototype[name]);
+  /** Whether none of BLOCK_LOOP_HELPERS is overridden. */
+  private readonly blockLoops = BLOCK_LOOP_HELPERS.every((name) => this[name] === PageAlloc.prototype[name]);
   /** Node of the CPU the current step runs on (numa_node_id()). */
   numa_node_id(): number {
+    // One node: every CPU's (cpu < cpus, so the quotient is below 1).
+    if (this.nodeCount === 1) return 0;
     return Math.floor((this.current.cpu * this.nodeCount) / this.cpus);
   }
 
@@ -259,6 +332,29 @@ export abstract class PageAlloc extends Internal {
     if (!this.memcgIsNull(page)) bad_reason = 'page still charged to cgroup';
     if (this.page_pool_page_is_pp(page)) bad_reason = 'page_pool leak';
     return bad_reason;
+  }
+
+  /**
+   * page_expected_state() with its helpers read inline (only while they are
+   * this file's own: see inlinePageHelpers); page_ref_count() stays a call, as
+   * variants change what a count is.
+   */
+  private pageExpectedInline(page: number, check_flags: number): boolean {
+    const i32 = this.i32;
+    const w = page * this.PW;
+    const wmap = w + this.W_mapping;
+    const wmc = w + this.W_memcg_data;
+    const wl = w + this.W_lru;
+    return (
+      i32[w + this.W_mapcount] === -1 &&
+      i32[wmap] === 0 &&
+      i32[wmap + 1] === 0 &&
+      this.page_ref_count(page) === 0 &&
+      i32[wmc] === 0 &&
+      i32[wmc + 1] === 0 &&
+      !((i32[wl]! & 0x7c) === PP_SIGNATURE_LO && (i32[wl + 1]! & 0xffffff80) === PP_SIGNATURE_HI_S) &&
+      (i32[w + this.W_flags]! & check_flags) === 0
+    );
   }
 
   free_page_is_bad(page: number): boolean {
@@ -346,6 +442,27 @@ export abstract class PageAlloc extends Internal {
    * the allocator. False means the page is bad and is leaked.
    */
   __free_pages_prepare(page: number, order: number, fpi_flags: number): boolean {
+    if (order === 0 && this.inlinePageHelpers) {
+      const i32 = this.i32;
+      const w = page * this.PW;
+      // The common order-0 free, decided from the bytes the helpers would read: not a tail
+      // (so the folio is the page), not a head, not mlocked, hwpoisoned or poisoned (a
+      // poisoned memmap has every flag set), and no anon mapping to clear. What follows is
+      // the code below with those branches not taken.
+      if ((i32[w + this.W_compound_head]! & 1) === 0 && (i32[w + this.W_flags]! & FREE0_OFF_INLINE) === 0 && (i32[w + this.W_mapping]! & 1) === 0) {
+        if (fpi_flags & FPI_PREPARED) return true;
+        this.free_pages_reset_type(page);
+        if (!this.pageExpectedInline(page, PAGE_FLAGS_CHECK_AT_FREE) && this.free_page_is_bad(page)) return false;
+        // page_cpupid_reset_last(), clearing PAGE_FLAGS_CHECK_AT_PREP, set_page_private(page, 0).
+        const wf = w + this.W_flags;
+        i32[wf] = (i32[wf]! | (3 << 30)) & ~PAGE_FLAGS_CHECK_AT_PREP;
+        i32[wf + 1] = (i32[wf + 1]! & ~(LAST_CPUPID_MASK >>> 2)) | (LAST_CPUPID_MASK >>> 2);
+        const wp = w + this.W_private;
+        i32[wp] = 0;
+        i32[wp + 1] = 0;
+        return true;
+      }
+    }
     let bad = 0;
     const compound = this.PageCompound(page);
     const folio = this.page_folio(page);
@@ -353,36 +470,10 @@ export abstract class PageAlloc extends Internal {
     this.VM_BUG_ON_PAGE(this.PageTail(page), page, SITES.free_pages_prepare_tail);
     // folio_test_mlocked(folio): `folio` came from page_folio(), so it is never a tail and the
     // folio_flags() checks cannot fire; read the bit directly on this hot path.
-    if ((this.flagsLo(folio) & (1 << PG_mlocked)) !== 0) {
-      const nr = this.folio_nr_pages(folio);
-      this.folio_clear_flag(folio, PG_mlocked);
-      this.__mod_zone_page_state(this.page_zone(folio), NR_MLOCK, -nr);
-    }
+    if ((this.flagsLo(folio) & (1 << PG_mlocked)) !== 0) this.freePrepareMlocked(folio);
     if (order === 0 && this.testPageFlag(page, PG_hwpoison)) return false;
     this.VM_BUG_ON_PAGE(compound && this.compound_order(page) !== order, page, SITES.free_pages_prepare_order);
-    if (order !== 0) {
-      if (compound) {
-        const w = (page + 1) * this.PW + this.W_flags;
-        this.m32[w] = (this.m32[w]! & ~PAGE_FLAGS_SECOND) >>> 0;
-        this.m32[page * this.PW + this.W_nr_pages] = 0;
-      }
-      const n = 1 << order;
-      for (let i = 1; i < n; i++) {
-        const tail = page + i;
-        if (compound) bad += this.free_tail_page_prepare(page, tail);
-        if (this.free_page_is_bad(tail)) {
-          bad++;
-          continue;
-        }
-        if (this.page_private(tail) !== 0) {
-          this.bad_page(tail, 'nonzero private');
-          bad++;
-          continue;
-        }
-        const w = tail * this.PW + this.W_flags;
-        this.m32[w] = (this.m32[w]! & ~PAGE_FLAGS_CHECK_AT_PREP) >>> 0;
-      }
-    }
+    if (order !== 0) bad += this.freePrepareTails(page, order, compound);
     if ((this.m32[folio * this.PW + this.W_mapping]! & 1) !== 0) this.setWord64(folio, this.W_mapping, 0, 0);
     this.free_pages_reset_type(page);
     if (this.free_page_is_bad(page)) bad++;
@@ -392,6 +483,136 @@ export abstract class PageAlloc extends Internal {
     this.m32[w] = (this.m32[w]! & ~PAGE_FLAGS_CHECK_AT_PREP) >>> 0;
     this.set_page_private(page, 0);
     return true;
+  }
+
+  /** The folio_test_mlocked() branch of __free_pages_prepare(), kept out of the hot path. */
+  private freePrepareMlocked(folio: number): void {
+    const nr = this.folio_nr_pages(folio);
+    this.folio_clear_flag(folio, PG_mlocked);
+    this.__mod_zone_page_state(this.page_zone(folio), NR_MLOCK, -nr);
+  }
+
+  /**
+   * The tail-page loop of __free_pages_prepare() for order > 0: returns how
+   * many pages were bad. Runs of tails that pass every check are handled by
+   * the block loops (cleanTails, cleanCompoundTails: the same reads and
+   * writes, without the calls); a tail that fails one goes through the
+   * kernel functions themselves, which then report it exactly as before.
+   */
+  private freePrepareTails(page: number, order: number, compound: boolean): number {
+    let bad = 0;
+    const m32 = this.m32;
+    if (compound) {
+      const w = (page + 1) * this.PW + this.W_flags;
+      m32[w] = (m32[w]! & ~PAGE_FLAGS_SECOND) >>> 0;
+      m32[page * this.PW + this.W_nr_pages] = 0;
+    }
+    const end = page + (1 << order);
+    const fast = this.blockLoops;
+    for (let tail = page + 1; tail < end; tail++) {
+      // Whether free_tail_page_prepare() is already done for this tail (passed, fields cleared).
+      let prepared = false;
+      if (fast) {
+        if (!compound) {
+          tail = this.cleanTails(tail, end);
+          if (tail === end) break;
+        } else if (tail - page > 3) {
+          const r = this.cleanCompoundTails(page, tail, end);
+          if (r === end) break;
+          prepared = r < 0;
+          tail = prepared ? -r - 1 : r;
+        }
+      }
+      if (compound && !prepared) bad += this.free_tail_page_prepare(page, tail);
+      if (this.free_page_is_bad(tail)) {
+        bad++;
+        continue;
+      }
+      if (this.page_private(tail) !== 0) {
+        this.bad_page(tail, 'nonzero private');
+        bad++;
+        continue;
+      }
+      const w = tail * this.PW + this.W_flags;
+      m32[w] = (m32[w]! & ~PAGE_FLAGS_CHECK_AT_PREP) >>> 0;
+    }
+    return bad;
+  }
+
+  /**
+   * The loop above for the tails of a compound page from the fourth on
+   * (`from` - head > 3): free_tail_page_prepare()'s default case (TAIL_MAPPING
+   * in ->mapping, PageTail, compound_head() == head, then both cleared), then
+   * the checks of free_page_is_bad() and ->private, then the flags cleared.
+   * Returns `end` when every tail passed; the first tail whose
+   * free_tail_page_prepare() checks fail (nothing done to it); or -(tail + 1)
+   * for a tail that passed those (its fields cleared) but not the others.
+   */
+  private cleanCompoundTails(head: number, from: number, end: number): number {
+    const i32 = this.i32;
+    const PW = this.PW;
+    const wf = this.W_flags;
+    const wm = this.W_mapcount;
+    const wmap = this.W_mapping;
+    const wch = this.W_compound_head;
+    const wr = this.W_refcount;
+    const wmc = this.W_memcg_data;
+    const wl = this.W_lru;
+    const wp = this.W_private;
+    const checkFree = PAGE_FLAGS_CHECK_AT_FREE;
+    const sigLo = PP_SIGNATURE_LO;
+    const sigHi = PP_SIGNATURE_HI_S;
+    const mapLo = TAIL_MAPPING_LO_S;
+    const mapHi = TAIL_MAPPING_HI_S;
+    const vmemmapHi = VMEMMAP_HI_S;
+    const clear = ~PAGE_FLAGS_CHECK_AT_PREP;
+    // The tail's compound_head word: the head's struct page address + 1 (set_compound_head).
+    const headLo = (head * this.structPageSize + 1) | 0;
+    for (let tail = from; tail < end; tail++) {
+      const w = tail * PW;
+      if (i32[w + wmap] !== mapLo || i32[w + wmap + 1] !== mapHi || i32[w + wch] !== headLo || i32[w + wch + 1] !== vmemmapHi) return tail;
+      i32[w + wmap] = 0;
+      i32[w + wmap + 1] = 0;
+      i32[w + wch] = 0;
+      i32[w + wch + 1] = 0;
+      const flags = i32[w + wf]!;
+      const nonzero = (i32[w + wm]! + 1) | i32[w + wmap]! | i32[w + wmap + 1]! | i32[w + wr]! | i32[w + wmc]! | i32[w + wmc + 1]! | (flags & checkFree) | i32[w + wp]! | i32[w + wp + 1]!;
+      if (nonzero !== 0 || ((i32[w + wl]! & 0x7c) === sigLo && (i32[w + wl + 1]! & 0xffffff80) === sigHi)) return -tail - 1;
+      i32[w + wf] = flags & clear;
+    }
+    return end;
+  }
+
+  /**
+   * For tails from `from` up to `end`: while a tail passes page_expected_state(tail,
+   * PAGE_FLAGS_CHECK_AT_FREE) and has no private data, clear its PAGE_FLAGS_CHECK_AT_PREP
+   * flags. Returns the first tail that does not pass (or `end`). Every word that must be
+   * zero (or -1, for _mapcount) is folded into one test; no calls, so the loop stays tight.
+   */
+  private cleanTails(from: number, end: number): number {
+    const i32 = this.i32;
+    const PW = this.PW;
+    const wf = this.W_flags;
+    const wm = this.W_mapcount;
+    const wmap = this.W_mapping;
+    const wr = this.W_refcount;
+    const wmc = this.W_memcg_data;
+    const wl = this.W_lru;
+    const wp = this.W_private;
+    // Module constants copied to locals: no binding check per iteration.
+    const checkFree = PAGE_FLAGS_CHECK_AT_FREE;
+    const sigLo = PP_SIGNATURE_LO;
+    const sigHi = PP_SIGNATURE_HI_S;
+    const clear = ~PAGE_FLAGS_CHECK_AT_PREP;
+    const last = end * PW;
+    let w = from * PW;
+    for (; w < last; w += PW) {
+      const flags = i32[w + wf]!;
+      const nonzero = (i32[w + wm]! + 1) | i32[w + wmap]! | i32[w + wmap + 1]! | i32[w + wr]! | i32[w + wmc]! | i32[w + wmc + 1]! | (flags & checkFree) | i32[w + wp]! | i32[w + wp + 1]!;
+      if (nonzero !== 0 || ((i32[w + wl]! & 0x7c) === sigLo && (i32[w + wl + 1]! & 0xffffff80) === sigHi)) break;
+      i32[w + wf] = flags & clear;
+    }
+    return w === last ? end : (w / PW) | 0;
   }
 
   /**
@@ -587,21 +808,28 @@ export abstract class PageAlloc extends Internal {
       pcp.high = Math.max(high - (batch << CONFIG_PCP_BATCH_SCALE_MAX), high_min);
       return 0;
     }
-    if (zone.flags & ZONE_RECLAIM_ACTIVE) {
-      const free_count = Math.max(pcp.free_count, batch);
-      pcp.high = Math.max(high - free_count, high_min);
-      return Math.min(batch << 2, pcp.high);
-    }
+    if (zone.flags & ZONE_RECLAIM_ACTIVE) return this.pcpHighReclaim(pcp, batch, high);
     if (high_min === high_max) return high;
-    if (zone.flags & ZONE_BELOW_HIGH) {
-      const free_count = Math.max(pcp.free_count, batch);
-      pcp.high = Math.max(high - free_count, high_min);
-      high = Math.max(pcp.count, high_min);
-    } else if (pcp.count >= high) {
+    if (zone.flags & ZONE_BELOW_HIGH) return this.pcpHighBelowHigh(pcp, batch, high);
+    if (pcp.count >= high) {
       const need_high = pcp.free_count + batch;
       if (pcp.high < need_high) pcp.high = Math.min(Math.max(need_high, high_min), high_max);
     }
     return high;
+  }
+
+  /** nr_pcp_high() while the zone is below its high watermark: shrink high; free down to what is there. */
+  private pcpHighBelowHigh(pcp: PerCpuPages, batch: number, high: number): number {
+    const free_count = Math.max(pcp.free_count, batch);
+    pcp.high = Math.max(high - free_count, pcp.high_min);
+    return Math.max(pcp.count, pcp.high_min);
+  }
+
+  /** nr_pcp_high() while the zone is under reclaim: shrink high and free down to a few batches. */
+  private pcpHighReclaim(pcp: PerCpuPages, batch: number, high: number): number {
+    const free_count = Math.max(pcp.free_count, batch);
+    pcp.high = Math.max(high - free_count, pcp.high_min);
+    return Math.min(batch << 2, pcp.high);
   }
 
   /** free_frozen_page_commit(): put a page on the pcp list and trim the list if it grew past high. */
@@ -614,8 +842,7 @@ export abstract class PageAlloc extends Internal {
     pcp.count += 1 << order;
     const batch = pcp.batch;
     if (order && order <= PAGE_ALLOC_COSTLY_ORDER) {
-      free_high = pcp.free_count >= batch + pcp.high_min / 2 && (pcp.flags & PCPF_PREV_FREE_HIGH_ORDER) !== 0 && ((pcp.flags & PCPF_FREE_HIGH_BATCH) === 0 || pcp.count >= batch);
-      pcp.flags |= PCPF_PREV_FREE_HIGH_ORDER;
+      free_high = this.pcpFreeHighOrder(pcp, batch);
     } else if (pcp.flags & PCPF_PREV_FREE_HIGH_ORDER) {
       pcp.flags &= ~PCPF_PREV_FREE_HIGH_ORDER;
     }
@@ -623,6 +850,19 @@ export abstract class PageAlloc extends Internal {
     void fpi_flags;
     const high = this.nr_pcp_high(pcp, zone, batch, free_high);
     if (pcp.count < high) return true;
+    this.pcpTrim(zone, pcp, pindex, batch, high, free_high);
+    return true;
+  }
+
+  /** free_frozen_page_commit() for orders 1..PAGE_ALLOC_COSTLY_ORDER: whether to free a whole batch, noting a high-order free. */
+  private pcpFreeHighOrder(pcp: PerCpuPages, batch: number): boolean {
+    const free_high = pcp.free_count >= batch + pcp.high_min / 2 && (pcp.flags & PCPF_PREV_FREE_HIGH_ORDER) !== 0 && ((pcp.flags & PCPF_FREE_HIGH_BATCH) === 0 || pcp.count >= batch);
+    pcp.flags |= PCPF_PREV_FREE_HIGH_ORDER;
+    return free_high;
+  }
+
+  /** The end of free_frozen_page_commit() when the list reached high: free pages to the buddy in batches. */
+  private pcpTrim(zone: Zone, pcp: PerCpuPages, pindex: number, batch: number, high: number, free_high: boolean): void {
     let to_free = this.nr_pcp_free(pcp, batch, high, free_high);
     while (to_free > 0 && pcp.count > 0) {
       const batched = Math.min(to_free, batch);
@@ -630,7 +870,6 @@ export abstract class PageAlloc extends Internal {
       to_free -= batched;
     }
     if (zone.flags & ZONE_BELOW_HIGH && this.zone_watermark_ok(zone, 0, zone.wmark_pages(WMARK_HIGH), ZONE_MOVABLE, 0)) zone.flags &= ~ZONE_BELOW_HIGH;
-    return true;
   }
 
   /** __free_frozen_pages(): free a page whose refcount already dropped to 0. */
@@ -718,15 +957,37 @@ export abstract class PageAlloc extends Internal {
   }
 
   check_new_page(page: number): boolean {
-    if (this.page_expected_state(page, (PAGE_FLAGS_CHECK_AT_PREP | __PG_HWPOISON) >>> 0)) return false;
+    if (this.page_expected_state(page, CHECK_AT_NEW)) return false;
     this.check_new_page_bad(page);
     return true;
   }
 
   check_new_pages(page: number, order: number): boolean {
     const n = 1 << order;
-    for (let i = 0; i < n; i++) if (this.check_new_page(page + i)) return true;
+    // The block loop finds the first page check_new_page() would not pass; the pages before it pass.
+    let i = n > 1 && this.blockLoops ? this.firstUnexpected(page, page + n, CHECK_AT_NEW) - page : 0;
+    for (; i < n; i++) if (this.check_new_page(page + i)) return true;
     return false;
+  }
+
+  /** The first page in [from, end) that page_expected_state(page, check_flags) does not pass, or `end`; reads only. */
+  private firstUnexpected(from: number, end: number, check_flags: number): number {
+    const i32 = this.i32;
+    const PW = this.PW;
+    const wf = this.W_flags;
+    const wm = this.W_mapcount;
+    const wmap = this.W_mapping;
+    const wr = this.W_refcount;
+    const wmc = this.W_memcg_data;
+    const wl = this.W_lru;
+    const sigLo = PP_SIGNATURE_LO;
+    const sigHi = PP_SIGNATURE_HI_S;
+    for (let page = from; page < end; page++) {
+      const w = page * PW;
+      const nonzero = (i32[w + wm]! + 1) | i32[w + wmap]! | i32[w + wmap + 1]! | i32[w + wr]! | i32[w + wmc]! | i32[w + wmc + 1]! | (i32[w + wf]! & check_flags);
+      if (nonzero !== 0 || ((i32[w + wl]! & 0x7c) === sigLo && (i32[w + wl + 1]! & 0xffffff80) === sigHi)) return page;
+    }
+    return end;
   }
 
   __rmqueue_smallest(zone: Zone, order: number, migratetype: number): number {
@@ -922,19 +1183,23 @@ export abstract class PageAlloc extends Internal {
   __rmqueue_pcplist(zone: Zone, order: number, migratetype: number, alloc_flags: number, pcp: PerCpuPages, list: number): number {
     let page: number;
     do {
-      if (this.list_empty(list)) {
-        const batch = this.nr_pcp_alloc(pcp, zone, order);
-        if (alloc_flags & ALLOC_HIGHATOMIC) return -1;
-        const alloced = this.rmqueue_bulk(zone, order, batch, list, migratetype, alloc_flags);
-        pcp.count += alloced << order;
-        if (this.list_empty(list)) return -1;
-      }
+      if (this.list_empty(list) && !this.pcpRefill(zone, order, migratetype, alloc_flags, pcp, list)) return -1;
       const node = this.list_first(list);
       page = this.pfnOfWord(node - this.W_lru);
       this.list_del(node);
       pcp.count -= 1 << order;
-    } while (this.check_new_pages(page, order));
+      // check_new_pages(): for one page with the helpers read inline, the call only when it fails.
+    } while (order === 0 && this.inlinePageHelpers ? !this.pageExpectedInline(page, CHECK_AT_NEW) && this.check_new_pages(page, order) : this.check_new_pages(page, order));
     return page;
+  }
+
+  /** __rmqueue_pcplist() on an empty list: refill it with a batch from the buddy lists; false if it stays empty. */
+  private pcpRefill(zone: Zone, order: number, migratetype: number, alloc_flags: number, pcp: PerCpuPages, list: number): boolean {
+    const batch = this.nr_pcp_alloc(pcp, zone, order);
+    if (alloc_flags & ALLOC_HIGHATOMIC) return false;
+    const alloced = this.rmqueue_bulk(zone, order, batch, list, migratetype, alloc_flags);
+    pcp.count += alloced << order;
+    return !this.list_empty(list);
   }
 
   rmqueue_pcplist(preferred_zone: Zone, zone: Zone, order: number, migratetype: number, alloc_flags: number): number {
@@ -1029,6 +1294,11 @@ export abstract class PageAlloc extends Internal {
       usable -= Math.min(usable, reserved);
       if (usable > mark + z.lowmem_reserve[highest_zoneidx]!) return true;
     }
+    return this.watermarkFastRest(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
+  }
+
+  /** zone_watermark_fast() past its order-0 shortcut: the full check, and the min watermark without the boost. */
+  private watermarkFastRest(z: Zone, order: number, mark: number, highest_zoneidx: number, alloc_flags: number, free_pages: number): boolean {
     if (this.__zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages)) return true;
     if (!order && alloc_flags & ALLOC_MIN_RESERVE && z.watermark_boost && (alloc_flags & ALLOC_WMARK_MASK) === WMARK_MIN) {
       return this.__zone_watermark_ok(z, order, z._watermark[WMARK_MIN]!, highest_zoneidx, alloc_flags, free_pages);
@@ -1071,13 +1341,26 @@ export abstract class PageAlloc extends Internal {
   }
 
   prepare_alloc_pages(gfp_mask: number, preferred_nid: number, ac: AllocContext): boolean {
-    ac.highest_zoneidx = gfp_zone(gfp_mask);
+    // gfp_zone() and gfp_migratetype() are pure functions of the mask: the last mask's results are kept.
+    if (gfp_mask !== this.lastGfp) {
+      this.lastGfpZone = gfp_zone(gfp_mask);
+      this.lastGfpMigratetype = gfp_migratetype(gfp_mask);
+      this.lastGfp = gfp_mask;
+    }
+    ac.highest_zoneidx = this.lastGfpZone;
     const node = this.nodes[preferred_nid]!;
-    ac.zonelist = gfp_mask & __GFP_THISNODE ? node.zonelist.filter((z) => z.nid === preferred_nid) : node.zonelist;
-    ac.migratetype = gfp_migratetype(gfp_mask);
-    ac.preferred = this.firstZone(ac.zonelist, ac.highest_zoneidx);
+    const zonelist = gfp_mask & __GFP_THISNODE ? node.zonelist_nofallback : node.zonelist;
+    // Stored only when it changes: storing an object reference costs a write barrier.
+    if (ac.zonelist !== zonelist) ac.zonelist = zonelist;
+    ac.migratetype = this.lastGfpMigratetype;
+    ac.preferred = this.firstZone(zonelist, ac.highest_zoneidx);
     return true;
   }
+
+  /** The mask prepare_alloc_pages() last saw (-1: none), with its gfp_zone() and gfp_migratetype(). */
+  private lastGfp = -1;
+  private lastGfpZone = 0;
+  private lastGfpMigratetype = 0;
 
   get_page_from_freelist(gfp_mask: number, order: number, alloc_flags: number, ac: AllocContext): number {
     for (;;) {
@@ -1093,15 +1376,7 @@ export abstract class PageAlloc extends Internal {
           retry = true;
           break;
         }
-        let ok = false;
-        if (!(zone.flags & ZONE_BELOW_HIGH)) {
-          if (this.zone_watermark_fast(zone, order, zone.wmark_pages(WMARK_HIGH), ac.highest_zoneidx, alloc_flags)) ok = true;
-          else zone.flags |= ZONE_BELOW_HIGH;
-        }
-        if (!ok) {
-          const mark = zone.wmark_pages(alloc_flags & ALLOC_WMARK_MASK);
-          if (!this.zone_watermark_fast(zone, order, mark, ac.highest_zoneidx, alloc_flags) && !(alloc_flags & ALLOC_NO_WATERMARKS)) continue;
-        }
+        if (!this.zoneWatermarksAllow(zone, order, alloc_flags, ac.highest_zoneidx)) continue;
         const page = this.rmqueue(preferred_zone, zone, order, gfp_mask, alloc_flags, ac.migratetype);
         if (page >= 0) {
           this.prep_new_page(page, order, gfp_mask, alloc_flags);
@@ -1115,6 +1390,21 @@ export abstract class PageAlloc extends Internal {
       }
       return -1;
     }
+  }
+
+  /**
+   * get_page_from_freelist()'s watermark test of one zone: the high watermark
+   * first while the zone is not known to be below it, then the one alloc_flags
+   * ask for (unless ALLOC_NO_WATERMARKS). One place, so zone_watermark_fast()
+   * is inlined once.
+   */
+  private zoneWatermarksAllow(zone: Zone, order: number, alloc_flags: number, highest_zoneidx: number): boolean {
+    if (!(zone.flags & ZONE_BELOW_HIGH)) {
+      if (this.zone_watermark_fast(zone, order, zone.wmark_pages(WMARK_HIGH), highest_zoneidx, alloc_flags)) return true;
+      zone.flags |= ZONE_BELOW_HIGH;
+    }
+    const mark = zone.wmark_pages(alloc_flags & ALLOC_WMARK_MASK);
+    return this.zone_watermark_fast(zone, order, mark, highest_zoneidx, alloc_flags) || (alloc_flags & ALLOC_NO_WATERMARKS) !== 0;
   }
 
   post_alloc_hook(page: number, order: number, gfp_flags: number, alloc_flags: number): void {
@@ -1132,7 +1422,25 @@ export abstract class PageAlloc extends Internal {
   prep_compound_page(page: number, order: number): void {
     const nr = 1 << order;
     this.setPageFlag(page, PG_head);
-    for (let i = 1; i < nr; i++) this.prep_compound_tail(page + i, page);
+    if (this.blockLoops) {
+      // prep_compound_tail() for every tail, its three stores in its order.
+      const i32 = this.i32;
+      const PW = this.PW;
+      const wmap = this.W_mapping;
+      const wch = this.W_compound_head;
+      const wp = this.W_private;
+      const headLo = (page * this.structPageSize + 1) | 0;
+      for (let w = (page + 1) * PW, last = (page + nr) * PW; w < last; w += PW) {
+        i32[w + wmap] = TAIL_MAPPING_LO_S;
+        i32[w + wmap + 1] = TAIL_MAPPING_HI_S;
+        i32[w + wch] = headLo;
+        i32[w + wch + 1] = VMEMMAP_HI_S;
+        i32[w + wp] = 0;
+        i32[w + wp + 1] = 0;
+      }
+    } else {
+      for (let i = 1; i < nr; i++) this.prep_compound_tail(page + i, page);
+    }
     this.prep_compound_head(page, order);
   }
 
