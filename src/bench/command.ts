@@ -5,7 +5,7 @@ import { InputError } from '../util/errors.js';
 import { formatBench, runBench } from './bench.js';
 import { machineConfigProblem } from '../kernel/mm_init.js';
 
-export function benchCommand(argv: readonly string[]): number {
+export async function benchCommand(argv: readonly string[]): Promise<number> {
   const a = parseArgs(argv, { flags: ['json'], options: ['memory'] }, 'bench');
   if (a.positional.length > 0) throw new InputError(`bench: unexpected argument "${a.positional[0]}"`);
   const memoryBytes = parseSize(a.options.get('memory')?.at(-1) ?? '16GiB', 'bench: --memory');
@@ -13,7 +13,7 @@ export function benchCommand(argv: readonly string[]): number {
   if (problem !== null) throw new InputError(`bench: --memory: ${problem}`);
   // Progress goes to a terminal only, so piped and CI output stays clean.
   const progress = process.stderr.isTTY ? (msg: string): void => void process.stderr.write(`\r\x1b[Kbench: ${msg}...`) : (): void => {};
-  const report = runBench(memoryBytes, progress);
+  const report = await runBench(memoryBytes, progress);
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   process.stdout.write(a.flags.has('json') ? `${JSON.stringify(report, null, 2)}\n` : `${formatBench(report)}\n`);
   return 0;
