@@ -161,3 +161,14 @@ test('fallback: an unmovable request claims a movable pageblock', () => {
   const p = k.alloc_pages(GFP_KERNEL, 0);
   assert.equal(k.get_pageblock_migratetype(p), 0, 'the block was claimed for MIGRATE_UNMOVABLE');
 });
+
+test('a page-type BUG reports the line where PAGE_TYPE_OPS() is invoked for that type, as gcc expands __LINE__ in a macro', async () => {
+  const { KernelBug: KB } = await import('../src/report/report.js');
+  const k = machine('baseline', 256 * 2 ** 20);
+  const p = k.alloc_pages(0xcc0, 0);
+  k.__SetPageType(p, 0xf1); // Offline
+  assert.throws(() => k.__SetPageType(p, 0xf2), (e: unknown) => e instanceof KB && e.report.message === 'kernel BUG at include/linux/page-flags.h:1047!' && e.report.function === '__SetPageTable');
+  const q = k.alloc_pages(0xcc0, 0);
+  k.__SetPageType(q, 0xf5); // Slab
+  assert.throws(() => k.__ClearPageType(q, 0xf0), (e: unknown) => e instanceof KB && e.report.message === 'kernel BUG at include/linux/page-flags.h:1006!' && e.report.reason === 'VM_BUG_ON_PAGE(!PageBuddy(page))');
+});

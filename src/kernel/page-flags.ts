@@ -13,7 +13,7 @@
  */
 
 import { KernelList } from './list.js';
-import { SITES } from './sites.js';
+import { PAGE_TYPE_OPS_LINES, SITES } from './sites.js';
 import { VMEMMAP_HI } from './machine.js';
 import { declareSymbols } from './symbols.js';
 import type { Site } from '../report/report.js';
@@ -188,7 +188,7 @@ export function registerPageTypeName(value: number, uname: string): void {
 /** The check site of one instance of PAGE_TYPE_OPS: `__SetPageBuddy`, `!PageBuddy(page)`. */
 function typeSite(s: Site, pgty: number): Site {
   const uname = TYPE_UNAMES.get(pgty) ?? `Type${pgty.toString(16)}`;
-  return { ...s, fn: `${s.fn}${uname}`, cond: s.cond.replace('Page##uname', `Page${uname}`) };
+  return { ...s, fn: `${s.fn}${uname}`, line: PAGE_TYPE_OPS_LINES.get(pgty) ?? s.line, cond: s.cond.replace('Page##uname', `Page${uname}`) };
 }
 
 /** The high word page->private holds for a value of 2^32 or more (or a negative one, as the kernel's unsigned long would). */

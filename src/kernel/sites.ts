@@ -27,6 +27,20 @@ const MM_H = 'include/linux/mm.h';
 const INTERNAL_H = 'mm/internal.h';
 const PAGE_ALLOC_C = 'mm/page_alloc.c';
 
+/** Where include/linux/page-flags.h invokes PAGE_TYPE_OPS() / FOLIO_TYPE_OPS() for each type (the blob above). */
+export const PAGE_TYPE_OPS_LINES: ReadonlyMap<number, number> = new Map([
+  [0xf0, 1006], // Buddy
+  [0xf1, 1037], // Offline
+  [0xf2, 1047], // Table
+  [0xf3, 1052], // Guard
+  [0xf4, 1057], // hugetlb (FOLIO_TYPE_OPS)
+  [0xf5, 1054], // Slab
+  [0xf6, 1062], // Zsmalloc
+  [0xf7, 1069], // Unaccepted
+  [0xf8, 1070], // LargeKmalloc
+  [0xf9, 1075], // Netpp (in this tree; seed 000's variants)
+]);
+
 export const SITES = {
   // include/linux/page-flags.h: page-flag policies (CONFIG_DEBUG_VM_PGFLAGS) and page types.
   PF_POISONED_CHECK: site('PF_POISONED_CHECK', PAGE_FLAGS_H, 396, 'PagePoisoned(page)'),
@@ -35,7 +49,13 @@ export const SITES = {
   PF_SECOND: site('PF_SECOND', PAGE_FLAGS_H, 407, '!PageHead(page)'),
   folio_flags: site('folio_flags', PAGE_FLAGS_H, 367, 'page->compound_head & 1'),
   folio_flags_n: site('folio_flags', PAGE_FLAGS_H, 368, 'n > 0 && !test_bit(PG_head, &page->flags.f)'),
-  /** PAGE_TYPE_OPS: `fn` and the `Page##uname` in cond are filled in per type. */
+  /**
+   * PAGE_TYPE_OPS: `fn` and the `Page##uname` in cond are filled in per
+   * type, and so is the line: a BUG() inside a macro's expansion reports the
+   * line where the macro was invoked (PAGE_TYPE_OPS_LINES), as gcc expands
+   * __LINE__; 991/998 are the lines inside the macro's definition, used only
+   * for a type no PAGE_TYPE_OPS() of this tree declares.
+   */
   __SetPageType: site('__SetPage', PAGE_FLAGS_H, 991, 'data_race(page->page_type) != UINT_MAX'),
   __ClearPageType: site('__ClearPage', PAGE_FLAGS_H, 998, '!Page##uname(page)'),
 

@@ -52,7 +52,7 @@ import type { Site } from '../report/report.js';
 import type { VmAreaStruct } from '../kernel/mm_types.js';
 import { EINVAL } from '../kernel/errno.js';
 import { PAGE_TYPE_RESET, PageFlags, registerPageTypeName } from '../kernel/page-flags.js';
-import { SITES } from '../kernel/sites.js';
+import { PAGE_TYPE_OPS_LINES, SITES } from '../kernel/sites.js';
 import { VMEMMAP_START } from '../kernel/config.js';
 import { field, unsigned_int } from '../layout/ctype.js';
 import { insertAfter } from '../layout/edit.js';
@@ -67,12 +67,19 @@ export const PGTY_netpp = 0xf9;
 registerPageTypeName(PGTY_netpp, 'Netpp');
 
 /** PAGE_TYPE_OPS' checks for a Netpp instance (pagesim's page-flags.h lines; fn and cond as the macro pastes them). */
-const SET_NETPP: Site = { ...SITES.__SetPageType, fn: '__SetPageNetpp', cond: SITES.__SetPageType.cond };
+const SET_NETPP: Site = { ...SITES.__SetPageType, fn: '__SetPageNetpp', line: PAGE_TYPE_OPS_LINES.get(0xf9)!, cond: SITES.__SetPageType.cond };
 const PAGE_FLAGS_H = 'include/linux/page-flags.h';
 
-/** The proposal's page-flags.h (its diff against blob 0e03d816e8b9): the new checks' lines in the macros. */
-const SHARED_SET: Site = { fn: '__SetPage', file: PAGE_FLAGS_H, line: 982, cond: 'page_type_has_type(data_race(page->page_type))' };
-const SHARED_CLEAR: Site = { fn: '__ClearPage', file: PAGE_FLAGS_H, line: 993, cond: '!Page##uname(page)' };
+/**
+ * The proposal's page-flags.h checks. A BUG inside PAGE_TYPE_OPS() reports
+ * the line of the macro's invocation (gcc's __LINE__ in an expansion): in
+ * the proposal's base (blob 0e03d816e8b9) the macro body sits 13 lines
+ * above ours, and the proposal adds 9 lines to the macros, so
+ * PAGE_TYPE_OPS(Netpp, ...) lands at 1075 - 13 + 9.
+ */
+const SHARED_NETPP_LINE = 1071;
+const SHARED_SET: Site = { fn: '__SetPage', file: PAGE_FLAGS_H, line: SHARED_NETPP_LINE, cond: 'page_type_has_type(data_race(page->page_type))' };
+const SHARED_CLEAR: Site = { fn: '__ClearPage', file: PAGE_FLAGS_H, line: SHARED_NETPP_LINE, cond: '!Page##uname(page)' };
 
 const TYPE_UNAMES: ReadonlyMap<number, string> = new Map([
   [0xf0, 'Buddy'],
@@ -89,7 +96,7 @@ const TYPE_UNAMES: ReadonlyMap<number, string> = new Map([
 
 function pasted(s: Site, pgty: number): Site {
   const uname = TYPE_UNAMES.get(pgty) ?? `Type${pgty.toString(16)}`;
-  return { ...s, fn: `${s.fn}${uname}`, cond: s.cond.replace('Page##uname', `Page${uname}`) };
+  return { ...s, fn: `${s.fn}${uname}`, line: PAGE_TYPE_OPS_LINES.get(pgty) ?? s.line, cond: s.cond.replace('Page##uname', `Page${uname}`) };
 }
 
 /** page_mapcount_clear_type(): the low 24 bits, sign-extended (the proposal's replacement of page_mapcount_is_type). */
