@@ -172,3 +172,11 @@ test('a page-type BUG reports the line where PAGE_TYPE_OPS() is invoked for that
   k.__SetPageType(q, 0xf5); // Slab
   assert.throws(() => k.__ClearPageType(q, 0xf0), (e: unknown) => e instanceof KB && e.report.message === 'kernel BUG at include/linux/page-flags.h:1006!' && e.report.reason === 'VM_BUG_ON_PAGE(!PageBuddy(page))');
 });
+
+test('an empty Movable zone gets min = low = high = 32, as the captured 6.18 VM shows (the distance follows its zero share)', async () => {
+  const { ZONE_MOVABLE } = await import('../src/kernel/config.js');
+  const { WMARK_HIGH: H, WMARK_PROMO: P } = await import('../src/kernel/mmzone.js');
+  const k = machine('baseline', 2 ** 30);
+  const mov = k.nodes[0]!.node_zones[ZONE_MOVABLE]!;
+  assert.deepEqual([mov._watermark[WMARK_MIN], mov._watermark[WMARK_LOW], mov._watermark[H], mov._watermark[P]], [32, 32, 32, 32]);
+});

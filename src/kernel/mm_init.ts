@@ -412,9 +412,12 @@ export abstract class MmInit extends PageAlloc {
     for (const z of this.zones) if (z.idx !== ZONE_MOVABLE) lowmem_pages += z.managed_pages;
     for (const zone of this.zones) {
       const managed = zone.managed_pages;
+      // The zone's proportional share of min_free_kbytes; Movable's own min is clamped, but the
+      // distance between the watermarks still follows the share (an empty Movable zone: 32/32/32).
+      const share = lowmem_pages ? Math.floor((pages_min * managed) / lowmem_pages) : 0;
       if (zone.idx === ZONE_MOVABLE) zone._watermark[WMARK_MIN] = Math.min(Math.max(Math.floor(managed / 1024), 32), 128);
-      else zone._watermark[WMARK_MIN] = lowmem_pages ? Math.floor((pages_min * managed) / lowmem_pages) : 0;
-      const tmp = Math.max(zone._watermark[WMARK_MIN]! >> 2, Math.floor((managed * 10) / 10000));
+      else zone._watermark[WMARK_MIN] = share;
+      const tmp = Math.max(share >> 2, Math.floor((managed * 10) / 10000));
       zone.watermark_boost = 0;
       zone._watermark[WMARK_LOW] = zone._watermark[WMARK_MIN]! + tmp;
       zone._watermark[WMARK_HIGH] = zone._watermark[WMARK_LOW]! + tmp;
