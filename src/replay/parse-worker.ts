@@ -54,21 +54,9 @@ async function run(path: string): Promise<void> {
     log.clear();
     port.postMessage(batch, [batch.pfn.buffer as ArrayBuffer, batch.line.buffer as ArrayBuffer, batch.info.buffer as ArrayBuffer, batch.aux.buffer as ArrayBuffer]);
   };
-  const chunks = traceFileChunks(path);
-  try {
-    for (;;) {
-      let next: IteratorResult<Buffer>;
-      try {
-        next = await chunks.next();
-      } catch (err) {
-        throw new InputError(`cannot read trace: ${(err as Error).message}`, path);
-      }
-      if (next.done === true) break;
-      reader.pushBytes(next.value);
-      post();
-    }
-  } finally {
-    await chunks.return(undefined);
+  for await (const chunk of traceFileChunks(path)) {
+    reader.pushBytes(chunk);
+    post();
   }
   const stats = reader.finish();
   post();

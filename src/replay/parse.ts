@@ -16,45 +16,20 @@ import { TraceParser } from '../trace/parser.js';
 import { GfpCache, type GfpEntry } from '../trace/gfp-cache.js';
 import { traceFileChunks, inflateIfGzip, CHUNK_BYTES } from '../trace/input.js';
 import type { TraceEvent } from '../trace/record.js';
-import type { MalformedSample, TraceStats } from '../trace/stats.js';
-import { InputError } from '../util/errors.js';
+import type { TraceStats } from '../trace/stats.js';
+import { Ch } from '../trace/scan.js';
 import {
   EV_ALLOC, EV_EXTFRAG, EV_FREE, EV_FREE_BATCHED, EV_PCPU_DRAIN, EV_ZONE_LOCKED, EVENT_KIND_NAMES, EventLog,
   FLAG_FAILED, FLAG_OWNERSHIP, FLAG_REFILL, packExtfrag, packInfo,
 } from './events.js';
 
-/** What the reader counted besides events (the shape of TraceStats, line numbers true to the file). */
-export interface ParseStats {
-  events: number;
+/** What the reader counted besides events: TraceStats (line numbers true to the file), plus the slow-path count. */
+export interface ParseStats extends Omit<TraceStats, 'byEvent'> {
   byEvent: Record<string, number>;
-  failedAllocs: number;
-  skipped: number;
-  skippedByEvent: Record<string, number>;
-  malformed: number;
-  malformedSamples: MalformedSample[];
-  headerLines: number;
-  otherLines: number;
-  gfpUnknownNames: Record<string, number>;
-  bytes: number;
-  lines: number;
   /** Lines the fast path handed to TraceParser. */
   slowLines: number;
 }
 
-const enum C {
-  Lf = 10,
-  Cr = 13,
-  Space = 32,
-  Hash = 35,
-  Minus = 45,
-  Zero = 48,
-  Nine = 57,
-  Colon = 58,
-  Eq = 61,
-  LBracket = 91,
-  RBracket = 93,
-  LowerX = 120,
-}
 
 
 const bytesOfName = (s: string): Uint8Array => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
@@ -102,7 +77,7 @@ function matchAt(b: Buffer, p: number, len: number, key: Uint8Array): boolean {
  */
 function keyAt(b: Buffer, p: number, len: number, key: Uint8Array): boolean {
   const n = key.length;
-  return p + n <= len && b[p + n - 1] === C.Eq && b[p] === key[0] && b[p + 1] === key[1];
+  return p + n <= len && b[p + n - 1] === Ch.Eq && b[p] === key[0] && b[p + 1] === key[1];
 }
 
 /** A gfp text seen before. */
@@ -146,7 +121,7 @@ export class FastTraceReader {
     this.bytes += chunk.length;
     let pos = 0;
     if (this.carry !== null) {
-      const nl = chunk.indexOf(C.Lf);
+      const nl = chunk.indexOf(Ch.Lf);
       if (nl < 0) {
         this.carry = Buffer.concat([this.carry, chunk]);
         return;
@@ -163,7 +138,7 @@ export class FastTraceReader {
   /** Ends the input: the last line may lack its newline. */
   finish(): ParseStats {
     if (this.carry !== null) {
-      const last = Buffer.concat([this.carry, Buffer.from([C.Lf])]);
+      const last = Buffer.concat([this.carry, Buffer.from([Ch.Lf])]);
       this.carry = null;
       this.scan(last, 0, last.length);
     }
@@ -201,11 +176,11 @@ export class FastTraceReader {
   private scan(b: Buffer, pos: number, len: number): number {
     while (pos < len) {
       // memchr finds the line's end faster than a byte loop; knowing it lets the fast path probe columns.
-      const nl = b.indexOf(C.Lf, pos);
+      const nl = b.indexOf(Ch.Lf, pos);
       if (nl < 0 || nl >= len) return pos;
-      const end = nl > pos && b[nl - 1] === C.Cr ? nl - 1 : nl;
+      const end = nl > pos && b[nl - 1] === Ch.Cr ? nl - 1 : nl;
       const lineNo = ++this.lineNo;
-      if (b[pos] === C.Hash) this.headerLines++;
+      if (b[pos] === Ch.Hash) this.headerLines++;
       else if (!this.fastLine(b, pos, end, lineNo)) {
         this.slowLineNos.push(lineNo);
         this.slow.line(b, pos, end);
@@ -220,18 +195,18 @@ export class FastTraceReader {
     let v = 0;
     let c = 0;
     const first = p;
-    if (p + 1 < e && b[p] === C.Zero && b[p + 1] === C.LowerX) {
+    if (p + 1 < e && b[p] === Ch.Zero && b[p + 1] === Ch.LowerX) {
       p += 2;
       const d0 = p;
       for (; p < e; p++) {
         c = b[p]!;
-        if (c >= C.Zero && c <= C.Nine) v = v * 16 + (c - C.Zero);
+        if (c >= Ch.Zero && c <= Ch.Nine) v = v * 16 + (c - Ch.Zero);
         else if ((c | 0x20) >= 97 && (c | 0x20) <= 102) v = v * 16 + ((c | 0x20) - 87);
         else break;
       }
       if (p === d0) return -1;
     } else {
-      for (; p < e && (c = b[p]!) >= C.Zero && c <= C.Nine; p++) v = v * 10 + (c - C.Zero);
+      for (; p < e && (c = b[p]!) >= Ch.Zero && c <= Ch.Nine; p++) v = v * 10 + (c - Ch.Zero);
       if (p === first) return -1;
     }
     this.v = v;
@@ -248,43 +223,43 @@ export class FastTraceReader {
    */
   private fastLine(b: Buffer, s: number, e: number, lineNo: number): boolean {
     let p = s + CPU_COLUMN;
-    if (p >= e || b[p] !== C.LBracket) {
+    if (p >= e || b[p] !== Ch.LBracket) {
       p = s;
-      while (p < e && b[p] !== C.LBracket) p++;
+      while (p < e && b[p] !== Ch.LBracket) p++;
       if (p >= e) return false;
     }
     let q = p + 1;
     let c = q < e ? b[q]! : 0;
-    if (c < C.Zero || c > C.Nine) return false;
+    if (c < Ch.Zero || c > Ch.Nine) return false;
     let cpu = 0;
     do {
-      cpu = cpu * 10 + (c - C.Zero);
+      cpu = cpu * 10 + (c - Ch.Zero);
       c = ++q < e ? b[q]! : 0;
-    } while (c >= C.Zero && c <= C.Nine);
-    if (c !== C.RBracket) return false;
+    } while (c >= Ch.Zero && c <= Ch.Nine);
+    if (c !== Ch.RBracket) return false;
     let t = q + TIMESTAMP_COLON;
-    if (t + 1 >= e || b[t] !== C.Colon || b[t + 1] !== C.Space) {
+    if (t + 1 >= e || b[t] !== Ch.Colon || b[t + 1] !== Ch.Space) {
       t = q + 1;
-      while (t < e && b[t] !== C.Colon) t++;
-      if (t + 1 >= e || b[t + 1] !== C.Space) return false;
+      while (t < e && b[t] !== Ch.Colon) t++;
+      if (t + 1 >= e || b[t + 1] !== Ch.Space) return false;
     }
     const n0 = t + 2;
     if (n0 + 26 >= e || !matchAt(b, n0, e, MM_PAGE_)) return false;
     const c8 = b[n0 + 8];
     let kind = -1;
-    if (c8 === 97 /* a */) kind = b[n0 + 13] === C.Colon ? EV_ALLOC : b[n0 + 25] === C.Colon ? EV_ZONE_LOCKED : -1;
-    else if (c8 === 102 /* f */) kind = b[n0 + 12] === C.Colon ? EV_FREE : b[n0 + 20] === C.Colon ? EV_FREE_BATCHED : -1;
-    else if (c8 === 112 /* p */) kind = b[n0 + 18] === C.Colon ? EV_PCPU_DRAIN : -1;
+    if (c8 === 97 /* a */) kind = b[n0 + 13] === Ch.Colon ? EV_ALLOC : b[n0 + 25] === Ch.Colon ? EV_ZONE_LOCKED : -1;
+    else if (c8 === 102 /* f */) kind = b[n0 + 12] === Ch.Colon ? EV_FREE : b[n0 + 20] === Ch.Colon ? EV_FREE_BATCHED : -1;
+    else if (c8 === 112 /* p */) kind = b[n0 + 18] === Ch.Colon ? EV_PCPU_DRAIN : -1;
     if (kind < 0) return false;
     const name = NAMES[kind]!;
     const nameEnd = n0 + name.length;
     for (let i = 9; i < name.length; i++) if (b[n0 + i] !== name[i]) return false;
-    if (b[nameEnd + 1] !== C.Space) return false;
+    if (b[nameEnd + 1] !== Ch.Space) return false;
     p = nameEnd + 2;
     if (!keyAt(b, p, e, K_PAGE)) return false;
     p += K_PAGE.length;
-    if (p + HASHED_POINTER < e && b[p + HASHED_POINTER] === C.Space) p += HASHED_POINTER;
-    else while (p < e && b[p] !== C.Space) p++;
+    if (p + HASHED_POINTER < e && b[p + HASHED_POINTER] === Ch.Space) p += HASHED_POINTER;
+    else while (p < e && b[p] !== Ch.Space) p++;
     if (!keyAt(b, p, e, K_PFN)) return false;
     p = this.num(b, p + K_PFN.length, e);
     if (p < 0) return false;
@@ -299,7 +274,7 @@ export class FastTraceReader {
     if (kind === EV_ALLOC || kind === EV_ZONE_LOCKED || kind === EV_PCPU_DRAIN) {
       if (!keyAt(b, p, e, K_MT)) return false;
       p += K_MT.length;
-      const neg = p < e && b[p] === C.Minus;
+      const neg = p < e && b[p] === Ch.Minus;
       p = this.num(b, neg ? p + 1 : p, e);
       if (p < 0 || this.v > 14) return false;
       mt = neg ? -1 : this.v;
@@ -347,7 +322,7 @@ export class FastTraceReader {
     let h = 0;
     for (let i = p; i < e; i++) {
       const c = b[i]!;
-      if (c === C.Space) return -1; // a field after gfp_flags: not the common layout
+      if (c === Ch.Space) return -1; // a field after gfp_flags: not the common layout
       h = (Math.imul(h, 31) + c) | 0;
     }
     const entry = this.gfpCache.lookup(b, p, e, h);
@@ -424,27 +399,15 @@ export async function streamTraceFile(
   const t0 = process.hrtime.bigint();
   const reader = new FastTraceReader();
   const log = reader.log;
-  const chunks = traceFileChunks(path);
   const flush = (): void => {
     if (sink === null) return;
     sink(log, 0, log.length);
     log.clear();
   };
-  try {
-    for (;;) {
-      let next: IteratorResult<Buffer>;
-      try {
-        next = await chunks.next();
-      } catch (err) {
-        throw new InputError(`cannot read trace: ${(err as Error).message}`, path);
-      }
-      if (next.done === true) break;
-      reader.pushBytes(next.value);
-      flush();
-      onProgress?.(reader.bytesRead());
-    }
-  } finally {
-    await chunks.return(undefined);
+  for await (const chunk of traceFileChunks(path)) {
+    reader.pushBytes(chunk);
+    flush();
+    onProgress?.(reader.bytesRead());
   }
   const stats = reader.finish();
   flush();

@@ -8,7 +8,6 @@
  *
  * The record passed to onEvent is reused: valid only during the callback.
  */
-import { InputError } from '../util/errors.js';
 import { CHUNK_BYTES, inflateIfGzip, traceFileChunks } from './input.js';
 import { TraceParser, type ParseOptions } from './parser.js';
 import type { TraceStats } from './stats.js';
@@ -29,26 +28,11 @@ export {
  */
 export async function parseTraceFile(path: string, options: ParseOptions = {}): Promise<TraceStats> {
   const parser = new TraceParser(options);
-  const chunks = traceFileChunks(path);
-  try {
-    for (let chunk = await nextChunk(chunks, path); chunk !== null; chunk = await nextChunk(chunks, path)) {
-      parser.pushBytes(chunk);
-      parser.progress();
-    }
-  } finally {
-    await chunks.return(undefined); // closes the file if onEvent threw
+  for await (const chunk of traceFileChunks(path)) {
+    parser.pushBytes(chunk);
+    parser.progress();
   }
   return parser.finish();
-}
-
-/** The next chunk, or null at the end; I/O and gzip errors become InputErrors (errors of onEvent pass through untouched). */
-async function nextChunk(chunks: AsyncGenerator<Buffer>, path: string): Promise<Buffer | null> {
-  try {
-    const next = await chunks.next();
-    return next.done === true ? null : next.value;
-  } catch (err) {
-    throw new InputError(`cannot read trace: ${(err as Error).message}`, path);
-  }
 }
 
 /** Parses trace text held in a string. */

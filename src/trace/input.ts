@@ -8,6 +8,7 @@ import { open } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
+import { InputError } from '../util/errors.js';
 
 /** Chunk size for reads and inflation. */
 export const CHUNK_BYTES = 512 * 1024;
@@ -67,10 +68,32 @@ async function* gzipChunks(path: string): AsyncGenerator<Buffer> {
   for await (const chunk of gunzip) yield chunk as Buffer;
 }
 
-/** The uncompressed content of a trace file in chunks. */
+/**
+ * The uncompressed content of a trace file in chunks. I/O and gzip errors
+ * become InputErrors naming the file; errors thrown by the consumer between
+ * chunks are not caught here and pass through untouched.
+ */
 export async function* traceFileChunks(path: string): AsyncGenerator<Buffer> {
-  const gz = isGzip(await readMagic(path));
-  yield* gz ? gzipChunks(path) : plainChunks(path);
+  let source: AsyncGenerator<Buffer>;
+  try {
+    source = isGzip(await readMagic(path)) ? gzipChunks(path) : plainChunks(path);
+  } catch (err) {
+    throw new InputError(`cannot read trace: ${(err as Error).message}`, path);
+  }
+  try {
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await source.next();
+      } catch (err) {
+        throw new InputError(`cannot read trace: ${(err as Error).message}`, path);
+      }
+      if (next.done === true) return;
+      yield next.value;
+    }
+  } finally {
+    await source.return(undefined);
+  }
 }
 
 /** The uncompressed bytes of an in-memory trace. */
