@@ -14,6 +14,7 @@ import { buildSampleMachine, encodeImages } from '../src/kpageflags/index.js';
 import { PAGE_KINDS, classify, footprint, footprintJson, formatFootprint, type PageKind } from '../src/footprint/index.js';
 import { footprintCommand } from '../src/cli/cmd-footprint.js';
 import { InputError } from '../src/util/errors.js';
+import { captureStdout } from './helpers/capture.js';
 
 /** dist/test/footprint.test.js -> the repository root, two levels up. */
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,22 +34,8 @@ function image(machine: string, what: 'kpageflags' | 'kpagecount'): string {
   return path.join(dir, readdirSync(dir).find((f) => f.startsWith(what))!);
 }
 
-function capture(run: () => number): { status: number; out: string } {
-  const chunks: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array): boolean => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    return { status: run(), out: chunks.join('') };
-  } finally {
-    process.stdout.write = write;
-  }
-}
-
 function jsonOf(argv: string[]): Json {
-  const r = capture(() => footprintCommand([...argv, '--json']));
+  const r = captureStdout(() => footprintCommand([...argv, '--json']));
   assert.equal(r.status, 0);
   return JSON.parse(r.out) as Json;
 }
@@ -171,7 +158,7 @@ test('pagesim footprint --scenario runs the scenario and prices its machine', ()
   assert.equal(j.kinds.file.pages, 16);
   assert.equal(j.kinds.file.large_units, 1);
   assert.equal(j.designs[0]!.total_bytes, 32768 * 64);
-  const t = capture(() => footprintCommand(['--scenario', path.join(fixtures, 'typed-pages.yaml'), '--variant', 'baseline']));
+  const t = captureStdout(() => footprintCommand(['--scenario', path.join(fixtures, 'typed-pages.yaml'), '--variant', 'baseline']));
   assert.match(t.out, /from scenario typed-pages under baseline/);
 });
 
@@ -186,7 +173,7 @@ test('footprint input errors', () => {
     assert.throws(() => footprintCommand(['--kpageflags', path.join(dir, 'a'), '--variant', 'baseline']), /--variant goes with --scenario/);
     assert.throws(() => footprintCommand([path.join(dir, 'a')]), (e: unknown) => e instanceof InputError && e.file === path.join(dir, 'a') && /a scenario must be a YAML mapping/.test(e.message));
     assert.throws(() => footprintCommand(['--kpageflags', path.join(dir, 'missing')]), /no such file/);
-    const ok = capture(() => footprintCommand(['--kpageflags', path.join(dir, 'a')]));
+    const ok = captureStdout(() => footprintCommand(['--kpageflags', path.join(dir, 'a')]));
     assert.equal(ok.status, 0);
     assert.equal(readImage(path.join(dir, 'a')).count, 2);
   } finally {

@@ -23,6 +23,7 @@ import {
 import { pageTypesCommand } from '../src/cli/cmd-page-types.js';
 import { kpageflagsCommand } from '../src/cli/cmd-kpageflags.js';
 import { InputError } from '../src/util/errors.js';
+import { captureStdout } from './helpers/capture.js';
 
 /** dist/test/kpageflags.test.js -> the repository root, two levels up. */
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -37,21 +38,6 @@ function realImage(machine: string, what: 'kpageflags' | 'kpagecount'): string {
   const name = readdirSync(dir).find((f) => f === what || f === `${what}.gz`);
   assert.ok(name !== undefined, `${dir} has no ${what}`);
   return path.join(dir, name);
-}
-
-/** Runs a command with stdout captured. */
-function capture(run: () => number): { status: number; out: string } {
-  const chunks: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array): boolean => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    return { status: run(), out: chunks.join('') };
-  } finally {
-    process.stdout.write = write;
-  }
 }
 
 const has = (f: bigint, bit: number): boolean => ((f >> BigInt(bit)) & 1n) === 1n;
@@ -238,7 +224,7 @@ test('summarize accepts a BigUint64Array; an unnamed bit stops it as it stops pa
 test('pagesim kpageflags writes both files; pagesim page-types prints the summary', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'pagesim-kpf-'));
   try {
-    const r = capture(() => kpageflagsCommand([path.join(fixtures, 'typed-pages.yaml'), '--out', dir]));
+    const r = captureStdout(() => kpageflagsCommand([path.join(fixtures, 'typed-pages.yaml'), '--out', dir]));
     assert.equal(r.status, 0);
     assert.match(r.out, /32768 pfns, scenario typed-pages under baseline/);
     const img = readImage(path.join(dir, 'kpageflags'));
@@ -251,10 +237,10 @@ test('pagesim kpageflags writes both files; pagesim page-types prints the summar
     assert.equal(row(1 << KPF_OFFLINE), 1);
     assert.equal(row((1 << KPF_SLAB) | (1 << KPF_COMPOUND_TAIL)), 1);
     assert.equal(row((1 << 3) | (1 << KPF_LRU) | (1 << KPF_COMPOUND_TAIL) | (1 << KPF_THP)), 15);
-    const p = capture(() => pageTypesCommand([path.join(dir, 'kpageflags'), '-r']));
+    const p = captureStdout(() => pageTypesCommand([path.join(dir, 'kpageflags'), '-r']));
     assert.equal(p.out, summarize(img.words, { raw: true }));
-    assert.equal(capture(() => pageTypesCommand(['--raw', path.join(dir, 'kpageflags')])).out, p.out);
-    assert.match(capture(() => pageTypesCommand([path.join(dir, 'kpageflags'), '--page-size', '64KiB'])).out, /total\t {5}32768 {5}2048\n$/);
+    assert.equal(captureStdout(() => pageTypesCommand(['--raw', path.join(dir, 'kpageflags')])).out, p.out);
+    assert.match(captureStdout(() => pageTypesCommand([path.join(dir, 'kpageflags'), '--page-size', '64KiB'])).out, /total\t {5}32768 {5}2048\n$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -269,5 +255,5 @@ test('command input errors', () => {
   assert.throws(() => pageTypesCommand(['a', 'b']), /exactly one/);
   assert.throws(() => pageTypesCommand([fixture, '--page-size', '3000']), /power of two/);
   assert.throws(() => pageTypesCommand([path.join(fixtures, 'README.md')]), (e: unknown) => e instanceof InputError && e.file !== undefined);
-  assert.equal(capture(() => pageTypesCommand(['--help'])).status, 0);
+  assert.equal(captureStdout(() => pageTypesCommand(['--help'])).status, 0);
 });

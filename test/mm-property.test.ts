@@ -30,6 +30,21 @@ function violations(k: Kernel): string[] {
   return checkMachine(k).violations.map((v) => `${v.checker}: ${v.what}`);
 }
 
+/** The mapping a command picks, with its live mm; null once that mm has exited. */
+function pickMap(m: Model, map: number): { mm: MmStruct; start: number; len: number } | null {
+  const [i, start, len] = m.maps[map % m.maps.length]!;
+  const mm = m.mms[i];
+  return mm === undefined || mm.dead ? null : { mm, start, len };
+}
+
+/** Commands on a mapping run only once one exists. */
+abstract class OnMap {
+  constructor(readonly map: number) {}
+  check(m: Readonly<Model>): boolean {
+    return m.maps.length > 0;
+  }
+}
+
 class MmAlloc implements fc.Command<Model, Kernel> {
   check(m: Readonly<Model>): boolean {
     return m.mms.length < 3;
@@ -61,77 +76,62 @@ class Mmap implements fc.Command<Model, Kernel> {
   }
 }
 
-class Fault implements fc.Command<Model, Kernel> {
+class Fault extends OnMap implements fc.Command<Model, Kernel> {
   constructor(
-    readonly map: number,
+    map: number,
     readonly page: number,
     readonly write: boolean,
-  ) {}
-  check(m: Readonly<Model>): boolean {
-    return m.maps.length > 0;
+  ) {
+    super(map);
   }
   run(m: Model, k: Kernel): void {
-    const [i, a, len] = m.maps[this.map % m.maps.length]!;
-    const mm = m.mms[i];
-    if (mm === undefined || mm.dead) return;
-    const addr = a + ((this.page * 4 * KiB) % len);
-    const vma = mm.find_vma(addr);
+    const p = pickMap(m, this.map);
+    if (p === null) return;
+    const addr = p.start + ((this.page * 4 * KiB) % p.len);
+    const vma = p.mm.find_vma(addr);
     if (vma !== null) k.handle_mm_fault(vma, addr, this.write ? FAULT_FLAG_WRITE : 0);
   }
-  toString(): string {
+  override toString(): string {
     return `handle_mm_fault(map${this.map}, page ${this.page}, ${this.write ? 'write' : 'read'})`;
   }
 }
 
-class Split implements fc.Command<Model, Kernel> {
-  constructor(readonly map: number) {}
-  check(m: Readonly<Model>): boolean {
-    return m.maps.length > 0;
-  }
+class Split extends OnMap implements fc.Command<Model, Kernel> {
   run(m: Model, k: Kernel): void {
-    const [i, a] = m.maps[this.map % m.maps.length]!;
-    const mm = m.mms[i];
-    if (mm === undefined || mm.dead) return;
-    const vma = mm.find_vma(a);
-    const pmd = k.walkToPmd(mm, a);
-    if (vma !== null && pmd >= 0) k.__split_huge_pmd(vma, pmd, a);
+    const p = pickMap(m, this.map);
+    if (p === null) return;
+    const vma = p.mm.find_vma(p.start);
+    const pmd = k.walkToPmd(p.mm, p.start);
+    if (vma !== null && pmd >= 0) k.__split_huge_pmd(vma, pmd, p.start);
   }
-  toString(): string {
+  override toString(): string {
     return `split_huge_pmd(map${this.map})`;
   }
 }
 
-class Collapse implements fc.Command<Model, Kernel> {
-  constructor(readonly map: number) {}
-  check(m: Readonly<Model>): boolean {
-    return m.maps.length > 0;
-  }
+class Collapse extends OnMap implements fc.Command<Model, Kernel> {
   run(m: Model, k: Kernel): void {
-    const [i, a] = m.maps[this.map % m.maps.length]!;
-    const mm = m.mms[i];
-    if (mm !== undefined && !mm.dead) k.collapse_pte_mapped_thp(mm, a);
+    const p = pickMap(m, this.map);
+    if (p !== null) k.collapse_pte_mapped_thp(p.mm, p.start);
   }
-  toString(): string {
+  override toString(): string {
     return `collapse_pte_mapped_thp(map${this.map})`;
   }
 }
 
-class Munmap implements fc.Command<Model, Kernel> {
+class Munmap extends OnMap implements fc.Command<Model, Kernel> {
   constructor(
-    readonly map: number,
+    map: number,
     readonly from: number,
     readonly pages: number,
-  ) {}
-  check(m: Readonly<Model>): boolean {
-    return m.maps.length > 0;
+  ) {
+    super(map);
   }
   run(m: Model, k: Kernel): void {
-    const [i, a, len] = m.maps[this.map % m.maps.length]!;
-    const mm = m.mms[i];
-    if (mm === undefined || mm.dead) return;
-    k.do_vmi_munmap(mm, a + ((this.from * 4 * KiB) % len), this.pages * 4 * KiB);
+    const p = pickMap(m, this.map);
+    if (p !== null) k.do_vmi_munmap(p.mm, p.start + ((this.from * 4 * KiB) % p.len), this.pages * 4 * KiB);
   }
-  toString(): string {
+  override toString(): string {
     return `munmap(map${this.map}, +${this.from} pages, ${this.pages} pages)`;
   }
 }
