@@ -19,9 +19,9 @@ const thpDir = join(captures, 'firecracker-vm-6.18.44-x86_64-2cpu-24GB-thp-32x2M
 const thp = join(thpDir, 'trace.txt');
 const cmd = pathToFileURL(resolve(here, '..', 'src', 'cli', 'cmd-replay.js')).href;
 
-function replayCli(args: readonly string[]): { status: number; stdout: string; stderr: string } {
+function replayCli(args: readonly string[], nodeOptions: readonly string[] = []): { status: number; stdout: string; stderr: string } {
   const code = `const m = await import(${JSON.stringify(cmd)}); process.exitCode = await m.replayCommand(process.argv.slice(1));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, '--', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [...nodeOptions, '--input-type=module', '-e', code, '--', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -33,6 +33,19 @@ function oneLine(stderr: string): string {
 }
 
 const noThp = existsSync(thp) ? false : `capture not present: ${thp}`;
+
+test('replay under node with V8 heap options: the parse worker still starts', { skip: noThp }, () => {
+  // A Worker rejects V8 options such as --max-old-space-size in its execArgv.
+  const plain = replayCli([thp, '--json']);
+  const heap = replayCli([thp, '--json'], ['--max-old-space-size=2048']);
+  assert.equal(heap.status, 0, heap.stderr);
+  const end = (out: string): { events: number; end: unknown } => {
+    const j = JSON.parse(out) as { events: number; end: unknown };
+    return { events: j.events, end: j.end };
+  };
+  assert.ok(end(heap.stdout).events > 0);
+  assert.deepEqual(end(heap.stdout), end(plain.stdout));
+});
 
 test('replay --json: the documented shape', { skip: noThp }, () => {
   const r = replayCli([thp, '--json']);

@@ -24,8 +24,9 @@
  * memmap-init is a sequential write of one 64-byte record per page.
  * ratio = limit / actual (1.0 = as fast as the memory allows).
  *
- * Resident memory per simulated page and the boot time are measured at
- * 64 GiB in a child process, so that nothing else shares its heap.
+ * Replay throughput, and the resident memory per simulated page and boot
+ * time at 64 GiB, are measured each in a child process (child.ts), so that
+ * nothing else shares its heap or its compiled code.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -34,7 +35,7 @@ import { buildVariant, createMachine } from '../engine/build.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { GFP_ATOMIC, GFP_KERNEL, GFP_TRANSHUGE } from '../kernel/gfp.js';
 import { FAULT_FLAG_WRITE } from '../kernel/memory.js';
-import { benchReplay } from '../replay/bench.js';
+import type { BenchReplayResult } from '../replay/bench.js';
 
 export interface BenchResult {
   readonly name: string;
@@ -128,13 +129,11 @@ function round(x: number): number {
   return Math.round(x * 10) / 10;
 }
 
-/** Boots a 64 GiB machine in a child process and reports its boot time and resident memory per page. */
-function measure64G(progress: Progress): { seconds: number; rssPerPage: number } {
-  progress('booting a 64 GiB machine in a child process');
-  const child = spawnSync(process.execPath, ['--max-old-space-size=4096', fileURLToPath(new URL('./boot-child.js', import.meta.url))], { encoding: 'utf8' });
-  if (child.status !== 0) throw new Error(`64 GiB boot failed: ${child.stderr.trim()}`);
-  const j = JSON.parse(child.stdout) as { seconds: number; rssPerPage: number };
-  return j;
+/** Runs one measurement of child.ts in a process of its own and returns what it printed. */
+function inChild<T>(what: 'boot-64g' | 'replay'): T {
+  const child = spawnSync(process.execPath, ['--max-old-space-size=4096', fileURLToPath(new URL('./child.js', import.meta.url)), what], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`bench ${what} failed: ${child.stderr.trim()}`);
+  return JSON.parse(child.stdout) as T;
 }
 
 /** Fault in and unmap an anonymous mapping of `bytes`; ns per fault (a page, or a 2 MiB folio with THP). */
@@ -187,9 +186,10 @@ export async function runBench(memoryBytes: number, progress: Progress): Promise
   results.push(result('fault-unmap-anon-thp', faultUnmap('always', 256 * 2 ** 20, 3), limitPair));
   progress('page_pool recycling');
   results.push(result('page-pool-recycle', poolRecycle(1_000_000), limitPair));
-  progress('replaying a trace');
-  const rp = await benchReplay(3);
-  const big = measure64G(progress);
+  progress('replaying a trace in a child process');
+  const rp = inChild<BenchReplayResult>('replay');
+  progress('booting a 64 GiB machine in a child process');
+  const big = inChild<{ seconds: number; rssPerPage: number }>('boot-64g');
   return {
     memory_bytes: memoryBytes,
     results,

@@ -32,6 +32,24 @@ type Message = EventBatch | DoneMessage | ErrorMessage | { readonly kind: 'ready
 
 let shared: Promise<ParseWorker> | null = null;
 
+/**
+ * The worker, with the parent's node options where a worker accepts them.
+ * The parent's --input-type (a parent started with -e) would stop the
+ * worker loading its file; V8 and per-process options (--max-old-space-size)
+ * make the Worker constructor throw, so without them the worker starts
+ * with none.
+ */
+function startParseWorker(): Worker {
+  const url = new URL('./parse-worker.js', import.meta.url);
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  try {
+    return new Worker(url, { execArgv });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    return new Worker(url, { execArgv: [] });
+  }
+}
+
 export class ParseWorker {
   private readonly worker: Worker;
   private handler: ((m: Message) => void) | null = null;
@@ -39,9 +57,7 @@ export class ParseWorker {
   private busy = false;
 
   private constructor(ready: () => void, failed: (e: Error) => void) {
-    // The parent's --input-type (a parent started with -e) would stop the worker loading its file.
-    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-    this.worker = new Worker(new URL('./parse-worker.js', import.meta.url), { execArgv });
+    this.worker = startParseWorker();
     this.handler = (m) => {
       if (m.kind === 'ready') {
         this.worker.unref();
