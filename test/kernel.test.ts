@@ -180,3 +180,47 @@ test('an empty Movable zone gets min = low = high = 32, as the captured 6.18 VM 
   const mov = k.nodes[0]!.node_zones[ZONE_MOVABLE]!;
   assert.deepEqual([mov._watermark[WMARK_MIN], mov._watermark[WMARK_LOW], mov._watermark[H], mov._watermark[P]], [32, 32, 32, 32]);
 });
+
+test('page-flag policy BUGs report the line of the accessor\'s PAGEFLAG() invocation and the condition as expanded', async () => {
+  const { pageFlagAccessor } = await import('../src/kernel/page-flags.js');
+  const k = machine('baseline', 256 * 2 ** 20);
+  const bug = (fn: () => void): { message: string; reason: string; function: string } => {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof KernelBug) return { message: e.report.message, reason: e.report.reason ?? '', function: e.report.function ?? '' };
+      throw e;
+    }
+    assert.fail('no BUG');
+  };
+  const thp = k.alloc_pages(GFP_KERNEL | __GFP_COMP, 2);
+  // PF_NO_TAIL enforced on a modifying accessor, never on a test.
+  assert.equal(k.testPageFlag(thp + 1, pageFlagAccessor('PageLocked')), false);
+  assert.deepEqual(bug(() => k.setPageFlag(thp + 1, pageFlagAccessor('__SetPageLocked'))), {
+    message: 'kernel BUG at include/linux/page-flags.h:558!',
+    reason: 'VM_BUG_ON_PAGE(1 && PageTail(page))',
+    function: '__SetPageLocked',
+  });
+  // PF_NO_COMPOUND: the head page is compound too; __SetPageReserved has its own invocation line.
+  assert.deepEqual(bug(() => k.setPageFlag(thp, pageFlagAccessor('__SetPageReserved'))).message, 'kernel BUG at include/linux/page-flags.h:584!');
+  assert.equal(bug(() => k.SetPageReserved(thp)).reason, 'VM_BUG_ON_PAGE(1 && PageCompound(page))');
+  // PF_HEAD on a poisoned memmap: the poison check runs on compound_head(page).
+  const p = k.alloc_pages(GFP_KERNEL, 0);
+  const w = p * k.PW + k.W_flags;
+  k.m32[w] = 0xffffffff;
+  k.m32[w + 1] = 0xffffffff;
+  assert.deepEqual(bug(() => k.setPageFlag(p, pageFlagAccessor('SetPageDirty'))), {
+    message: 'kernel BUG at include/linux/page-flags.h:563!',
+    reason: 'VM_BUG_ON_PAGE(PagePoisoned(((typeof(page))_compound_head(page))))',
+    function: 'SetPageDirty',
+  });
+  assert.equal(bug(() => k.PageHWPoison(p)).message, 'kernel BUG at include/linux/page-flags.h:667!');
+  // The accessors page-flags.h writes as functions keep their own checks.
+  const q = k.alloc_pages(GFP_KERNEL, 0);
+  assert.deepEqual(bug(() => k.SetPageAnonExclusive(q)), {
+    message: 'kernel BUG at include/linux/page-flags.h:1175!',
+    reason: 'VM_BUG_ON_PAGE(!PageAnonNotKsm(page))',
+    function: 'SetPageAnonExclusive',
+  });
+  assert.equal(bug(() => k.SetPageUptodate(thp + 1)).message, 'kernel BUG at include/linux/page-flags.h:367!');
+});

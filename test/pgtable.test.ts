@@ -46,7 +46,7 @@ test('a write fault maps a new folio: pte bytes, mapcount, LRU, rss and NR_ANON_
   const folio = k.entryPfn(pte);
   assert.equal(k.folio_mapcount(folio), 1);
   assert.equal(k.folio_ref_count(folio), 1);
-  assert.ok(k.testPageFlag(folio, PG_lru));
+  assert.ok(k.folio_test_flag(folio, PG_lru));
   assert.equal(mm.rss_stat[MM_ANONPAGES], 1);
   assert.equal(k.global_node_page_state(NR_ANON_MAPPED), 1);
   // folio->mapping = anon_vma | FOLIO_MAPPING_ANON, index = page offset in the VMA.

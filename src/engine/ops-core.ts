@@ -5,7 +5,9 @@
  */
 
 import { defineMethodOp, defineOp, P } from './ops.js';
-import { PAGE_FLAG_DECLS, PAGE_TYPE_DECLS, PAGE_TYPE_RESET } from '../kernel/page-flags.js';
+import { PAGEFLAG_NAMES, PAGE_FLAG_ACCESSORS, PAGE_FLAG_DECLS, PAGE_TYPE_DECLS, PAGE_TYPE_RESET } from '../kernel/page-flags.js';
+
+const PG_NAME = new Map(PAGEFLAG_NAMES);
 import type { Kernel } from '../kernel/kernel.js';
 import { GFP_KERNEL } from '../kernel/gfp.js';
 
@@ -80,22 +82,25 @@ defineOp({ name: 'page_folio', params: [P.page()], result: 'page', group: FOLIO,
 defineOp({ name: 'compound_head', params: [P.page()], result: 'page', group: FOLIO, doc: 'compound_head()', run: (k, a) => k.compound_head(a['page'] as number) });
 for (const name of ['PageTail', 'PageCompound', 'page_has_type']) defineMethodOp(FLAGS, name, [P.page()], 'bool', `${name}()`);
 
-// ---- page flags: PageX / SetPageX / ClearPageX / __SetPageX / __ClearPageX, folio_test_x ...
+// ---- page flags: the page accessors page-flags.h declares (PageX, SetPageX, ...), folio_test_x / folio_set_x / folio_clear_x for every flag
 for (const f of PAGE_FLAG_DECLS) {
-  const page = [P.page()];
-  defineOp({ name: `Page${f.uname}`, params: page, result: 'bool', group: FLAGS, doc: `PG_${f.lname} (${f.policy})`, run: (k, a) => k.testPageFlag(a['page'] as number, f.bit, f.policy) });
-  defineOp({ name: `folio_test_${f.lname}`, params: [P.page('folio')], result: 'bool', group: FLAGS, doc: `PG_${f.lname}`, run: (k, a) => folioFlag(k, a, f.bit, f.policy === 'PF_SECOND' ? 1 : 0, 'test') });
-  if (f.ops.set) {
-    defineOp({ name: `SetPage${f.uname}`, params: page, result: 'void', group: FLAGS, doc: `set PG_${f.lname} (${f.policy})`, run: (k, a) => k.setPageFlag(a['page'] as number, f.bit, f.policy) });
-    defineOp({ name: `ClearPage${f.uname}`, params: page, result: 'void', group: FLAGS, doc: `clear PG_${f.lname} (${f.policy})`, run: (k, a) => k.clearPageFlag(a['page'] as number, f.bit, f.policy) });
-    defineOp({ name: `folio_set_${f.lname}`, params: [P.page('folio')], result: 'void', group: FLAGS, doc: `set PG_${f.lname}`, run: (k, a) => folioFlag(k, a, f.bit, f.policy === 'PF_SECOND' ? 1 : 0, 'set') });
-    defineOp({ name: `folio_clear_${f.lname}`, params: [P.page('folio')], result: 'void', group: FLAGS, doc: `clear PG_${f.lname}`, run: (k, a) => folioFlag(k, a, f.bit, f.policy === 'PF_SECOND' ? 1 : 0, 'clear') });
-  }
-  if (f.ops.__set) {
-    defineOp({ name: `__SetPage${f.uname}`, params: page, result: 'void', group: FLAGS, doc: `non-atomic set of PG_${f.lname}`, run: (k, a) => k.setPageFlag(a['page'] as number, f.bit, f.policy) });
-    defineOp({ name: `__ClearPage${f.uname}`, params: page, result: 'void', group: FLAGS, doc: `non-atomic clear of PG_${f.lname}`, run: (k, a) => k.clearPageFlag(a['page'] as number, f.bit, f.policy) });
-  }
+  const n = f.folioPage;
+  const where = n === 1 ? ' (in the second page)' : '';
+  defineOp({ name: `folio_test_${f.lname}`, params: [P.page('folio')], result: 'bool', group: FLAGS, doc: `PG_${f.lname}${where}`, run: (k, a) => folioFlag(k, a, f.bit, n, 'test') });
+  defineOp({ name: `folio_set_${f.lname}`, params: [P.page('folio')], result: 'void', group: FLAGS, doc: `set PG_${f.lname}${where}`, run: (k, a) => folioFlag(k, a, f.bit, n, 'set') });
+  defineOp({ name: `folio_clear_${f.lname}`, params: [P.page('folio')], result: 'void', group: FLAGS, doc: `clear PG_${f.lname}${where}`, run: (k, a) => folioFlag(k, a, f.bit, n, 'clear') });
 }
+for (const acc of PAGE_FLAG_ACCESSORS.values()) {
+  const what = acc.name.startsWith('Page') ? 'test' : acc.name.startsWith('__') ? 'non-atomic ' + (acc.name.startsWith('__Set') ? 'set' : 'clear') : acc.name.startsWith('Set') ? 'set' : 'clear';
+  const doc = `${what} PG_${PG_NAME.get(acc.bit) ?? acc.bit} (${acc.policy}; page-flags.h:${acc.poisoned.line})`;
+  if (acc.name.startsWith('Page')) defineOp({ name: acc.name, params: [P.page()], result: 'bool', group: FLAGS, doc, run: (k, a) => k.testPageFlag(a['page'] as number, acc) });
+  else if (what.endsWith('set')) defineOp({ name: acc.name, params: [P.page()], result: 'void', group: FLAGS, doc, run: (k, a) => k.setPageFlag(a['page'] as number, acc) });
+  else defineOp({ name: acc.name, params: [P.page()], result: 'void', group: FLAGS, doc, run: (k, a) => k.clearPageFlag(a['page'] as number, acc) });
+}
+// The accessors page-flags.h writes out as functions.
+for (const name of ['PageHead', 'PageUptodate', 'PageAnon', 'PageAnonExclusive']) defineMethodOp(FLAGS, name, [P.page()], 'bool', `${name}()`);
+for (const name of ['SetPageUptodate', 'SetPageAnonExclusive', 'ClearPageAnonExclusive', '__ClearPageAnonExclusive']) defineMethodOp(FLAGS, name, [P.page()], 'void', `${name}()`);
+defineOp({ name: '__SetPageUptodate', params: [P.page()], result: 'void', group: FLAGS, doc: '__folio_mark_uptodate() on the page taken as a folio', run: (k, a) => k.SetPageUptodate(a['page'] as number) });
 
 function folioFlag(k: Kernel, a: Record<string, unknown>, b: number, n: number, what: 'test' | 'set' | 'clear'): boolean | undefined {
   const folio = a['folio'] as number;

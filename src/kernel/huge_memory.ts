@@ -19,7 +19,6 @@ import { FAULT_FLAG_WRITE, Memory, VM_FAULT_FALLBACK, VM_FAULT_OOM, type VmFault
 import { RMAP_EXCLUSIVE } from './rmap.js';
 import { MmuGather, PMD_SIZE, PTRS_PER_TABLE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX_HI, _PAGE_PRESENT, _PAGE_PSE, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, EMPTY_ZERO_PAGE_PFN } from './pgtable.js';
 import { MM_ANONPAGES, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
-import { PG_anon_exclusive } from './page-flags.js';
 import { THP_FAULT_ALLOC, THP_SPLIT_PMD } from './vmstat.js';
 import { declareSymbols } from './symbols.js';
 
@@ -227,7 +226,7 @@ export abstract class HugeMemory extends Memory {
     const lo = this.m32[pmd]!;
     const page = this.entryPfn(pmd);
     const folio = this.page_folio(page);
-    const anon_exclusive = this.testPageFlag(page, PG_anon_exclusive);
+    const anon_exclusive = this.PageAnonExclusive(page);
     this.clearEntry(pmd);
     const pgtable = this.pgtable_trans_huge_withdraw(mm, pmd);
     this.folio_ref_add(folio, HPAGE_PMD_NR - 1);

@@ -16,7 +16,6 @@ import { HPAGE_PMD_ORDER } from './config.js';
 import { HugeMemory } from './huge_memory.js';
 import { PMD_SIZE, PTRS_PER_TABLE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX_HI, _PAGE_PRESENT, _PAGE_PSE, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER } from './pgtable.js';
 import { RMAP_EXCLUSIVE } from './rmap.js';
-import { PG_anon_exclusive } from './page-flags.js';
 import { declareSymbols } from './symbols.js';
 import type { MmStruct } from './mm_types.js';
 
@@ -71,7 +70,7 @@ export abstract class Khugepaged extends HugeMemory {
     const deposit = this.pte_alloc_one(mm);
     if (deposit < 0) return SCAN_ALLOC_HUGE_PAGE_FAIL;
     const writable = (this.m32[first]! & _PAGE_RW) !== 0;
-    const exclusive = this.testPageFlag(head, PG_anon_exclusive);
+    const exclusive = this.PageAnonExclusive(head);
     // pmdp_collapse_flush(): the PMD no longer points at the table.
     const oldTable = this.entryPfn(pmd);
     this.clearEntry(pmd);

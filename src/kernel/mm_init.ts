@@ -482,7 +482,7 @@ export abstract class MmInit extends PageAlloc {
   /** __folio_put() (mm/swap.c): the last reference is gone. */
   __folio_put(folio: number): void {
     // page_cache_release(): off the LRU (pagesim keeps no LRU lists yet, only the flag).
-    if (this.testPageFlag(folio, PG_lru)) this.clearPageFlag(folio, PG_lru);
+    if (this.folio_test_flag(folio, PG_lru)) this.folio_clear_flag(folio, PG_lru);
     this.free_frozen_pages(folio, this.folio_order(folio));
   }
 }

@@ -13,7 +13,7 @@
  */
 
 import { KernelList } from './list.js';
-import { PAGE_TYPE_OPS_LINES, SITES } from './sites.js';
+import { PAGE_FLAGS_H, PAGE_TYPE_OPS_LINES, SITES } from './sites.js';
 import { VMEMMAP_HI } from './machine.js';
 import { declareSymbols } from './symbols.js';
 import type { Site } from '../report/report.js';
@@ -59,7 +59,23 @@ export const PG_swapcache = PG_owner_priv_1;
 export const PG_anon_exclusive = PG_owner_2;
 export const PG_reported = PG_uptodate;
 
-export type FlagPolicy = 'PF_ANY' | 'PF_HEAD' | 'PF_NO_TAIL' | 'PF_NO_COMPOUND' | 'PF_SECOND' | 'PF_ONLY_HEAD';
+export type FlagPolicy = 'PF_ANY' | 'PF_HEAD' | 'PF_NO_TAIL' | 'PF_NO_COMPOUND' | 'PF_SECOND';
+
+/**
+ * The page accessors (PageX, SetPageX, ClearPageX, __SetPageX, __ClearPageX)
+ * the PAGEFLAG() family declares for one flag, each with the line of
+ * include/linux/page-flags.h (the blob sites.ts names) that invokes it:
+ * a VM_BUG_ON_PGFLAGS() inside a policy macro reports that line, as gcc's
+ * __LINE__ inside a macro expansion is the line of the outermost invocation.
+ */
+export interface PageAccessorLines {
+  readonly policy: FlagPolicy;
+  readonly test?: number;
+  readonly set?: number;
+  readonly clear?: number;
+  readonly __set?: number;
+  readonly __clear?: number;
+}
 
 export interface PageFlagDecl {
   /** The CamelCase name in PageX / SetPageX: `LRU`, `Dirty`. */
@@ -67,48 +83,141 @@ export interface PageFlagDecl {
   /** The lower-case name in folio_test_x: `lru`, `dirty`. */
   readonly lname: string;
   readonly bit: number;
-  readonly policy: FlagPolicy;
-  /** Which accessor families the kernel defines (PAGEFLAG, __PAGEFLAG, TESTPAGEFLAG...). */
-  readonly ops: { set: boolean; __set: boolean };
+  /** The page of the folio whose flags hold it: 0, or 1 for FOLIO_SECOND_PAGE flags. */
+  readonly folioPage: 0 | 1;
+  /** The page accessors, where the tree still declares any (most flags are folio-only since v6.12). */
+  readonly page: PageAccessorLines | null;
 }
 
-function flag(uname: string, lname: string, bit: number, policy: FlagPolicy, set = true, __set = true): PageFlagDecl {
-  return { uname, lname, bit, policy, ops: { set, __set } };
+function flag(uname: string, lname: string, bit: number, page: PageAccessorLines | null = null, folioPage: 0 | 1 = 0): PageFlagDecl {
+  return { uname, lname, bit, folioPage, page };
 }
 
-/** The PAGEFLAG() declarations of page-flags.h. */
+/**
+ * The flags of include/linux/page-flags.h as the 2026 tree declares them:
+ * FOLIO_FLAG() gives every flag folio_test_x / folio_set_x / folio_clear_x;
+ * PAGEFLAG() and its relatives add page accessors for the few that keep them.
+ * The accessors the tree writes out as functions (PageHead, PageUptodate,
+ * SetPageUptodate, PageAnonExclusive...) are kernel methods instead.
+ */
 export const PAGE_FLAG_DECLS: readonly PageFlagDecl[] = [
-  flag('Locked', 'locked', PG_locked, 'PF_NO_TAIL', false, true),
-  flag('Waiters', 'waiters', PG_waiters, 'PF_ONLY_HEAD', false, false),
-  flag('Writeback', 'writeback', PG_writeback, 'PF_NO_TAIL'),
-  flag('Referenced', 'referenced', PG_referenced, 'PF_HEAD'),
-  flag('Dirty', 'dirty', PG_dirty, 'PF_HEAD'),
-  flag('LRU', 'lru', PG_lru, 'PF_HEAD'),
-  flag('Active', 'active', PG_active, 'PF_HEAD'),
-  flag('Workingset', 'workingset', PG_workingset, 'PF_HEAD'),
-  flag('Checked', 'checked', PG_owner_priv_1, 'PF_NO_COMPOUND'),
-  flag('Pinned', 'pinned', PG_owner_priv_1, 'PF_NO_COMPOUND'),
-  flag('SavePinned', 'savepinned', PG_dirty, 'PF_NO_COMPOUND'),
-  flag('Reserved', 'reserved', PG_reserved, 'PF_NO_COMPOUND'),
-  flag('SwapBacked', 'swapbacked', PG_swapbacked, 'PF_NO_TAIL'),
-  flag('Private', 'private', PG_private, 'PF_ANY'),
-  flag('Private2', 'private_2', PG_private_2, 'PF_ANY'),
-  flag('Reclaim', 'reclaim', PG_reclaim, 'PF_NO_TAIL'),
-  flag('Readahead', 'readahead', PG_reclaim, 'PF_NO_COMPOUND'),
-  flag('Unevictable', 'unevictable', PG_unevictable, 'PF_HEAD'),
-  flag('Dropbehind', 'dropbehind', PG_dropbehind, 'PF_HEAD'),
-  flag('Mlocked', 'mlocked', PG_mlocked, 'PF_NO_TAIL'),
-  flag('HWPoison', 'hwpoison', PG_hwpoison, 'PF_ANY'),
-  flag('Uptodate', 'uptodate', PG_uptodate, 'PF_NO_TAIL'),
-  flag('Head', 'head', PG_head, 'PF_ANY', false, false),
-  flag('HasHWPoisoned', 'has_hwpoisoned', PG_has_hwpoisoned, 'PF_SECOND'),
-  flag('LargeRmappable', 'large_rmappable', PG_large_rmappable, 'PF_SECOND'),
-  flag('PartiallyMapped', 'partially_mapped', PG_partially_mapped, 'PF_SECOND'),
-  flag('SwapCache', 'swapcache', PG_swapcache, 'PF_NO_TAIL'),
-  flag('AnonExclusive', 'anon_exclusive', PG_anon_exclusive, 'PF_ANY'),
-  flag('Young', 'young', PG_young, 'PF_ANY'),
-  flag('Idle', 'idle', PG_idle, 'PF_ANY'),
+  flag('Locked', 'locked', PG_locked, { policy: 'PF_NO_TAIL', test: 558, __set: 558, __clear: 558 }),
+  flag('Waiters', 'waiters', PG_waiters),
+  flag('Writeback', 'writeback', PG_writeback, { policy: 'PF_NO_TAIL', test: 604 }),
+  flag('Referenced', 'referenced', PG_referenced),
+  flag('Dirty', 'dirty', PG_dirty, { policy: 'PF_HEAD', test: 563, set: 563, clear: 563, __clear: 564 }),
+  flag('LRU', 'lru', PG_lru, { policy: 'PF_HEAD', test: 565, set: 565, clear: 565, __clear: 565 }),
+  flag('Active', 'active', PG_active),
+  flag('Workingset', 'workingset', PG_workingset, { policy: 'PF_HEAD', test: 570, set: 570, clear: 570 }),
+  flag('Checked', 'checked', PG_owner_priv_1, { policy: 'PF_NO_COMPOUND', test: 572, set: 572, clear: 572 }),
+  flag('Pinned', 'pinned', PG_owner_priv_1, { policy: 'PF_NO_COMPOUND', test: 575, set: 575, clear: 575 }),
+  flag('SavePinned', 'savepinned', PG_dirty, { policy: 'PF_NO_COMPOUND', test: 577, set: 577, clear: 577 }),
+  flag('Reserved', 'reserved', PG_reserved, { policy: 'PF_NO_COMPOUND', test: 582, set: 582, clear: 582, __clear: 583, __set: 584 }),
+  flag('SwapBacked', 'swapbacked', PG_swapbacked),
+  flag('Private', 'private', PG_private, { policy: 'PF_ANY', test: 594, set: 594, clear: 594 }),
+  flag('Private2', 'private_2', PG_private_2),
+  flag('Reclaim', 'reclaim', PG_reclaim, { policy: 'PF_NO_TAIL', test: 609, set: 609, clear: 609 }),
+  flag('Readahead', 'readahead', PG_reclaim),
+  flag('Unevictable', 'unevictable', PG_unevictable),
+  flag('Dropbehind', 'dropbehind', PG_dropbehind),
+  flag('Mlocked', 'mlocked', PG_mlocked),
+  flag('HWPoison', 'hwpoison', PG_hwpoison, { policy: 'PF_ANY', test: 667, set: 667, clear: 667 }),
+  flag('Reported', 'reported', PG_reported, { policy: 'PF_NO_COMPOUND', test: 695, __set: 695, __clear: 695 }),
+  flag('Uptodate', 'uptodate', PG_uptodate, { policy: 'PF_NO_TAIL', clear: 846 }),
+  flag('Head', 'head', PG_head, { policy: 'PF_ANY', __set: 865, __clear: 866, clear: 867 }),
+  flag('HasHWPoisoned', 'has_hwpoisoned', PG_has_hwpoisoned, null, 1),
+  flag('LargeRmappable', 'large_rmappable', PG_large_rmappable, null, 1),
+  flag('PartiallyMapped', 'partially_mapped', PG_partially_mapped, null, 1),
+  flag('SwapCache', 'swapcache', PG_swapcache),
+  flag('Young', 'young', PG_young),
+  flag('Idle', 'idle', PG_idle),
 ];
+
+/** One page accessor with the two checks its policy makes, as the kernel reports them. */
+export interface FlagAccessor {
+  readonly name: string;
+  readonly bit: number;
+  readonly policy: FlagPolicy;
+  /** PF_NO_TAIL / PF_NO_COMPOUND on a modifying accessor, PF_SECOND always; null where the policy checks nothing more. */
+  readonly enforce: Site | null;
+  /** PF_POISONED_CHECK on the page the policy picks. */
+  readonly poisoned: Site;
+}
+
+/** The accessor kinds and how each names itself and whether it modifies (the `enforce` argument of the policy). */
+const ACCESSOR_KINDS = [
+  ['test', 'Page', false],
+  ['set', 'SetPage', true],
+  ['clear', 'ClearPage', true],
+  ['__set', '__SetPage', true],
+  ['__clear', '__ClearPage', true],
+] as const;
+
+/** The page-flags.h conditions after macro expansion, as __stringify() prints them. */
+const POISONED_COND: Readonly<Record<FlagPolicy, string>> = {
+  PF_ANY: 'PagePoisoned(page)',
+  PF_NO_COMPOUND: 'PagePoisoned(page)',
+  PF_HEAD: 'PagePoisoned(((typeof(page))_compound_head(page)))',
+  PF_NO_TAIL: 'PagePoisoned(((typeof(page))_compound_head(page)))',
+  PF_SECOND: 'PagePoisoned(&page[1])',
+};
+
+function enforceCond(policy: FlagPolicy, modify: boolean): string | null {
+  if (policy === 'PF_SECOND') return '!PageHead(page)';
+  if (!modify) return null;
+  if (policy === 'PF_NO_TAIL') return '1 && PageTail(page)';
+  if (policy === 'PF_NO_COMPOUND') return '1 && PageCompound(page)';
+  return null;
+}
+
+/** An accessor declared at `line` of page-flags.h. */
+export function flagAccessor(name: string, bit: number, policy: FlagPolicy, modify: boolean, line: number): FlagAccessor {
+  const cond = enforceCond(policy, modify);
+  const at = (c: string): Site => ({ fn: name, file: PAGE_FLAGS_H, line, cond: c });
+  return { name, bit, policy, enforce: cond === null ? null : at(cond), poisoned: at(POISONED_COND[policy]) };
+}
+
+/** Every page accessor of PAGE_FLAG_DECLS, by its kernel name (`SetPageReserved`). */
+export const PAGE_FLAG_ACCESSORS: ReadonlyMap<string, FlagAccessor> = new Map(
+  PAGE_FLAG_DECLS.flatMap((f) =>
+    f.page === null
+      ? []
+      : ACCESSOR_KINDS.flatMap(([kind, prefix, modify]) => {
+          const line = f.page![kind];
+          const name = `${prefix}${f.uname}`;
+          return line === undefined ? [] : [[name, flagAccessor(name, f.bit, f.page!.policy, modify, line)] as const];
+        }),
+  ),
+);
+
+/** The accessor of that name (a programming error if the table lacks it). */
+export function pageFlagAccessor(name: string): FlagAccessor {
+  const a = PAGE_FLAG_ACCESSORS.get(name);
+  if (a === undefined) throw new Error(`page-flags.h declares no ${name}`);
+  return a;
+}
+
+/** The accessors kernel code calls by name. */
+const ACC = {
+  PageReserved: pageFlagAccessor('PageReserved'),
+  SetPageReserved: pageFlagAccessor('SetPageReserved'),
+  __ClearPageReserved: pageFlagAccessor('__ClearPageReserved'),
+  PageHWPoison: pageFlagAccessor('PageHWPoison'),
+  __SetPageHead: pageFlagAccessor('__SetPageHead'),
+};
+
+/** PF_ANY(page, 1) inside the PageAnonExclusive() family, on the line of each function's flag access. */
+const ACC_ANON_EXCLUSIVE = {
+  test: flagAccessor('PageAnonExclusive', PG_anon_exclusive, 'PF_ANY', false, 1170),
+  set: flagAccessor('SetPageAnonExclusive', PG_anon_exclusive, 'PF_ANY', true, 1177),
+  clear: flagAccessor('ClearPageAnonExclusive', PG_anon_exclusive, 'PF_ANY', true, 1184),
+  __clear: flagAccessor('__ClearPageAnonExclusive', PG_anon_exclusive, 'PF_ANY', true, 1191),
+};
+
+/** folio->mapping low bits (page-flags.h). */
+export const FOLIO_MAPPING_ANON = 0x1;
+export const FOLIO_MAPPING_ANON_KSM = 0x2;
+export const FOLIO_MAPPING_FLAGS = FOLIO_MAPPING_ANON | FOLIO_MAPPING_ANON_KSM;
 
 /** Names in %pGp order (include/trace/events/mmflags.h __def_pageflag_names). */
 export const PAGEFLAG_NAMES: readonly [number, string][] = [
@@ -275,51 +384,37 @@ export abstract class PageFlags extends KernelList {
 
   // ---- flag policies (PF_*), CONFIG_DEBUG_VM_PGFLAGS ----------------------
 
-  private PF_POISONED_CHECK(page: number): number {
-    this.VM_BUG_ON_PAGE(this.PagePoisoned(page), page, SITES.PF_POISONED_CHECK);
-    return page;
-  }
-
-  /** The struct page that holds a flag of this policy for `page`. */
-  flagPage(page: number, policy: FlagPolicy, modify: boolean): number {
-    switch (policy) {
-      case 'PF_ANY':
-        return this.PF_POISONED_CHECK(page);
-      case 'PF_HEAD':
-        return this.PF_POISONED_CHECK(this.compound_head(page));
-      case 'PF_ONLY_HEAD':
-      case 'PF_NO_TAIL':
-        this.VM_BUG_ON_PAGE(modify && this.PageTail(page), page, SITES.PF_NO_TAIL);
-        return this.PF_POISONED_CHECK(this.compound_head(page));
-      case 'PF_NO_COMPOUND':
-        this.VM_BUG_ON_PAGE(modify && this.PageCompound(page), page, SITES.PF_NO_COMPOUND);
-        return this.PF_POISONED_CHECK(page);
-      case 'PF_SECOND':
-        this.VM_BUG_ON_PAGE(!this.PageHead(page), page, SITES.PF_SECOND);
-        return this.PF_POISONED_CHECK(page + 1);
+  /** The struct page that holds the accessor's flag for `page`, after the policy's checks. */
+  flagPage(page: number, acc: FlagAccessor): number {
+    if (acc.enforce !== null) {
+      const bad = acc.policy === 'PF_SECOND' ? !this.PageHead(page) : acc.policy === 'PF_NO_TAIL' ? this.PageTail(page) : this.PageCompound(page);
+      this.VM_BUG_ON_PAGE(bad, page, acc.enforce);
     }
+    const p = acc.policy === 'PF_SECOND' ? page + 1 : acc.policy === 'PF_HEAD' || acc.policy === 'PF_NO_TAIL' ? this.compound_head(page) : page;
+    this.VM_BUG_ON_PAGE(this.PagePoisoned(p), page, acc.poisoned);
+    return p;
   }
 
-  testPageFlag(page: number, b: number, policy: FlagPolicy = 'PF_ANY'): boolean {
-    if (policy === 'PF_ANY' && this.inlinePoisonCheck) {
+  testPageFlag(page: number, acc: FlagAccessor): boolean {
+    if (acc.policy === 'PF_ANY' && this.inlinePoisonCheck) {
       // PF_ANY: the page itself, after PF_POISONED_CHECK (the same check, the flags read once).
       const w = page * this.PW + this.W_flags;
       const lo = this.m32[w]!;
-      if (lo === 0xffffffff && this.m32[w + 1] === 0xffffffff) this.PF_POISONED_CHECK(page);
-      return (lo & (1 << b)) !== 0;
+      if (lo === 0xffffffff && this.m32[w + 1] === 0xffffffff) this.VM_BUG_ON_PAGE(true, page, acc.poisoned);
+      return (lo & (1 << acc.bit)) !== 0;
     }
-    const p = this.flagPage(page, policy, false);
-    return (this.flagsLo(p) & (1 << b)) !== 0;
+    const p = this.flagPage(page, acc);
+    return (this.flagsLo(p) & (1 << acc.bit)) !== 0;
   }
 
-  setPageFlag(page: number, b: number, policy: FlagPolicy = 'PF_ANY'): void {
-    const p = this.flagPage(page, policy, true);
-    this.m32[p * this.PW + this.W_flags] = this.flagsLo(p) | (1 << b);
+  setPageFlag(page: number, acc: FlagAccessor): void {
+    const p = this.flagPage(page, acc);
+    this.m32[p * this.PW + this.W_flags] = this.flagsLo(p) | (1 << acc.bit);
   }
 
-  clearPageFlag(page: number, b: number, policy: FlagPolicy = 'PF_ANY'): void {
-    const p = this.flagPage(page, policy, true);
-    this.m32[p * this.PW + this.W_flags] = this.flagsLo(p) & ~(1 << b);
+  clearPageFlag(page: number, acc: FlagAccessor): void {
+    const p = this.flagPage(page, acc);
+    this.m32[p * this.PW + this.W_flags] = this.flagsLo(p) & ~(1 << acc.bit);
   }
 
   /** folio_flags(folio, n): folio accessors must be given the head page. */
@@ -344,15 +439,79 @@ export abstract class PageFlags extends KernelList {
   }
 
   PageReserved(page: number): boolean {
-    return this.testPageFlag(page, PG_reserved, 'PF_NO_COMPOUND');
+    return this.testPageFlag(page, ACC.PageReserved);
   }
 
   SetPageReserved(page: number): void {
-    this.setPageFlag(page, PG_reserved, 'PF_NO_COMPOUND');
+    this.setPageFlag(page, ACC.SetPageReserved);
   }
 
   __ClearPageReserved(page: number): void {
-    this.clearPageFlag(page, PG_reserved, 'PF_NO_COMPOUND');
+    this.clearPageFlag(page, ACC.__ClearPageReserved);
+  }
+
+  PageHWPoison(page: number): boolean {
+    return this.testPageFlag(page, ACC.PageHWPoison);
+  }
+
+  __SetPageHead(page: number): void {
+    this.setPageFlag(page, ACC.__SetPageHead);
+  }
+
+  /** PageUptodate(): the folio's flag (page-flags.h writes it out as a function: no policy check). */
+  PageUptodate(page: number): boolean {
+    return this.folio_test_flag(this.page_folio(page), PG_uptodate);
+  }
+
+  /** SetPageUptodate() / __SetPageUptodate(): folio_mark_uptodate() on the page taken as a folio, so a tail page BUGs in folio_flags(). */
+  SetPageUptodate(page: number): void {
+    this.folio_set_flag(page, PG_uptodate);
+  }
+
+  // ---- anonymous pages (page-flags.h writes these out as functions) -------
+
+  /** folio_test_anon(): FOLIO_MAPPING_ANON in folio->mapping. */
+  folio_test_anon(folio: number): boolean {
+    return (this.m32[folio * this.PW + this.W_mapping]! & FOLIO_MAPPING_ANON) !== 0;
+  }
+
+  PageAnon(page: number): boolean {
+    return this.folio_test_anon(this.page_folio(page));
+  }
+
+  /** PageAnonNotKsm(): anon, and not a KSM page (both mapping bits set). */
+  PageAnonNotKsm(page: number): boolean {
+    return (this.m32[this.page_folio(page) * this.PW + this.W_mapping]! & FOLIO_MAPPING_FLAGS) === FOLIO_MAPPING_ANON;
+  }
+
+  /** PageHuge(): the page belongs to a hugetlb folio. */
+  PageHuge(page: number): boolean {
+    return this.folio_test_hugetlb(this.page_folio(page));
+  }
+
+  /** PageAnonExclusive(): per page for THP, on the head page for hugetlb. */
+  PageAnonExclusive(page: number): boolean {
+    this.VM_BUG_ON_PAGE(!this.PageAnon(page), page, SITES.PageAnonExclusive);
+    const p = this.PageHuge(page) ? this.compound_head(page) : page;
+    return this.testPageFlag(p, ACC_ANON_EXCLUSIVE.test);
+  }
+
+  SetPageAnonExclusive(page: number): void {
+    this.VM_BUG_ON_PAGE(!this.PageAnonNotKsm(page), page, SITES.SetPageAnonExclusive_anon);
+    this.VM_BUG_ON_PAGE(this.PageHuge(page) && !this.PageHead(page), page, SITES.SetPageAnonExclusive_huge);
+    this.setPageFlag(page, ACC_ANON_EXCLUSIVE.set);
+  }
+
+  ClearPageAnonExclusive(page: number): void {
+    this.VM_BUG_ON_PAGE(!this.PageAnonNotKsm(page), page, SITES.ClearPageAnonExclusive_anon);
+    this.VM_BUG_ON_PAGE(this.PageHuge(page) && !this.PageHead(page), page, SITES.ClearPageAnonExclusive_huge);
+    this.clearPageFlag(page, ACC_ANON_EXCLUSIVE.clear);
+  }
+
+  __ClearPageAnonExclusive(page: number): void {
+    this.VM_BUG_ON_PAGE(!this.PageAnon(page), page, SITES.__ClearPageAnonExclusive_anon);
+    this.VM_BUG_ON_PAGE(this.PageHuge(page) && !this.PageHead(page), page, SITES.__ClearPageAnonExclusive_huge);
+    this.clearPageFlag(page, ACC_ANON_EXCLUSIVE.__clear);
   }
 
   folio_test_large(folio: number): boolean {

@@ -471,7 +471,7 @@ export abstract class PageAlloc extends Internal {
     // folio_test_mlocked(folio): `folio` came from page_folio(), so it is never a tail and the
     // folio_flags() checks cannot fire; read the bit directly on this hot path.
     if ((this.flagsLo(folio) & (1 << PG_mlocked)) !== 0) this.freePrepareMlocked(folio);
-    if (order === 0 && this.testPageFlag(page, PG_hwpoison)) return false;
+    if (order === 0 && this.PageHWPoison(page)) return false;
     this.VM_BUG_ON_PAGE(compound && this.compound_order(page) !== order, page, SITES.free_pages_prepare_order);
     if (order !== 0) bad += this.freePrepareTails(page, order, compound);
     if ((this.m32[folio * this.PW + this.W_mapping]! & 1) !== 0) this.setWord64(folio, this.W_mapping, 0, 0);
@@ -949,7 +949,7 @@ export abstract class PageAlloc extends Internal {
   }
 
   check_new_page_bad(page: number): void {
-    if (this.testPageFlag(page, PG_hwpoison)) {
+    if (this.PageHWPoison(page)) {
       if (this.PageBuddy(page)) this.__ClearPageBuddy(page);
       return;
     }
@@ -1421,7 +1421,7 @@ export abstract class PageAlloc extends Internal {
 
   prep_compound_page(page: number, order: number): void {
     const nr = 1 << order;
-    this.setPageFlag(page, PG_head);
+    this.__SetPageHead(page);
     if (this.blockLoops) {
       // prep_compound_tail() for every tail, its three stores in its order.
       const i32 = this.i32;

@@ -15,7 +15,7 @@
 
 import { PAGE_SIZE } from './config.js';
 import { Cpa } from './cpa.js';
-import { PG_active, PG_anon_exclusive, PG_lru, PG_swapbacked, PG_uptodate } from './page-flags.js';
+import { PG_active, PG_lru, PG_swapbacked, PG_uptodate } from './page-flags.js';
 import { nodeStat, NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED, NR_ZONE_INACTIVE_ANON } from './vmstat.js';
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES } from './mm_types.js';
 import { declareSymbols } from './symbols.js';
@@ -212,11 +212,6 @@ export abstract class Rmap extends Cpa {
     if (nr_pmdmapped && anon) this.mod_node_page_state(nid, NR_ANON_THPS, nr_pmdmapped);
   }
 
-  /** folio_test_anon(): FOLIO_MAPPING_ANON in folio->mapping. */
-  folio_test_anon(folio: number): boolean {
-    return (this.m32[this.fw(folio, this.W_mapping)]! & 1) !== 0;
-  }
-
   /** mm_counter_file(): MM_SHMEMPAGES for swap-backed file folios, else MM_FILEPAGES. */
   mm_counter_file(folio: number): number {
     return this.folio_test_flag(folio, PG_swapbacked) ? MM_SHMEMPAGES : MM_FILEPAGES;
@@ -283,13 +278,13 @@ export abstract class Rmap extends Cpa {
     this.__folio_set_anon(folio, vma, address);
     if (!this.folio_test_large(folio)) {
       this.i32[this.fw(folio, this.W_mapcount)] = 0;
-      if (exclusive) this.setPageFlag(folio, PG_anon_exclusive);
+      if (exclusive) this.SetPageAnonExclusive(folio);
     } else {
       nr = this.folio_nr_pages(folio);
       this.i32[this.fw(folio, this.W_entire_mapcount)] = 0;
       this.folio_set_large_mapcount(folio, 1, vma);
       this.i32[this.fw(folio, this.W_nr_pages_mapped)] = ENTIRELY_MAPPED;
-      if (exclusive) this.setPageFlag(folio, PG_anon_exclusive);
+      if (exclusive) this.SetPageAnonExclusive(folio);
       nr_pmdmapped = nr;
     }
     this.__folio_mod_stat(folio, nr, nr_pmdmapped);
@@ -315,7 +310,7 @@ export abstract class Rmap extends Cpa {
       }
       this.folio_add_large_mapcount(folio, nr_pages, vma);
     }
-    if (flags & RMAP_EXCLUSIVE) for (let i = 0; i < nr_pages; i++) this.setPageFlag(page + i, PG_anon_exclusive);
+    if (flags & RMAP_EXCLUSIVE) for (let i = 0; i < nr_pages; i++) this.SetPageAnonExclusive(page + i);
     this.__folio_mod_stat(folio, nr, 0);
   }
 
@@ -336,7 +331,7 @@ export abstract class Rmap extends Cpa {
       }
     }
     this.folio_add_large_mapcount(folio, 1, vma);
-    if (flags & RMAP_EXCLUSIVE) this.setPageFlag(page, PG_anon_exclusive);
+    if (flags & RMAP_EXCLUSIVE) this.SetPageAnonExclusive(page);
     this.__folio_mod_stat(folio, nr, nr_pmdmapped);
   }
 

@@ -21,7 +21,7 @@ function site(fn: string, file: string, line: number, cond: string): Site {
   return { fn, file, line, cond };
 }
 
-const PAGE_FLAGS_H = 'include/linux/page-flags.h';
+export const PAGE_FLAGS_H = 'include/linux/page-flags.h';
 const PAGE_REF_H = 'include/linux/page_ref.h';
 const MM_H = 'include/linux/mm.h';
 const INTERNAL_H = 'mm/internal.h';
@@ -42,11 +42,16 @@ export const PAGE_TYPE_OPS_LINES: ReadonlyMap<number, number> = new Map([
 ]);
 
 export const SITES = {
-  // include/linux/page-flags.h: page-flag policies (CONFIG_DEBUG_VM_PGFLAGS) and page types.
-  PF_POISONED_CHECK: site('PF_POISONED_CHECK', PAGE_FLAGS_H, 396, 'PagePoisoned(page)'),
-  PF_NO_TAIL: site('PF_NO_TAIL', PAGE_FLAGS_H, 401, 'enforce && PageTail(page)'),
-  PF_NO_COMPOUND: site('PF_NO_COMPOUND', PAGE_FLAGS_H, 404, 'enforce && PageCompound(page)'),
-  PF_SECOND: site('PF_SECOND', PAGE_FLAGS_H, 407, '!PageHead(page)'),
+  // include/linux/page-flags.h: page-flag policies (CONFIG_DEBUG_VM_PGFLAGS) live with
+  // each accessor's declaration (PAGE_FLAG_DECLS in page-flags.ts); here the
+  // checks page-flags.h writes out in functions, and the page types.
+  PageAnonExclusive: site('PageAnonExclusive', PAGE_FLAGS_H, 1163, '!PageAnon(page)'),
+  SetPageAnonExclusive_anon: site('SetPageAnonExclusive', PAGE_FLAGS_H, 1175, '!PageAnonNotKsm(page)'),
+  SetPageAnonExclusive_huge: site('SetPageAnonExclusive', PAGE_FLAGS_H, 1176, 'PageHuge(page) && !PageHead(page)'),
+  ClearPageAnonExclusive_anon: site('ClearPageAnonExclusive', PAGE_FLAGS_H, 1182, '!PageAnonNotKsm(page)'),
+  ClearPageAnonExclusive_huge: site('ClearPageAnonExclusive', PAGE_FLAGS_H, 1183, 'PageHuge(page) && !PageHead(page)'),
+  __ClearPageAnonExclusive_anon: site('__ClearPageAnonExclusive', PAGE_FLAGS_H, 1189, '!PageAnon(page)'),
+  __ClearPageAnonExclusive_huge: site('__ClearPageAnonExclusive', PAGE_FLAGS_H, 1190, 'PageHuge(page) && !PageHead(page)'),
   folio_flags: site('folio_flags', PAGE_FLAGS_H, 367, 'page->compound_head & 1'),
   folio_flags_n: site('folio_flags', PAGE_FLAGS_H, 368, 'n > 0 && !test_bit(PG_head, &page->flags.f)'),
   /**
