@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { repoRoot } from './helpers/machine.js';
 import { page_mapcount_clear_type } from '../src/variants/netpp.js';
 import { checkMachine } from '../src/check/checker.js';
+import { KernelBug } from '../src/report/report.js';
 import { VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE } from '../src/kernel/mm_types.js';
 
 const GFP = GFP_ATOMIC | __GFP_NOWARN;
@@ -139,6 +140,13 @@ test('netpp-shared-mapcount: __SetPageNetpp keeps the low 24 bits (0xf9ffffff); 
   assert.deepEqual(checkMachine(k).violations.filter((v) => v.checker !== 'page-tables'), []);
   assert.equal(page_mapcount_clear_type(0xfa000001), 1);
   assert.equal(page_mapcount_clear_type(0xf9ffffff) | 0, -1);
+  // The proposal's macros move every PAGE_TYPE_OPS() invocation 4 lines up: a second type BUGs at Slab's 1054 - 4.
+  const y = k.alloc_pages(GFP_KERNEL, 0);
+  k.__SetPageTable(y);
+  assert.throws(
+    () => k.__SetPageType(y, 0xf5),
+    (e: unknown) => e instanceof KernelBug && e.report.message === 'kernel BUG at include/linux/page-flags.h:1050!' && e.report.function === '__SetPageSlab' && e.report.reason === 'VM_BUG_ON_PAGE(page_type_has_type(data_race(page->page_type)))',
+  );
 });
 
 test('netpp-shared-mapcount+netpp-skip-check: the first map carries into the type byte (0xfa000000): no longer a page_pool page, folio_mapcount 1', () => {

@@ -294,10 +294,16 @@ export function registerPageTypeName(value: number, uname: string): void {
   TYPE_UNAMES.set(value, uname);
 }
 
-/** The check site of one instance of PAGE_TYPE_OPS: `__SetPageBuddy`, `!PageBuddy(page)`. */
-function typeSite(s: Site, pgty: number): Site {
+/**
+ * The check site of one instance of PAGE_TYPE_OPS: `__SetPageBuddy`,
+ * `!PageBuddy(page)`, at the line of that type's invocation. `lineShift`
+ * moves every invocation by the same amount, for a variant whose
+ * page-flags.h has the macros longer or shorter than ours.
+ */
+export function typeSite(s: Site, pgty: number, lineShift = 0): Site {
   const uname = TYPE_UNAMES.get(pgty) ?? `Type${pgty.toString(16)}`;
-  return { ...s, fn: `${s.fn}${uname}`, line: PAGE_TYPE_OPS_LINES.get(pgty) ?? s.line, cond: s.cond.replace('Page##uname', `Page${uname}`) };
+  const line = PAGE_TYPE_OPS_LINES.get(pgty);
+  return { ...s, fn: `${s.fn}${uname}`, line: line === undefined ? s.line : line + lineShift, cond: s.cond.replace('Page##uname', `Page${uname}`) };
 }
 
 /** The high word page->private holds for a value of 2^32 or more (or a negative one, as the kernel's unsigned long would). */

@@ -51,7 +51,7 @@ import type { KernelCtor, Variant } from './variant.js';
 import type { Site } from '../report/report.js';
 import type { VmAreaStruct } from '../kernel/mm_types.js';
 import { EINVAL } from '../kernel/errno.js';
-import { PAGE_TYPE_RESET, PageFlags, registerPageTypeName } from '../kernel/page-flags.js';
+import { PAGE_TYPE_RESET, PageFlags, registerPageTypeName, typeSite } from '../kernel/page-flags.js';
 import { PAGE_TYPE_OPS_LINES, SITES } from '../kernel/sites.js';
 import { VMEMMAP_START } from '../kernel/config.js';
 import { field, unsigned_int } from '../layout/ctype.js';
@@ -75,29 +75,12 @@ const PAGE_FLAGS_H = 'include/linux/page-flags.h';
  * the line of the macro's invocation (gcc's __LINE__ in an expansion): in
  * the proposal's base (blob 0e03d816e8b9) the macro body sits 13 lines
  * above ours, and the proposal adds 9 lines to the macros, so
- * PAGE_TYPE_OPS(Netpp, ...) lands at 1075 - 13 + 9.
+ * every PAGE_TYPE_OPS() invocation lands 13 - 9 lines above ours
+ * (Netpp at 1071 instead of 1075).
  */
-const SHARED_NETPP_LINE = 1071;
-const SHARED_SET: Site = { fn: '__SetPage', file: PAGE_FLAGS_H, line: SHARED_NETPP_LINE, cond: 'page_type_has_type(data_race(page->page_type))' };
-const SHARED_CLEAR: Site = { fn: '__ClearPage', file: PAGE_FLAGS_H, line: SHARED_NETPP_LINE, cond: '!Page##uname(page)' };
-
-const TYPE_UNAMES: ReadonlyMap<number, string> = new Map([
-  [0xf0, 'Buddy'],
-  [0xf1, 'Offline'],
-  [0xf2, 'Table'],
-  [0xf3, 'Guard'],
-  [0xf4, 'Hugetlb'],
-  [0xf5, 'Slab'],
-  [0xf6, 'Zsmalloc'],
-  [0xf7, 'Unaccepted'],
-  [0xf8, 'LargeKmalloc'],
-  [PGTY_netpp, 'Netpp'],
-]);
-
-function pasted(s: Site, pgty: number): Site {
-  const uname = TYPE_UNAMES.get(pgty) ?? `Type${pgty.toString(16)}`;
-  return { ...s, fn: `${s.fn}${uname}`, line: PAGE_TYPE_OPS_LINES.get(pgty) ?? s.line, cond: s.cond.replace('Page##uname', `Page${uname}`) };
-}
+const SHARED_LINE_SHIFT = -13 + 9;
+const SHARED_SET: Site = { fn: '__SetPage', file: PAGE_FLAGS_H, line: 991 + SHARED_LINE_SHIFT, cond: 'page_type_has_type(data_race(page->page_type))' };
+const SHARED_CLEAR: Site = { fn: '__ClearPage', file: PAGE_FLAGS_H, line: 998 + SHARED_LINE_SHIFT, cond: '!Page##uname(page)' };
 
 /** page_mapcount_clear_type(): the low 24 bits, sign-extended (the proposal's replacement of page_mapcount_is_type). */
 export function page_mapcount_clear_type(mapcount: number): number {
@@ -205,7 +188,7 @@ const netppV4Kernel = (Base: KernelCtor): KernelCtor => {
       const t = this.m32[w + this.W_page_type]!;
       if (t === PAGE_TYPE_RESET) return;
       if (t >>> 24 !== PGTY_netpp) {
-        const site = pasted(SITES.__ClearPageType, PGTY_netpp);
+        const site = typeSite(SITES.__ClearPageType, PGTY_netpp);
         const reason = `VM_BUG_ON_PAGE(${site.cond})`;
         this.BUG(site, null, [...this.dumpCastPage(w), `page dumped because: ${reason}`], reason);
       }
@@ -285,7 +268,7 @@ export const netppSharedMapcount: Variant = {
       /** __SetPageX(): BUG only on another type; keep the low 24 bits, put the type in the top byte. */
       override __SetPageType(page: number, pgty: number): void {
         if (this.PageType(page, pgty)) return;
-        this.VM_BUG_ON_PAGE(PageFlags.page_type_has_type(this.page_type(page)), page, pasted(SHARED_SET, pgty));
+        if (PageFlags.page_type_has_type(this.page_type(page))) this.VM_BUG_ON_PAGE(true, page, typeSite(SHARED_SET, pgty, SHARED_LINE_SHIFT));
         let t = this.page_type(page);
         t = (t & ~(0xff << 24)) >>> 0;
         t = (t | (pgty << 24)) >>> 0;
@@ -295,7 +278,7 @@ export const netppSharedMapcount: Variant = {
       /** __ClearPageX(): nothing on an untyped word; else the low 24 bits, sign-extended, become _mapcount again. */
       override __ClearPageType(page: number, pgty: number): void {
         if (!PageFlags.page_type_has_type(this.page_type(page))) return;
-        this.VM_BUG_ON_PAGE(!this.PageType(page, pgty), page, pasted(SHARED_CLEAR, pgty));
+        if (!this.PageType(page, pgty)) this.VM_BUG_ON_PAGE(true, page, typeSite(SHARED_CLEAR, pgty, SHARED_LINE_SHIFT));
         const mapcount = this.mapcountRaw(page);
         this.set_page_type(page, page_mapcount_clear_type(mapcount));
       }
