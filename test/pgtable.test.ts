@@ -303,3 +303,23 @@ test('footprint of a run: the memmap plus the ptdesc slab the memdesc variants a
   assert.equal(fixed.objects, 0);
   assert.equal(got.get('ptdesc-memdesc')!.total_bytes, base.memmap_bytes + fixed.slab_bytes);
 });
+
+test('slab: an object that straddles two pages of an order-3 slab finds its free pointer in the second page, wherever that page\'s contents live', () => {
+  const k = machine();
+  // Give the block's pages contents slots out of order (page 1 first), so page 0's slot is not followed by page 1's.
+  const blk = k.alloc_pages(GFP_KERNEL, 3);
+  for (const i of [1, 3, 0, 2, 5, 4, 7, 6]) k.m32[k.pageContentsWord(blk + i)] = 0;
+  k.__free_pages(blk, 3);
+  k.drain_all_pages(null);
+  const c = k.kmem_cache_create('obj3000', 3000, 8);
+  assert.equal(c.order, 3);
+  const objs: number[] = [];
+  for (let i = 0; i < c.objects; i++) objs.push(k.kmem_cache_alloc(c, GFP_KERNEL));
+  const slab = k.virt_to_slab(objs[0]!);
+  assert.equal(slab, blk, 'the cache took the block back from the buddy lists');
+  assert.ok(objs.every((o) => k.virt_to_slab(o) === slab), 'every object lies in the slab');
+  assert.equal(new Set(objs).size, objs.length);
+  assert.equal(k.slab_inuse(slab), c.objects);
+  for (const o of objs) k.kmem_cache_free(c, o);
+  clean(k);
+});

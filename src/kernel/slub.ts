@@ -313,7 +313,7 @@ export abstract class Slub extends MmInit {
   // ---- objects ------------------------------------------------------------
 
   get_freepointer(s: KmemCache, object: number): number {
-    const w = object + (s.offset >>> 2);
+    const w = this.objectField(object, s.offset);
     return this.isNull(w) ? -1 : this.derefWord(w);
   }
 
