@@ -175,6 +175,13 @@ test('the checkers see corrupted page tables, mapcounts and slab freelists', () 
   mm.pgtables_bytes += 4096;
   assert.ok(checkMachine(k).violations.some((v) => v.checker === 'page-tables' && /pgtables_bytes/.test(v.what)));
   mm.pgtables_bytes -= 4096;
+  // A PTE table that lost its type: reported once, though both the page-table and the rmap checker read the tables.
+  const pteTable = k.virt_to_pfn(k.walkToPte(mm, a));
+  const type = k.page_type(pteTable);
+  k.set_page_type(pteTable, 0xffffffff);
+  const untyped = checkMachine(k).violations.filter((v) => /is not typed PageTable/.test(v.what));
+  assert.deepEqual(untyped.map((v) => v.checker), ['page-tables']);
+  k.set_page_type(pteTable, type);
   // A second pte mapping of the same page without the rmap knowing.
   const p0 = k.walkToPte(mm, a);
   const p2 = k.walkToPte(mm, a + 8192);

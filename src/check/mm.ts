@@ -45,8 +45,7 @@ export function checkPageTables(k: Kernel, ctx: CheckContext): void {
   }
   const accounted = k.global_node_page_state(NR_PAGETABLE);
   if (accounted !== typed) ctx.violation('page-tables', `NR_PAGETABLE is ${accounted} pages but ${typed} pages are typed PageTable`);
-  for (const mm of k.mms.values()) {
-    const w = walkMm(k, ctx, mm, null);
+  for (const [mm, w] of walkAll(k, ctx).byMm) {
     if (w === null) continue;
     const expected = (w.tables + w.deposits) * PAGE_SIZE;
     if (mm.pgtables_bytes !== expected) {
@@ -61,11 +60,30 @@ interface MapCounts {
   readonly pmd: Map<number, number>;
 }
 
+interface Walks {
+  readonly byMm: ReadonlyMap<MmStruct, MmWalk | null>;
+  readonly maps: MapCounts;
+}
+
+const walksOfCheck = new WeakMap<CheckContext, Walks>();
+
+/** Every mm's page tables, walked once per check for both the page-table and the rmap checker (so each problem is reported once). */
+function walkAll(k: Kernel, ctx: CheckContext): Walks {
+  const done = walksOfCheck.get(ctx);
+  if (done !== undefined) return done;
+  const maps: MapCounts = { pte: new Map(), pmd: new Map() };
+  const byMm = new Map<MmStruct, MmWalk | null>();
+  for (const mm of k.mms.values()) byMm.set(mm, walkMm(k, ctx, mm, maps));
+  const walks = { byMm, maps };
+  walksOfCheck.set(ctx, walks);
+  return walks;
+}
+
 /**
  * Walks the user half of an mm's page tables; null when a table pointer is
- * bad (reported). Counts go into `maps` when given.
+ * bad (reported). Mappings are counted into `maps`.
  */
-function walkMm(k: Kernel, ctx: CheckContext, mm: MmStruct, maps: MapCounts | null): MmWalk | null {
+function walkMm(k: Kernel, ctx: CheckContext, mm: MmStruct, maps: MapCounts): MmWalk | null {
   const r: MmWalk = { tables: 0, deposits: 0, rss: [0, 0, 0, 0] };
   const table = (entry: number, what: string): number => {
     const pfn = k.entryPfn(entry);
@@ -96,7 +114,7 @@ function walkMm(k: Kernel, ctx: CheckContext, mm: MmStruct, maps: MapCounts | nu
           if (k.is_huge_zero_pmd(pmdE)) continue;
           const folio = k.entryPfn(pmdE);
           if (folio < k.nr_pages) r.rss[k.mm_counter(folio)]! += HPAGE_PMD_NR;
-          if (maps !== null) maps.pmd.set(folio, (maps.pmd.get(folio) ?? 0) + 1);
+          maps.pmd.set(folio, (maps.pmd.get(folio) ?? 0) + 1);
           continue;
         }
         const pte = table(pmdE, 'PTE');
@@ -106,7 +124,7 @@ function walkMm(k: Kernel, ctx: CheckContext, mm: MmStruct, maps: MapCounts | nu
           if (!k.entryPresent(e) || k.m32[e]! & _PAGE_SPECIAL) continue;
           const pfn = k.entryPfn(e);
           if (pfn < k.nr_pages) r.rss[k.mm_counter(k.page_folio(pfn))]!++;
-          if (maps !== null) maps.pte.set(pfn, (maps.pte.get(pfn) ?? 0) + 1);
+          maps.pte.set(pfn, (maps.pte.get(pfn) ?? 0) + 1);
         }
       }
       const dep = k.depositedTables(pmd, PTRS_PER_TABLE);
@@ -121,9 +139,8 @@ function walkMm(k: Kernel, ctx: CheckContext, mm: MmStruct, maps: MapCounts | nu
 }
 
 export function checkRmap(k: Kernel, ctx: CheckContext): void {
-  const maps: MapCounts = { pte: new Map(), pmd: new Map() };
-  for (const mm of k.mms.values()) {
-    const w = walkMm(k, ctx, mm, maps);
+  const { byMm, maps } = walkAll(k, ctx);
+  for (const [mm, w] of byMm) {
     if (w === null) continue;
     for (const [i, name] of MM_COUNTER_NAMES.entries()) {
       if (i === MM_SWAPENTS) continue;
