@@ -22,6 +22,7 @@ import { FAULT_FLAG_WRITE, VM_FAULT_SIGSEGV } from '../kernel/memory.js';
 import { SCAN_VMA_NULL } from '../kernel/khugepaged.js';
 import type { KmemCache } from '../kernel/slub.js';
 import { InputError } from '../util/errors.js';
+import { hex16 } from '../kernel/vsprintf.js';
 
 const MM = 'address spaces and faults (mm/memory.c, mm/mmap.c, kernel/fork.c)';
 const PT = 'page tables and ptdesc (include/linux/mm.h, mm/pgtable-generic.c)';
@@ -31,20 +32,13 @@ const RCU = 'RCU (kernel/rcu/tree.c)';
 const CPA = 'direct-map attributes (arch/x86/mm/pat/set_memory.c)';
 const LRU = 'LRU (mm/swap.c)';
 
-function hex(v: bigint): string {
-  return v.toString(16).padStart(16, '0');
-}
-
-function addrOf(k: Kernel, w: number): bigint {
-  return (BigInt(k.addrHi(w)) << 32n) | BigInt(k.addrLo(w));
-}
 
 function mmHandle(k: Kernel, mm: MmStruct | null): HandleValue | null {
-  return mm === null ? null : { kind: 'object', type: 'mm', id: mm.id, label: `mm ${hex(addrOf(k, mm.obj))}` };
+  return mm === null ? null : { kind: 'object', type: 'mm', id: mm.id, label: `mm ${hex16(k.kaddr(mm.obj))}` };
 }
 
 function objectHandle(k: Kernel, type: string, w: number): HandleValue | null {
-  return w < 0 ? null : { kind: 'object', type, id: w, label: `${type} ${hex(addrOf(k, w))}` };
+  return w < 0 ? null : { kind: 'object', type, id: w, label: `${type} ${hex16(k.kaddr(w))}` };
 }
 
 /** The handle argument `name` as an object of `type`; a wrong kind of handle is bad input. */

@@ -23,6 +23,7 @@ import { NODE_STAT_NAMES, ZONE_STAT_NAMES } from '../kernel/vmstat.js';
 import { PAGE_SIZE } from '../kernel/config.js';
 import { FOLL_NAMES } from '../kernel/gup.js';
 import { InputError } from '../util/errors.js';
+import { hex16 } from '../kernel/vsprintf.js';
 
 const POOL = 'page_pool and netmem (net/core/page_pool.c, include/net/netmem.h, net/core/devmem.c)';
 const TCP = 'TCP receive (net/ipv4/tcp.c)';
@@ -32,16 +33,9 @@ const VMSTAT = 'vmstat counters (include/linux/vmstat.h)';
 
 const PP_GFP = GFP_ATOMIC | __GFP_NOWARN;
 
-function hex(v: bigint): string {
-  return v.toString(16).padStart(16, '0');
-}
-
-function addrOf(k: Kernel, w: number): bigint {
-  return (BigInt(k.addrHi(w)) << 32n) | BigInt(k.addrLo(w));
-}
 
 function poolHandle(k: Kernel, pool: PagePoolStruct): HandleValue {
-  return { kind: 'object', type: 'page_pool', id: pool.word, label: `page_pool ${hex(addrOf(k, pool.word))} id ${pool.id}` };
+  return { kind: 'object', type: 'page_pool', id: pool.word, label: `page_pool ${hex16(k.kaddr(pool.word))} id ${pool.id}` };
 }
 
 function handleArg(a: OpArgs, name: string): HandleValue {
@@ -98,7 +92,7 @@ function ppFlags(text: string): number {
 function netmemHandle(k: Kernel, netmem: number): HandleValue | null {
   if (!netmem) return null;
   if (!k.netmem_is_net_iov(netmem)) return { kind: 'page', pfn: k.__netmem_to_page(netmem) };
-  return { kind: 'object', type: 'net_iov', id: netmem, label: `net_iov ${hex(addrOf(k, k.netmem_to_net_iov(netmem)))}` };
+  return { kind: 'object', type: 'net_iov', id: netmem, label: `net_iov ${hex16(k.kaddr(k.netmem_to_net_iov(netmem)))}` };
 }
 
 // ---- page_pool ---------------------------------------------------------------------------

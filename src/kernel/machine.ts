@@ -21,6 +21,7 @@ import { SymbolTable, declareSymbols } from './symbols.js';
 import type { StructLayout } from '../layout/layout.js';
 import { word, wordMap, type WordMap } from '../layout/accessors.js';
 import { ROOT_FRAME, callTrace, formatBugText, formatFaultText, formatWarnText, type Task } from '../report/oops.js';
+import { hex16 } from '../util/hex.js';
 
 declareSymbols('pagesim/scenario', [ROOT_FRAME]);
 
@@ -166,6 +167,11 @@ export abstract class MachineBase {
     // Kernel data never crosses a 4 GiB boundary (planMachine), so its high word is fixed.
     if (w < this.poolWord) return this.kdataHi;
     return PAGE_OFFSET_HI + Math.floor(this.physOfWord(w) / 2 ** 32);
+  }
+
+  /** The kernel virtual address of memory word `w`, as a u64 (for printing; hot paths use addrHi/addrLo). */
+  kaddr(w: number): bigint {
+    return (BigInt(this.addrHi(w)) << 32n) | BigInt(this.addrLo(w));
   }
 
   /** Low word of the kernel virtual address of memory word `w`. */
@@ -502,7 +508,7 @@ export abstract class MachineBase {
     const stack = this.kernelStack();
     const fn = stack[0] ?? 'unknown';
     const { rip, trace } = callTrace(stack, this.symbols);
-    const hex = addr.toString(16).padStart(16, '0');
+    const hex = hex16(addr);
     const canonical = hi >>> 15 === 0 || hi >>> 15 === 0x1ffff;
     const first = canonical
       ? `BUG: unable to handle page fault for address: ${hex}`

@@ -20,6 +20,7 @@ import { formatDumpStack } from '../report/oops.js';
 import { PGFAULT } from './vmstat.js';
 import { declareSymbols } from './symbols.js';
 import type { KmemCache } from './slub.js';
+import { hex16, hexWords } from './vsprintf.js';
 
 declareSymbols('mm/memory.c', [
   'handle_mm_fault', '__handle_mm_fault', 'handle_pte_fault', 'do_pte_missing', 'do_anonymous_page', 'do_wp_page', 'wp_page_copy', '__pte_alloc', 'pmd_install',
@@ -425,29 +426,23 @@ export abstract class Memory extends Rmap {
    * taints B. The caller carries on.
    */
   print_bad_pte(vma: VmAreaStruct, addr: number, hi: number, lo: number, page: number): void {
-    const hex16 = (h: number, l: number): string => h.toString(16).padStart(8, '0') + l.toString(16).padStart(8, '0');
     const mm = vma.mm;
-    const head = `BUG: Bad page map in process ${this.current.comm}  pte:${hex16(hi, lo)}`;
+    const head = `BUG: Bad page map in process ${this.current.comm}  pte:${hexWords(lo, hi)}`;
     const pgd = this.pgd_offset(mm, addr);
     const pud = this.pud_offset(pgd, addr);
     const pmd = this.pmd_offset(pud, addr);
-    const w = (e: number): string => hex16(this.m32[e + 1]!, this.m32[e]!);
+    const w = (e: number): string => hexWords(this.m32[e]!, this.m32[e + 1]!);
     const lines = [head, `pgd:${w(pgd)} p4d:${w(pgd)} pud:${w(pud)} pmd:${w(pmd)}`];
     if (page >= 0) lines.push(...this.dump_page_lines(page, 'bad page map'));
     const index = Math.floor((addr - vma.vm_start) / PAGE_SIZE) + vma.vm_pgoff;
-    const anonVma = vma.anon_vma === null ? '0000000000000000' : this.read64Addr(vma.anon_vma.obj).toString(16).padStart(16, '0');
-    lines.push(`addr:${addr.toString(16).padStart(16, '0')} vm_flags:${vma.vm_flags.toString(16).padStart(8, '0')} anon_vma:${anonVma} mapping:0000000000000000 index:${index.toString(16)}`);
+    const anonVma = vma.anon_vma === null ? '0000000000000000' : hex16(this.kaddr(vma.anon_vma.obj));
+    lines.push(`addr:${hex16(BigInt(addr))} vm_flags:${vma.vm_flags.toString(16).padStart(8, '0')} anon_vma:${anonVma} mapping:0000000000000000 index:${index.toString(16)}`);
     lines.push('file:(null) fault:0x0 mmap:0x0 mmap_prepare: 0x0 read_folio:0x0');
     const { trace } = this.traceLines();
     lines.push(...formatDumpStack(this.current, this.taints, ['dump_stack_lvl+0x5d/0x80', ...trace]));
     this.printk(lines);
     this.taints.add('B');
     this.report('bad_page', 'print_bad_page_map', 'bad page map', head, page >= 0 ? page : null, lines);
-  }
-
-  /** The kernel virtual address of a memory word. */
-  read64Addr(w: number): bigint {
-    return (BigInt(this.addrHi(w)) << 32n) | BigInt(this.addrLo(w));
   }
 
   /** zap_page_range_single(): zap [address, address + size) of one VMA (MADV_DONTNEED, TCP zero-copy). */

@@ -12,6 +12,7 @@
  * flush; the tables themselves are freed after an RCU grace period.
  */
 
+import { hashPointer } from './vsprintf.js';
 import { PAGE_SIZE } from './config.js';
 import { GFP_KERNEL, __GFP_ZERO } from './gfp.js';
 import { Khugepaged } from './khugepaged.js';
@@ -33,17 +34,6 @@ const USER_PGTABLES_CEILING = 0;
 export const DEFAULT_MAX_MAP_COUNT = 65530;
 /** How many mm_structs a scenario may have alive at once. */
 export const MAX_MMS = 4096;
-
-/** A pointer as %p prints it: hashed (here deterministically) to 32 bits, zero-extended. */
-function hashedPointer(addr: bigint): string {
-  let h = 0x811c9dc5;
-  const s = addr.toString(16);
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(16, '0');
-}
 
 export abstract class Mmap extends Khugepaged {
   protected mm_cachep: KmemCache | null = null;
@@ -117,7 +107,7 @@ export abstract class Mmap extends Khugepaged {
 
   /** check_mm(): counters that did not return to zero are reported as the kernel prints them. */
   check_mm(mm: MmStruct): void {
-    const p = hashedPointer(this.read64Addr(mm.obj));
+    const p = hashPointer(this.kaddr(mm.obj));
     for (let i = 0; i < NR_MM_COUNTERS; i++) {
       const x = mm.rss_stat[i]!;
       if (x !== 0) this.pr_alert(`BUG: Bad rss-counter state mm:${p} type:${MM_COUNTER_NAMES[i]} val:${x} Comm:${this.current.comm} Pid:${this.current.pid}`, 'check_mm', 'Bad rss-counter state');

@@ -21,6 +21,7 @@ import { Slub } from './slub.js';
 import { declareSymbols } from './symbols.js';
 import { callTrace, formatFaultText } from '../report/oops.js';
 import { KernelBug } from '../report/report.js';
+import { hex16 } from '../util/hex.js';
 
 declareSymbols('kernel/rcu/tree.c', ['call_rcu', 'synchronize_rcu', 'rcu_barrier', 'rcu_core']);
 declareSymbols('kernel/rcu/tree.c', ['rcu_do_batch'], true);
@@ -179,7 +180,7 @@ export abstract class Rcu extends Slub {
 
   /** The CPU jumped to a bad address: NULL, a non-text address, or the middle of a function. */
   private oopsCall(addr: bigint): never {
-    const hex = addr.toString(16).padStart(16, '0');
+    const hex = hex16(addr);
     const stack = this.kernelStack();
     const { rip: caller, trace } = callTrace(stack, this.symbols);
     const header =

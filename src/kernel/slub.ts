@@ -372,7 +372,7 @@ export abstract class Slub extends MmInit {
 
   /** warn_free_bad_obj(): why kmem_cache_free() refuses x (once per kind); the object is leaked. */
   warn_free_bad_obj(s: KmemCache, x: number, slab: number): void {
-    const p = hashPointer((BigInt(this.addrHi(x)) << 32n) | BigInt(this.addrLo(x)));
+    const p = hashPointer(this.kaddr(x));
     if (slab < 0) {
       this.WARN_ONCE(true, S.notSlab, () => `kmem_cache_free(${s.name}, ${p}): object is not in a slab page`);
       return;

@@ -6,15 +6,9 @@
 
 import { LAST_CPUPID_MASK, LAST_CPUPID_PGOFF, NODES_PGOFF, NODES_WIDTH, ZONES_PGOFF, ZONES_WIDTH, KASAN_TAG_WIDTH, SECTIONS_WIDTH } from './config.js';
 import { PAGEFLAGS_MASK, PAGEFLAG_NAMES } from './page-flags.js';
+import { hex16, hexWords } from '../util/hex.js';
 
-export function hex16(v: bigint): string {
-  return BigInt.asUintN(64, v).toString(16).padStart(16, '0');
-}
-
-/** Two 32-bit words as the 16-digit hex of a u64. */
-export function hexWords(lo: number, hi: number): string {
-  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
-}
+export { hex16, hexWords };
 
 /**
  * %pGp: `0x<flags>(<names>|node=<n>|zone=<z>|lastcpupid=<c>)`. Names in the

@@ -204,7 +204,7 @@ const netppV4Kernel = (Base: KernelCtor): KernelCtor => {
      */
     dumpCastPage(w: number): string[] {
       const PF = this.PF;
-      const addr = (BigInt(this.addrHi(w)) << 32n) | BigInt(this.addrLo(w));
+      const addr = this.kaddr(w);
       const pfn = BigInt.asUintN(64, BigInt.asIntN(64, addr - VMEMMAP_START) / BigInt(this.structPageSize));
       const raw = this.i32[w + PF['_mapcount']!]!;
       const mapcount = PageFlags.page_type_has_type(raw) ? 0 : (raw + 1) | 0;
