@@ -24,10 +24,9 @@ import { KERNEL_PGD_BOUNDARY, PTRS_PER_TABLE, _PAGE_SPECIAL } from '../kernel/pg
 import { MM_COUNTER_NAMES, MM_SWAPENTS, type MmStruct } from '../kernel/mm_types.js';
 import { NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED, NR_PAGETABLE } from '../kernel/vmstat.js';
 import { PGTY_slab, PGTY_table } from '../kernel/page-flags.js';
-import { PAGE_SIZE } from '../kernel/config.js';
+import { HPAGE_PMD_NR, PAGE_SIZE } from '../kernel/config.js';
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
-const HPAGE_PMD_NR = 512;
 
 /** The tables and mappings of one mm, found by walking its PGD's user half. */
 interface MmWalk {

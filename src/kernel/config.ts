@@ -24,6 +24,7 @@ export const pageblock_order = 9;
 export const pageblock_nr_pages = 1 << pageblock_order;
 export const PAGE_ALLOC_COSTLY_ORDER = 3;
 export const HPAGE_PMD_ORDER = 9;
+export const HPAGE_PMD_NR = 1 << HPAGE_PMD_ORDER;
 
 // enum migratetype
 export const MIGRATE_UNMOVABLE = 0;

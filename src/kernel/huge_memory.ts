@@ -14,7 +14,7 @@
  */
 
 import { GFP_TRANSHUGE, GFP_TRANSHUGE_LIGHT, __GFP_MOVABLE, __GFP_ZERO } from './gfp.js';
-import { HPAGE_PMD_ORDER } from './config.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER } from './config.js';
 import { FAULT_FLAG_WRITE, Memory, VM_FAULT_FALLBACK, VM_FAULT_OOM, type VmFault } from './memory.js';
 import { RMAP_EXCLUSIVE } from './rmap.js';
 import { MmuGather, PMD_SIZE, PTRS_PER_TABLE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX_HI, _PAGE_PRESENT, _PAGE_PSE, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, EMPTY_ZERO_PAGE_PFN } from './pgtable.js';
@@ -29,7 +29,6 @@ declareSymbols('mm/huge_memory.c', [
 declareSymbols('mm/memory.c', ['create_huge_pmd', 'wp_huge_pmd']);
 
 export type ThpMode = 'always' | 'madvise' | 'never';
-const HPAGE_PMD_NR = 1 << HPAGE_PMD_ORDER;
 
 export abstract class HugeMemory extends Memory {
   /** /sys/kernel/mm/transparent_hugepage/enabled */

@@ -12,7 +12,7 @@
  * pte_free_defer() exactly as the kernel retracts a file THP's table.
  */
 
-import { HPAGE_PMD_ORDER } from './config.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER } from './config.js';
 import { HugeMemory } from './huge_memory.js';
 import { PMD_SIZE, PTRS_PER_TABLE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX_HI, _PAGE_PRESENT, _PAGE_PSE, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER } from './pgtable.js';
 import { RMAP_EXCLUSIVE } from './rmap.js';
@@ -43,7 +43,6 @@ export const SCAN_NAMES: ReadonlyMap<string, number> = new Map([
   ['SCAN_ALLOC_HUGE_PAGE_FAIL', SCAN_ALLOC_HUGE_PAGE_FAIL],
 ]);
 
-const HPAGE_PMD_NR = 1 << HPAGE_PMD_ORDER;
 
 export abstract class Khugepaged extends HugeMemory {
   /** collapse_pte_mapped_thp(mm, addr): SCAN_SUCCEED, or why the range could not be collapsed. */
