@@ -224,3 +224,21 @@ test('page-flag policy BUGs report the line of the accessor\'s PAGEFLAG() invoca
   });
   assert.equal(bug(() => k.SetPageUptodate(thp + 1)).message, 'kernel BUG at include/linux/page-flags.h:367!');
 });
+
+test('fallback claiming follows C integer arithmetic: should_try_claim_block() claims from order pageblock_order / 2 = 4', async () => {
+  const { MIGRATE_MOVABLE } = await import('../src/kernel/config.js');
+  const k = machine('baseline', 256 * 2 ** 20);
+  assert.equal(k.should_try_claim_block(4, MIGRATE_MOVABLE), true);
+  assert.equal(k.should_try_claim_block(3, MIGRATE_MOVABLE), false);
+});
+
+test('prep_move_freepages_block counts every page of an LRU folio as movable: PageLRU() reads the head page', async () => {
+  const { GFP_TRANSHUGE } = await import('../src/kernel/gfp.js');
+  const k = machine('baseline', 256 * 2 ** 20);
+  const folio = k.folio_alloc(GFP_TRANSHUGE, 9);
+  k.folio_add_lru(folio);
+  const zone = k.page_zone(folio);
+  const counts = { free: 0, movable: 0 };
+  assert.equal(k.prep_move_freepages_block(zone, folio, counts), folio);
+  assert.deepEqual(counts, { free: 0, movable: 512 });
+});

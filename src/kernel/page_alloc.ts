@@ -73,6 +73,7 @@ import {
   PG_writeback,
   PAGEFLAGS_MASK,
   PageFlags,
+  pageFlagAccessor,
 } from './page-flags.js';
 import { SITES } from './sites.js';
 import type { Site } from '../report/report.js';
@@ -159,6 +160,8 @@ declareSymbols(
 );
 declareSymbols('include/linux/gfp.h', ['alloc_pages', 'alloc_frozen_pages', 'folio_alloc', '__folio_alloc'], true);
 declareSymbols('lib/dump_stack.c', ['dump_stack_lvl']);
+
+const PAGE_LRU = pageFlagAccessor('PageLRU');
 
 // The gfp bits this file tests, as small integers: gfp.ts computes them as powers of two,
 // which V8 keeps as boxed doubles, and every test of one would convert it.
@@ -856,7 +859,7 @@ export abstract class PageAlloc extends Internal {
 
   /** free_frozen_page_commit() for orders 1..PAGE_ALLOC_COSTLY_ORDER: whether to free a whole batch, noting a high-order free. */
   private pcpFreeHighOrder(pcp: PerCpuPages, batch: number): boolean {
-    const free_high = pcp.free_count >= batch + pcp.high_min / 2 && (pcp.flags & PCPF_PREV_FREE_HIGH_ORDER) !== 0 && ((pcp.flags & PCPF_FREE_HIGH_BATCH) === 0 || pcp.count >= batch);
+    const free_high = pcp.free_count >= batch + (pcp.high_min >> 1) && (pcp.flags & PCPF_PREV_FREE_HIGH_ORDER) !== 0 && ((pcp.flags & PCPF_FREE_HIGH_BATCH) === 0 || pcp.count >= batch);
     pcp.flags |= PCPF_PREV_FREE_HIGH_ORDER;
     return free_high;
   }
@@ -1031,7 +1034,8 @@ export abstract class PageAlloc extends Internal {
           pfn += nr;
           continue;
         }
-        if ((this.flagsLo(pfn) & bit(PG_lru)) !== 0) counts.movable++;
+        // PageLRU() is PF_HEAD: the tails of an LRU folio count as movable too.
+        if (this.testPageFlag(pfn, PAGE_LRU)) counts.movable++;
         pfn++;
       }
     }
@@ -1058,7 +1062,7 @@ export abstract class PageAlloc extends Internal {
 
   should_try_claim_block(order: number, start_mt: number): boolean {
     if (order >= pageblock_order) return true;
-    if (order >= pageblock_order / 2) return true;
+    if (order >= pageblock_order >> 1) return true; // C integer division: 4
     if (start_mt === MIGRATE_RECLAIMABLE || start_mt === MIGRATE_UNMOVABLE) return true;
     return false;
   }
