@@ -122,6 +122,29 @@ test('list_del poisons the entry; a second list_del of it BUGs with list_debug.c
   );
 });
 
+test('NULL list links are reported as list_debug.c reports them, before they are followed', () => {
+  const k = machine();
+  const head = k.alloc_pages(GFP_KERNEL, 0) * k.PW + k.W_lru;
+  k.INIT_LIST_HEAD(head);
+  const q = k.alloc_pages(GFP_KERNEL, 0) * k.PW + k.W_lru;
+  k.list_add(q, head);
+  const next = [k.m32[q]!, k.m32[q + 1]!];
+  k.m32[q] = 0;
+  k.m32[q + 1] = 0;
+  assert.throws(
+    () => k.list_del(q),
+    (e: unknown) => e instanceof KernelBug && /^list_del corruption, ffffea[0-9a-f]{10}->next is NULL$/m.test(e.report.text) && e.report.message === 'kernel BUG at lib/list_debug.c:53!',
+  );
+  [k.m32[q], k.m32[q + 1]] = next;
+  k.m32[head] = 0;
+  k.m32[head + 1] = 0;
+  const r = k.alloc_pages(GFP_KERNEL, 0) * k.PW + k.W_lru;
+  assert.throws(
+    () => k.list_add(r, head),
+    (e: unknown) => e instanceof KernelBug && /^list_add corruption\. next is NULL\.$/m.test(e.report.text) && e.report.message === 'kernel BUG at lib/list_debug.c:28!',
+  );
+});
+
 test('NR_FREE_PAGES follows every allocation and free', () => {
   const k = machine();
   const zone = k.nodes[0]!.node_zones[ZONE_DMA32]!;

@@ -12,16 +12,23 @@
 import { MachineBase } from './machine.js';
 import { POISON_HI } from './config.js';
 import { declareSymbols } from './symbols.js';
+import { hexWords } from '../util/hex.js';
 import type { Site } from '../report/report.js';
 
 declareSymbols('lib/list_debug.c', ['__list_add_valid_or_report', '__list_del_entry_valid_or_report']);
 declareSymbols('include/linux/list.h', ['list_add', 'list_add_tail', 'list_del', 'list_del_init', 'list_move', 'list_move_tail'], true);
 
 const LIST_DEBUG = 'lib/list_debug.c';
+// Lines of lib/list_debug.c since CHECK_DATA_CORRUPTION() took the address argument (v6.15+):
+// a BUG() in a macro call spanning lines reports the call's last line, as gcc gives __LINE__.
 const S = {
+  addPrevNull: { fn: '__list_add_valid_or_report', file: LIST_DEBUG, line: 26, cond: 'prev == NULL' },
+  addNextNull: { fn: '__list_add_valid_or_report', file: LIST_DEBUG, line: 28, cond: 'next == NULL' },
   addNextPrev: { fn: '__list_add_valid_or_report', file: LIST_DEBUG, line: 31, cond: 'next->prev != prev' },
   addPrevNext: { fn: '__list_add_valid_or_report', file: LIST_DEBUG, line: 34, cond: 'prev->next != next' },
   addDouble: { fn: '__list_add_valid_or_report', file: LIST_DEBUG, line: 37, cond: 'new == prev || new == next' },
+  delNextNull: { fn: '__list_del_entry_valid_or_report', file: LIST_DEBUG, line: 53, cond: 'next == NULL' },
+  delPrevNull: { fn: '__list_del_entry_valid_or_report', file: LIST_DEBUG, line: 55, cond: 'prev == NULL' },
   delPoison1: { fn: '__list_del_entry_valid_or_report', file: LIST_DEBUG, line: 58, cond: 'next == LIST_POISON1' },
   delPoison2: { fn: '__list_del_entry_valid_or_report', file: LIST_DEBUG, line: 61, cond: 'prev == LIST_POISON2' },
   delPrevNext: { fn: '__list_del_entry_valid_or_report', file: LIST_DEBUG, line: 64, cond: 'prev->next != entry' },
@@ -33,7 +40,7 @@ const POISON_HI_S = POISON_HI | 0;
 
 /** %px of a 64-bit address held at word pair (lo, hi). */
 function px(hi: number, lo: number): string {
-  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+  return hexWords(lo, hi);
 }
 
 export abstract class KernelList extends MachineBase {
@@ -123,6 +130,7 @@ export abstract class KernelList extends MachineBase {
     // head->next is the address of next.
     const xlo = this.i32[head]!;
     const xhi = this.i32[head + 1]!;
+    if (xlo === 0 && xhi === 0) this.corruption(S.addNextNull, 'list_add corruption. next is NULL.');
     const next = this.derefWord(head);
     const plo = this.addrS(head);
     this.__list_add(nw, head, next, plo, this.addrHiOut, xlo, xhi);
@@ -133,6 +141,7 @@ export abstract class KernelList extends MachineBase {
     // head->prev is the address of prev.
     const plo = this.i32[head + 2]!;
     const phi = this.i32[head + 3]!;
+    if (plo === 0 && phi === 0) this.corruption(S.addPrevNull, 'list_add corruption. prev is NULL.');
     const prev = this.derefWord(head + 2);
     const xlo = this.addrS(head);
     this.__list_add(nw, prev, head, plo, phi, xlo, this.addrHiOut);
@@ -141,7 +150,10 @@ export abstract class KernelList extends MachineBase {
   /** Validates and unlinks `entry`; a corrupted list BUGs as CONFIG_BUG_ON_DATA_CORRUPTION does. */
   private __list_del_entry(entry: number): void {
     const i32 = this.i32;
-    if ((i32[entry + 1] === POISON_HI_S && i32[entry] === 0x100) || (i32[entry + 3] === POISON_HI_S && i32[entry + 2] === 0x122)) this.listDelPoisoned(entry);
+    const hi = i32[entry + 1]!;
+    const phi0 = i32[entry + 3]!;
+    // NULL or poisoned links (the high words tell them from any real address): reported before either is followed.
+    if (hi === POISON_HI_S || phi0 === POISON_HI_S || hi === 0 || phi0 === 0) this.listDelBadLink(entry);
     // entry->prev and entry->next are the addresses of prev and next: what storeAddrOf() would write for them.
     const plo = i32[entry + 2]!;
     const phi = i32[entry + 3]!;
@@ -159,10 +171,13 @@ export abstract class KernelList extends MachineBase {
     i32[prev + 1] = xhi;
   }
 
-  /** A poisoned entry: LIST_POISON1 in next is reported first, as the kernel checks it first. */
-  private listDelPoisoned(entry: number): never {
-    if (this.m32[entry + 1] === POISON_HI && this.m32[entry] === 0x100) this.listDelCorruption(S.delPoison1, entry, -1);
-    return this.listDelCorruption(S.delPoison2, entry, -1);
+  /** NULL or poisoned links, in the kernel's order of checks: next NULL, prev NULL, LIST_POISON1, LIST_POISON2. */
+  private listDelBadLink(entry: number): void {
+    const m = this.m32;
+    if (m[entry] === 0 && m[entry + 1] === 0) this.listDelCorruption(S.delNextNull, entry, -1);
+    if (m[entry + 2] === 0 && m[entry + 3] === 0) this.listDelCorruption(S.delPrevNull, entry, -1);
+    if (m[entry + 1] === POISON_HI && m[entry] === 0x100) this.listDelCorruption(S.delPoison1, entry, -1);
+    if (m[entry + 3] === POISON_HI && m[entry + 2] === 0x122) this.listDelCorruption(S.delPoison2, entry, -1);
   }
 
   /** prev->next or next->prev does not lead back to the entry: the first check that fails is reported. */
@@ -176,6 +191,10 @@ export abstract class KernelList extends MachineBase {
     const m = this.m32;
     const e = px(this.addrHi(entry), this.addrLo(entry));
     switch (site) {
+      case S.delNextNull:
+        return this.corruption(site, `list_del corruption, ${e}->next is NULL`);
+      case S.delPrevNull:
+        return this.corruption(site, `list_del corruption, ${e}->prev is NULL`);
       case S.delPoison1:
         return this.corruption(site, `list_del corruption, ${e}->next is LIST_POISON1 (dead000000000100)`);
       case S.delPoison2:
