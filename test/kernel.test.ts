@@ -265,3 +265,9 @@ test('prep_move_freepages_block counts every page of an LRU folio as movable: Pa
   assert.equal(k.prep_move_freepages_block(zone, folio, counts), folio);
   assert.deepEqual(counts, { free: 0, movable: 512 });
 });
+
+test('%pGp prints lastcpupid with its 0x prefix even when it is zero, as number() does for a base-16 SPECIAL spec', async () => {
+  const { formatPageFlags } = await import('../src/kernel/vsprintf.js');
+  assert.equal(formatPageFlags(0, 0), '0x0(node=0|zone=0|lastcpupid=0x0)');
+  assert.equal(formatPageFlags(0xc0000040, 0x17ffff), '0x17ffffc0000040(head|node=0|zone=2|lastcpupid=0x1fffff)');
+});

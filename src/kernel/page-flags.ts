@@ -548,18 +548,57 @@ export abstract class PageFlags extends KernelList {
     return this.page_type(page) >>> 24 === pgty;
   }
 
-  /** __SetPageX(): only from "no type" (or already X). */
+  /** __SetPageX() on pfn's struct page: __SetPageTypeWord() at its first word. */
   __SetPageType(page: number, pgty: number): void {
-    if (this.PageType(page, pgty)) return;
-    if (this.page_type(page) !== PAGE_TYPE_RESET) this.VM_BUG_ON_PAGE(true, page, typeSite(SITES.__SetPageType, pgty));
-    this.set_page_type(page, (pgty << 24) >>> 0);
+    this.__SetPageTypeWord(page * this.PW, pgty);
   }
 
-  /** __ClearPageX(): only from X (or no type). */
+  /** __ClearPageX() on pfn's struct page: __ClearPageTypeWord() at its first word. */
   __ClearPageType(page: number, pgty: number): void {
-    if (this.page_type(page) === PAGE_TYPE_RESET) return;
-    if (!this.PageType(page, pgty)) this.VM_BUG_ON_PAGE(true, page, typeSite(SITES.__ClearPageType, pgty));
-    this.set_page_type(page, PAGE_TYPE_RESET);
+    this.__ClearPageTypeWord(page * this.PW, pgty);
+  }
+
+  /**
+   * __SetPageX() of PAGE_TYPE_OPS (the same in this tree and in v7.3) on
+   * the struct page that starts at memory word w, pagesim's `struct page *`:
+   * it may also be other memory a caller casts to struct page (a net_iov
+   * under the netpp variants). Only from "no type" (or already X). The
+   * macro's logic lives here and in __ClearPageTypeWord() only: variants
+   * that change the macro override these two.
+   */
+  __SetPageTypeWord(w: number, pgty: number): void {
+    const t = this.m32[w + this.W_page_type]!;
+    if (t >>> 24 === pgty) return;
+    if (t !== PAGE_TYPE_RESET) this.bugOnPageWord(w, typeSite(SITES.__SetPageType, pgty));
+    this.m32[w + this.W_page_type] = (pgty << 24) >>> 0;
+  }
+
+  /** __ClearPageX() of PAGE_TYPE_OPS (as in v7.3) on the struct page at word w: only from X (or no type). */
+  __ClearPageTypeWord(w: number, pgty: number): void {
+    const t = this.m32[w + this.W_page_type]!;
+    if (t === PAGE_TYPE_RESET) return;
+    if (t >>> 24 !== pgty) this.bugOnPageWord(w, typeSite(SITES.__ClearPageType, pgty));
+    this.m32[w + this.W_page_type] = PAGE_TYPE_RESET;
+  }
+
+  /**
+   * VM_BUG_ON_PAGE(true, page) for the struct page at word w: the dump is
+   * dumpPageWord() of that word, and the report names the pfn when the
+   * word is in the memmap (null for other memory cast to struct page).
+   * For a memmap word this is exactly VM_BUG_ON_PAGE(true, pfn, site).
+   */
+  protected bugOnPageWord(w: number, site: Site): never {
+    const reason = `VM_BUG_ON_PAGE(${site.cond})`;
+    this.BUG(site, w < this.kdataWord ? this.pfnOfWord(w) : null, this.dumpPageWord(w, reason), reason);
+  }
+
+  /**
+   * dump_page() of the struct page at word w, as console lines. The base
+   * kernel only casts memmap words (dump_page_lines of that pfn); a variant
+   * that casts other memory to struct page dumps those bytes itself.
+   */
+  dumpPageWord(w: number, reason: string): string[] {
+    return this.dump_page_lines(this.pfnOfWord(w), reason);
   }
 
   PageBuddy(page: number): boolean {

@@ -4,7 +4,7 @@
  * pointers), and print_hex_dump rows.
  */
 
-import { LAST_CPUPID_MASK, LAST_CPUPID_PGOFF, NODES_PGOFF, NODES_WIDTH, ZONES_PGOFF, ZONES_WIDTH, KASAN_TAG_WIDTH, SECTIONS_WIDTH } from './config.js';
+import { LAST_CPUPID_MASK, LAST_CPUPID_PGOFF, LAST_CPUPID_WIDTH, NODES_PGOFF, NODES_WIDTH, ZONES_PGOFF, ZONES_WIDTH, KASAN_TAG_WIDTH, SECTIONS_WIDTH } from './config.js';
 import { PAGEFLAGS_MASK, PAGEFLAG_NAMES } from './page-flags.js';
 import { hex16, hexWords } from '../util/hex.js';
 
@@ -32,8 +32,9 @@ export function formatPageFlags(lo: number, hi: number): string {
   if (SECTIONS_WIDTH > 0) parts.push(`section=0x${field(64 - SECTIONS_WIDTH, SECTIONS_WIDTH).toString(16)}`);
   parts.push(`node=${field(NODES_PGOFF, NODES_WIDTH)}`);
   parts.push(`zone=${field(ZONES_PGOFF, ZONES_WIDTH)}`);
-  const cpupid = field(LAST_CPUPID_PGOFF, 21) & LAST_CPUPID_MASK;
-  parts.push(`lastcpupid=${cpupid === 0 ? '0' : `0x${cpupid.toString(16)}`}`);
+  // lastcpupid uses the %#x spec: number() writes the 0x prefix in base 16 even for zero.
+  const cpupid = field(LAST_CPUPID_PGOFF, LAST_CPUPID_WIDTH) & LAST_CPUPID_MASK;
+  parts.push(`lastcpupid=0x${cpupid.toString(16)}`);
   if (KASAN_TAG_WIDTH > 0) parts.push('kasantag=0x0');
   return `0x${v.toString(16)}(${parts.join('|')})`;
 }

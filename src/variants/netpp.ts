@@ -51,8 +51,8 @@ import type { KernelCtor, Variant } from './variant.js';
 import type { Site } from '../report/report.js';
 import type { VmAreaStruct } from '../kernel/mm_types.js';
 import { EINVAL } from '../kernel/errno.js';
-import { PAGE_TYPE_RESET, PageFlags, registerPageTypeName, typeSite } from '../kernel/page-flags.js';
-import { PAGE_TYPE_OPS_LINES, SITES } from '../kernel/sites.js';
+import { PageFlags, registerPageTypeName, typeSite } from '../kernel/page-flags.js';
+import { page_type_name } from '../kernel/debug.js';
 import { VMEMMAP_START } from '../kernel/config.js';
 import { field, unsigned_int } from '../layout/ctype.js';
 import { insertAfter } from '../layout/edit.js';
@@ -66,8 +66,6 @@ const SEED = '000_ca4674d32ea78c57.txt';
 export const PGTY_netpp = 0xf9;
 registerPageTypeName(PGTY_netpp, 'Netpp');
 
-/** PAGE_TYPE_OPS' checks for a Netpp instance (pagesim's page-flags.h lines; fn and cond as the macro pastes them). */
-const SET_NETPP: Site = { ...SITES.__SetPageType, fn: '__SetPageNetpp', line: PAGE_TYPE_OPS_LINES.get(0xf9)!, cond: SITES.__SetPageType.cond };
 const PAGE_FLAGS_H = 'include/linux/page-flags.h';
 
 /**
@@ -113,10 +111,6 @@ const netppV4Kernel = (Base: KernelCtor): KernelCtor => {
       this.__ClearPageType(page, PGTY_netpp);
     }
 
-    folio_test_netpp(folio: number): boolean {
-      return this.PageNetpp(folio);
-    }
-
     // ---- include/linux/mm.h: page_pool_page_is_pp() and PP_MAGIC_MASK are removed ---------
 
     /** Gone with the patch: page_expected_state() and page_bad_reason() no longer ask. */
@@ -158,41 +152,35 @@ const netppV4Kernel = (Base: KernelCtor): KernelCtor => {
       return this.m32[this.castPageWord(netmem) + this.W_page_type]! >>> 24 === PGTY_netpp;
     }
 
-    /** page_pool_set_pp_info(): pp, then __SetPageNetpp() instead of ORing PP_SIGNATURE into pp_magic. */
+    /**
+     * page_pool_set_pp_info(): pp, then __SetPageNetpp() instead of ORing
+     * PP_SIGNATURE into pp_magic; for a net_iov, on the net_iov cast to
+     * struct page (the same macro, on kernel-data bytes: whatever variant
+     * of the macro the stack has).
+     */
     override page_pool_set_pp_info(pool: PagePoolStruct, netmem: number): void {
       this.netmem_set_pp(netmem, pool);
       if (!this.netmem_is_net_iov(netmem)) this.__SetPageNetpp(this.__netmem_to_page(netmem));
-      else this.setNetppOnCast(this.castPageWord(netmem));
+      else this.__SetPageTypeWord(this.castPageWord(netmem), PGTY_netpp);
       this.page_pool_fragment_netmem(netmem, 1);
     }
 
     /** page_pool_clear_pp_info(): __ClearPageNetpp() instead of clearing pp_magic, then pp = NULL. */
     override page_pool_clear_pp_info(netmem: number): void {
       if (!this.netmem_is_net_iov(netmem)) this.__ClearPageNetpp(this.__netmem_to_page(netmem));
-      else this.clearNetppOnCast(this.castPageWord(netmem));
+      else this.__ClearPageTypeWord(this.castPageWord(netmem), PGTY_netpp);
       this.netmem_set_pp(netmem, null);
     }
 
-    /** __SetPageNetpp() on a net_iov cast to struct page: the same macro, on kernel-data bytes. */
-    private setNetppOnCast(w: number): void {
-      const t = this.m32[w + this.W_page_type]!;
-      if (t >>> 24 === PGTY_netpp) return;
-      if (t !== PAGE_TYPE_RESET) {
-        const reason = `VM_BUG_ON_PAGE(${SET_NETPP.cond})`;
-        this.BUG(SET_NETPP, null, [...this.dumpCastPage(w), `page dumped because: ${reason}`], reason);
-      }
-      this.m32[w + this.W_page_type] = (PGTY_netpp << 24) >>> 0;
+    /** dump_page() of a struct page pointer: a net_iov cast to one (memory past the memmap) is dumped from its own bytes. */
+    override dumpPageWord(w: number, reason: string): string[] {
+      if (w < this.kdataWord) return super.dumpPageWord(w, reason);
+      return [...this.dumpCastPage(w), `page dumped because: ${reason}`];
     }
 
-    private clearNetppOnCast(w: number): void {
-      const t = this.m32[w + this.W_page_type]!;
-      if (t === PAGE_TYPE_RESET) return;
-      if (t >>> 24 !== PGTY_netpp) {
-        const site = typeSite(SITES.__ClearPageType, PGTY_netpp);
-        const reason = `VM_BUG_ON_PAGE(${site.cond})`;
-        this.BUG(site, null, [...this.dumpCastPage(w), `page dumped because: ${reason}`], reason);
-      }
-      this.m32[w + this.W_page_type] = PAGE_TYPE_RESET;
+    /** __dump_folio()'s mapcount from the raw _mapcount word: 0 for a type (page_mapcount_is_type), else + 1. */
+    protected castDumpMapcount(raw: number): number {
+      return PageFlags.page_type_has_type(raw) ? 0 : (raw + 1) | 0;
     }
 
     /**
@@ -206,8 +194,7 @@ const netppV4Kernel = (Base: KernelCtor): KernelCtor => {
       const PF = this.PF;
       const addr = this.kaddr(w);
       const pfn = BigInt.asUintN(64, BigInt.asIntN(64, addr - VMEMMAP_START) / BigInt(this.structPageSize));
-      const raw = this.i32[w + PF['_mapcount']!]!;
-      const mapcount = PageFlags.page_type_has_type(raw) ? 0 : (raw + 1) | 0;
+      const mapcount = this.castDumpMapcount(this.i32[w + PF['_mapcount']!]!);
       const index = this.read64(w + PF['__folio_index']!);
       const mapping = this.read64(w + PF['mapping']!);
       const memcg = this.read64(w + PF['memcg_data']!);
@@ -215,7 +202,7 @@ const netppV4Kernel = (Base: KernelCtor): KernelCtor => {
       if (memcg !== 0n) lines.push(`memcg:${memcg.toString(16)}`);
       lines.push(`flags: ${formatPageFlags(this.m32[w + PF['flags']!]!, this.m32[w + PF['flags']! + 1]!)}`);
       const t = this.m32[w + PF['page_type']!]!;
-      if (PageFlags.page_type_has_type(t)) lines.push(`page_type: ${(t >>> 24).toString(16)}(unknown)`);
+      if (PageFlags.page_type_has_type(t)) lines.push(`page_type: ${(t >>> 24).toString(16)}(${page_type_name(t)})`);
       lines.push(...hexDumpRows('raw: ', this.m32, w, this.structPageSize));
       return lines;
     }
@@ -234,7 +221,7 @@ export const netppV4: Variant = {
   },
   assertions: (list) => [...list, MATCH('NET_IOV_ASSERT_OFFSET', 'include/net/netmem.h', 'page', 'page_type', 'net_iov', 'page_type')],
   kernel: netppV4Kernel,
-  symbols: [{ file: PAGE_FLAGS_H, names: ['PageNetpp', '__SetPageNetpp', '__ClearPageNetpp', 'folio_test_netpp'], inline: true }],
+  symbols: [{ file: PAGE_FLAGS_H, names: ['PageNetpp', '__SetPageNetpp', '__ClearPageNetpp'], inline: true }],
 };
 
 export const netppSkipCheck: Variant = {
@@ -265,22 +252,28 @@ export const netppSharedMapcount: Variant = {
   seed: `${SEED}: Byungchul Park's reply "Re: [PATCH v4]" (13 May 2026), "not final patch, but for sharing the rough idea with code"`,
   kernel: (Base: KernelCtor): KernelCtor => {
     abstract class NetppSharedMapcount extends Base {
-      /** __SetPageX(): BUG only on another type; keep the low 24 bits, put the type in the top byte. */
-      override __SetPageType(page: number, pgty: number): void {
-        if (this.PageType(page, pgty)) return;
-        if (PageFlags.page_type_has_type(this.page_type(page))) this.VM_BUG_ON_PAGE(true, page, typeSite(SHARED_SET, pgty, SHARED_LINE_SHIFT));
-        let t = this.page_type(page);
+      /** __SetPageX() (any struct page pointer, a cast net_iov included): BUG only on another type; keep the low 24 bits, put the type in the top byte. */
+      override __SetPageTypeWord(w: number, pgty: number): void {
+        let t = this.m32[w + this.W_page_type]!;
+        if (t >>> 24 === pgty) return;
+        if (PageFlags.page_type_has_type(t)) this.bugOnPageWord(w, typeSite(SHARED_SET, pgty, SHARED_LINE_SHIFT));
         t = (t & ~(0xff << 24)) >>> 0;
         t = (t | (pgty << 24)) >>> 0;
-        this.set_page_type(page, t);
+        this.m32[w + this.W_page_type] = t;
       }
 
       /** __ClearPageX(): nothing on an untyped word; else the low 24 bits, sign-extended, become _mapcount again. */
-      override __ClearPageType(page: number, pgty: number): void {
-        if (!PageFlags.page_type_has_type(this.page_type(page))) return;
-        if (!this.PageType(page, pgty)) this.VM_BUG_ON_PAGE(true, page, typeSite(SHARED_CLEAR, pgty, SHARED_LINE_SHIFT));
-        const mapcount = this.mapcountRaw(page);
-        this.set_page_type(page, page_mapcount_clear_type(mapcount));
+      override __ClearPageTypeWord(w: number, pgty: number): void {
+        const t = this.m32[w + this.W_page_type]!;
+        if (!PageFlags.page_type_has_type(t)) return;
+        if (t >>> 24 !== pgty) this.bugOnPageWord(w, typeSite(SHARED_CLEAR, pgty, SHARED_LINE_SHIFT));
+        const mapcount = this.i32[w + this.W_mapcount]!;
+        this.m32[w + this.W_page_type] = page_mapcount_clear_type(mapcount);
+      }
+
+      /** A cast struct page's dump reads the mapcount the same way. */
+      protected castDumpMapcount(raw: number): number {
+        return page_mapcount_clear_type((raw + 1) | 0) | 0;
       }
 
       /** folio_mapcount(): a small folio's mapcount is the sign-extended low 24 bits of _mapcount + 1. */
