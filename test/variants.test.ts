@@ -84,6 +84,41 @@ test('refcount-frozen-bit: freeze and unfreeze', () => {
   assert.equal(k.reports.length, 0);
 });
 
+test('refcount-frozen-bit: the decrement that reaches 0 frees only by winning cmpxchg(0 -> FROZEN)', () => {
+  const k = machine('refcount-frozen-bit');
+  const p = k.alloc_pages(GFP_KERNEL, 0);
+  k.page_ref_inc(p);
+  assert.equal(k.page_ref_dec_and_test(p), false);
+  assert.equal(k.page_ref_dec_and_test(p), true);
+  assert.equal(k.refcountRaw(p) >>> 0, 0x80000000);
+  // The same decrement with an optimistic increment in between: the cmpxchg finds 1 and loses.
+  const q = k.alloc_pages(GFP_KERNEL, 0);
+  k.atomic_dec_and_test(k.refcountWord(q));
+  k.atomic_add_return(k.refcountWord(q), 1);
+  assert.equal(k.atomic_cmpxchg(k.refcountWord(q), 0, 0x80000000 | 0), 1);
+  assert.equal(k.page_ref_count(q), 1);
+});
+
+test('refcount-frozen-bit: a frozen word past _PAGEREF_FROZEN_LIMIT is scrubbed back to FROZEN by cmpxchg', () => {
+  const k = machine('refcount-frozen-bit');
+  const p = k.alloc_frozen_pages(GFP_KERNEL, 0);
+  k.setRefcountRaw(p, (0xbfffffff | 0));
+  assert.equal((k as unknown as Frozenish).page_ref_add_unless_frozen(p, 1), false);
+  assert.equal(k.refcountRaw(p) >>> 0, 0x80000000);
+});
+
+test('refcount-frozen-bit-naive: sequentially it behaves as the real patch', () => {
+  const k = machine('refcount-frozen-bit-naive');
+  const p = k.alloc_pages(GFP_KERNEL, 0);
+  assert.equal(k.folio_try_get(p), true);
+  k.folio_put(p);
+  assert.equal(k.page_ref_count(p), 1);
+  k.folio_put(p);
+  assert.equal(k.refcountRaw(p) >>> 0, 0x80000000);
+  assert.equal(k.folio_try_get(p), false);
+  assert.equal(k.reports.length, 0);
+});
+
 test('free-keeps-type: a typed page freed is leaked as a bad page and keeps its type', () => {
   const k = machine('free-keeps-type');
   const p = k.alloc_pages(GFP_KERNEL, 0);

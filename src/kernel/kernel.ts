@@ -5,6 +5,7 @@
  *   MachineBase  memory as bytes, addresses, symbols, BUG/WARN machinery
  *   KernelList   include/linux/list.h + lib/list_debug.c
  *   PageFlags    include/linux/page-flags.h
+ *   Atomic       include/linux/atomic.h on words of memory (what explore interleaves)
  *   PageRef      include/linux/page_ref.h
  *   Mm           include/linux/mm.h
  *   Debug        mm/debug.c

@@ -1,13 +1,23 @@
 /**
- * include/linux/page_ref.h, mainline semantics (≤v7.0): `_refcount` is a
- * plain atomic_t and a count of 0 means the page is frozen (free, or being
- * frozen by page_ref_freeze). The refcount variants (seed 004) override
- * these functions.
+ * include/linux/page_ref.h as the 2026 linux-mm tree has it before the
+ * refcount-scalability series (seed 004): `_refcount` is a plain atomic_t
+ * and a count of 0 means the page is frozen (free, or frozen by
+ * page_ref_freeze). The refcount variants (seed 004) override these
+ * functions.
+ *
+ * Every access to `_refcount` goes through the atomic_t operations of
+ * atomic.ts, one per atomic the kernel performs, so `pagesim explore` can
+ * interleave other CPUs between them: page_ref_add_unless_zero() is
+ * atomic_add_unless(), a read and then try_cmpxchg in a loop;
+ * page_ref_freeze() one cmpxchg; page_ref_unfreeze() a read (its
+ * VM_BUG_ON) and a store. The page_count_writable() test that once guarded
+ * page_ref_add_unless() against HVO's read-only vmemmap is gone from the
+ * 2026 tree (no fake heads), and pagesim has no HVO either.
  *
  * A folio's count is its head page's count; tail pages hold 0.
  */
 
-import { PageFlags } from './page-flags.js';
+import { Atomic } from './atomic.js';
 import { SITES } from './sites.js';
 import { declareSymbols } from './symbols.js';
 import type { Site } from '../report/report.js';
@@ -49,8 +59,13 @@ declareSymbols(
   true,
 );
 
-export abstract class PageRef extends PageFlags {
-  /** The raw _refcount word, as stored. */
+export abstract class PageRef extends Atomic {
+  /** The word of a page's _refcount (the atomic_t the functions below operate on). */
+  refcountWord(page: number): number {
+    return page * this.PW + this.W_refcount;
+  }
+
+  /** The raw _refcount word, as stored (dumps and checks; not an access the kernel makes). */
   refcountRaw(page: number): number {
     return this.i32[page * this.PW + this.W_refcount]!;
   }
@@ -60,7 +75,7 @@ export abstract class PageRef extends PageFlags {
   }
 
   page_ref_count(page: number): number {
-    return this.refcountRaw(page);
+    return this.atomic_read(this.refcountWord(page));
   }
 
   folio_ref_count(folio: number): number {
@@ -73,7 +88,7 @@ export abstract class PageRef extends PageFlags {
   }
 
   set_page_count(page: number, v: number): void {
-    this.setRefcountRaw(page, v);
+    this.atomic_set(this.refcountWord(page), v);
   }
 
   /** Boot/hotplug initialisation of a page's count to 1. */
@@ -86,19 +101,19 @@ export abstract class PageRef extends PageFlags {
   }
 
   page_ref_add(page: number, nr: number): void {
-    this.setRefcountRaw(page, (this.refcountRaw(page) + nr) | 0);
+    this.atomic_add(this.refcountWord(page), nr);
   }
 
   page_ref_sub(page: number, nr: number): void {
-    this.setRefcountRaw(page, (this.refcountRaw(page) - nr) | 0);
+    this.atomic_sub(this.refcountWord(page), nr);
   }
 
   page_ref_inc(page: number): void {
-    this.setRefcountRaw(page, (this.refcountRaw(page) + 1) | 0);
+    this.atomic_inc(this.refcountWord(page));
   }
 
   page_ref_dec(page: number): void {
-    this.setRefcountRaw(page, (this.refcountRaw(page) - 1) | 0);
+    this.atomic_dec(this.refcountWord(page));
   }
 
   folio_ref_add(folio: number, nr: number): void {
@@ -118,15 +133,11 @@ export abstract class PageRef extends PageFlags {
   }
 
   page_ref_sub_and_test(page: number, nr: number): boolean {
-    const v = (this.refcountRaw(page) - nr) | 0;
-    this.setRefcountRaw(page, v);
-    return v === 0;
+    return this.atomic_sub_and_test(this.refcountWord(page), nr);
   }
 
   page_ref_dec_and_test(page: number): boolean {
-    const v = (this.refcountRaw(page) - 1) | 0;
-    this.setRefcountRaw(page, v);
-    return v === 0;
+    return this.atomic_dec_and_test(this.refcountWord(page));
   }
 
   folio_ref_sub_and_test(folio: number, nr: number): boolean {
@@ -138,33 +149,24 @@ export abstract class PageRef extends PageFlags {
   }
 
   page_ref_inc_return(page: number): number {
-    const v = (this.refcountRaw(page) + 1) | 0;
-    this.setRefcountRaw(page, v);
-    return v;
+    return this.atomic_inc_return(this.refcountWord(page));
   }
 
   page_ref_dec_return(page: number): number {
-    const v = (this.refcountRaw(page) - 1) | 0;
-    this.setRefcountRaw(page, v);
-    return v;
+    return this.atomic_dec_return(this.refcountWord(page));
   }
 
   folio_ref_sub_return(folio: number, nr: number): number {
-    const v = (this.refcountRaw(folio) - nr) | 0;
-    this.setRefcountRaw(folio, v);
-    return v;
+    return this.atomic_sub_return(this.refcountWord(folio), nr);
   }
 
   /** atomic_add_unless(&_refcount, nr, u): adds unless the count is u. */
   page_ref_add_unless(page: number, nr: number, u: number): boolean {
-    const v = this.refcountRaw(page);
-    if (v === u) return false;
-    this.setRefcountRaw(page, (v + nr) | 0);
-    return true;
+    return this.atomic_add_unless(this.refcountWord(page), nr, u);
   }
 
   page_ref_add_unless_zero(page: number, nr: number): boolean {
-    return this.page_ref_add_unless(page, nr, 0);
+    return this.atomic_add_unless(this.refcountWord(page), nr, 0);
   }
 
   folio_ref_add_unless_zero(folio: number, nr: number): boolean {
@@ -182,9 +184,7 @@ export abstract class PageRef extends PageFlags {
 
   /** page_ref_freeze(): cmpxchg(count -> 0); succeeds only if the count was exactly `count`. */
   page_ref_freeze(page: number, count: number): boolean {
-    if (this.refcountRaw(page) !== count) return false;
-    this.setRefcountRaw(page, 0);
-    return true;
+    return this.atomic_cmpxchg(this.refcountWord(page), count, 0) === count;
   }
 
   /**
@@ -195,11 +195,11 @@ export abstract class PageRef extends PageFlags {
     return SITES[key];
   }
 
-  /** page_ref_unfreeze(): the page must be frozen and the new count non-zero. */
+  /** page_ref_unfreeze(): the page must be frozen and the new count non-zero; then atomic_set_release(). */
   page_ref_unfreeze(page: number, count: number): void {
     this.VM_BUG_ON_PAGE(this.page_count(page) !== 0, page, this.pageRefSite('page_ref_unfreeze_count'));
     this.VM_BUG_ON(count === 0, this.pageRefSite('page_ref_unfreeze_zero'));
-    this.setRefcountRaw(page, count);
+    this.atomic_set(this.refcountWord(page), count);
   }
 
   folio_ref_freeze(folio: number, count: number): boolean {

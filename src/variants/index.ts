@@ -5,7 +5,7 @@
 import type { Variant } from './variant.js';
 import { freeKeepsType } from './free-keeps-type.js';
 import { refcountFrozenWarn } from './refcount-frozen-warn.js';
-import { refcountFrozenBit } from './refcount-frozen-bit.js';
+import { refcountFrozenBit, refcountFrozenBitNaive } from './refcount-frozen-bit.js';
 import { ptdescFrozen, ptdescMemdesc, ptdescMemdescRfc } from './ptdesc.js';
 import { netppSharedMapcount, netppSkipCheck, netppV4 } from './netpp.js';
 import { insertOrder0Only, notrmappable } from './compound.js';
@@ -21,6 +21,7 @@ export const VARIANTS: readonly Variant[] = [
   freeKeepsType,
   refcountFrozenWarn,
   refcountFrozenBit,
+  refcountFrozenBitNaive,
   ptdescFrozen,
   ptdescMemdescRfc,
   ptdescMemdesc,

@@ -3,19 +3,25 @@
  * page refcount locking via dedicated bit"), on top of patch 1/2. The patch
  * text is not in the seed thread; pagesim follows its design as the series
  * describes it (cover letter and v1-v5 discussion, summarised in the
- * reference §4.2) and the refcount code of the 2026 linux-mm tree:
+ * reference §4.2) and the code of include/linux/page_ref.h in the 2026
+ * linux-mm tree, which carries a revision of it:
  *
  *  - PAGEREF_FROZEN_BIT (bit 31) marks a frozen page; a live page counts
  *    1..INT_MAX; 0 is only a transient state inside dec_and_test;
  *  - page_ref_count() reads 0 for a frozen page while the raw word keeps
  *    the bit (a dump shows `80000000` in the _refcount half of word 6);
- *  - dec_and_test: the decrement that reaches 0 must also win
- *    cmpxchg(0 -> FROZEN) to be the one that frees;
- *  - add_unless_frozen is an optimistic atomic_add_return that fails when
- *    the bit is set (the added garbage stays in a frozen word until the
- *    next set; a value past (1 << 30) | FROZEN is scrubbed back);
+ *  - dec_and_test / sub_and_test: atomic_dec_and_test(), and when that
+ *    reached 0 the releaser must also win cmpxchg(0 -> FROZEN) to be the one
+ *    that frees: an optimistic increment that came in between makes it lose;
+ *  - add_unless_frozen is an optimistic atomic_add_return() that fails when
+ *    the bit is set; the garbage a failed increment leaves in a frozen word
+ *    is scrubbed by a cmpxchg(val -> FROZEN) loop once it passes
+ *    (1 << 30) | FROZEN (_PAGEREF_FROZEN_LIMIT);
  *  - freeze is cmpxchg(count -> FROZEN); set_page_count_frozen() stores
  *    FROZEN, so freed and boot-time pages carry the bit.
+ *
+ * The stored tree's __page_count_is_frozen() and set_page_count_as_frozen()
+ * contradict the design (see the reference §4.2); pagesim models the design.
  */
 
 import type { Variant } from './variant.js';
@@ -41,7 +47,8 @@ const SITES_2: Record<RefSiteKey, Site> = {
 };
 
 export const PAGEREF_FROZEN_BIT = 0x80000000 | 0;
-const SCARY_BIG = (1 << 30) | PAGEREF_FROZEN_BIT;
+/** _PAGEREF_FROZEN_LIMIT, unsigned: a frozen word this big is scrubbed back to FROZEN. */
+const PAGEREF_FROZEN_LIMIT = ((1 << 30) | PAGEREF_FROZEN_BIT) >>> 0;
 
 export const refcountFrozenBit: Variant = {
   name: 'refcount-frozen-bit',
@@ -55,7 +62,7 @@ export const refcountFrozenBit: Variant = {
       }
 
       override page_ref_count(page: number): number {
-        const v = this.refcountRaw(page);
+        const v = this.atomic_read(this.refcountWord(page));
         return v & PAGEREF_FROZEN_BIT ? 0 : v;
       }
 
@@ -64,32 +71,27 @@ export const refcountFrozenBit: Variant = {
       }
 
       set_page_count_frozen(page: number): void {
-        this.setRefcountRaw(page, PAGEREF_FROZEN_BIT);
+        this.atomic_set(this.refcountWord(page), PAGEREF_FROZEN_BIT);
       }
 
       override page_ref_sub_and_test(page: number, nr: number): boolean {
-        const v = (this.refcountRaw(page) - nr) | 0;
-        this.setRefcountRaw(page, v);
-        return v === 0 && this.freezeIfZero(page);
+        const w = this.refcountWord(page);
+        if (!this.atomic_sub_and_test(w, nr)) return false;
+        return this.atomic_cmpxchg(w, 0, PAGEREF_FROZEN_BIT) === 0;
       }
 
       override page_ref_dec_and_test(page: number): boolean {
-        return this.page_ref_sub_and_test(page, 1);
-      }
-
-      /** cmpxchg(0 -> FROZEN): the releaser that wins it frees the page. */
-      private freezeIfZero(page: number): boolean {
-        if (this.refcountRaw(page) !== 0) return false;
-        this.setRefcountRaw(page, PAGEREF_FROZEN_BIT);
-        return true;
+        const w = this.refcountWord(page);
+        if (!this.atomic_dec_and_test(w)) return false;
+        return this.atomic_cmpxchg(w, 0, PAGEREF_FROZEN_BIT) === 0;
       }
 
       page_ref_add_unless_frozen(page: number, nr: number): boolean {
-        const val = (this.refcountRaw(page) + nr) | 0;
-        this.setRefcountRaw(page, val);
-        if ((val & PAGEREF_FROZEN_BIT) === 0) return true;
-        if (val >>> 0 >= SCARY_BIG >>> 0) this.setRefcountRaw(page, PAGEREF_FROZEN_BIT);
-        return false;
+        const w = this.refcountWord(page);
+        let val = this.atomic_add_return(w, nr);
+        const ret = (val & PAGEREF_FROZEN_BIT) === 0;
+        while (val >>> 0 >= PAGEREF_FROZEN_LIMIT) val = this.atomic_cmpxchg(w, val, PAGEREF_FROZEN_BIT);
+        return ret;
       }
 
       override page_ref_add_unless(page: number, nr: number, u: number): boolean {
@@ -98,8 +100,38 @@ export const refcountFrozenBit: Variant = {
       }
 
       override page_ref_freeze(page: number, count: number): boolean {
-        if (this.refcountRaw(page) !== count) return false;
-        this.setRefcountRaw(page, PAGEREF_FROZEN_BIT);
+        return this.atomic_cmpxchg(this.refcountWord(page), count, PAGEREF_FROZEN_BIT) === count;
+      }
+    },
+};
+
+/**
+ * refcount-frozen-bit-naive: patch 2/2 as it is tempting to write it, and
+ * wrong. The releaser whose decrement reaches zero stores FROZEN and frees,
+ * instead of having to win cmpxchg(0 -> FROZEN): an optimistic
+ * folio_try_get() that increments between the decrement and the store
+ * believes it holds a reference to a page that is being freed, and the
+ * store erases its increment. Not from the thread; pagesim ships it so the
+ * explorer has the race to find (docs/seed-004.md).
+ */
+export const refcountFrozenBitNaive: Variant = {
+  name: 'refcount-frozen-bit-naive',
+  description: 'refcount-frozen-bit with the obvious bug: dec_and_test reaching 0 stores FROZEN instead of winning cmpxchg(0 -> FROZEN)',
+  seed: '004_7e3dd310aa21b8d4.txt: the wrong version of [PATCH v5 2/2] the explorer must catch (not from the thread)',
+  base: 'refcount-frozen-bit',
+  kernel: (Base) =>
+    class RefcountFrozenBitNaive extends Base {
+      override page_ref_sub_and_test(page: number, nr: number): boolean {
+        const w = this.refcountWord(page);
+        if (!this.atomic_sub_and_test(w, nr)) return false;
+        this.atomic_set(w, PAGEREF_FROZEN_BIT);
+        return true;
+      }
+
+      override page_ref_dec_and_test(page: number): boolean {
+        const w = this.refcountWord(page);
+        if (!this.atomic_dec_and_test(w)) return false;
+        this.atomic_set(w, PAGEREF_FROZEN_BIT);
         return true;
       }
     },

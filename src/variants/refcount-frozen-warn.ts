@@ -64,7 +64,7 @@ export const refcountFrozenWarn: Variant = {
       }
 
       __page_is_frozen(page: number): boolean {
-        return this.__page_count_is_frozen(this.refcountRaw(page));
+        return this.__page_count_is_frozen(this.atomic_read(this.refcountWord(page)));
       }
 
       set_page_count_frozen(page: number): void {
