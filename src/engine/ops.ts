@@ -66,11 +66,28 @@ export function defineMethodOp(group: string, name: string, params: readonly Par
     doc,
     group,
     ...(requires !== undefined ? { requires } : {}),
-    run(k, a) {
-      const fn = (k as unknown as Record<string, (...args: unknown[]) => OpReturn>)[name]!;
-      return fn.apply(k, params.map((p) => a[p.name]));
-    },
+    run: methodCaller(name, params.map((p) => p.name)),
   });
+}
+
+type Method = (...args: unknown[]) => OpReturn;
+
+/** Calls kernel method `name` with the arguments in parameter order, without building an argument list for the common arities. */
+function methodCaller(name: string, names: readonly string[]): (k: Kernel, a: OpArgs) => OpReturn {
+  const method = (k: Kernel): Method => (k as unknown as Record<string, Method>)[name]!;
+  const [n0, n1, n2] = names as [string, string, string];
+  switch (names.length) {
+    case 0:
+      return (k) => method(k).call(k);
+    case 1:
+      return (k, a) => method(k).call(k, a[n0]);
+    case 2:
+      return (k, a) => method(k).call(k, a[n0], a[n1]);
+    case 3:
+      return (k, a) => method(k).call(k, a[n0], a[n1], a[n2]);
+    default:
+      return (k, a) => method(k).apply(k, names.map((n) => a[n]));
+  }
 }
 
 /** Whether a kernel instance provides an operation (variant-added API is absent from other variants). */

@@ -11,7 +11,7 @@ import type { ArgValue, HandleRef, OpStep, ReportMatcher, ResultLiteral, Scenari
 import { ExprEvalError, evalExpr as evalExprRaw, expandName, formatArg, formatExpect } from '../scenario/parse.js';
 import { InputError } from '../util/errors.js';
 import { buildVariant, createMachine } from './build.js';
-import { getOp, opAvailable, type HandleValue, type OpArgs, type OpReturn } from './ops.js';
+import { getOp, opAvailable, type HandleValue, type OpArgs, type OpDef, type OpReturn } from './ops.js';
 import { checkMachine, reportViolations } from '../check/checker.js';
 import { LIMITS } from '../kernel/config.js';
 import { errnoName } from '../kernel/errno.js';
@@ -35,8 +35,8 @@ export interface StepResult {
   readonly resultType: string;
   /** Result shown in the suite matrix (`show: true`). */
   readonly show: boolean;
-  readonly reports: Report[];
-  expectFailure?: string;
+  readonly reports: readonly Report[];
+  readonly expectFailure?: string;
 }
 
 export interface RunResult {
@@ -44,7 +44,14 @@ export interface RunResult {
   readonly file: string;
   readonly variant: string;
   readonly outcome: Outcome;
+  /**
+   * The steps run, in order. A run lists every step up to LIMITS.stepsListed;
+   * after that, only the notable ones (see notableStep()), so that a long
+   * loop runs in flat memory. `index` is the step's number in the run.
+   */
   readonly steps: StepResult[];
+  /** How many steps ran (the last index), listed or not. */
+  readonly stepsRun: number;
   readonly reports: Report[];
   /** Expectations that did not hold, one sentence each. */
   readonly failures: string[];
@@ -54,25 +61,111 @@ export interface RunResult {
   readonly buildErrors: string[];
 }
 
+/**
+ * Whether a step is worth showing by itself: every top-level step and the
+ * first iteration of a loop, and any loop step that reported, failed an
+ * expectation or shows its result.
+ */
+export function notableStep(s: StepResult): boolean {
+  return s.iteration.every((i) => i === 0) || s.reports.length > 0 || s.expectFailure !== undefined || s.show;
+}
+
 type Bound = HandleValue | null;
 
 /** The file and line of the step being run, for errors that only run time can find. */
-let currentWhere: { file: string; line: number } = { file: '', line: 0 };
+let whereFile = '';
+let whereLine = 0;
 
 /** evalExpr(), with run-time failures (a division by zero that depends on $i) reported at the step's line. */
 function evalExpr(...args: Parameters<typeof evalExprRaw>): number {
   try {
     return evalExprRaw(...args);
   } catch (e) {
-    if (e instanceof ExprEvalError) throw new InputError(e.message, currentWhere.file, currentWhere.line);
+    if (e instanceof ExprEvalError) throw new InputError(e.message, whereFile, whereLine);
     throw e;
+  }
+}
+
+/** What the runner needs of an operation step, worked out once per step of the scenario. */
+interface PlannedStep {
+  readonly step: OpStep;
+  readonly def: OpDef;
+  readonly params: readonly { readonly name: string; readonly arg: ArgValue; readonly isPage: boolean }[];
+  /** The call text, built the first time something prints it. */
+  call: string | null;
+}
+
+const plans = new WeakMap<OpStep, PlannedStep>();
+
+function planStep(step: OpStep): PlannedStep {
+  let p = plans.get(step);
+  if (p === undefined) {
+    const def = getOp(step.op)!;
+    p = { step, def, params: def.params.map((d) => ({ name: d.name, arg: step.args.get(d.name)!, isPage: d.type === 'page' })), call: null };
+    plans.set(step, p);
+  }
+  return p;
+}
+
+function callText(p: PlannedStep): string {
+  if (p.call === null) p.call = `${p.step.op}(${[...p.step.args].map(([n, v]) => `${n}=${formatArg(v)}`).join(', ')})`;
+  return p.call;
+}
+
+const NO_REPORTS: readonly Report[] = Object.freeze([]);
+
+/**
+ * One step's result. What only printing needs (the call text, the result as
+ * JSON shows it) is built when asked, so running a step costs the kernel
+ * call and little else.
+ */
+class StepRecord implements StepResult {
+  constructor(
+    readonly index: number,
+    private readonly plan: PlannedStep,
+    private readonly structPageSize: number,
+    private readonly ret: OpReturn,
+    readonly reports: readonly Report[],
+    readonly expectFailure: string | undefined,
+    readonly iteration: readonly number[],
+  ) {}
+
+  get op(): string {
+    return this.plan.step.op;
+  }
+
+  get call(): string {
+    return callText(this.plan);
+  }
+
+  get line(): number {
+    return this.plan.step.line;
+  }
+
+  get resultType(): string {
+    return this.plan.def.result;
+  }
+
+  get show(): boolean {
+    return this.plan.step.show;
+  }
+
+  get result(): ResultValue | undefined {
+    const ret = this.ret;
+    if (ret === undefined) return undefined;
+    if (this.plan.def.result === 'page') {
+      if (typeof ret !== 'number' || ret < 0) return null;
+      return { page: pageAddress(this.structPageSize, ret), pfn: ret };
+    }
+    if (ret !== null && typeof ret === 'object') return { handle: ret.kind === 'page' ? `page ${ret.pfn}` : ret.label };
+    return ret;
   }
 }
 
 class Runner {
   private readonly handles = new Map<string, Bound>();
   readonly steps: StepResult[] = [];
-  private executed = 0;
+  executed = 0;
 
   constructor(
     private readonly k: Kernel,
@@ -80,16 +173,31 @@ class Runner {
     private readonly variant: string,
   ) {}
 
-  run(steps: readonly Step[], iteration: readonly number[]): void {
-    const i = iteration.length > 0 ? iteration[iteration.length - 1]! : null;
+  /** Iteration indexes of the enclosing repeat loops, outermost first. */
+  private readonly iter: number[] = [];
+  /** A copy of iter for the steps kept in this iteration, made when the first one is kept. */
+  private iterCopy: readonly number[] | null = null;
+
+  /** Runs steps; `first` is whether every enclosing loop is in its first iteration. */
+  run(steps: readonly Step[], first = true): void {
+    const depth = this.iter.length;
+    const i = depth > 0 ? this.iter[depth - 1]! : null;
     for (const step of steps) {
-      currentWhere = { file: this.scn.file, line: step.line };
+      whereFile = this.scn.file;
+      whereLine = step.line;
       if (step.kind === 'repeat') {
         const times = evalExpr(step.times, i, this.names);
         if (times < 0 || times > LIMITS.repeatMax) throw new InputError(`repeat: times must be between 0 and ${LIMITS.repeatMax}, got ${times}`, this.scn.file, step.line);
-        for (let j = 0; j < times; j++) this.run(step.steps, [...iteration, j]);
+        this.iter.push(0);
+        for (let j = 0; j < times; j++) {
+          this.iter[depth] = j;
+          this.iterCopy = null;
+          this.run(step.steps, first && j === 0);
+        }
+        this.iter.pop();
+        this.iterCopy = null;
       } else {
-        this.runOp(step, iteration, i);
+        this.runOp(step, i, first);
       }
     }
   }
@@ -98,38 +206,51 @@ class Runner {
     return `${this.scn.file}:${step.line}`;
   }
 
-  private runOp(step: OpStep, iteration: readonly number[], i: number | null): void {
+  private runOp(step: OpStep, i: number | null, first: boolean): void {
     if (++this.executed > LIMITS.stepsMax) throw new InputError(`the scenario runs more than ${LIMITS.stepsMax} steps`, this.scn.file, step.line);
-    const def = getOp(step.op)!;
+    const plan = planStep(step);
+    const def = plan.def;
     if (!opAvailable(this.k, def)) {
       throw new InputError(`${step.op} does not exist in variant ${this.variant} (it is added by a variant that provides ${def.requires})`, this.scn.file, step.line);
     }
     const args: Record<string, number | boolean | string | HandleValue | null> = {};
-    for (const p of def.params) args[p.name] = this.resolveArg(step, p.name, step.args.get(p.name)!, i, p.type === 'page');
-    const call = `${step.op}(${[...step.args].map(([n, v]) => `${n}=${formatArg(v)}`).join(', ')})`;
-    const before = this.k.reports.length;
-    const result: StepResult = { index: this.steps.length + 1, op: step.op, call, line: step.line, iteration, result: undefined, resultType: def.result, show: step.show, reports: [] };
-    this.steps.push(result);
+    for (const p of plan.params) args[p.name] = this.resolveArg(step, p.name, p.arg, i, p.isPage);
+    const reports = this.k.reports;
+    const before = reports.length;
+    const index = this.executed;
+    let ret: OpReturn = undefined;
+    let expectFailure: string | undefined;
+    let completed = false;
     this.k.current.cpu = step.cpu ?? 0;
     try {
-      const ret = this.call(def.run.bind(def), args, step);
+      const r = this.call(def, args, step);
       this.k.rcuStep();
-      (result as { result: ResultValue | undefined }).result = this.toValue(ret, def.result);
-      if (step.as !== null) this.handles.set(expandName(step.as, i), this.toHandle(ret, def.result, step));
-      if (step.expect !== null) this.judge(step, ret, def.result, i, result);
+      ret = r;
+      if (step.as !== null) this.handles.set(expandName(step.as, i), this.toHandle(r, def.result, step));
+      if (step.expect !== null) expectFailure = this.judge(plan, index, r, i);
+      completed = true;
     } finally {
-      for (let r = before; r < this.k.reports.length; r++) {
-        const rep = this.k.reports[r]!;
-        rep.step = result.index;
-        result.reports.push(rep);
+      let mine = NO_REPORTS;
+      if (reports.length > before) {
+        const attributed: Report[] = [];
+        for (let r = before; r < reports.length; r++) {
+          const rep = reports[r]!;
+          rep.step = index;
+          attributed.push(rep);
+        }
+        mine = attributed;
+      }
+      // A loop step that went quietly is listed only while the run is short (see notableStep()).
+      if (!completed || first || this.steps.length < LIMITS.stepsListed || mine.length > 0 || expectFailure !== undefined || step.show) {
+        this.steps.push(new StepRecord(index, plan, this.k.structPageSize, ret, mine, expectFailure, (this.iterCopy ??= this.iter.slice())));
       }
     }
   }
 
   /** Calls the kernel; an InputError from an operation gets the step's file and line. */
-  private call(run: (k: Kernel, a: OpArgs) => OpReturn, args: OpArgs, step: OpStep): OpReturn {
+  private call(def: OpDef, args: OpArgs, step: OpStep): OpReturn {
     try {
-      return run(this.k, args);
+      return def.run(this.k, args);
     } catch (e) {
       if (e instanceof InputError && e.line === undefined) throw new InputError(e.message, this.scn.file, step.line);
       throw e;
@@ -153,8 +274,8 @@ class Runner {
 
   private resolveHandle(step: OpStep, name: string, ref: HandleRef, i: number | null, isPage: boolean): number | HandleValue | null {
     const hname = expandName(ref.name, i);
-    if (!this.handles.has(hname)) throw new InputError(`${step.op}: ${name}: handle "${hname}" is not bound (at this point of the run)`, this.scn.file, step.line);
-    const h = this.handles.get(hname)!;
+    const h = this.handles.get(hname);
+    if (h === undefined) throw new InputError(`${step.op}: ${name}: handle "${hname}" is not bound (at this point of the run)`, this.scn.file, step.line);
     if (!isPage) return h;
     if (h === null) {
       // A NULL struct page * handed to the kernel: it dereferences it.
@@ -182,21 +303,13 @@ class Runner {
     throw new InputError(`${step.op}: its result cannot be bound with as:`, this.scn.file, step.line);
   }
 
-  private toValue(ret: OpReturn, type: string): ResultValue | undefined {
-    if (ret === undefined) return undefined;
-    if (type === 'page') {
-      if (typeof ret !== 'number' || ret < 0) return null;
-      return { page: pageAddress(this.k, ret), pfn: ret };
-    }
-    if (ret !== null && typeof ret === 'object') return { handle: ret.kind === 'page' ? `page ${ret.pfn}` : ret.label };
-    return ret;
-  }
-
-  private judge(step: OpStep, ret: OpReturn, type: string, i: number | null, result: StepResult): void {
+  /** Why the step's result is not what it expects, or undefined when it is. */
+  private judge(plan: PlannedStep, index: number, ret: OpReturn, i: number | null): string | undefined {
+    const step = plan.step;
     const want = step.expect!;
-    if (matchesLiteral(this, ret, type, want, i)) return;
-    const got = describeValue(this.k, ret, type);
-    result.expectFailure = `step ${result.index} (${this.where(step)}): ${result.call} returned ${got}, expected ${formatExpect(want)}`;
+    if (matchesLiteral(this, ret, plan.def.result, want, i)) return undefined;
+    const got = describeValue(ret, plan.def.result);
+    return `step ${index} (${this.where(step)}): ${callText(plan)} returned ${got}, expected ${formatExpect(want)}`;
   }
 
   lookupHandle(name: string): Bound | undefined {
@@ -204,17 +317,16 @@ class Runner {
   }
 }
 
-function pageAddress(k: Kernel, pfn: number): string {
-  return (VMEMMAP_HI.toString(16) + (pfn * k.structPageSize).toString(16).padStart(8, '0')).padStart(16, '0');
+function pageAddress(structPageSize: number, pfn: number): string {
+  return (VMEMMAP_HI.toString(16) + (pfn * structPageSize).toString(16).padStart(8, '0')).padStart(16, '0');
 }
 
-function describeValue(k: Kernel, ret: OpReturn, type: string): string {
+function describeValue(ret: OpReturn, type: string): string {
   if (ret === undefined) return 'nothing';
   if (type === 'page') return typeof ret === 'number' && ret >= 0 ? `page pfn 0x${ret.toString(16)}` : 'NULL';
   if (typeof ret === 'number' && (type === 'errno' || type === 'int') && ret < 0) return errnoName(ret) ?? String(ret);
   if (typeof ret === 'string') return JSON.stringify(ret.length > 60 ? `${ret.slice(0, 60)}...` : ret);
   if (ret !== null && typeof ret === 'object') return ret.kind === 'page' ? `page pfn 0x${ret.pfn.toString(16)}` : ret.label;
-  void k;
   return String(ret);
 }
 
@@ -268,14 +380,14 @@ export function runScenarioWithMachine(scn: Scenario, variant: string): { run: R
   const built = buildVariant(variant);
   if (built.assertionFailures.length > 0) {
     const msgs = built.assertionFailures.map((f) => f.message);
-    return { run: { scenario: scn.name, file: scn.file, variant, outcome: 'failed', steps: [], reports: [], failures: [`variant ${variant} does not build: ${msgs.join('; ')}`], console: msgs, buildErrors: msgs }, machine: null };
+    return { run: { scenario: scn.name, file: scn.file, variant, outcome: 'failed', steps: [], stepsRun: 0, reports: [], failures: [`variant ${variant} does not build: ${msgs.join('; ')}`], console: msgs, buildErrors: msgs }, machine: null };
   }
   const k = createMachine(built, scn.machine);
   k.current.comm = 'pagesim';
   const runner = new Runner(k, scn, variant);
   let bug = false;
   try {
-    runner.run(scn.steps, []);
+    runner.run(scn.steps);
   } catch (e) {
     if (!(e instanceof KernelBug)) throw e;
     bug = true;
@@ -291,5 +403,5 @@ export function runScenarioWithMachine(scn: Scenario, variant: string): { run: R
     }
   }
   const outcome: Outcome = failures.length > 0 ? 'failed' : bug ? 'bug' : k.reports.length > 0 ? 'reports' : 'ok';
-  return { run: { scenario: scn.name, file: scn.file, variant, outcome, steps: runner.steps, reports: k.reports, failures, console: k.console, buildErrors: [] }, machine: k };
+  return { run: { scenario: scn.name, file: scn.file, variant, outcome, steps: runner.steps, stepsRun: runner.executed, reports: k.reports, failures, console: k.console, buildErrors: [] }, machine: k };
 }

@@ -4,7 +4,7 @@
  * suite matrix.
  */
 
-import type { RunResult, ResultValue, StepResult } from '../engine/run.js';
+import { notableStep, type RunResult, type ResultValue } from '../engine/run.js';
 import type { Report } from '../report/report.js';
 import { errnoName } from '../kernel/errno.js';
 
@@ -39,11 +39,6 @@ function indent(text: string, prefix: string): string[] {
   return text.split('\n').map((l) => `${prefix}${l}`);
 }
 
-/** Whether a step is worth a line in the human output (every top-level step; loop steps only when notable). */
-function notable(s: StepResult): boolean {
-  return s.iteration.every((i) => i === 0) || s.reports.length > 0 || s.expectFailure !== undefined || s.show;
-}
-
 function formatReport(r: Report): string[] {
   return indent(r.text, '     | ');
 }
@@ -53,17 +48,16 @@ export function formatRunHuman(run: RunResult, opts: { console?: boolean } = {})
   if (run.buildErrors.length > 0) {
     out.push('  the variant does not build:', ...run.buildErrors.map((e) => `    ${e}`));
   }
-  let hidden = 0;
-  const flush = (): void => {
+  // Steps between two notable ones are quiet loop steps, listed or not: the gap in indexes counts them.
+  let shown = 0;
+  const flush = (upTo: number): void => {
+    const hidden = upTo - shown - 1;
     if (hidden > 0) out.push(`     ... ${hidden} more loop step${hidden === 1 ? '' : 's'} without reports ...`);
-    hidden = 0;
+    shown = upTo;
   };
   for (const s of run.steps) {
-    if (!notable(s)) {
-      hidden++;
-      continue;
-    }
-    flush();
+    if (!notableStep(s)) continue;
+    flush(s.index);
     const iter = s.iteration.length > 0 ? ` [i=${s.iteration.join(',')}]` : '';
     const value = formatValue(s.result, s.resultType);
     out.push(`  ${String(s.index).padStart(3)}  ${s.call}${value !== '' ? ` = ${value}` : ''}${iter}`);
@@ -71,7 +65,7 @@ export function formatRunHuman(run: RunResult, opts: { console?: boolean } = {})
     for (const r of s.reports) out.push(...formatReport(r));
     if (s.expectFailure !== undefined) out.push(`     ! ${s.expectFailure}`);
   }
-  flush();
+  flush(run.stepsRun + 1);
   const after = run.reports.filter((r) => r.step === undefined);
   if (after.length > 0) {
     out.push('  after the last step, the whole-machine checker:');
@@ -95,6 +89,8 @@ export function runJson(run: RunResult): Record<string, unknown> {
     variant: run.variant,
     outcome: run.outcome,
     steps: run.steps.map((s) => ({ index: s.index, op: s.op, call: s.call, line: s.line, result: s.result === undefined ? null : s.result, reports: s.reports.map(reportJson) })),
+    // A long run lists its notable steps only; then it says how many ran.
+    ...(run.steps.length < run.stepsRun ? { steps_run: run.stepsRun } : {}),
     reports: run.reports.map(reportJson),
     failures: run.failures,
   };

@@ -88,5 +88,7 @@ export const LIMITS = {
   cpusMax: 64,
   nodesMax: 8,
   stepsMax: 10_000_000,
+  /** Steps a run lists; after these, only notable steps (reports, failed expectations, show:) are kept. */
+  stepsListed: 100_000,
   repeatMax: 1_000_000,
 } as const;
