@@ -4,12 +4,13 @@
  * (check, dump_page, proc, drain_all_pages).
  */
 
-import { defineMethodOp, defineOp, P } from './ops.js';
+import { defineMethodOp, defineOp, P, C } from './ops.js';
 import { PAGEFLAG_NAMES, PAGE_FLAG_ACCESSORS, PAGE_FLAG_DECLS, PAGE_TYPE_DECLS, PAGE_TYPE_RESET } from '../kernel/page-flags.js';
 
 const PG_NAME = new Map(PAGEFLAG_NAMES);
 import type { Kernel } from '../kernel/kernel.js';
 import { GFP_KERNEL } from '../kernel/gfp.js';
+import { argBits } from '../scenario/cint.js';
 
 const ALLOC = 'page allocator (mm/page_alloc.c)';
 const REF = 'refcounts (include/linux/page_ref.h, mm.h)';
@@ -19,16 +20,16 @@ const FOLIO = 'folios (include/linux/mm.h)';
 const MACHINE = 'machine';
 
 // ---- page allocator -------------------------------------------------------
-defineMethodOp(ALLOC, 'alloc_pages', [P.gfp('gfp', GFP_KERNEL), P.int('order', 0)], 'page', 'Allocate 2^order pages; refcount 1 on the first. NULL on failure.');
-defineMethodOp(ALLOC, 'alloc_pages_node', [P.int('nid'), P.gfp('gfp', GFP_KERNEL), P.int('order', 0)], 'page', 'alloc_pages() preferring node nid.');
-defineMethodOp(ALLOC, 'alloc_frozen_pages', [P.gfp('gfp', GFP_KERNEL), P.int('order', 0)], 'page', 'Allocate without taking a reference: the page comes back frozen (refcount 0).');
-defineMethodOp(ALLOC, 'folio_alloc', [P.gfp('gfp', GFP_KERNEL), P.int('order', 0)], 'page', 'Allocate a folio (__GFP_COMP added); large folios are marked rmappable.');
-defineMethodOp(ALLOC, '__free_pages', [P.page(), P.int('order', 0)], 'void', 'Drop a reference; free the 2^order pages when it was the last.');
-defineMethodOp(ALLOC, 'free_frozen_pages', [P.page(), P.int('order', 0)], 'void', 'Free pages whose refcount is already 0.');
-defineMethodOp(ALLOC, 'split_page', [P.page(), P.int('order')], 'void', 'Split a non-compound high-order allocation into order-0 pages, each with refcount 1.');
-defineMethodOp(ALLOC, 'prep_compound_page', [P.page(), P.int('order')], 'void', 'Make 2^order pages a compound page (PG_head, tails, folio fields).');
-defineMethodOp(ALLOC, 'post_alloc_hook', [P.page(), P.int('order'), P.gfp('gfp', GFP_KERNEL)], 'void', 'What the allocator does to a page before handing it out.');
-defineMethodOp(ALLOC, 'free_pages_prepare', [P.page(), P.int('order', 0)], 'bool', 'The free-path checks and cleanup; false if the page is bad.');
+defineMethodOp(ALLOC, 'alloc_pages', [P.gfp('gfp', GFP_KERNEL), P.int('order', C.unsigned_int, 0)], 'page', 'Allocate 2^order pages; refcount 1 on the first. NULL on failure.');
+defineMethodOp(ALLOC, 'alloc_pages_node', [P.int('nid', C.int), P.gfp('gfp', GFP_KERNEL), P.int('order', C.unsigned_int, 0)], 'page', 'alloc_pages() preferring node nid.');
+defineMethodOp(ALLOC, 'alloc_frozen_pages', [P.gfp('gfp', GFP_KERNEL), P.int('order', C.unsigned_int, 0)], 'page', 'Allocate without taking a reference: the page comes back frozen (refcount 0).');
+defineMethodOp(ALLOC, 'folio_alloc', [P.gfp('gfp', GFP_KERNEL), P.int('order', C.unsigned_int, 0)], 'page', 'Allocate a folio (__GFP_COMP added); large folios are marked rmappable.');
+defineMethodOp(ALLOC, '__free_pages', [P.page(), P.int('order', C.unsigned_int, 0)], 'void', 'Drop a reference; free the 2^order pages when it was the last.');
+defineMethodOp(ALLOC, 'free_frozen_pages', [P.page(), P.int('order', C.unsigned_int, 0)], 'void', 'Free pages whose refcount is already 0.');
+defineMethodOp(ALLOC, 'split_page', [P.page(), P.int('order', C.unsigned_int)], 'void', 'Split a non-compound high-order allocation into order-0 pages, each with refcount 1.');
+defineMethodOp(ALLOC, 'prep_compound_page', [P.page(), P.int('order', C.unsigned_int)], 'void', 'Make 2^order pages a compound page (PG_head, tails, folio fields).');
+defineMethodOp(ALLOC, 'post_alloc_hook', [P.page(), P.int('order', C.unsigned_int), P.gfp('gfp', GFP_KERNEL)], 'void', 'What the allocator does to a page before handing it out.');
+defineMethodOp(ALLOC, 'free_pages_prepare', [P.page(), P.int('order', C.unsigned_int, 0)], 'bool', 'The free-path checks and cleanup; false if the page is bad.');
 defineMethodOp(ALLOC, 'check_new_page', [P.page()], 'bool', 'The allocation-path check; true (and a report) if the page is bad.');
 defineMethodOp(ALLOC, 'set_page_refcounted', [P.page()], 'void', 'Give a frozen page its first reference (VM_BUG_ON if not frozen).');
 defineOp({ name: 'drain_all_pages', params: [], result: 'void', group: ALLOC, doc: 'Return every CPU\'s per-CPU pages to the buddy lists.', run: (k) => k.drain_all_pages(null) });
@@ -36,33 +37,33 @@ defineOp({ name: 'drain_all_pages', params: [], result: 'void', group: ALLOC, do
 // ---- refcounts ------------------------------------------------------------
 for (const name of ['page_ref_count', 'page_count']) defineMethodOp(REF, name, [P.page()], 'int', `${name}()`);
 defineMethodOp(REF, 'folio_ref_count', [P.page('folio')], 'int', 'folio_ref_count()');
-defineMethodOp(REF, 'set_page_count', [P.page(), P.int('v')], 'void', 'Write the refcount directly.');
+defineMethodOp(REF, 'set_page_count', [P.page(), P.int('v', C.int)], 'void', 'Write the refcount directly.');
 defineMethodOp(REF, 'init_page_count', [P.page()], 'void', 'Initialise the refcount to 1.');
-defineMethodOp(REF, 'folio_set_count', [P.page('folio'), P.int('v')], 'void', 'Write a folio\'s refcount directly (folio_init_count under refcount-frozen-warn).');
-for (const name of ['page_ref_add', 'page_ref_sub']) defineMethodOp(REF, name, [P.page(), P.int('nr')], 'void', `${name}()`);
+defineMethodOp(REF, 'folio_set_count', [P.page('folio'), P.int('v', C.int)], 'void', 'Write a folio\'s refcount directly (folio_init_count under refcount-frozen-warn).');
+for (const name of ['page_ref_add', 'page_ref_sub']) defineMethodOp(REF, name, [P.page(), P.int('nr', C.int)], 'void', `${name}()`);
 for (const name of ['page_ref_inc', 'page_ref_dec']) defineMethodOp(REF, name, [P.page()], 'void', `${name}()`);
-for (const name of ['folio_ref_add', 'folio_ref_sub']) defineMethodOp(REF, name, [P.page('folio'), P.int('nr')], 'void', `${name}()`);
+for (const name of ['folio_ref_add', 'folio_ref_sub']) defineMethodOp(REF, name, [P.page('folio'), P.int('nr', C.int)], 'void', `${name}()`);
 for (const name of ['folio_ref_inc', 'folio_ref_dec']) defineMethodOp(REF, name, [P.page('folio')], 'void', `${name}()`);
-defineMethodOp(REF, 'page_ref_sub_and_test', [P.page(), P.int('nr')], 'bool', 'Subtract; true if the count reached 0.');
+defineMethodOp(REF, 'page_ref_sub_and_test', [P.page(), P.int('nr', C.int)], 'bool', 'Subtract; true if the count reached 0.');
 defineMethodOp(REF, 'page_ref_dec_and_test', [P.page()], 'bool', 'Decrement; true if the count reached 0.');
-defineMethodOp(REF, 'folio_ref_sub_and_test', [P.page('folio'), P.int('nr')], 'bool', 'folio_ref_sub_and_test()');
+defineMethodOp(REF, 'folio_ref_sub_and_test', [P.page('folio'), P.int('nr', C.int)], 'bool', 'folio_ref_sub_and_test()');
 defineMethodOp(REF, 'folio_ref_dec_and_test', [P.page('folio')], 'bool', 'folio_ref_dec_and_test()');
 defineMethodOp(REF, 'page_ref_inc_return', [P.page()], 'int', 'Increment; the new count.');
 defineMethodOp(REF, 'page_ref_dec_return', [P.page()], 'int', 'Decrement; the new count.');
-defineMethodOp(REF, 'folio_ref_sub_return', [P.page('folio'), P.int('nr')], 'int', 'Subtract; the new count.');
-defineMethodOp(REF, 'page_ref_add_unless', [P.page(), P.int('nr'), P.int('u')], 'bool', 'Add unless the count is u.');
-defineMethodOp(REF, 'page_ref_add_unless_zero', [P.page(), P.int('nr')], 'bool', 'Add unless frozen (renamed page_ref_add_unless_frozen by seed 004).');
-defineMethodOp(REF, 'folio_ref_add_unless_zero', [P.page('folio'), P.int('nr')], 'bool', 'folio_ref_add_unless_zero()');
+defineMethodOp(REF, 'folio_ref_sub_return', [P.page('folio'), P.int('nr', C.int)], 'int', 'Subtract; the new count.');
+defineMethodOp(REF, 'page_ref_add_unless', [P.page(), P.int('nr', C.int), P.int('u', C.int)], 'bool', 'Add unless the count is u.');
+defineMethodOp(REF, 'page_ref_add_unless_zero', [P.page(), P.int('nr', C.int)], 'bool', 'Add unless frozen (renamed page_ref_add_unless_frozen by seed 004).');
+defineMethodOp(REF, 'folio_ref_add_unless_zero', [P.page('folio'), P.int('nr', C.int)], 'bool', 'folio_ref_add_unless_zero()');
 defineMethodOp(REF, 'folio_try_get', [P.page('folio')], 'bool', 'Take a reference unless the folio is frozen.');
-defineMethodOp(REF, 'folio_ref_try_add', [P.page('folio'), P.int('count')], 'bool', 'folio_ref_try_add()');
+defineMethodOp(REF, 'folio_ref_try_add', [P.page('folio'), P.int('count', C.int)], 'bool', 'folio_ref_try_add()');
 defineMethodOp(REF, 'get_page_unless_zero', [P.page()], 'bool', 'get_page_unless_zero()');
-defineMethodOp(REF, 'page_ref_freeze', [P.page(), P.int('count')], 'bool', 'Freeze if the count is exactly count.');
-defineMethodOp(REF, 'page_ref_unfreeze', [P.page(), P.int('count')], 'void', 'Unfreeze to count (VM_BUG_ON unless frozen, and count != 0).');
-defineMethodOp(REF, 'folio_ref_freeze', [P.page('folio'), P.int('count')], 'bool', 'folio_ref_freeze()');
-defineMethodOp(REF, 'folio_ref_unfreeze', [P.page('folio'), P.int('count')], 'void', 'folio_ref_unfreeze()');
+defineMethodOp(REF, 'page_ref_freeze', [P.page(), P.int('count', C.int)], 'bool', 'Freeze if the count is exactly count.');
+defineMethodOp(REF, 'page_ref_unfreeze', [P.page(), P.int('count', C.int)], 'void', 'Unfreeze to count (VM_BUG_ON unless frozen, and count != 0).');
+defineMethodOp(REF, 'folio_ref_freeze', [P.page('folio'), P.int('count', C.int)], 'bool', 'folio_ref_freeze()');
+defineMethodOp(REF, 'folio_ref_unfreeze', [P.page('folio'), P.int('count', C.int)], 'void', 'folio_ref_unfreeze()');
 defineMethodOp(REF, 'folio_get', [P.page('folio')], 'void', 'Take a reference (VM_BUG_ON on a zero or overflowing count).');
 defineMethodOp(REF, 'folio_put', [P.page('folio')], 'void', 'Drop a reference; free the folio on the last.');
-defineMethodOp(REF, 'folio_put_refs', [P.page('folio'), P.int('refs')], 'void', 'Drop refs references.');
+defineMethodOp(REF, 'folio_put_refs', [P.page('folio'), P.int('refs', C.int)], 'void', 'Drop refs references.');
 defineMethodOp(REF, 'get_page', [P.page()], 'void', 'folio_get() on the page\'s folio (refused for slab and large kmalloc pages).');
 defineMethodOp(REF, 'put_page', [P.page()], 'void', 'folio_put() on the page\'s folio.');
 defineMethodOp(REF, 'try_get_page', [P.page()], 'bool', 'try_get_page()');
@@ -70,8 +71,8 @@ defineMethodOp(REF, 'put_page_testzero', [P.page()], 'bool', 'Drop a reference w
 // Seed 004 patch 1/2 API (refcount-frozen-warn and above).
 defineMethodOp(REF, 'set_page_count_frozen', [P.page()], 'void', 'Mark a page frozen (seed 004).', 'set_page_count_frozen');
 defineMethodOp(REF, 'folio_init_count', [P.page('folio')], 'void', 'Initialise a folio\'s refcount to 1 (seed 004).', 'folio_init_count');
-defineMethodOp(REF, 'page_ref_add_unless_frozen', [P.page(), P.int('nr')], 'bool', 'Add unless frozen (seed 004).', 'page_ref_add_unless_frozen');
-defineMethodOp(REF, 'folio_ref_add_unless_frozen', [P.page('folio'), P.int('nr')], 'bool', 'Add unless frozen (seed 004).', 'folio_ref_add_unless_frozen');
+defineMethodOp(REF, 'page_ref_add_unless_frozen', [P.page(), P.int('nr', C.int)], 'bool', 'Add unless frozen (seed 004).', 'page_ref_add_unless_frozen');
+defineMethodOp(REF, 'folio_ref_add_unless_frozen', [P.page('folio'), P.int('nr', C.int)], 'bool', 'Add unless frozen (seed 004).', 'folio_ref_add_unless_frozen');
 
 // ---- folio geometry and mapcount -------------------------------------------
 for (const name of ['folio_nr_pages', 'folio_order', 'folio_mapcount', 'folio_large_mapcount', 'folio_entire_mapcount']) defineMethodOp(FOLIO, name, [P.page('folio')], 'int', `${name}()`);
@@ -133,13 +134,21 @@ defineOp({
 });
 defineOp({
   name: 'set_page_type_raw',
-  params: [P.page(), P.int('value', PAGE_TYPE_RESET)],
+  params: [P.page(), P.int('value', C.unsigned_int, PAGE_TYPE_RESET)],
   result: 'void',
   group: TYPES,
   doc: 'Write the page_type / _mapcount word directly (what a caller that scribbles on it does).',
   run: (k, a) => k.set_page_type(a['page'] as number, (a['value'] as number) >>> 0),
 });
-defineMethodOp(FOLIO, 'set_page_private', [P.page(), P.int('private')], 'void', 'Write page->private.');
+defineOp({
+  name: 'set_page_private',
+  params: [P.page(), P.int('private', C.unsigned_long)],
+  result: 'void',
+  group: FOLIO,
+  doc: 'Write page->private.',
+  // All 64 bits as C passes them (-1 is 0xffffffffffffffff): the signed reading of the bits is exact.
+  run: (k, a) => k.set_page_private(a['page'] as number, Number(BigInt.asIntN(64, argBits(a, 'private')))),
+});
 defineMethodOp(FOLIO, 'page_private', [P.page()], 'int', 'Read page->private.');
 
 // ---- machine-level steps ---------------------------------------------------

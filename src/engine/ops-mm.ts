@@ -12,7 +12,7 @@
  * expressions (`a + 4KiB`).
  */
 
-import { defineMethodOp, defineOp, P, type HandleValue, type OpArgs } from './ops.js';
+import { defineMethodOp, defineOp, P, C, type HandleValue, type OpArgs } from './ops.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { GFP_KERNEL, GFP_PGTABLE_USER } from '../kernel/gfp.js';
 import { VM_DONTDUMP, VM_DONTEXPAND, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, type MmStruct } from '../kernel/mm_types.js';
@@ -22,6 +22,7 @@ import { FAULT_FLAG_WRITE, VM_FAULT_SIGSEGV } from '../kernel/memory.js';
 import { SCAN_VMA_NULL } from '../kernel/khugepaged.js';
 import type { KmemCache } from '../kernel/slub.js';
 import { InputError } from '../util/errors.js';
+import { argBits } from '../scenario/cint.js';
 import { hex16 } from '../kernel/vsprintf.js';
 
 const MM = 'address spaces and faults (mm/memory.c, mm/mmap.c, kernel/fork.c)';
@@ -79,16 +80,16 @@ function vmaAt(mm: MmStruct, address: number) {
 defineOp({ name: 'mm_alloc', params: [], result: 'handle', group: MM, doc: 'A new address space (mm_struct from its slab cache, a PGD on pgd_list). NULL when out of memory.', run: (k) => mmHandle(k, k.mm_alloc()) });
 defineOp({
   name: 'mmap',
-  params: [P.handle('mm'), P.int('addr', 0, 'a hint, used when that range is free; 0 lets the kernel choose'), P.int('len')],
+  params: [P.handle('mm'), P.int('addr', C.unsigned_long, 0, 'a hint, used when that range is free; 0 lets the kernel choose'), P.int('len', C.unsigned_long)],
   result: 'int',
   group: MM,
   doc: 'Map anonymous private read-write memory (MAP_PRIVATE | MAP_ANONYMOUS, PROT_READ | PROT_WRITE). The address, or -errno. Lengths that are multiples of 2MiB get a 2MiB-aligned address, as the kernel gives them for THP.',
   run: (k, a) => k.do_mmap(mmArg(k, a), a['addr'] as number, a['len'] as number),
 });
-defineOp({ name: 'munmap', params: [P.handle('mm'), P.int('addr'), P.int('len')], result: 'errno', group: MM, doc: 'Unmap a range: zap, free the page tables only it used (after an RCU grace period), release the pages. 0 or -errno.', run: (k, a) => k.do_vmi_munmap(mmArg(k, a), a['addr'] as number, a['len'] as number) });
+defineOp({ name: 'munmap', params: [P.handle('mm'), P.int('addr', C.unsigned_long), P.int('len', C.size_t)], result: 'errno', group: MM, doc: 'Unmap a range: zap, free the page tables only it used (after an RCU grace period), release the pages. 0 or -errno.', run: (k, a) => k.do_vmi_munmap(mmArg(k, a), a['addr'] as number, a['len'] as number) });
 defineOp({
   name: 'handle_mm_fault',
-  params: [P.handle('mm'), P.int('address'), P.bool('write', false)],
+  params: [P.handle('mm'), P.int('address', C.unsigned_long), P.bool('write', false)],
   result: 'int',
   group: MM,
   doc: 'A page fault at address: the zero page for a read, a new folio for a write, a PMD-mapped THP where the VMA allows one. 0 or VM_FAULT_* bits (VM_FAULT_SIGSEGV = 0x40 when no VMA covers address, as the arch fault handler decides before calling handle_mm_fault).',
@@ -122,7 +123,7 @@ defineOp({ name: 'pte_alloc_one', params: [P.handle('mm')], result: 'page', grou
 defineOp({ name: 'pte_free', params: [P.handle('mm'), P.page('pgtable')], result: 'void', group: PT, doc: 'Destroy and free a PTE table at once.', run: (k, a) => k.pte_free(mmArg(k, a), a['pgtable'] as number) });
 defineOp({ name: 'pte_free_defer', params: [P.handle('mm'), P.page('pgtable')], result: 'void', group: PT, doc: 'Free a PTE table after an RCU grace period: call_rcu() on the page\'s rcu_head with pte_free_now.', run: (k, a) => k.pte_free_defer(mmArg(k, a), a['pgtable'] as number) });
 defineOp({ name: 'pte_free_now', params: [P.page('pgtable')], result: 'void', group: PT, doc: 'The RCU callback of pte_free_defer, run directly on the page\'s rcu_head.', run: (k, a) => k.pte_free_now((a['pgtable'] as number) * k.PW + k.pageWord('rcu_head.next')) });
-defineOp({ name: 'pagetable_alloc', params: [P.gfp('gfp', GFP_PGTABLE_USER), P.int('order', 0)], result: 'handle', group: PT, doc: 'Pages for page tables and their ptdesc (the struct page itself in mainline). NULL on failure.', run: (k, a) => objectHandle(k, 'ptdesc', k.pagetable_alloc(a['gfp'] as number, a['order'] as number)) });
+defineOp({ name: 'pagetable_alloc', params: [P.gfp('gfp', GFP_PGTABLE_USER), P.int('order', C.unsigned_int, 0)], result: 'handle', group: PT, doc: 'Pages for page tables and their ptdesc (the struct page itself in mainline). NULL on failure.', run: (k, a) => objectHandle(k, 'ptdesc', k.pagetable_alloc(a['gfp'] as number, a['order'] as number)) });
 defineOp({ name: 'pagetable_free', params: [P.handle('ptdesc')], result: 'void', group: PT, doc: 'Free the pages of a ptdesc (and, where it is separate, the ptdesc).', run: (k, a) => k.pagetable_free(obj(a, 'ptdesc', 'ptdesc').id) });
 defineOp({ name: 'pagetable_dtor_free', params: [P.handle('ptdesc')], result: 'void', group: PT, doc: 'pagetable_dtor() then pagetable_free().', run: (k, a) => k.pagetable_dtor_free(obj(a, 'ptdesc', 'ptdesc').id) });
 defineOp({ name: 'pagetable_pte_ctor', params: [P.handle('mm'), P.handle('ptdesc')], result: 'bool', group: PT, doc: 'The PTE-table constructor: ptlock, PageTable, NR_PAGETABLE.', run: (k, a) => k.pagetable_pte_ctor(mmArg(k, a), obj(a, 'ptdesc', 'ptdesc').id) });
@@ -131,7 +132,7 @@ defineOp({ name: 'page_ptdesc', params: [P.page()], result: 'handle', group: PT,
 defineOp({ name: 'virt_to_ptdesc', params: [P.page('x', 'the table\'s address, written as its page (page_address)')], result: 'handle', group: PT, doc: 'The ptdesc of the page holding x.', run: (k, a) => objectHandle(k, 'ptdesc', k.virt_to_ptdesc(k.pageContentsWord(a['x'] as number))) });
 defineOp({
   name: 'pgtable_trans_huge_deposit',
-  params: [P.handle('mm'), P.int('address'), P.page('pgtable')],
+  params: [P.handle('mm'), P.int('address', C.unsigned_long), P.page('pgtable')],
   result: 'void',
   group: THP,
   doc: 'Deposit a PTE table under the PMD that maps address (allocating the upper tables as a fault would).',
@@ -144,7 +145,7 @@ defineOp({
 });
 defineOp({
   name: 'pgtable_trans_huge_withdraw',
-  params: [P.handle('mm'), P.int('address')],
+  params: [P.handle('mm'), P.int('address', C.unsigned_long)],
   result: 'page',
   group: THP,
   doc: 'Withdraw the PTE table pmd_huge_pte points at under the PMD that maps address (the newest deposit, then the oldest, as list_add() orders them); NULL when none is.',
@@ -156,7 +157,7 @@ defineOp({
 });
 defineOp({
   name: 'split_huge_pmd',
-  params: [P.handle('mm'), P.int('address')],
+  params: [P.handle('mm'), P.int('address', C.unsigned_long)],
   result: 'void',
   group: THP,
   doc: 'Split the huge PMD mapping address into 512 pte mappings through its deposited table (nothing if it is not PMD-mapped).',
@@ -171,7 +172,7 @@ defineOp({
 });
 defineOp({
   name: 'collapse_pte_mapped_thp',
-  params: [P.handle('mm'), P.int('addr')],
+  params: [P.handle('mm'), P.int('addr', C.unsigned_long)],
   result: 'int',
   group: THP,
   doc: 'Map by a PMD again a THP that a full PTE table maps, retracting that table with pte_free_defer() (khugepaged). 1 (SCAN_SUCCEED) or the scan_result that stopped it.',
@@ -190,7 +191,7 @@ defineMethodOp(RCU, 'rcu_barrier', [], 'void', 'Wait until every callback queued
 
 defineOp({
   name: 'kmem_cache_create',
-  params: [P.string('name'), P.int('size'), P.int('align', 8)],
+  params: [P.string('name'), P.int('size', C.unsigned_int), P.int('align', C.unsigned_int, 8)],
   result: 'handle',
   group: SLAB,
   doc: 'A slab cache of objects of size bytes.',
@@ -225,7 +226,7 @@ for (const [name, doc] of [
   ['set_memory_x', 'Make the range executable.'],
   ['set_memory_rox', 'Read-only and executable, then collapse every 2MiB range whose 512 ptes are alike into a large page again (CPA_COLLAPSE); the freed tables go through page_ptdesc(...)->pt_list.'],
 ] as const) {
-  defineOp({ name, params: [P.page('addr', 'the first page of the range (its page_address)'), P.int('numpages', 1)], result: 'errno', group: CPA, doc: `${doc} 0 or -errno.`, run: (k, a) => (k as unknown as Record<string, (p: number, n: number) => number>)[name]!.call(k, a['addr'] as number, a['numpages'] as number) });
+  defineOp({ name, params: [P.page('addr', 'the first page of the range (its page_address)'), P.int('numpages', C.int, 1)], result: 'errno', group: CPA, doc: `${doc} 0 or -errno.`, run: (k, a) => (k as unknown as Record<string, (p: number, n: number) => number>)[name]!.call(k, a['addr'] as number, a['numpages'] as number) });
 }
 
 // ---- LRU ------------------------------------------------------------------------------------
@@ -257,7 +258,7 @@ function vmaArg(k: Kernel, a: OpArgs, addrName: string) {
 
 defineOp({
   name: 'mmap_device',
-  params: [P.handle('mm'), P.int('addr', 0, 'a hint'), P.int('len')],
+  params: [P.handle('mm'), P.int('addr', C.unsigned_long, 0, 'a hint'), P.int('len', C.unsigned_long)],
   result: 'int',
   group: USER,
   doc: 'mmap() of a driver file that hands out kernel pages with vm_insert_pages() (an io_uring ring, a device buffer): MAP_SHARED, read-write, VM_DONTEXPAND. The address, or -errno.',
@@ -265,7 +266,7 @@ defineOp({
 });
 defineOp({
   name: 'vm_insert_pages',
-  params: [P.handle('mm'), P.int('addr'), P.page(), P.int('num', 1)],
+  params: [P.handle('mm'), P.int('addr', C.unsigned_long), P.page(), P.int('num', C.unsigned_long, 1)],
   result: 'errno',
   group: USER,
   doc: 'Map num consecutive pages from page (the pages of a compound page, say) at addr in the VMA there. 0, or the first error (-EINVAL for a page that must not be mapped, -EBUSY for a pte in use, -EFAULT outside the VMA).',
@@ -282,7 +283,7 @@ defineOp({
 });
 defineOp({
   name: 'vm_insert_page',
-  params: [P.handle('mm'), P.int('addr'), P.page()],
+  params: [P.handle('mm'), P.int('addr', C.unsigned_long), P.page()],
   result: 'errno',
   group: USER,
   doc: 'Map one page at addr. 0 or -errno.',
@@ -294,15 +295,21 @@ defineOp({
 });
 defineOp({
   name: 'madvise_dontneed',
-  params: [P.handle('mm'), P.int('addr'), P.int('len')],
+  params: [P.handle('mm'), P.int('addr', C.unsigned_long), P.int('len', C.size_t)],
   result: 'errno',
   group: USER,
-  doc: 'madvise(MADV_DONTNEED): zap the range (the pages are released after the TLB flush; the page tables stay). 0, -EINVAL for a misaligned address, -ENOMEM for a range with no VMA.',
+  doc: 'madvise(MADV_DONTNEED): zap the range (the pages are released after the TLB flush; the page tables stay). 0 (also for len 0), -EINVAL for a misaligned address or a range past 2^64, -ENOMEM for a range with no VMA.',
   run(k, a) {
     const mm = mmArg(k, a);
-    const start = a['addr'] as number;
-    const len = Math.ceil((a['len'] as number) / 4096) * 4096;
-    if (start % 4096 !== 0 || len <= 0) return -EINVAL;
+    // is_valid_madvise() on the exact 64-bit values: a misaligned start, a length that
+    // PAGE_ALIGN() wraps to 0, or a range that wraps past 2^64 is -EINVAL; an empty one is 0.
+    const startBits = argBits(a, 'addr');
+    const lenIn = argBits(a, 'len');
+    const lenBits = BigInt.asUintN(64, lenIn + 0xfffn) & ~0xfffn;
+    if ((startBits & 0xfffn) !== 0n || (lenIn !== 0n && lenBits === 0n) || startBits + lenBits >= 1n << 64n) return -EINVAL;
+    if (lenBits === 0n) return 0;
+    const start = Number(startBits);
+    const len = Number(lenBits);
     let touched = false;
     for (const vma of [...mm.vmas]) {
       const s = Math.max(start, vma.vm_start);
@@ -316,7 +323,7 @@ defineOp({
 });
 defineOp({
   name: 'pin_user_pages',
-  params: [P.handle('mm'), P.int('start'), P.int('nr_pages', 1), P.string('gup_flags', '0')],
+  params: [P.handle('mm'), P.int('start', C.unsigned_long), P.int('nr_pages', C.unsigned_long, 1), P.string('gup_flags', '0')],
   result: 'int',
   group: USER,
   doc: 'FOLL_PIN nr_pages pages from start (faulting in what is missing): a small folio gains 1024 references, a large one 1 reference and 1 _pincount. The number pinned, or -errno when none was. gup_flags: FOLL_WRITE, FOLL_LONGTERM, FOLL_FORCE joined by |.',
@@ -334,7 +341,7 @@ defineOp({
 });
 defineOp({
   name: 'unpin_user_pages',
-  params: [P.handle('mm'), P.int('start'), P.int('nr_pages', 1)],
+  params: [P.handle('mm'), P.int('start', C.unsigned_long), P.int('nr_pages', C.unsigned_long, 1)],
   result: 'void',
   group: USER,
   doc: 'Release up to nr_pages pins that pin_user_pages steps took from start (the same pages, wherever they are mapped now; fewer when fewer were pinned, as when the pin failed under a variant).',
@@ -347,7 +354,7 @@ defineOp({
 });
 defineOp({
   name: 'get_user_pages',
-  params: [P.handle('mm'), P.int('start'), P.int('nr_pages', 1), P.string('gup_flags', '0')],
+  params: [P.handle('mm'), P.int('start', C.unsigned_long), P.int('nr_pages', C.unsigned_long, 1), P.string('gup_flags', '0')],
   result: 'int',
   group: USER,
   doc: 'FOLL_GET nr_pages pages from start: one reference each (drop them with put_page). The number taken, or -errno.',

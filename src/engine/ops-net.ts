@@ -13,7 +13,7 @@
  * from a pool is a page handle, so every page operation applies to it.
  */
 
-import { defineOp, P, type HandleValue, type OpArgs } from './ops.js';
+import { defineOp, P, C, type HandleValue, type OpArgs } from './ops.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { MmStruct } from '../kernel/mm_types.js';
 import { GFP_ATOMIC, __GFP_NOWARN } from '../kernel/gfp.js';
@@ -100,9 +100,9 @@ function netmemHandle(k: Kernel, netmem: number): HandleValue | null {
 defineOp({
   name: 'page_pool_create',
   params: [
-    P.int('order', 0),
-    P.int('pool_size', 0, 'the ptr_ring size; 0 for the default 1024; at most 16384 is used'),
-    P.int('nid', -1, 'NUMA_NO_NODE (-1) or a node'),
+    P.int('order', C.unsigned_int, 0),
+    P.int('pool_size', C.unsigned_int, 0, 'the ptr_ring size; 0 for the default 1024; at most 16384 is used'),
+    P.int('nid', C.int, -1, 'NUMA_NO_NODE (-1) or a node'),
     P.string('flags', 'PP_FLAG_DMA_MAP'),
   ],
   result: 'handle',
@@ -160,7 +160,7 @@ defineOp({
 });
 defineOp({
   name: 'net_devmem_bind_dmabuf',
-  params: [P.int('size')],
+  params: [P.int('size', C.size_t)],
   result: 'handle',
   group: POOL,
   doc: `Bind a dma-buf of size bytes to the NIC's receive queue: PAGE_SIZE net_iovs (in kernel data) behind the dma-buf memory provider a page_pool created with PP_FLAG_ALLOW_UNREADABLE_NETMEM (and PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV, which providers require) takes. At most ${MAX_NET_IOVS} net_iovs per machine.`,
@@ -179,7 +179,7 @@ defineOp({ name: 'netmem_get_pp_ref_count', params: [P.handle('netmem')], result
 
 defineOp({
   name: 'tcp_receive',
-  params: [P.handle('pool'), P.int('bytes')],
+  params: [P.handle('pool'), P.int('bytes', C.unsigned_int)],
   result: 'int',
   group: TCP,
   doc: 'The NIC delivers bytes of in-order payload to the socket: a page_pool page per 4KiB frag (header split, payload at offset 0), up to MAX_SKB_FRAGS (17) frags per skb, skbs marked for page_pool recycling. The bytes queued (fewer if the pool runs dry or 1024 skbs are queued).',
@@ -194,7 +194,7 @@ defineOp({
 });
 defineOp({
   name: 'tcp_mmap',
-  params: [P.handle('mm'), P.int('addr', 0, 'a hint'), P.int('len'), P.bool('write', false)],
+  params: [P.handle('mm'), P.int('addr', C.unsigned_long, 0, 'a hint'), P.int('len', C.unsigned_long), P.bool('write', false)],
   result: 'int',
   group: TCP,
   doc: 'mmap(addr, len, PROT_READ, MAP_SHARED) of the socket (PROT_READ | PROT_WRITE with write): tcp_mmap() refuses writable or executable mappings with -EPERM, clears VM_MAYWRITE | VM_MAYEXEC, sets VM_MIXEDMAP and tcp_vm_ops. The address, or -errno.',
@@ -207,7 +207,7 @@ defineOp({
 });
 defineOp({
   name: 'tcp_zerocopy_receive',
-  params: [P.handle('mm'), P.int('address'), P.int('length')],
+  params: [P.handle('mm'), P.int('address', C.u64), P.int('length', C.u32)],
   result: 'int',
   group: TCP,
   doc: 'getsockopt(TCP_ZEROCOPY_RECEIVE) as tools/testing/selftests/net/tcp_mmap.c calls it (no copy buffer, no flags): zap [address, +length) of the socket\'s VMA, map whole-page frags 32 at a time with vm_insert_pages(), release the consumed skbs. The bytes mapped (zc.length), or -errno as getsockopt returns it (-EINVAL for an address outside a tcp_mmap VMA, or when the first vm_insert_pages fails with -EINVAL).',
@@ -230,7 +230,7 @@ defineOp({ name: 'tcp_zc_recv_skip_hint', params: [], result: 'int', group: TCP,
 defineOp({ name: 'tcp_inq', params: [], result: 'int', group: TCP, doc: 'tcp_inq(): bytes received and not yet read (rcv_nxt - copied_seq).', run: (k) => k.tcp_inq(sockArg(k)) });
 defineOp({
   name: 'tcp_recvmsg',
-  params: [P.int('length')],
+  params: [P.int('length', C.size_t)],
   result: 'int',
   group: TCP,
   doc: 'recv(fd, buf, length, MSG_DONTWAIT): copy up to length bytes and free every skb read to its end (its frags go back to their pool). The bytes copied (0 for a length of 0), or -EAGAIN when nothing is queued.',
@@ -249,7 +249,7 @@ const USER = 'user mappings of kernel pages and GUP (mm/memory.c, mm/gup.c)';
 
 defineOp({
   name: 'get_user_page_vma_remote',
-  params: [P.handle('mm'), P.int('addr'), P.string('gup_flags', '0')],
+  params: [P.handle('mm'), P.int('addr', C.unsigned_long), P.string('gup_flags', '0')],
   result: 'page',
   group: USER,
   doc: 'The page mapped at addr (faulted in if needed) with one FOLL_GET reference, which put_page drops: how a scenario gets hold of a user page. NULL when get_user_pages_remote() fails. gup_flags: FOLL_WRITE, FOLL_FORCE, FOLL_LONGTERM joined by |.',
@@ -279,7 +279,7 @@ defineOp({ name: 'folio_test_rmappable', params: [P.page('folio')], result: 'boo
 
 defineOp({
   name: 'msleep',
-  params: [P.int('msecs')],
+  params: [P.int('msecs', C.unsigned_int)],
   result: 'void',
   group: TIME,
   doc: 'The scenario\'s task sleeps: jiffies advance (HZ=250) and delayed work whose timer expires runs, in time order, from a kworker (a destroyed pool\'s page_pool_release_retry, every second). Time passes only here.',
@@ -295,7 +295,7 @@ defineOp({
 function statOp(name: 'global_node_page_state' | 'global_zone_page_state', names: readonly string[], what: string): void {
   defineOp({
     name,
-    params: [P.string('item'), P.int('minus', 0, 'subtracted from the result, so a step can say a counter is back where an earlier step read it')],
+    params: [P.string('item'), P.int('minus', C.long, 0, 'subtracted from the result, so a step can say a counter is back where an earlier step read it')],
     result: 'int',
     group: VMSTAT,
     doc: `A ${what} counter summed over the machine, by its /proc/vmstat name (${names === NODE_STAT_NAMES ? 'nr_mapped, nr_foll_pin_acquired, nr_foll_pin_released, nr_anon_pages, ...' : 'nr_free_pages, ...'}), minus \`minus\`.`,

@@ -8,6 +8,10 @@
 
 import type { Kernel } from '../kernel/kernel.js';
 import type { OpLookup, OpSignature, ParamDef, ResultType } from '../scenario/types.js';
+import type { ScalarType } from '../layout/ctype.js';
+
+/** The C integer types of operation parameters. */
+export * as C from './ctypes.js';
 
 /** A value a handle holds: a page (pfn), or another kernel object by id. */
 export type HandleValue = { readonly kind: 'page'; readonly pfn: number } | { readonly kind: 'object'; readonly type: string; readonly id: number; readonly label: string };
@@ -47,10 +51,14 @@ export const opLookup: OpLookup = {
   names: () => registry.keys(),
 };
 
-/** Shorthands for parameter definitions. */
+/**
+ * Shorthands for parameter definitions. An integer parameter names the C
+ * type the kernel declares it with (`P.int('order', C.unsigned_int, 0)`);
+ * the runner converts every value to it as C would (src/scenario/cint.ts).
+ */
 export const P = {
   page: (name = 'page', doc?: string): ParamDef => ({ name, type: 'page', ...(doc ? { doc } : {}) }),
-  int: (name: string, dflt?: number, doc?: string): ParamDef => ({ name, type: 'int', ...(dflt !== undefined ? { default: dflt } : {}), ...(doc ? { doc } : {}) }),
+  int: (name: string, ctype: ScalarType, dflt?: number, doc?: string): ParamDef => ({ name, type: 'int', ctype, ...(dflt !== undefined ? { default: dflt } : {}), ...(doc ? { doc } : {}) }),
   gfp: (name = 'gfp', dflt?: number): ParamDef => ({ name, type: 'gfp', ...(dflt !== undefined ? { default: dflt } : {}) }),
   bool: (name: string, dflt?: boolean): ParamDef => ({ name, type: 'bool', ...(dflt !== undefined ? { default: dflt } : {}) }),
   string: (name: string, dflt?: string): ParamDef => ({ name, type: 'string', ...(dflt !== undefined ? { default: dflt } : {}) }),

@@ -16,6 +16,8 @@ import { checkMachine, reportViolations } from '../check/checker.js';
 import { LIMITS } from '../kernel/config.js';
 import { errnoName } from '../kernel/errno.js';
 import { VMEMMAP_HI } from '../kernel/machine.js';
+import { convertArg } from '../scenario/cint.js';
+import type { ScalarType } from '../layout/ctype.js';
 
 export type Outcome = 'ok' | 'reports' | 'bug' | 'failed';
 
@@ -72,6 +74,13 @@ export function notableStep(s: StepResult): boolean {
 
 type Bound = HandleValue | null;
 
+/**
+ * Where in a struct page handed to an operation the kernel is taken to read
+ * first, for the fault address of a NULL or wild page pointer: _refcount
+ * (page_ref_*, get_page and put_page start there).
+ */
+const FIRST_PAGE_ACCESS = 0x34;
+
 /** The file and line of the step being run, for errors that only run time can find. */
 let whereFile = '';
 let whereLine = 0;
@@ -90,7 +99,7 @@ function evalExpr(...args: Parameters<typeof evalExprRaw>): number {
 interface PlannedStep {
   readonly step: OpStep;
   readonly def: OpDef;
-  readonly params: readonly { readonly name: string; readonly arg: ArgValue; readonly isPage: boolean }[];
+  readonly params: readonly { readonly name: string; readonly arg: ArgValue; readonly isPage: boolean; readonly ctype: ScalarType | undefined }[];
   /** The call text, built the first time something prints it. */
   call: string | null;
 }
@@ -101,7 +110,7 @@ function planStep(step: OpStep): PlannedStep {
   let p = plans.get(step);
   if (p === undefined) {
     const def = getOp(step.op)!;
-    p = { step, def, params: def.params.map((d) => ({ name: d.name, arg: step.args.get(d.name)!, isPage: d.type === 'page' })), call: null };
+    p = { step, def, params: def.params.map((d) => ({ name: d.name, arg: step.args.get(d.name)!, isPage: d.type === 'page', ctype: d.ctype })), call: null };
     plans.set(step, p);
   }
   return p;
@@ -213,8 +222,6 @@ class Runner {
     if (!opAvailable(this.k, def)) {
       throw new InputError(`${step.op} does not exist in variant ${this.variant} (it is added by a variant that provides ${def.requires})`, this.scn.file, step.line);
     }
-    const args: Record<string, number | boolean | string | HandleValue | null> = {};
-    for (const p of plan.params) args[p.name] = this.resolveArg(step, p.name, p.arg, i, p.isPage);
     const reports = this.k.reports;
     const before = reports.length;
     const index = this.executed;
@@ -223,6 +230,8 @@ class Runner {
     let completed = false;
     this.k.current.cpu = step.cpu ?? 0;
     try {
+      // Resolved inside the step: a page argument the kernel faults on is this step's oops.
+      const args = this.resolveArgs(plan, step, i);
       const r = this.call(def, args, step);
       this.k.rcuStep();
       ret = r;
@@ -245,6 +254,18 @@ class Runner {
         this.steps.push(new StepRecord(index, plan, this.k.structPageSize, ret, mine, expectFailure, (this.iterCopy ??= this.iter.slice())));
       }
     }
+  }
+
+  /** The step's arguments as the kernel function receives them. */
+  private resolveArgs(plan: PlannedStep, step: OpStep, i: number | null): OpArgs {
+    const args: Record<string, number | boolean | string | HandleValue | null> = {};
+    for (const p of plan.params) {
+      const v = this.resolveArg(step, p.name, p.arg, i, p.isPage);
+      // An integer reaches the kernel function as C converts it to the parameter's type.
+      if (p.ctype !== undefined && typeof v === 'number') convertArg(args, p.name, v, p.ctype);
+      else args[p.name] = v;
+    }
+    return args;
   }
 
   /** Calls the kernel; an InputError from an operation gets the step's file and line. */
@@ -279,11 +300,12 @@ class Runner {
     if (!isPage) return h;
     if (h === null) {
       // A NULL struct page * handed to the kernel: it dereferences it.
-      this.k.oopsBadPointer(0, 0x34);
+      this.k.oopsBadPointer(0, FIRST_PAGE_ACCESS);
     }
     if (h.kind !== 'page') throw new InputError(`${step.op}: ${name}: handle "${hname}" holds a ${h.type}, not a page`, this.scn.file, step.line);
     const pfn = h.pfn + (ref.offset === null ? 0 : evalExpr(ref.offset, i, this.names));
-    if (pfn < 0 || pfn >= this.k.nr_pages) throw new InputError(`${step.op}: ${name}: pfn 0x${pfn.toString(16)} is outside the memmap (0x0-0x${(this.k.nr_pages - 1).toString(16)})`, this.scn.file, step.line);
+    // A struct page pointer past the memmap (p + a wild offset): vmemmap has nothing mapped there.
+    this.k.touchPage(pfn, FIRST_PAGE_ACCESS);
     return pfn;
   }
 
@@ -324,7 +346,8 @@ function pageAddress(structPageSize: number, pfn: number): string {
 function describeValue(ret: OpReturn, type: string): string {
   if (ret === undefined) return 'nothing';
   if (type === 'page') return typeof ret === 'number' && ret >= 0 ? `page pfn 0x${ret.toString(16)}` : 'NULL';
-  if (typeof ret === 'number' && (type === 'errno' || type === 'int') && ret < 0) return errnoName(ret) ?? String(ret);
+  // As the step line prints it: an errno result by name, an int as the number it is.
+  if (typeof ret === 'number' && type === 'errno' && ret < 0) return errnoName(ret) ?? String(ret);
   if (typeof ret === 'string') return JSON.stringify(ret.length > 60 ? `${ret.slice(0, 60)}...` : ret);
   if (ret !== null && typeof ret === 'object') return ret.kind === 'page' ? `page pfn 0x${ret.pfn.toString(16)}` : ret.label;
   return String(ret);

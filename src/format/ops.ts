@@ -4,10 +4,12 @@ import type { OpDef } from '../engine/ops.js';
 import type { ParamDef } from '../scenario/types.js';
 import { formatGfp } from '../kernel/gfp.js';
 
+/** A parameter as `name: type = default`; an integer shows the C type its value is converted to. */
 function param(p: ParamDef): string {
-  if (p.default === undefined) return `${p.name}: ${p.type}`;
+  const type = p.ctype?.name ?? p.type;
+  if (p.default === undefined) return `${p.name}: ${type}`;
   const d = p.type === 'gfp' && typeof p.default === 'number' ? formatGfp(p.default) : typeof p.default === 'number' && p.default > 0xffff ? `0x${p.default.toString(16)}` : String(p.default);
-  return `${p.name}: ${p.type} = ${d}`;
+  return `${p.name}: ${type} = ${d}`;
 }
 
 function groups(ops: readonly OpDef[]): Map<string, OpDef[]> {

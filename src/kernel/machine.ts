@@ -341,7 +341,8 @@ export abstract class MachineBase {
   }
 
   protected record(r: Report): void {
-    if (this.reports.length >= this.maxReports) {
+    // The BUG that ends a run is always kept, however many reports came before it.
+    if (this.reports.length >= this.maxReports && r.kind !== 'BUG') {
       this.droppedReports++;
       return;
     }
@@ -500,6 +501,28 @@ export abstract class MachineBase {
     if (this.onceFired.has(key)) return false;
     this.onceFired.add(key);
     return true;
+  }
+
+  /**
+   * The kernel touches the struct page of `pfn` at byte `offset` of it. A
+   * pfn outside the memmap (computed from a huge order, or a page pointer
+   * plus a wild offset) has no struct page mapped in vmemmap: the access
+   * faults, as it would in the kernel.
+   */
+  touchPage(pfn: number, offset: number): void {
+    if (pfn < 0 || pfn >= this.nr_pages) this.oopsStructPage(pfn, offset);
+  }
+
+  /** The fault of touchPage(): vmemmap + pfn * sizeof(struct page) + offset, modulo 2^64. */
+  oopsStructPage(pfn: number, offset: number): never {
+    const addr = BigInt.asUintN(64, (BigInt(VMEMMAP_HI) << 32n) + BigInt(pfn) * BigInt(this.structPageSize) + BigInt(offset));
+    this.oopsBadPointer(Number(addr >> 32n), Number(addr & 0xffffffffn));
+  }
+
+  /** A fault on the direct-map address of a pfn past the end of memory (page_address() of a page past the memmap). */
+  oopsDirectMap(pfn: number): never {
+    const addr = BigInt.asUintN(64, 0xffff888000000000n + (BigInt(pfn) << BigInt(PAGE_SHIFT)));
+    this.oopsBadPointer(Number(addr >> 32n), Number(addr & 0xffffffffn));
   }
 
   /** An oops for a pointer dereference the kernel would fault on. */

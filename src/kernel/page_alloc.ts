@@ -33,6 +33,7 @@ import {
   LRU_GEN_WIDTH,
   LRU_REFS_PGOFF,
   LRU_REFS_WIDTH,
+  NODES_WIDTH,
   TAIL_MAPPING,
 } from './config.js';
 import { VMEMMAP_HI } from './machine.js';
@@ -108,6 +109,7 @@ declareSymbols('mm/page_alloc.c', [
   '__alloc_pages_noprof',
   '__folio_alloc_noprof',
   'alloc_pages_noprof',
+  'alloc_pages_node_noprof',
   'drain_pages_zone',
   'drain_all_pages',
   'zone_pcp_disable',
@@ -278,6 +280,19 @@ export function order_to_pindex(migratetype: number, order: number): number {
 export function pindex_to_order(pindex: number): number {
   return pindex >= NR_LOWORDER_PCP_LISTS ? HPAGE_PMD_ORDER : Math.floor(pindex / MIGRATE_PCPTYPES);
 }
+
+/** NUMA_NO_NODE (include/linux/numa.h). */
+export const NUMA_NO_NODE = -1;
+/** MAX_NUMNODES: 1 << CONFIG_NODES_SHIFT. */
+export const MAX_NUMNODES = 1 << NODES_WIDTH;
+/**
+ * offsetof(struct pglist_data, node_zonelists): the address a NULL
+ * NODE_DATA() faults at (node_zones[] comes first). pagesim keeps
+ * pglist_data in TypeScript, not in bytes, so this is an estimate (four
+ * struct zones of about 1.7 KiB), there so the oops reads as the NULL
+ * pgdat dereference it is.
+ */
+const PGDAT_NODE_ZONELISTS = 0x1b00;
 
 export abstract class PageAlloc extends Internal {
   private readonly ac = new AllocContext();
@@ -510,7 +525,9 @@ export abstract class PageAlloc extends Internal {
       m32[w] = (m32[w]! & ~PAGE_FLAGS_SECOND) >>> 0;
       m32[page * this.PW + this.W_nr_pages] = 0;
     }
-    const end = page + (1 << order);
+    // Past the memmap the loop faults, after checking every page before it (a huge order).
+    const want = page + (1 << order);
+    const end = Math.min(want, this.nr_pages);
     const fast = this.blockLoops;
     for (let tail = page + 1; tail < end; tail++) {
       // Whether free_tail_page_prepare() is already done for this tail (passed, fields cleared).
@@ -539,6 +556,7 @@ export abstract class PageAlloc extends Internal {
       const w = tail * this.PW + this.W_flags;
       m32[w] = (m32[w]! & ~PAGE_FLAGS_CHECK_AT_PREP) >>> 0;
     }
+    if (want > end) this.oopsStructPage(end, compound ? this.W_mapping * 4 : this.W_mapcount * 4);
     return bad;
   }
 
@@ -877,6 +895,8 @@ export abstract class PageAlloc extends Internal {
 
   /** __free_frozen_pages(): free a page whose refcount already dropped to 0. */
   __free_frozen_pages(page: number, order: number, fpi_flags: number): void {
+    // page_zone(page) or the free checks read page->flags first.
+    this.touchPage(page, this.W_flags * 4);
     if (!pcp_allowed_order(order)) {
       this.__free_pages_ok(page, order, fpi_flags);
       return;
@@ -907,6 +927,8 @@ export abstract class PageAlloc extends Internal {
     const head = this.PageHead(page);
     if (this.put_page_testzero(page)) this.__free_frozen_pages(page, order, fpi_flags);
     else if (!head) {
+      // `1 << order` as x86 shifts (the count modulo 32), as JavaScript's << does too: a
+      // huge order lands page + (1 << order) past the memmap, where the free faults.
       while (order-- > 0) this.__free_frozen_pages(page + (1 << order), order, fpi_flags);
     }
   }
@@ -918,7 +940,10 @@ export abstract class PageAlloc extends Internal {
   /** split_page(): a non-compound high-order page becomes 1 << order order-0 pages, each with its own reference. */
   split_page(page: number, order: number): void {
     this.VM_WARN_ON_PAGE(this.page_count(page) === 0, page, SITES.split_page_count);
-    for (let i = 1; i < 1 << order; i++) this.set_page_refcounted(page + i);
+    for (let i = 1; i < 1 << order; i++) {
+      this.touchPage(page + i, this.W_refcount * 4);
+      this.set_page_refcounted(page + i);
+    }
     this.__split_page(page, order);
   }
 
@@ -1352,7 +1377,9 @@ export abstract class PageAlloc extends Internal {
       this.lastGfp = gfp_mask;
     }
     ac.highest_zoneidx = this.lastGfpZone;
-    const node = this.nodes[preferred_nid]!;
+    const node = this.nodes[preferred_nid];
+    // NODE_DATA(nid)->node_zonelists of a node that does not exist: node_data[nid] is NULL.
+    if (node === undefined) this.oopsBadPointer(0, PGDAT_NODE_ZONELISTS);
     const zonelist = gfp_mask & __GFP_THISNODE ? node.zonelist_nofallback : node.zonelist;
     // Stored only when it changes: storing an object reference costs a write barrier.
     if (ac.zonelist !== zonelist) ac.zonelist = zonelist;
@@ -1424,7 +1451,9 @@ export abstract class PageAlloc extends Internal {
   }
 
   prep_compound_page(page: number, order: number): void {
-    const nr = 1 << order;
+    // A huge order runs the tail loop past the memmap, where it faults (after the tails before).
+    const want = 1 << order;
+    const nr = Math.min(want, this.nr_pages - page);
     this.__SetPageHead(page);
     if (this.blockLoops) {
       // prep_compound_tail() for every tail, its three stores in its order.
@@ -1445,6 +1474,7 @@ export abstract class PageAlloc extends Internal {
     } else {
       for (let i = 1; i < nr; i++) this.prep_compound_tail(page + i, page);
     }
+    if (want > nr) this.oopsStructPage(page + nr, this.W_mapping * 4);
     this.prep_compound_head(page, order);
   }
 
@@ -1523,8 +1553,25 @@ export abstract class PageAlloc extends Internal {
     return this.__alloc_pages_noprof(gfp, order, this.numa_node_id(), ALLOC_DEFAULT);
   }
 
+  /**
+   * alloc_pages_node_noprof() (out of line in the 2026 tree): NUMA_NO_NODE
+   * means the local node; any other node id must be below MAX_NUMNODES
+   * (VM_BUG_ON), and an offline one is allocated from anyway: its NODE_DATA()
+   * is NULL, so prepare_alloc_pages() faults on it.
+   */
   alloc_pages_node(nid: number, gfp: number, order: number): number {
+    if (nid === NUMA_NO_NODE) nid = this.numa_node_id();
+    this.VM_BUG_ON(nid < 0 || nid >= MAX_NUMNODES, SITES.alloc_pages_node_nid);
+    this.warn_if_node_offline(nid, gfp);
     return this.__alloc_pages_noprof(gfp, order, nid, ALLOC_DEFAULT);
+  }
+
+  /** warn_if_node_offline() (include/linux/gfp.h): only for __GFP_THISNODE | __GFP_NOWARN. */
+  warn_if_node_offline(nid: number, gfp: number): void {
+    if ((gfp & (__GFP_THISNODE | __GFP_NOWARN)) !== (__GFP_THISNODE | __GFP_NOWARN)) return;
+    if (nid < this.nodeCount) return;
+    const { trace } = this.traceLines();
+    this.printk([`${formatGfp(gfp)} allocation from offline node ${nid}`, ...formatDumpStack(this.current, this.taints, ['dump_stack_lvl+0x5d/0x80', ...trace])]);
   }
 
   alloc_frozen_pages(gfp: number, order: number): number {

@@ -126,7 +126,11 @@ export abstract class Pgtable extends Rcu {
 
   /** Zeroes the contents of freshly allocated pages asked for with __GFP_ZERO. */
   override clear_page_contents(page: number, order: number): void {
-    for (let i = 0; i < 1 << order; i++) this.clearPageContents(page + i);
+    for (let i = 0; i < 1 << order; i++) {
+      // kernel_init_pages() past the end of memory (post_alloc_hook with a huge order) writes where the direct map maps nothing.
+      if (page + i >= this.nr_pages) this.oopsDirectMap(page + i);
+      this.clearPageContents(page + i);
+    }
   }
 
   // ---- entries --------------------------------------------------------

@@ -95,4 +95,6 @@ export const SITES = {
   split_page_compound: site('__split_page', PAGE_ALLOC_C, 3104, 'PageCompound(page)'),
   split_page_count: site('split_page', PAGE_ALLOC_C, 3123, '!page_count(page)'),
   alloc_order_too_big: site('alloc_order_allowed', PAGE_ALLOC_C, 5340, 'order > MAX_PAGE_ORDER'),
+  // The line of the VM_BUG_ON in the context of the linux-mm patch that later removes it ("mm: remove VM_BUG_ON from alloc_pages_node_noprof").
+  alloc_pages_node_nid: site('alloc_pages_node_noprof', PAGE_ALLOC_C, 5441, 'nid < 0 || nid >= MAX_NUMNODES'),
 } as const satisfies Record<string, Site>;

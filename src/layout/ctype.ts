@@ -73,6 +73,7 @@ export const unsigned_long = scalar('unsigned long', 8, false);
 export const atomic_t = scalar('atomic_t', 4, true);
 export const atomic_long_t = scalar('atomic_long_t', 8, true);
 export const pgoff_t = scalar('pgoff_t', 8, false);
+export const size_t = scalar('size_t', 8, false);
 
 /** A pointer member: `ptr('struct page')` prints as `struct page *`. */
 export function ptr(to: string): ScalarType {

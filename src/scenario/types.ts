@@ -7,6 +7,8 @@
  * values (a handle bound in an earlier step, `$i` in a loop).
  */
 
+import type { ScalarType } from '../layout/ctype.js';
+
 /** What a step's parameter accepts. */
 export type ParamType =
   /** A page: a handle name (`p`, `p$i`), optionally `+ N` pages (`p+3`). */
@@ -23,6 +25,12 @@ export type ParamType =
 export interface ParamDef {
   readonly name: string;
   readonly type: ParamType;
+  /**
+   * For an `int` parameter, the C type the kernel function declares it with
+   * (`unsigned int order`, `int nid`, `unsigned long addr`): the runner
+   * converts each value to it as C would before the operation sees it.
+   */
+  readonly ctype?: ScalarType;
   /** Optional parameters take this default when absent. */
   readonly default?: number | boolean | string;
   readonly doc?: string;
