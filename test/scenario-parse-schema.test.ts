@@ -26,7 +26,7 @@ const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as JsonObject;
 const ANNOTATIONS = new Set(['$schema', '$id', 'title', 'description', '$comment', '$defs']);
 const ASSERTIONS = new Set([
   'type', 'required', 'properties', 'patternProperties', 'additionalProperties', 'propertyNames', 'minProperties', 'maxProperties',
-  'items', 'minItems', 'uniqueItems', 'const', 'enum', 'pattern', 'minLength', 'minimum', 'oneOf', 'anyOf', 'allOf', 'not', '$ref',
+  'items', 'minItems', 'maxItems', 'uniqueItems', 'dependentRequired', 'const', 'enum', 'pattern', 'minLength', 'minimum', 'oneOf', 'anyOf', 'allOf', 'not', '$ref',
 ]);
 
 const isObject = (v: Json): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -64,6 +64,7 @@ function resolveRef(ref: string): Json {
 function validObject(s: JsonObject, v: JsonObject): boolean {
   const keys = Object.keys(v);
   if (s.required !== undefined && !(s.required as string[]).every((k) => k in v)) return false;
+  for (const [k, needs] of Object.entries((s.dependentRequired ?? {}) as JsonObject)) if (k in v && !(needs as string[]).every((n) => n in v)) return false;
   if (s.minProperties !== undefined && keys.length < (s.minProperties as number)) return false;
   if (s.maxProperties !== undefined && keys.length > (s.maxProperties as number)) return false;
   for (const k of keys) {
@@ -79,6 +80,7 @@ function validObject(s: JsonObject, v: JsonObject): boolean {
 
 function validArray(s: JsonObject, v: Json[]): boolean {
   if (s.minItems !== undefined && v.length < (s.minItems as number)) return false;
+  if (s.maxItems !== undefined && v.length > (s.maxItems as number)) return false;
   if (s.uniqueItems === true && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) return false;
   return s.items === undefined || v.every((x) => valid(s.items!, x));
 }
@@ -131,7 +133,7 @@ test('the schema is JSON Schema 2020-12 with the expected top-level shape', () =
   assert.equal(schema.type, 'object');
   assert.deepEqual(schema.required, ['steps']);
   assert.equal(schema.additionalProperties, false);
-  assert.deepEqual(Object.keys(schema.properties as JsonObject), ['name', 'description', 'machine', 'variants', 'steps', 'expect']);
+  assert.deepEqual(Object.keys(schema.properties as JsonObject), ['name', 'description', 'machine', 'variants', 'steps', 'cpus', 'final', 'expect']);
   assert.match(schema.description as string, /cannot know the operations, their parameters/);
   const defs = schema.$defs as JsonObject;
   for (const d of ['machine', 'steps', 'step', 'bareStep', 'repeatStep', 'operationStep', 'reportMatcher', 'variantExpectation']) assert.ok(isObject(defs[d] ?? null), `$defs.${d}`);
@@ -182,6 +184,17 @@ expect:
   { yaml: 'steps: [check]\nexpect: {a: fine}', schema: false, parser: false },
   { yaml: 'steps: [check]\nexpect: {a: [{kind: BUGON}]}', schema: false, parser: false },
   { yaml: 'steps: [check]\nexpect: {a: [{}]}', schema: false, parser: false },
+  // Concurrent scenarios: cpus (2 to 4 step lists) and final.
+  { yaml: 'steps: [check]\ncpus:\n  - [check]\n  - [check]\nfinal: [check]', schema: true, parser: true },
+  { yaml: 'steps:\n  - alloc_pages: GFP_KERNEL\n    as: p\ncpus:\n  - - __free_pages: p\n  - - alloc_pages: GFP_KERNEL\n      as: q\n    - __free_pages: q\nfinal:\n  - __free_pages: q', schema: true, parser: true },
+  { yaml: 'steps: [check]\ncpus:\n  - [check]', schema: false, parser: false },
+  { yaml: 'steps: [check]\nmachine: {cpus: 4}\ncpus: [[check], [check], [check], [check], [check]]', schema: false, parser: false },
+  { yaml: 'steps: [check]\nfinal: [check]', schema: false, parser: false },
+  { yaml: 'steps: [check]\ncpus: [[check], []]', schema: false, parser: false },
+  { yaml: 'steps: [check]\ncpus: [[check], check]', schema: false, parser: false },
+  { yaml: 'steps: [check]\ncpus:\n  - [check]\n  - - check\n    - alloc_pages: GFP_KERNEL\n      cpu: 0\n', schema: true, parser: false }, // a list's CPU is fixed: only pagesim checks cpu:
+  { yaml: 'steps: [check]\nmachine: {cpus: 2}\ncpus: [[check], [check], [check]]', schema: true, parser: false }, // more lists than CPUs
+  { yaml: 'steps: [check]\ncpus:\n  - - alloc_pages: GFP_KERNEL\n      as: q\n  - - __free_pages: q\n', schema: true, parser: false }, // CPU 1 cannot see CPU 0's q
   { yaml: 'steps:\n  - check\n    # comment\n  - alloc_pages: {gfp: GFP_KERNEL}\n    as: p\n    expect: ~\n    cpu: 0\n    show: false\n', schema: true, parser: true },
 ];
 

@@ -322,6 +322,34 @@ test('formatArg and formatExpect print values the way they were written', () => 
   assert.equal(formatExpect({ kind: 'int', value: -5 }), '-5');
 });
 
+test('cpus: one list per CPU, each step on its CPU, final after them', () => {
+  const scn = parse(
+    [
+      'machine: {cpus: 3}',
+      'steps:',
+      '  - alloc_pages: GFP_KERNEL',
+      '    as: p',
+      'cpus:',
+      '  - - alloc_pages: GFP_KERNEL',
+      '      as: q',
+      '  - - page_ref_count: p',
+      '  - - __free_pages: p',
+      'final:',
+      '  - __free_pages: q',
+    ].join('\n'),
+  );
+  assert.equal(scn.cpus!.length, 3);
+  assert.deepEqual(
+    scn.cpus!.map((list) => list.map((s) => [(s as OpStep).op, (s as OpStep).cpu, s.line])),
+    [[['alloc_pages', 0, 6]], [['page_ref_count', 1, 8]], [['__free_pages', 2, 9]]],
+  );
+  assert.deepEqual(scn.final!.map((s) => [(s as OpStep).op, (s as OpStep).cpu]), [['__free_pages', null]]);
+  // An ordinary scenario has neither.
+  const plain = parse('steps: [check]');
+  assert.equal(plain.cpus, undefined);
+  assert.equal(plain.final, undefined);
+});
+
 test('printed arguments parse back to the same values', () => {
   const written = ['p', 'p+3', 'p-1', 'p$i + 1', 'p + $i*2', 'p - (2 - $i) * 3', 'q_$i_x - -1'];
   for (const w of written) {

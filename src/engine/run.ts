@@ -12,6 +12,7 @@ import { ExprEvalError, evalExpr as evalExprRaw, expandName, formatArg, formatEx
 import { InputError } from '../util/errors.js';
 import { buildVariant, createMachine } from './build.js';
 import { getOp, opAvailable, type HandleValue, type OpArgs, type OpDef, type OpReturn } from './ops.js';
+import { runConcurrentScenario } from '../explore/run.js';
 import { checkMachine, reportViolations } from '../check/checker.js';
 import { LIMITS } from '../kernel/config.js';
 import { errnoName } from '../kernel/errno.js';
@@ -39,6 +40,8 @@ export interface StepResult {
   readonly show: boolean;
   readonly reports: readonly Report[];
   readonly expectFailure?: string;
+  /** The CPU the step ran on, when the scenario says (`cpu:`, or the step is in a CPU's list of `cpus:`). */
+  readonly cpu?: number;
 }
 
 export interface RunResult {
@@ -72,7 +75,7 @@ export function notableStep(s: StepResult): boolean {
   return s.iteration.every((i) => i === 0) || s.reports.length > 0 || s.expectFailure !== undefined || s.show;
 }
 
-type Bound = HandleValue | null;
+export type Bound = HandleValue | null;
 
 /**
  * Where in a struct page handed to an operation the kernel is taken to read
@@ -96,7 +99,7 @@ function evalExpr(...args: Parameters<typeof evalExprRaw>): number {
 }
 
 /** What the runner needs of an operation step, worked out once per step of the scenario. */
-interface PlannedStep {
+export interface PlannedStep {
   readonly step: OpStep;
   readonly def: OpDef;
   readonly params: readonly { readonly name: string; readonly arg: ArgValue; readonly isPage: boolean; readonly ctype: ScalarType | undefined }[];
@@ -159,6 +162,10 @@ class StepRecord implements StepResult {
     return this.plan.step.show;
   }
 
+  get cpu(): number | undefined {
+    return this.plan.step.cpu ?? undefined;
+  }
+
   get result(): ResultValue | undefined {
     const ret = this.ret;
     if (ret === undefined) return undefined;
@@ -171,16 +178,40 @@ class StepRecord implements StepResult {
   }
 }
 
-class Runner {
-  private readonly handles = new Map<string, Bound>();
-  readonly steps: StepResult[] = [];
+/** An operation step made ready to call: its plan and its number in the run. */
+export interface PreparedOp {
+  readonly plan: PlannedStep;
+  readonly index: number;
+}
+
+/**
+ * Runs steps against one machine, keeping the handles they bind. A
+ * concurrent scenario (src/explore) gives each CPU a Runner of its own,
+ * started from the setup's handles, and drives its steps one part at a
+ * time (prepareOp, callOp, completeOp, recordOp).
+ */
+export class Runner {
+  private readonly handles: Map<string, Bound>;
   executed = 0;
 
+  /**
+   * `handles`: names bound before (a copy is taken); `steps`: the list the
+   * step results go to, which the runners of one run share.
+   */
   constructor(
     private readonly k: Kernel,
     private readonly scn: Scenario,
     private readonly variant: string,
-  ) {}
+    handles: ReadonlyMap<string, Bound> = new Map(),
+    readonly steps: StepResult[] = [],
+  ) {
+    this.handles = new Map(handles);
+  }
+
+  /** The handles bound so far (by this runner, or handed to it). */
+  bindings(): ReadonlyMap<string, Bound> {
+    return this.handles;
+  }
 
   /** Iteration indexes of the enclosing repeat loops, outermost first. */
   private readonly iter: number[] = [];
@@ -215,44 +246,58 @@ class Runner {
     return `${this.scn.file}:${step.line}`;
   }
 
-  private runOp(step: OpStep, i: number | null, first: boolean): void {
+  /** Looks up a step's operation and gives the step its number; nothing runs yet. */
+  prepareOp(step: OpStep): PreparedOp {
+    whereFile = this.scn.file;
+    whereLine = step.line;
     if (++this.executed > LIMITS.stepsMax) throw new InputError(`the scenario runs more than ${LIMITS.stepsMax} steps`, this.scn.file, step.line);
     const plan = planStep(step);
     const def = plan.def;
     if (!opAvailable(this.k, def)) {
       throw new InputError(`${step.op} does not exist in variant ${this.variant} (it is added by a variant that provides ${def.requires})`, this.scn.file, step.line);
     }
+    return { plan, index: this.executed };
+  }
+
+  /**
+   * Calls a prepared operation. Its arguments are resolved here, inside the
+   * step: a page argument the kernel faults on is this step's oops.
+   */
+  callOp(op: PreparedOp, i: number | null): OpReturn {
+    const args = this.resolveArgs(op.plan, op.plan.step, i);
+    return this.call(op.plan.def, args, op.plan.step);
+  }
+
+  /** What follows a call that returned: the result bound with as:; the expect: failure, if any. */
+  completeOp(op: PreparedOp, ret: OpReturn, i: number | null): string | undefined {
+    const step = op.plan.step;
+    if (step.as !== null) this.handles.set(expandName(step.as, i), this.toHandle(ret, op.plan.def.result, step));
+    return step.expect !== null ? this.judge(op.plan, op.index, ret, i) : undefined;
+  }
+
+  /** Lists a step that ran; a loop step that went quietly only while the run is short (see notableStep()). */
+  recordOp(op: PreparedOp, ret: OpReturn, mine: readonly Report[], expectFailure: string | undefined, completed: boolean, first: boolean): void {
+    if (!completed || first || this.steps.length < LIMITS.stepsListed || mine.length > 0 || expectFailure !== undefined || op.plan.step.show) {
+      this.steps.push(new StepRecord(op.index, op.plan, this.k.structPageSize, ret, mine, expectFailure, (this.iterCopy ??= this.iter.slice())));
+    }
+  }
+
+  private runOp(step: OpStep, i: number | null, first: boolean): void {
+    const op = this.prepareOp(step);
     const reports = this.k.reports;
     const before = reports.length;
-    const index = this.executed;
     let ret: OpReturn = undefined;
     let expectFailure: string | undefined;
     let completed = false;
     this.k.current.cpu = step.cpu ?? 0;
     try {
-      // Resolved inside the step: a page argument the kernel faults on is this step's oops.
-      const args = this.resolveArgs(plan, step, i);
-      const r = this.call(def, args, step);
+      const r = this.callOp(op, i);
       this.k.rcuStep();
       ret = r;
-      if (step.as !== null) this.handles.set(expandName(step.as, i), this.toHandle(r, def.result, step));
-      if (step.expect !== null) expectFailure = this.judge(plan, index, r, i);
+      expectFailure = this.completeOp(op, r, i);
       completed = true;
     } finally {
-      let mine = NO_REPORTS;
-      if (reports.length > before) {
-        const attributed: Report[] = [];
-        for (let r = before; r < reports.length; r++) {
-          const rep = reports[r]!;
-          rep.step = index;
-          attributed.push(rep);
-        }
-        mine = attributed;
-      }
-      // A loop step that went quietly is listed only while the run is short (see notableStep()).
-      if (!completed || first || this.steps.length < LIMITS.stepsListed || mine.length > 0 || expectFailure !== undefined || step.show) {
-        this.steps.push(new StepRecord(index, plan, this.k.structPageSize, ret, mine, expectFailure, (this.iterCopy ??= this.iter.slice())));
-      }
+      this.recordOp(op, ret, attributeReports(reports, before, op.index), expectFailure, completed, first);
     }
   }
 
@@ -339,6 +384,18 @@ class Runner {
   }
 }
 
+/** The reports made since `before`, each marked as made by step `index`. */
+export function attributeReports(reports: readonly Report[], before: number, index: number): readonly Report[] {
+  if (reports.length === before) return NO_REPORTS;
+  const attributed: Report[] = [];
+  for (let r = before; r < reports.length; r++) {
+    const rep = reports[r]!;
+    rep.step = index;
+    attributed.push(rep);
+  }
+  return attributed;
+}
+
 function pageAddress(structPageSize: number, pfn: number): string {
   return (VMEMMAP_HI.toString(16) + (pfn * structPageSize).toString(16).padStart(8, '0')).padStart(16, '0');
 }
@@ -405,6 +462,7 @@ export function runScenarioWithMachine(scn: Scenario, variant: string): { run: R
     const msgs = built.assertionFailures.map((f) => f.message);
     return { run: { scenario: scn.name, file: scn.file, variant, outcome: 'failed', steps: [], stepsRun: 0, reports: [], failures: [`variant ${variant} does not build: ${msgs.join('; ')}`], console: msgs, buildErrors: msgs }, machine: null };
   }
+  if (scn.cpus !== undefined) return runConcurrentScenario(built, scn, variant);
   const k = createMachine(built, scn.machine);
   k.current.comm = 'pagesim';
   const runner = new Runner(k, scn, variant);
@@ -415,8 +473,13 @@ export function runScenarioWithMachine(scn: Scenario, variant: string): { run: R
     if (!(e instanceof KernelBug)) throw e;
     bug = true;
   }
+  return { run: finishRun(k, scn, variant, runner.steps, runner.executed, bug), machine: k };
+}
+
+/** The end of a run: the checkers (unless it BUGged), the scenario's expectations judged, the outcome. */
+export function finishRun(k: Kernel, scn: Scenario, variant: string, steps: StepResult[], stepsRun: number, bug: boolean): RunResult {
   if (!bug) reportViolations(k, checkMachine(k));
-  const failures: string[] = runner.steps.filter((s) => s.expectFailure !== undefined).map((s) => s.expectFailure!);
+  const failures: string[] = steps.filter((s) => s.expectFailure !== undefined).map((s) => s.expectFailure!);
   const expectation = scn.expect.get(variant);
   if (expectation !== undefined) {
     if (expectation.kind === 'ok') {
@@ -426,5 +489,5 @@ export function runScenarioWithMachine(scn: Scenario, variant: string): { run: R
     }
   }
   const outcome: Outcome = failures.length > 0 ? 'failed' : bug ? 'bug' : k.reports.length > 0 ? 'reports' : 'ok';
-  return { run: { scenario: scn.name, file: scn.file, variant, outcome, steps: runner.steps, stepsRun: runner.executed, reports: k.reports, failures, console: k.console, buildErrors: [] }, machine: k };
+  return { scenario: scn.name, file: scn.file, variant, outcome, steps, stepsRun, reports: k.reports, failures, console: k.console, buildErrors: [] };
 }

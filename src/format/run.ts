@@ -60,7 +60,8 @@ export function formatRunHuman(run: RunResult, opts: { console?: boolean } = {})
     flush(s.index);
     const iter = s.iteration.length > 0 ? ` [i=${s.iteration.join(',')}]` : '';
     const value = formatValue(s.result, s.resultType);
-    out.push(`  ${String(s.index).padStart(3)}  ${s.call}${value !== '' ? ` = ${value}` : ''}${iter}`);
+    const cpu = s.cpu !== undefined ? `CPU${s.cpu} ` : '';
+    out.push(`  ${String(s.index).padStart(3)}  ${cpu}${s.call}${value !== '' ? ` = ${value}` : ''}${iter}`);
     if (typeof s.result === 'string' && s.result.includes('\n')) out.push(...indent(s.result, '       '));
     for (const r of s.reports) out.push(...formatReport(r));
     if (s.expectFailure !== undefined) out.push(`     ! ${s.expectFailure}`);
@@ -88,7 +89,7 @@ export function runJson(run: RunResult): Record<string, unknown> {
     file: run.file,
     variant: run.variant,
     outcome: run.outcome,
-    steps: run.steps.map((s) => ({ index: s.index, op: s.op, call: s.call, line: s.line, result: s.result === undefined ? null : s.result, reports: s.reports.map(reportJson) })),
+    steps: run.steps.map((s) => ({ index: s.index, op: s.op, call: s.call, line: s.line, ...(s.cpu !== undefined ? { cpu: s.cpu } : {}), result: s.result === undefined ? null : s.result, reports: s.reports.map(reportJson) })),
     // A long run lists its notable steps only; then it says how many ran.
     ...(run.steps.length < run.stepsRun ? { steps_run: run.stepsRun } : {}),
     reports: run.reports.map(reportJson),

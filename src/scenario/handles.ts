@@ -29,6 +29,20 @@ export class HandleScope {
     }
   }
 
+  /** A scope that starts with every name this one has (a CPU's list starts from the setup's names). */
+  clone(): HandleScope {
+    const c = new HandleScope();
+    c.absorb(this);
+    return c;
+  }
+
+  /** Adds every name another scope has bound (`final:` sees the names each CPU bound). */
+  absorb(other: HandleScope): void {
+    for (const n of other.names) this.names.add(n);
+    for (const [t, re] of other.templates) this.templates.set(t, re);
+    this.gaveUp ||= other.gaveUp;
+  }
+
   /** False only when no earlier step can have bound `name`. */
   mayBeBound(name: string): boolean {
     if (name.includes('$i') || this.names.has(name) || this.gaveUp) return true;

@@ -13,7 +13,7 @@ import { DEFAULT_MACHINE, machineConfigProblem } from '../kernel/mm_init.js';
 import { quote, ValueError } from './problem.js';
 import { StepParser } from './steps.js';
 import { didYouMean } from './suggest.js';
-import type { OpLookup, ReportMatcher, Scenario, ScenarioMachine, VariantExpectation, VariantLookup } from './types.js';
+import type { OpLookup, ReportMatcher, Scenario, ScenarioMachine, Step, VariantExpectation, VariantLookup } from './types.js';
 import { parseConstant, shown, type ScalarIn } from './values.js';
 import { defaultName, loadYaml, type Entry, type SourceDoc, type YNode } from './yaml-source.js';
 
@@ -21,7 +21,10 @@ export { evalExpr, ExprEvalError, formatExpr } from './expr.js';
 export { expandName, formatArg, formatExpect, formatHandleRef } from './values.js';
 export { MAX_REPEAT_DEPTH, MAX_STEP_NODES } from './steps.js';
 
-const TOP_KEYS: readonly string[] = ['name', 'description', 'machine', 'variants', 'steps', 'expect'];
+const TOP_KEYS: readonly string[] = ['name', 'description', 'machine', 'variants', 'steps', 'cpus', 'final', 'expect'];
+/** How many CPU lists a `cpus:` section may have. */
+export const CPU_LISTS_MIN = 2;
+export const CPU_LISTS_MAX = 4;
 const MACHINE_KEYS: readonly string[] = ['memory', 'cpus', 'nodes', 'thp', 'rcu_grace_steps'];
 const THP_MODES: readonly string[] = ['always', 'madvise', 'never'];
 export const REPORT_KINDS: readonly string[] = ['BUG', 'WARN', 'bad_page', 'check'];
@@ -35,7 +38,9 @@ export function parseScenario(text: string, file: string, ops: OpLookup, variant
   const machine = parseMachine(src, top.get('machine'));
   const variantList = parseVariants(src, top.get('variants'), variants);
   const stepsEntry = top.get('steps') ?? src.fail(rootLine, 'missing "steps:", the list of operations to run');
-  const steps = new StepParser(src, ops, machine.cpus).stepList(stepsEntry.value, stepsEntry.line, 0, 'steps');
+  const setup = new StepParser(src, ops, machine.cpus);
+  const steps = setup.stepList(stepsEntry.value, stepsEntry.line, 0, 'steps');
+  const concurrent = parseConcurrent(src, setup, machine, top.get('cpus'), top.get('final'));
   const { expect, expectLines } = parseExpectations(src, top.get('expect'), variants);
   const nameEntry = top.get('name');
   return {
@@ -45,9 +50,37 @@ export function parseScenario(text: string, file: string, ops: OpLookup, variant
     machine,
     variants: variantList,
     steps,
+    ...concurrent,
     expect,
     expectLines,
   };
+}
+
+/**
+ * `cpus:` (a list of two to four step lists, one per CPU, each starting
+ * from the names the setup bound) and `final:` (run after them, seeing
+ * every name bound before it).
+ */
+function parseConcurrent(src: SourceDoc, setup: StepParser, machine: ScenarioMachine, cpusEntry: Entry | undefined, finalEntry: Entry | undefined): { cpus?: Step[][]; final?: Step[] } {
+  if (cpusEntry === undefined) {
+    if (finalEntry !== undefined) src.fail(finalEntry.keyLine, 'final: belongs to a concurrent scenario; add cpus: (the step list of each CPU) or put these steps at the end of steps:');
+    return {};
+  }
+  const lists = cpusEntry.value;
+  if (!isSeq(lists) || lists.items.length < CPU_LISTS_MIN || lists.items.length > CPU_LISTS_MAX) {
+    return src.fail(cpusEntry.line, `cpus must be a list of ${CPU_LISTS_MIN} to ${CPU_LISTS_MAX} step lists, one per CPU: cpus: [[steps of CPU 0], [steps of CPU 1]]`);
+  }
+  if (lists.items.length > machine.cpus) src.fail(cpusEntry.keyLine, `cpus: has ${lists.items.length} step lists but the machine has ${machine.cpus} CPUs (set machine: {cpus: ${lists.items.length}})`);
+  const final = setup.fork(null);
+  const cpus = src.items(lists, cpusEntry.line).map((item, cpu) => {
+    if (!isSeq(item.node)) return src.fail(item.line, `cpus: item ${cpu} must be the list of steps CPU ${cpu} runs`);
+    const p = setup.fork(cpu);
+    const list = p.stepList(item.node, item.line, 0, `cpus: the list of CPU ${cpu}`);
+    final.absorbNames(p);
+    return list;
+  });
+  if (finalEntry === undefined) return { cpus };
+  return { cpus, final: final.stepList(finalEntry.value, finalEntry.line, 0, 'final') };
 }
 
 /** Top-level entries by key; an unknown key is an error naming the allowed ones. */

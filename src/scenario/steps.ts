@@ -36,15 +36,34 @@ function kindOfNode(node: YNode): string {
   return isMap(node) ? 'a mapping' : isSeq(node) ? 'a list' : 'a scalar';
 }
 
-export class StepParser {
-  private stepNodes = 0;
-  private readonly handles = new HandleScope();
+/** Step nodes counted over one file, shared by the parsers of its step lists. */
+interface NodeCount {
+  n: number;
+}
 
+export class StepParser {
   constructor(
     private readonly src: SourceDoc,
     private readonly ops: OpLookup,
     private readonly cpus: number,
+    private readonly handles = new HandleScope(),
+    /** The CPU every step runs on (a `cpus:` list), which a step may not change; null: `cpu:` is allowed. */
+    private readonly fixedCpu: number | null = null,
+    private readonly nodes: NodeCount = { n: 0 },
   ) {}
+
+  /**
+   * A parser for a list that starts from the names this one has bound so
+   * far: each CPU's list of a `cpus:` section (with `fixedCpu`), or `final:`.
+   */
+  fork(fixedCpu: number | null): StepParser {
+    return new StepParser(this.src, this.ops, this.cpus, this.handles.clone(), fixedCpu, this.nodes);
+  }
+
+  /** Makes the names another parser bound visible here (`final:` sees what the CPUs bound). */
+  absorbNames(other: StepParser): void {
+    this.handles.absorb(other.handles);
+  }
 
   /** A non-empty list of steps; `depth` counts the repeats around it. */
   stepList(node: YNode | null, line: number, depth: number, what: string): Step[] {
@@ -53,7 +72,7 @@ export class StepParser {
   }
 
   private step(item: Item, depth: number): Step {
-    if (++this.stepNodes > MAX_STEP_NODES) this.src.fail(item.line, `more than ${MAX_STEP_NODES} steps in one file`);
+    if (++this.nodes.n > MAX_STEP_NODES) this.src.fail(item.line, `more than ${MAX_STEP_NODES} steps in one file`);
     const { node, line } = item;
     if (isScalar(node) && typeof node.value === 'string') return this.bareStep(node.value, line, depth);
     if (isMap(node)) return this.mappingStep(node, line, depth);
@@ -199,6 +218,10 @@ export class StepParser {
   }
 
   private cpu(op: OpSignature, entry: Entry | undefined): number | null {
+    if (this.fixedCpu !== null) {
+      if (entry !== undefined) this.src.fail(entry.keyLine, `${op.name}: a step of a cpus: list runs on that list's CPU (${this.fixedCpu}); cpu: cannot move it`);
+      return this.fixedCpu;
+    }
     if (entry === undefined) return null;
     const s = this.scalarOf(entry, `${op.name}: cpu`);
     const cpu = s.value;

@@ -123,6 +123,14 @@ export interface Scenario {
   /** Variant stacks to run by default (`a+b`), in order. */
   readonly variants: readonly string[];
   readonly steps: readonly Step[];
+  /**
+   * A concurrent scenario: one step list per CPU (two to four), run after
+   * `steps` (the setup). Each step's `cpu` is its list's index. Absent for
+   * an ordinary scenario.
+   */
+  readonly cpus?: readonly (readonly Step[])[];
+  /** Steps run after every CPU's list has finished (checks, refcount expectations). */
+  readonly final?: readonly Step[];
   /** Expectations by variant stack name. */
   readonly expect: ReadonlyMap<string, VariantExpectation>;
   /** Line of each top-level `expect` entry, for messages. */

@@ -1,0 +1,45 @@
+/**
+ * `pagesim run` of a concurrent scenario (one with `cpus:`): the setup
+ * steps, then every CPU's list, then `final:`.
+ *
+ * Without a schedule the CPUs run one after another, CPU 0's whole list
+ * first: the interleaving with no preemption. Each CPU starts from the
+ * handles the setup bound and binds its own; `final:` sees all of them (a
+ * name two CPUs bound is the higher-numbered CPU's).
+ */
+
+import type { BuiltVariant } from '../engine/build.js';
+import { createMachine } from '../engine/build.js';
+import { finishRun, Runner, type Bound, type RunResult, type StepResult } from '../engine/run.js';
+import type { Kernel } from '../kernel/kernel.js';
+import { KernelBug } from '../report/report.js';
+import type { Scenario, Step } from '../scenario/types.js';
+
+export function runConcurrentScenario(built: BuiltVariant, scn: Scenario, variant: string): { run: RunResult; machine: Kernel } {
+  const k = createMachine(built, scn.machine);
+  k.current.comm = 'pagesim';
+  const steps: StepResult[] = [];
+  let executed = 0;
+  let bug = false;
+  /** Runs a list with a runner of its own that numbers its steps after the ones before. */
+  const runList = (list: readonly Step[], handles: ReadonlyMap<string, Bound>): Runner => {
+    const r = new Runner(k, scn, variant, handles, steps);
+    r.executed = executed;
+    try {
+      r.run(list);
+    } finally {
+      executed = r.executed;
+    }
+    return r;
+  };
+  try {
+    const setup = runList(scn.steps, new Map());
+    const seen = new Map<string, Bound>(setup.bindings());
+    for (const list of scn.cpus ?? []) for (const [name, value] of runList(list, setup.bindings()).bindings()) seen.set(name, value);
+    runList(scn.final ?? [], seen);
+  } catch (e) {
+    if (!(e instanceof KernelBug)) throw e;
+    bug = true;
+  }
+  return { run: finishRun(k, scn, variant, steps, executed, bug), machine: k };
+}
