@@ -410,6 +410,36 @@ test('bad-input fixtures each fail at their line with their message', () => {
   }
 });
 
+test('YAML 1.2 with the core schema only: other versions, directives and tags are refused at their line', () => {
+  bad('%YAML 1.1\n---\nsteps:\n  - alloc_pages: {order: 0b11}\n', 1, /^%YAML 1.1: scenarios are YAML 1.2 \(core schema\)/);
+  bad('# a comment\n%YAML 1.3\n---\nsteps: [check]\n', 2, /Unsupported YAML version 1.3: scenarios are YAML 1.2/);
+  bad('%FOO bar\n---\nsteps: [check]\n', 1, /Unknown directive %FOO/);
+  bad('steps:\n  - check\n  - alloc_pages: !custom {order: 1}\n', 3, /unknown tag: !custom: only the tags of the YAML 1.2 core schema/);
+  bad('steps:\n  - alloc_pages:\n      order: !!set {a}\n', 3, /unknown tag: !!set/);
+  // What YAML 1.1 read as a boolean or a binary number is a string in 1.2, whatever the directive.
+  bad('%YAML 1.1\n---\nsteps:\n  - alloc_pages: {order: yes}\n', 1, /%YAML 1.1/);
+  bad('steps:\n  - alloc_pages: {order: yes}\n', 2, /order must be an integer expression, got "yes"/);
+  bad('steps:\n  - alloc_pages: {order: 0b11}\n', 2, /order must be an integer expression, got "0b11"/);
+  assert.equal(parse('%YAML 1.2\n---\nsteps:\n  - alloc_pages: {gfp: GFP_KERNEL, order: !!int "3"}\n').steps.length, 1);
+});
+
+test('YAML nesting is limited before the yaml library recurses: 1000 brackets or 300 nested repeats are one error', () => {
+  bad(`steps: ${'['.repeat(1000)}${']'.repeat(1000)}\n`, 1, /^YAML nested more than 128 levels deep/);
+  let deep = 'steps:\n';
+  let ind = '  ';
+  for (let i = 0; i < 300; i++) {
+    deep += `${ind}- repeat:\n${ind}    times: 1\n${ind}    steps:\n`;
+    ind += '      ';
+  }
+  deep += `${ind}- check\n`;
+  assertInputError(() => parse(deep), 191, /^YAML nested more than 128 levels deep/);
+  // Brackets and dashes inside strings, comments and block scalars are no nesting.
+  const text = `description: |\n  ${'['.repeat(300)}\n  - - - - -\nname: "${'{'.repeat(300)}"\nsteps: # ${'['.repeat(300)}\n  - check\n`;
+  assert.equal(parse(text).steps.length, 1);
+  // The deepest scenario the step parser allows is far inside the limit.
+  assert.doesNotThrow(() => parse(`steps:\n  - ${'{repeat: {times: 1, steps: ['.repeat(MAX_REPEAT_DEPTH)}check${']}}'.repeat(MAX_REPEAT_DEPTH)}\n`));
+});
+
 test('documents that are not scenarios', () => {
   bad('', 1, /a scenario must be a YAML mapping/);
   bad('# nothing\n', 1, /a scenario must be a YAML mapping/);
@@ -421,7 +451,7 @@ test('documents that are not scenarios', () => {
   bad('steps:\n  - check\nsteps: [check]\n', 3, /YAML syntax error: Map keys must be unique/);
   bad('steps:\n  - "check\n', 3, /YAML syntax error: Missing closing "quote/);
   bad('steps:\n  - alloc_pages: *nope\n', 2, /alias "\*nope" refers to no earlier anchor/);
-  bad('steps:\n  - alloc_pages: !!binary aGVsbG8=\n', 2, /unsupported YAML value/);
+  bad('steps:\n  - alloc_pages: !!binary aGVsbG8=\n', 2, /unknown tag: !!binary: only the tags of the YAML 1.2 core schema/);
   bad('steps:\n  - [check]\n', 2, /a step must be an operation name/);
   bad('steps:\n  -\n  - check\n', 2, /a step must be an operation name/);
   bad('steps:\n  - check\n  -\n  - check\n', 3, /a step must be an operation name/);

@@ -12,6 +12,7 @@ import { basename } from 'node:path';
 import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { InputError } from '../util/errors.js';
 import { oneLine, quote } from './problem.js';
+import { firstTooDeepLine, YAML_MAX_DEPTH } from './yaml-depth.js';
 import type { ScalarIn } from './values.js';
 
 /** A YAML node with aliases resolved. */
@@ -133,12 +134,21 @@ function resolveAliases(root: Slot, file: string, lines: LineCounter): Map<Alias
   return out;
 }
 
-/** Parses YAML text into a document; its first error becomes an InputError at its line. */
+/**
+ * Parses YAML text into a document: YAML 1.2 with the core schema, whatever
+ * the text says. Its first error, a `%YAML` directive for another version,
+ * a tag outside the core schema (`!custom`, `!!binary`, `!!set`) or any
+ * other warning becomes an InputError at its line.
+ */
 function parseYamlText(text: string, file: string): { doc: ReturnType<typeof parseDocument>; lines: LineCounter } {
+  // Before the library sees the text: it recurses once per level of nesting.
+  const deep = firstTooDeepLine(text);
+  if (deep > 0) throw new InputError(`YAML nested more than ${YAML_MAX_DEPTH} levels deep (mappings, lists and brackets inside one another)`, file, deep);
   const lines = new LineCounter();
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    // resolveKnownTags: false keeps !!binary, !!set, !!timestamp... (YAML 1.1 types) unresolved, so they are refused below.
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: '1.2', schema: 'core', resolveKnownTags: false });
   } catch (err) {
     // The library reports problems in doc.errors; this is a guard for the
     // contract that no input text ever escapes as a non-InputError.
@@ -146,7 +156,27 @@ function parseYamlText(text: string, file: string): { doc: ReturnType<typeof par
   }
   const first = doc.errors[0];
   if (first !== undefined) throw new InputError(oneLine(`YAML syntax error: ${first.message}`), file, lines.linePos(first.pos[0]).line);
+  const version = doc.directives?.yaml;
+  if (version !== undefined && version.explicit && version.version !== '1.2') {
+    throw new InputError(`%YAML ${version.version}: scenarios are YAML 1.2 (core schema); remove the directive or write %YAML 1.2`, file, directiveLine(text));
+  }
+  const warning = doc.warnings[0];
+  if (warning !== undefined) throw new InputError(oneLine(yamlWarning(warning.code, warning.message)), file, lines.linePos(warning.pos[0]).line);
   return { doc, lines };
+}
+
+/** The message for a warning of the yaml library: all of them are refused. */
+function yamlWarning(code: string, message: string): string {
+  const what = message.split(' at line ')[0]!;
+  if (code === 'TAG_RESOLVE_FAILED') return `${what.replace('Unresolved tag', 'unknown tag').replace('tag:yaml.org,2002:', '!!')}: only the tags of the YAML 1.2 core schema (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq) are accepted`;
+  if (code === 'BAD_DIRECTIVE') return `${what}: scenarios are YAML 1.2`;
+  return `YAML: ${what}`;
+}
+
+/** The line of the first %YAML directive. */
+function directiveLine(text: string): number {
+  const m = /^%YAML/m.exec(text);
+  return m === null ? 1 : text.slice(0, m.index).split('\n').length;
 }
 
 /** Parses YAML text; the root node is null for an empty document. */
