@@ -15,6 +15,8 @@
  * as BigInt only when parsed or printed.
  */
 
+// First, so that no kernel code fills an inline cache before V8 is told how many shapes to keep.
+import '../util/v8-flags.js';
 import { PAGE_SHIFT, PAGE_SIZE, POISON_HI } from './config.js';
 import { KernelBug, type Report, type ReportKind, type Site } from '../report/report.js';
 import { SymbolTable, declareSymbols } from './symbols.js';
