@@ -137,3 +137,9 @@ test('docs/scenarios.md ends with the operation list pagesim ops --markdown prin
   assert.ok(i >= 0);
   assert.ok(doc.slice(i).endsWith(ops), 'regenerate the section: pagesim ops --markdown');
 });
+
+test('layout --help names every struct pagesim can lay out', () => {
+  const r = pagesim('layout', '--help');
+  assert.equal(r.status, 0);
+  for (const s of ['page', 'folio', 'ptdesc', 'slab', 'netmem_desc', 'net_iov', 'net_iov_area']) assert.match(r.stdout, new RegExp(`\\b${s}\\b`), s);
+});

@@ -31,7 +31,7 @@ usage:
   pagesim run FILE... [--variant V]... [--json] [--console]
                                    run scenarios (default: each file's variants)
   pagesim layout STRUCT [--variant V] [--json]
-                                   the byte map of a struct (page, folio, ptdesc)
+                                   the byte map of a struct (page, folio, ptdesc, slab, net_iov...)
   pagesim variants [--json]        the design variants and their seeds
   pagesim ops [--markdown]         the scenario operations
   pagesim bench [--memory SIZE] [--json]
@@ -51,7 +51,7 @@ usage:
 Variants stack like a patch series: --variant a+b. Run 'pagesim COMMAND --help' for details.
 Exit status: 0 when every expectation held, 1 when one did not, 2 for bad input.`;
 
-const COMMAND_HELP: Record<string, string> = {
+const COMMAND_HELP: Record<string, string | (() => string)> = {
   run: `usage: pagesim run FILE... [--variant V]... [--json] [--console]
 
 Runs each scenario file under each variant stack given with --variant (repeatable,
@@ -59,10 +59,11 @@ e.g. --variant baseline --variant free-keeps-type), or under the variants the fi
 lists. Human output shows each step as a kernel call with its result and any report
 the simulated kernel printed; --console adds everything it printed. --json prints
 {"runs": [...]}.`,
-  layout: `usage: pagesim layout STRUCT [--variant V] [--json]
+  layout: () => `usage: pagesim layout STRUCT [--variant V] [--json]
 
-Prints, for every byte range of STRUCT (page, folio, ptdesc), every field that
-overlays it under the variant (default baseline). --json prints
+Prints, for every byte range of STRUCT, every field that overlays it under the
+variant (default baseline). The structs: ${[...buildVariant('baseline').structs.keys()].join(', ')}
+(a variant may add more). --json prints
 {"struct", "size", "fields": [{"name", "offset", "size"}]}.`,
   variants: 'usage: pagesim variants [--json]\n\nLists the design variants with a one-line description and the seed they follow.',
   ops: 'usage: pagesim ops [--markdown]\n\nLists every scenario operation with its parameters and result.',
@@ -172,7 +173,8 @@ function cmdOps(argv: readonly string[]): number {
 }
 
 function help(cmd: string | null): number {
-  process.stdout.write(`${cmd === null ? HELP : COMMAND_HELP[cmd]}\n`);
+  const text = cmd === null ? HELP : COMMAND_HELP[cmd]!;
+  process.stdout.write(`${typeof text === 'function' ? text() : text}\n`);
   return 0;
 }
 

@@ -208,7 +208,7 @@ defineOp({
 defineOp({
   name: 'tcp_zerocopy_receive',
   params: [P.handle('mm'), P.int('address', C.u64), P.int('length', C.u32)],
-  result: 'int',
+  result: 'errno',
   group: TCP,
   doc: 'getsockopt(TCP_ZEROCOPY_RECEIVE) as tools/testing/selftests/net/tcp_mmap.c calls it (no copy buffer, no flags): zap [address, +length) of the socket\'s VMA, map whole-page frags 32 at a time with vm_insert_pages(), release the consumed skbs. The bytes mapped (zc.length), or -errno as getsockopt returns it (-EINVAL for an address outside a tcp_mmap VMA, or when the first vm_insert_pages fails with -EINVAL).',
   run(k, a) {
@@ -231,7 +231,7 @@ defineOp({ name: 'tcp_inq', params: [], result: 'int', group: TCP, doc: 'tcp_inq
 defineOp({
   name: 'tcp_recvmsg',
   params: [P.int('length', C.size_t)],
-  result: 'int',
+  result: 'errno',
   group: TCP,
   doc: 'recv(fd, buf, length, MSG_DONTWAIT): copy up to length bytes and free every skb read to its end (its frags go back to their pool). The bytes copied (0 for a length of 0), or -EAGAIN when nothing is queued.',
   run(k, a) {
