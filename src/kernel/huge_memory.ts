@@ -40,6 +40,8 @@ export abstract class HugeMemory extends Memory {
   readonly hugeZeroMms = new Set<MmStruct>();
 
   thpFaultAllowed(vma: VmAreaStruct, addr: number): boolean {
+    // A file or driver VMA gets a huge PMD only from its vm_ops->huge_fault, which none here has.
+    if (vma.vm_ops !== null) return false;
     if (this.thpMode === 'never' || vma.vm_flags & VM_NOHUGEPAGE) return false;
     if (this.thpMode === 'madvise' && !(vma.vm_flags & VM_HUGEPAGE)) return false;
     return this.thp_vma_suitable_order(vma, addr);

@@ -23,7 +23,7 @@ import type { KmemCache } from './slub.js';
 import { hex16, hexWords } from './vsprintf.js';
 
 declareSymbols('mm/memory.c', [
-  'handle_mm_fault', '__handle_mm_fault', 'handle_pte_fault', 'do_pte_missing', 'do_anonymous_page', 'do_wp_page', 'wp_page_copy', '__pte_alloc', 'pmd_install',
+  'handle_mm_fault', '__handle_mm_fault', 'handle_pte_fault', 'do_pte_missing', 'do_fault', 'do_anonymous_page', 'do_wp_page', 'wp_page_copy', '__pte_alloc', 'pmd_install',
   '__pud_alloc', '__pmd_alloc', 'unmap_vmas', 'unmap_page_range', 'zap_pmd_range', 'zap_pte_range', 'free_pgtables', 'free_pgd_range', 'free_pud_range', 'free_pmd_range',
   'free_pte_range', 'vmf_anon_prepare', 'zap_page_range_single', 'print_bad_page_map',
 ]);
@@ -34,11 +34,13 @@ declareSymbols('mm/rmap.c', ['anon_vma_prepare']);
 export const VM_FAULT_OOM = 0x000001;
 export const VM_FAULT_SIGBUS = 0x000002;
 export const VM_FAULT_SIGSEGV = 0x000040;
+export const VM_FAULT_NOPAGE = 0x000100;
 export const VM_FAULT_FALLBACK = 0x000800;
 export const VM_FAULT_NAMES: ReadonlyMap<string, number> = new Map([
   ['VM_FAULT_OOM', VM_FAULT_OOM],
   ['VM_FAULT_SIGBUS', VM_FAULT_SIGBUS],
   ['VM_FAULT_SIGSEGV', VM_FAULT_SIGSEGV],
+  ['VM_FAULT_NOPAGE', VM_FAULT_NOPAGE],
   ['VM_FAULT_FALLBACK', VM_FAULT_FALLBACK],
 ]);
 
@@ -249,7 +251,20 @@ export abstract class Memory extends Rmap {
   }
 
   do_pte_missing(vmf: VmFault): number {
-    return this.do_anonymous_page(vmf);
+    if (vmf.vma.vm_ops === null) return this.do_anonymous_page(vmf);
+    return this.do_fault(vmf);
+  }
+
+  /**
+   * do_fault(): a file or driver VMA. Every vm_ops pagesim has (a TCP
+   * socket's, a driver's that hands out pages with vm_insert_pages()) lacks
+   * ->fault, so a missing pte is SIGBUS: "the VMA was not fully populated on
+   * mmap()" (mm/memory.c, v6.18).
+   */
+  do_fault(vmf: VmFault): number {
+    if (this.entryNone(vmf.pmd)) return VM_FAULT_SIGBUS;
+    vmf.pte = this.pte_offset(vmf.pmd, vmf.address);
+    return this.entryNone(vmf.pte) ? VM_FAULT_SIGBUS : VM_FAULT_NOPAGE;
   }
 
   /** The pte of a user page: present, user, accessed, NX; writable and dirty when the VMA allows writes. */
