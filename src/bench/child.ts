@@ -3,17 +3,51 @@
  * process of their own, so that no other benchmark's machines, heap or
  * compiled code share it. Prints one JSON object.
  *
- *   boot-64g   boots a 64 GiB machine (after a warm-up boot of a small one):
- *              {"seconds", "rssPerPage"}
- *   replay     exact replay throughput, as `pagesim replay` sees it in its
- *              own process: the BenchReplayResult of benchReplay()
+ *   boot-64g       boots a 64 GiB machine (after a warm-up boot of a small one):
+ *                  {"seconds", "rssPerPage"}
+ *   replay-loop    the exact replay's event loop alone: benchReplayLoop()
+ *   multi-variant  the baseline pcp pair in this fresh process, then again after
+ *                  every shipped scenario has run under each of its variants and
+ *                  every shipped variant has booted and run pairs: MultiVariantResult
  */
 
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildVariant, createMachine } from '../engine/build.js';
-import { benchReplay } from '../replay/bench.js';
+import { loadScenario } from '../engine/load.js';
+import { runScenario } from '../engine/run.js';
+import { VARIANTS } from '../variants/index.js';
+import { benchReplayLoop } from '../replay/bench.js';
+import { pcpPairs, type MultiVariantResult } from './measure.js';
+
+const PAIRS = 100_000;
+const ROUNDS = 9;
+
+function multiVariant(): MultiVariantResult {
+  const machine = (v: string): ReturnType<typeof createMachine> => createMachine(buildVariant(v), { memoryBytes: 2 ** 30, cpus: 2, nodes: 1 });
+  const fresh = pcpPairs(machine('baseline'), PAIRS, ROUNDS);
+  const stacks = new Set<string>();
+  // dist/src/bench -> the package's scenarios/.
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'scenarios');
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
+    const scn = loadScenario(join(dir, f));
+    for (const v of scn.variants) {
+      runScenario(scn, v);
+      stacks.add(v);
+    }
+  }
+  for (const v of VARIANTS) {
+    pcpPairs(machine(v.name), 20_000, 1);
+    stacks.add(v.name);
+  }
+  const after = pcpPairs(machine('baseline'), PAIRS, ROUNDS);
+  return { fresh, after, stacks: stacks.size };
+}
 
 async function main(what: string | undefined): Promise<unknown> {
-  if (what === 'replay') return benchReplay(5);
+  if (what === 'replay-loop') return benchReplayLoop(5);
+  if (what === 'multi-variant') return multiVariant();
   if (what !== 'boot-64g') throw new Error(`unknown measurement ${String(what)}`);
   const built = buildVariant('baseline');
   createMachine(built, { memoryBytes: 256 * 2 ** 20, cpus: 2, nodes: 1 });
