@@ -59,7 +59,7 @@ test('an expectation that does not hold exits 1 and says which', () => {
   writeFileSync(file, 'steps:\n  - alloc_pages: {gfp: GFP_KERNEL}\n    as: p\n  - page_ref_count: p\n    expect: 2\nexpect:\n  baseline: ok\n');
   const r = pagesim('run', file);
   assert.equal(r.status, 1);
-  assert.match(r.stdout, /outcome: failed/);
+  assert.match(r.stdout, /^outcome: ok; expected: failed$/m);
   assert.match(r.stdout, /page_ref_count\(page=p\) returned 1, expected 2/);
 });
 

@@ -131,9 +131,9 @@ function parserAccepts(text: string): boolean {
 test('the schema is JSON Schema 2020-12 with the expected top-level shape', () => {
   assert.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
   assert.equal(schema.type, 'object');
-  assert.deepEqual(schema.required, ['steps']);
+  assert.deepEqual(schema.anyOf, [{ required: ['steps'] }, { required: ['cases'] }]);
   assert.equal(schema.additionalProperties, false);
-  assert.deepEqual(Object.keys(schema.properties as JsonObject), ['name', 'description', 'machine', 'variants', 'steps', 'cpus', 'final', 'expect']);
+  assert.deepEqual(Object.keys(schema.properties as JsonObject), ['name', 'description', 'machine', 'variants', 'steps', 'cpus', 'final', 'cases', 'expect']);
   assert.match(schema.description as string, /cannot know the operations, their parameters/);
   const defs = schema.$defs as JsonObject;
   for (const d of ['machine', 'steps', 'step', 'bareStep', 'repeatStep', 'operationStep', 'reportMatcher', 'variantExpectation']) assert.ok(isObject(defs[d] ?? null), `$defs.${d}`);
@@ -195,6 +195,16 @@ expect:
   { yaml: 'steps: [check]\ncpus:\n  - [check]\n  - - check\n    - alloc_pages: GFP_KERNEL\n      cpu: 0\n', schema: true, parser: false }, // a list's CPU is fixed: only pagesim checks cpu:
   { yaml: 'steps: [check]\nmachine: {cpus: 2}\ncpus: [[check], [check], [check]]', schema: true, parser: false }, // more lists than CPUs
   { yaml: 'steps: [check]\ncpus:\n  - - alloc_pages: GFP_KERNEL\n      as: q\n  - - __free_pages: q\n', schema: true, parser: false }, // CPU 1 cannot see CPU 0's q
+  // Cases, and panic_on_oops.
+  { yaml: 'steps:\n  - alloc_pages: GFP_KERNEL\n    as: p\ncases:\n  - name: a\n    steps:\n      - __free_pages: p\n    expect: {baseline: ok}\n  - {name: b.2, description: x, steps: [check]}', schema: true, parser: true },
+  { yaml: 'cases:\n  - {name: a, steps: [check]}', schema: true, parser: true },
+  { yaml: 'cases: []', schema: false, parser: false },
+  { yaml: 'cases:\n  - {steps: [check]}', schema: false, parser: false },
+  { yaml: 'cases:\n  - {name: a, steps: [check], machine: {cpus: 1}}', schema: false, parser: false },
+  { yaml: 'cases:\n  - {name: a b, steps: [check]}', schema: false, parser: false },
+  { yaml: 'cases:\n  - {name: a, steps: [check]}\n  - {name: a, steps: [check]}', schema: true, parser: false }, // names are unique: only pagesim checks
+  { yaml: 'steps: [check]\nmachine: {panic_on_oops: 0}', schema: true, parser: true },
+  { yaml: 'steps: [check]\nmachine: {panic_on_oops: 2}', schema: false, parser: false },
   { yaml: 'steps:\n  - check\n    # comment\n  - alloc_pages: {gfp: GFP_KERNEL}\n    as: p\n    expect: ~\n    cpu: 0\n    show: false\n', schema: true, parser: true },
 ];
 

@@ -24,6 +24,15 @@ test('stacks resolve bases first and reject unknown names', () => {
   assert.deepEqual(buildVariant('baseline').assertionFailures, []);
 });
 
+test('a stack names each variant once, bases first or left out; a problem shows the resolved stack and a suggestion', () => {
+  assert.equal(variantProblem('refcount-frozen-warn+refcount-frozen-bit'), null);
+  assert.equal(variantProblem('baseline+free-keeps-type'), null);
+  assert.match(variantProblem('free-keeps-type+free-keeps-type')!, /variant "free-keeps-type" is listed twice in "free-keeps-type\+free-keeps-type" \(the stack resolves to free-keeps-type;/);
+  assert.match(variantProblem('refcount-frozen-bit+refcount-frozen-warn')!, /"refcount-frozen-warn" is already applied as the base of a variant before it .*resolves to refcount-frozen-warn\+refcount-frozen-bit;/);
+  assert.match(variantProblem('refcount-frozen-wrn')!, /\(did you mean "refcount-frozen-warn"\?\); known: baseline, /);
+  assert.match(variantProblem('baseline+nope')!, /unknown variant "nope" in "baseline\+nope"/);
+});
+
 test('refcount-frozen-warn: every op on a frozen page warns once per site, with the page dumped', () => {
   const k = machine('refcount-frozen-warn');
   const p = k.alloc_frozen_pages(GFP_KERNEL, 0);

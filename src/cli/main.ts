@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 import { InputError } from '../util/errors.js';
 import { parseArgs } from './args.js';
-import { loadScenario, scenarioFiles } from '../engine/load.js';
+import { expandCases, loadScenario, scenarioFiles } from '../engine/load.js';
 import { runScenario, type RunResult } from '../engine/run.js';
 import { formatMatrix, formatRunHuman, runJson } from '../format/run.js';
 import { VARIANTS, variantProblem } from '../variants/index.js';
@@ -52,13 +52,18 @@ Variants stack like a patch series: --variant a+b. Run 'pagesim COMMAND --help' 
 Exit status: 0 when every expectation held, 1 when one did not, 2 for bad input.`;
 
 const COMMAND_HELP: Record<string, string | (() => string)> = {
-  run: `usage: pagesim run FILE... [--variant V]... [--json] [--console]
+  run: `usage: pagesim run FILE... [--variant V]... [--case NAME] [--json] [--console] [--no-text]
 
 Runs each scenario file under each variant stack given with --variant (repeatable,
 e.g. --variant baseline --variant free-keeps-type), or under the variants the file
-lists. Human output shows each step as a kernel call with its result and any report
-the simulated kernel printed; --console adds everything it printed. --json prints
-{"runs": [...]}.`,
+lists; a file with cases: runs each case (--case NAME: only that one). Human output
+shows each step as a kernel call with its result and any report the simulated kernel
+printed, and ends with the outcome (ok, bug, bad_page, warn, check) and whether the
+scenario's expectations held; --console adds everything the kernel printed, --no-text
+shows each report as one line. --json prints {"runs": [{"scenario", "variant",
+"outcome", "expected", "summary", "steps": [{"index", "call", "args", "result",
+"reports", ...}], "reports", "failures"}]}; --no-text drops the reports' text.
+Exit status 1 when an expectation failed.`,
   layout: () => `usage: pagesim layout STRUCT [--variant V] [--json]
 
 Prints, for every byte range of STRUCT, every field that overlays it under the
@@ -91,25 +96,28 @@ function checkVariants(list: readonly string[]): void {
   }
 }
 
-function runFiles(files: readonly string[], variants: readonly string[] | null): RunResult[] {
+/** Runs each file's scenarios (each of its cases, or only `only`) under the variants given, or the file's. */
+function runFiles(files: readonly string[], variants: readonly string[] | null, only?: string): RunResult[] {
   const runs: RunResult[] = [];
   for (const f of files) {
-    const scn = loadScenario(f);
-    for (const v of variants ?? scn.variants) runs.push(runScenario(scn, v));
+    for (const scn of expandCases(loadScenario(f), only)) for (const v of variants ?? scn.variants) runs.push(runScenario(scn, v));
   }
   return runs;
 }
 
 function cmdRun(argv: readonly string[]): number {
-  const a = parseArgs(argv, { flags: ['json', 'console', 'help'], options: ['variant'] }, 'run');
+  const a = parseArgs(argv, { flags: ['json', 'console', 'no-text', 'help'], options: ['variant', 'case'] }, 'run');
   if (a.flags.has('help')) return help('run');
   if (a.positional.length === 0) throw new InputError('run: no scenario file given (usage: pagesim run FILE... [--variant V])');
   const variants = a.options.get('variant') ?? null;
   if (variants !== null) checkVariants(variants);
-  const runs = runFiles(a.positional, variants);
-  if (a.flags.has('json')) process.stdout.write(`${JSON.stringify({ runs: runs.map(runJson) }, null, 2)}\n`);
-  else process.stdout.write(`${runs.map((r) => formatRunHuman(r, { console: a.flags.has('console') })).join('\n\n')}\n`);
-  return runs.some((r) => r.outcome === 'failed') ? 1 : 0;
+  const cases = a.options.get('case') ?? [];
+  if (cases.length > 1) throw new InputError('run: give at most one --case');
+  const runs = runFiles(a.positional, variants, cases[0]);
+  const opts = { console: a.flags.has('console'), noText: a.flags.has('no-text') };
+  if (a.flags.has('json')) process.stdout.write(`${JSON.stringify({ runs: runs.map((r) => runJson(r, opts)) }, null, 2)}\n`);
+  else process.stdout.write(`${runs.map((r) => formatRunHuman(r, opts)).join('\n\n')}\n`);
+  return runs.some((r) => r.expected === 'failed') ? 1 : 0;
 }
 
 function cmdSuite(argv: readonly string[]): number {
@@ -120,10 +128,10 @@ function cmdSuite(argv: readonly string[]): number {
   const files = scenarioFiles(dir).map((f) => relative(process.cwd(), f) || f);
   const runs = runFiles(files, null);
   if (a.flags.has('json')) {
-    process.stdout.write(`${JSON.stringify({ runs: runs.map(runJson) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: runs.map((r) => runJson(r)) }, null, 2)}\n`);
   } else {
     const variants = [...new Set([...VARIANTS.map((v) => v.name), ...runs.map((r) => r.variant)])].filter((v) => runs.some((r) => r.variant === v));
-    const failed = runs.filter((r) => r.outcome === 'failed');
+    const failed = runs.filter((r) => r.expected === 'failed');
     const lines = [formatMatrix(runs, variants), ''];
     if (failed.length === 0) lines.push(`expectations: ${files.length} scenarios, ${runs.length} runs, all held`);
     else {
@@ -132,7 +140,7 @@ function cmdSuite(argv: readonly string[]): number {
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   }
-  return runs.some((r) => r.outcome === 'failed') ? 1 : 0;
+  return runs.some((r) => r.expected === 'failed') ? 1 : 0;
 }
 
 function cmdLayout(argv: readonly string[]): number {

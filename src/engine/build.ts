@@ -76,6 +76,7 @@ export function buildVariant(stack: string): BuiltVariant {
 export interface MachineKnobs {
   readonly thp?: 'always' | 'madvise' | 'never';
   readonly rcu_grace_steps?: number;
+  readonly panic_on_oops?: 0 | 1;
 }
 
 /** Boots a machine of this variant. */
@@ -85,5 +86,6 @@ export function createMachine(built: BuiltVariant, config: MachineConfig & Machi
   k.boot();
   if (config.thp !== undefined) k.thpMode = config.thp;
   if (config.rcu_grace_steps !== undefined) k.rcuGraceSteps = config.rcu_grace_steps;
+  if (config.panic_on_oops !== undefined) k.panicOnOops = config.panic_on_oops;
   return k;
 }

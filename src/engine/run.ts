@@ -20,7 +20,13 @@ import { VMEMMAP_HI } from '../kernel/machine.js';
 import { convertArg } from '../scenario/cint.js';
 import type { ScalarType } from '../layout/ctype.js';
 
-export type Outcome = 'ok' | 'reports' | 'bug' | 'failed';
+/**
+ * What happened in a run, by its most serious report: a BUG or oops, a bad
+ * page, a WARN, a checker finding, nothing; or the variant did not build.
+ */
+export type Outcome = 'ok' | 'bug' | 'bad_page' | 'warn' | 'check' | 'no_build';
+/** Whether the scenario's expectations held (`none` when it states none for the variant). */
+export type Expected = 'held' | 'failed' | 'none';
 
 /** A step result as JSON shows it. */
 export type ResultValue = number | boolean | string | null | { readonly page: string; readonly pfn: number } | { readonly handle: string };
@@ -42,6 +48,10 @@ export interface StepResult {
   readonly expectFailure?: string;
   /** The CPU the step ran on, when the scenario says (`cpu:`, or the step is in a CPU's list of `cpus:`). */
   readonly cpu?: number;
+  /** The arguments as the kernel function received them, by parameter name (as JSON shows them). */
+  readonly args?: Readonly<Record<string, ResultValue>>;
+  /** The step oopsed and the oops killed its task; the machine went on (panic_on_oops: 0). */
+  readonly killed?: boolean;
 }
 
 export interface RunResult {
@@ -49,6 +59,7 @@ export interface RunResult {
   readonly file: string;
   readonly variant: string;
   readonly outcome: Outcome;
+  readonly expected: Expected;
   /**
    * The steps run, in order. A run lists every step up to LIMITS.stepsListed;
    * after that, only the notable ones (see notableStep()), so that a long
@@ -140,7 +151,23 @@ class StepRecord implements StepResult {
     readonly reports: readonly Report[],
     readonly expectFailure: string | undefined,
     readonly iteration: readonly number[],
+    private readonly rawArgs: OpArgs | undefined,
+    readonly killed: boolean,
   ) {}
+
+  get args(): Readonly<Record<string, ResultValue>> | undefined {
+    const raw = this.rawArgs;
+    if (raw === undefined) return undefined;
+    const out: Record<string, ResultValue> = {};
+    for (const p of this.plan.params) {
+      const v = raw[p.name];
+      if (v === undefined) continue;
+      if (p.isPage && typeof v === 'number') out[p.name] = { page: pageAddress(this.structPageSize, v), pfn: v };
+      else if (v !== null && typeof v === 'object') out[p.name] = { handle: v.kind === 'page' ? `page ${v.pfn}` : v.label };
+      else out[p.name] = v;
+    }
+    return out;
+  }
 
   get op(): string {
     return this.plan.step.op;
@@ -265,8 +292,12 @@ export class Runner {
    */
   callOp(op: PreparedOp, i: number | null): OpReturn {
     const args = this.resolveArgs(op.plan, op.plan.step, i);
+    this.lastArgs = args;
     return this.call(op.plan.def, args, op.plan.step);
   }
+
+  /** The arguments of the last operation called (kept with its result when the step is listed). */
+  private lastArgs: OpArgs | undefined = undefined;
 
   /** What follows a call that returned: the result bound with as:; the expect: failure, if any. */
   completeOp(op: PreparedOp, ret: OpReturn, i: number | null): string | undefined {
@@ -276,10 +307,11 @@ export class Runner {
   }
 
   /** Lists a step that ran; a loop step that went quietly only while the run is short (see notableStep()). */
-  recordOp(op: PreparedOp, ret: OpReturn, mine: readonly Report[], expectFailure: string | undefined, completed: boolean, first: boolean): void {
+  recordOp(op: PreparedOp, ret: OpReturn, mine: readonly Report[], expectFailure: string | undefined, completed: boolean, first: boolean, killed = false): void {
     if (!completed || first || this.steps.length < LIMITS.stepsListed || mine.length > 0 || expectFailure !== undefined || op.plan.step.show) {
-      this.steps.push(new StepRecord(op.index, op.plan, this.k.structPageSize, ret, mine, expectFailure, (this.iterCopy ??= this.iter.slice())));
+      this.steps.push(new StepRecord(op.index, op.plan, this.k.structPageSize, ret, mine, expectFailure, (this.iterCopy ??= this.iter.slice()), this.lastArgs, killed));
     }
+    this.lastArgs = undefined;
   }
 
   private runOp(step: OpStep, i: number | null, first: boolean): void {
@@ -289,6 +321,7 @@ export class Runner {
     let ret: OpReturn = undefined;
     let expectFailure: string | undefined;
     let completed = false;
+    let killed = false;
     this.k.current.cpu = step.cpu ?? 0;
     try {
       const r = this.callOp(op, i);
@@ -296,8 +329,12 @@ export class Runner {
       ret = r;
       expectFailure = this.completeOp(op, r, i);
       completed = true;
+    } catch (e) {
+      // An oops ends the step; whether it ends the run is the kernel's oops_end() decision.
+      if (!(e instanceof KernelBug) || !this.k.oopsEnd(e.report)) throw e;
+      killed = true;
     } finally {
-      this.recordOp(op, ret, attributeReports(reports, before, op.index), expectFailure, completed, first);
+      this.recordOp(op, ret, attributeReports(reports, before, op.index), expectFailure, completed, first, killed);
     }
   }
 
@@ -440,6 +477,48 @@ function matches(rep: Report, m: ReportMatcher): boolean {
   return true;
 }
 
+/**
+ * The reports of a run closest to a matcher that matched none, best first:
+ * the most fields matched, then the function name nearest to the one asked
+ * for (`free_pages_prepare` finds `__free_pages_prepare`).
+ */
+function closestReports(reports: readonly Report[], m: ReportMatcher): Report[] {
+  const score = (r: Report): number => {
+    let n = 0;
+    if (m.kind !== undefined && r.kind === m.kind) n += 1000;
+    if (m.reason !== undefined && r.reason.includes(m.reason)) n += 1000;
+    if (m.message !== undefined && r.message.includes(m.message)) n += 1000;
+    if (m.function !== undefined) n += r.function === m.function ? 1000 : r.function.includes(m.function) || m.function.includes(r.function) ? 500 - Math.abs(r.function.length - m.function.length) : -editDistance(r.function, m.function);
+    return n;
+  };
+  const seen = new Set<string>();
+  return [...reports]
+    .map((r, i) => ({ r, s: score(r), i }))
+    .sort((a, b) => b.s - a.s || a.i - b.i)
+    .map((x) => x.r)
+    .filter((r) => {
+      const key = `${r.kind} ${r.function} ${r.reason}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .slice(0, 3);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+function describeReport(r: Report): string {
+  return `{kind: ${r.kind}, function: ${r.function}, reason: ${r.reason}, message: ${r.message}}`;
+}
+
 function describeMatcher(m: ReportMatcher): string {
   return `{${Object.entries(m)
     .map(([k, v]) => `${k}: ${String(v)}`)
@@ -457,10 +536,11 @@ export function runScenario(scn: Scenario, variant: string): RunResult {
  * afterwards (kpageflags, footprint).
  */
 export function runScenarioWithMachine(scn: Scenario, variant: string): { run: RunResult; machine: Kernel | null } {
+  if (scn.cases !== undefined) throw new InputError(`the file holds ${scn.cases.length} cases (${scn.cases.map((c) => c.name).join(', ')}); this command runs one scenario: pick one with --case NAME where the command has it, or use pagesim run`, scn.file);
   const built = buildVariant(variant);
   if (built.assertionFailures.length > 0) {
     const msgs = built.assertionFailures.map((f) => f.message);
-    return { run: { scenario: scn.name, file: scn.file, variant, outcome: 'failed', steps: [], stepsRun: 0, reports: [], failures: [`variant ${variant} does not build: ${msgs.join('; ')}`], console: msgs, buildErrors: msgs }, machine: null };
+    return { run: { scenario: scn.name, file: scn.file, variant, outcome: 'no_build', expected: 'failed', steps: [], stepsRun: 0, reports: [], failures: [`variant ${variant} does not build: ${msgs.join('; ')}`], console: msgs, buildErrors: msgs }, machine: null };
   }
   if (scn.cpus !== undefined) return runConcurrentScenario(built, scn, variant);
   const k = createMachine(built, scn.machine);
@@ -485,9 +565,29 @@ export function finishRun(k: Kernel, scn: Scenario, variant: string, steps: Step
     if (expectation.kind === 'ok') {
       if (k.reports.length > 0) failures.push(`expected ok under ${variant}, but the run reported: ${k.reports.map((r) => `${r.kind} ${r.function}: ${r.reason}`).join('; ')}`);
     } else {
-      for (const m of expectation.matchers) if (!k.reports.some((r) => matches(r, m))) failures.push(`expected a report matching ${describeMatcher(m)} under ${variant}; none did`);
+      for (const m of expectation.matchers) {
+        if (k.reports.some((r) => matches(r, m))) continue;
+        const near = closestReports(k.reports, m);
+        failures.push(`expected a report matching ${describeMatcher(m)} under ${variant}; none did (${near.length === 0 ? 'the run reported nothing' : `closest: ${near.map(describeReport).join('; ')}`})`);
+      }
     }
   }
-  const outcome: Outcome = failures.length > 0 ? 'failed' : bug ? 'bug' : k.reports.length > 0 ? 'reports' : 'ok';
-  return { scenario: scn.name, file: scn.file, variant, outcome, steps, stepsRun, reports: k.reports, failures, console: k.console, buildErrors: [] };
+  const stated = expectation !== undefined || steps.some((s) => s.expectFailure !== undefined) || hasStepExpectations(scn);
+  const expected: Expected = failures.length > 0 ? 'failed' : stated ? 'held' : 'none';
+  return { scenario: scn.name, file: scn.file, variant, outcome: outcomeOf(k.reports, bug), expected, steps, stepsRun, reports: k.reports, failures, console: k.console, buildErrors: [] };
+}
+
+/** The outcome a run's reports make: the most serious kind among them. */
+export function outcomeOf(reports: readonly Report[], bug: boolean): Outcome {
+  if (bug || reports.some((r) => r.kind === 'BUG')) return 'bug';
+  if (reports.some((r) => r.kind === 'bad_page')) return 'bad_page';
+  if (reports.some((r) => r.kind === 'WARN')) return 'warn';
+  if (reports.some((r) => r.kind === 'check')) return 'check';
+  return 'ok';
+}
+
+/** Whether any step of a scenario states its result with `expect:`. */
+function hasStepExpectations(scn: Scenario): boolean {
+  const walk = (list: readonly Step[] | undefined): boolean => (list ?? []).some((st) => (st.kind === 'repeat' ? walk(st.steps) : st.expect !== null));
+  return walk(scn.steps) || (scn.cpus ?? []).some(walk) || walk(scn.final);
 }

@@ -4,7 +4,7 @@
  * suite matrix.
  */
 
-import { notableStep, type RunResult, type ResultValue } from '../engine/run.js';
+import { notableStep, type RunResult, type ResultValue, type StepResult } from '../engine/run.js';
 import type { Report } from '../report/report.js';
 import { errnoName } from '../kernel/errno.js';
 
@@ -30,20 +30,42 @@ export function summarize(run: RunResult): string {
   else s = `${first.kind} ${first.function}`;
   const more = run.reports.length - (first === undefined ? 0 : 1);
   if (more > 0 && first?.kind !== 'BUG') s += ` (+${more})`;
-  const shown = run.steps.filter((st) => st.show).map((st) => (typeof st.result === 'string' && st.result.includes('\n') ? `${st.op}: text` : formatValue(st.result, st.resultType)));
+  const shown = run.steps.filter((st) => st.show).map(shownValue);
   if (shown.length > 0) s = first === undefined ? shown.join(', ') : `${s}; ${shown.join(', ')}`;
   return s;
+}
+
+/** A `show: true` step's result as the matrix shows it. */
+function shownValue(st: StepResult): string {
+  return typeof st.result === 'string' && st.result.includes('\n') ? `${st.op}: text` : formatValue(st.result, st.resultType);
 }
 
 function indent(text: string, prefix: string): string[] {
   return text.split('\n').map((l) => `${prefix}${l}`);
 }
 
-function formatReport(r: Report): string[] {
+/** Options of the human and JSON renderings. */
+export interface RunFormatOptions {
+  /** Add everything the simulated kernel printed. */
+  readonly console?: boolean;
+  /** Reports as one line each (human) or without their text (JSON). */
+  readonly noText?: boolean;
+}
+
+function formatReport(r: Report, opts: RunFormatOptions): string[] {
+  if (opts.noText) return [`     | ${r.message} (${r.kind} ${r.function}: ${r.reason})`];
   return indent(r.text, '     | ');
 }
 
-export function formatRunHuman(run: RunResult, opts: { console?: boolean } = {}): string {
+/** The last line of a run: what happened, and whether that was what the scenario expects. */
+export function outcomeLine(run: RunResult): string {
+  const summary = summarize(run);
+  const detail = summary.startsWith(`${run.outcome}: `) ? summary.slice(run.outcome.length + 2) : summary;
+  const what = detail === run.outcome ? `outcome: ${run.outcome}` : `outcome: ${run.outcome} (${detail})`;
+  return run.expected === 'none' ? what : `${what}; expected: ${run.expected}`;
+}
+
+export function formatRunHuman(run: RunResult, opts: RunFormatOptions = {}): string {
   const out: string[] = [`=== ${run.scenario} [${run.variant}]  ${run.file}`];
   if (run.buildErrors.length > 0) {
     out.push('  the variant does not build:', ...run.buildErrors.map((e) => `    ${e}`));
@@ -63,37 +85,63 @@ export function formatRunHuman(run: RunResult, opts: { console?: boolean } = {})
     const cpu = s.cpu !== undefined ? `CPU${s.cpu} ` : '';
     out.push(`  ${String(s.index).padStart(3)}  ${cpu}${s.call}${value !== '' ? ` = ${value}` : ''}${iter}`);
     if (typeof s.result === 'string' && s.result.includes('\n')) out.push(...indent(s.result, '       '));
-    for (const r of s.reports) out.push(...formatReport(r));
+    for (const r of s.reports) out.push(...formatReport(r, opts));
+    if (s.killed) out.push('     ! the oops killed the task; the machine goes on (panic_on_oops: 0), the next steps in a new task');
     if (s.expectFailure !== undefined) out.push(`     ! ${s.expectFailure}`);
   }
   flush(run.stepsRun + 1);
   const after = run.reports.filter((r) => r.step === undefined);
   if (after.length > 0) {
     out.push('  after the last step, the whole-machine checker:');
-    for (const r of after) out.push(...formatReport(r));
+    for (const r of after) out.push(...formatReport(r, opts));
   }
   if (opts.console) out.push('  console:', ...run.console.map((l) => `    ${l}`));
-  const summary = summarize(run);
-  out.push(summary === run.outcome ? `outcome: ${run.outcome}` : `outcome: ${run.outcome} (${summary})`);
+  out.push(outcomeLine(run));
   for (const f of run.failures) out.push(`  FAILED: ${f}`);
   return out.join('\n');
 }
 
-function reportJson(r: Report): Record<string, unknown> {
-  return { kind: r.kind, function: r.function, reason: r.reason, message: r.message, pfn: r.pfn, text: r.text, ...(r.step !== undefined ? { step: r.step } : {}) };
+function reportJson(r: Report, opts: RunFormatOptions): Record<string, unknown> {
+  return {
+    kind: r.kind,
+    function: r.function,
+    reason: r.reason,
+    message: r.message,
+    pfn: r.pfn,
+    ...(opts.noText ? {} : { text: r.text }),
+    ...(r.step !== undefined ? { step: r.step } : {}),
+    ...(r.irq ? { irq: true } : {}),
+  };
 }
 
-export function runJson(run: RunResult): Record<string, unknown> {
+export function runJson(run: RunResult, opts: RunFormatOptions = {}): Record<string, unknown> {
+  const rep = (r: Report): Record<string, unknown> => reportJson(r, opts);
   return {
     scenario: run.scenario,
     file: run.file,
     variant: run.variant,
     outcome: run.outcome,
-    steps: run.steps.map((s) => ({ index: s.index, op: s.op, call: s.call, line: s.line, ...(s.cpu !== undefined ? { cpu: s.cpu } : {}), result: s.result === undefined ? null : s.result, reports: s.reports.map(reportJson) })),
+    expected: run.expected,
+    summary: summarize(run),
+    steps: run.steps.map((s) => ({
+      index: s.index,
+      op: s.op,
+      call: s.call,
+      ...(s.args !== undefined ? { args: s.args } : {}),
+      line: s.line,
+      ...(s.cpu !== undefined ? { cpu: s.cpu } : {}),
+      ...(s.iteration.length > 0 ? { iteration: s.iteration } : {}),
+      result: s.result === undefined ? null : s.result,
+      ...(s.show ? { show: true, shown: shownValue(s) } : {}),
+      ...(s.killed ? { killed: true } : {}),
+      ...(s.expectFailure !== undefined ? { expect_failure: s.expectFailure } : {}),
+      reports: s.reports.map(rep),
+    })),
     // A long run lists its notable steps only; then it says how many ran.
     ...(run.steps.length < run.stepsRun ? { steps_run: run.stepsRun } : {}),
-    reports: run.reports.map(reportJson),
+    reports: run.reports.map(rep),
     failures: run.failures,
+    ...(opts.console ? { console: run.console } : {}),
   };
 }
 
@@ -106,7 +154,7 @@ export function formatMatrix(runs: readonly RunResult[], variants: readonly stri
   const cell = (scn: string, v: string): string => {
     const r = runs.find((x) => x.scenario === scn && x.variant === v);
     if (r === undefined) return '-';
-    return r.outcome === 'failed' ? `FAILED: ${summarize(r)}` : summarize(r);
+    return r.expected === 'failed' ? `FAILED: ${summarize(r)}` : summarize(r);
   };
   // Cells are kept to a few words; `pagesim run` shows the whole story.
   const clip = (c: string): string => (c.length > MATRIX_CELL ? `${c.slice(0, MATRIX_CELL - 1)}…` : c);

@@ -22,7 +22,7 @@ import { KernelBug, type Report, type ReportKind, type Site } from '../report/re
 import { SymbolTable, declareSymbols } from './symbols.js';
 import type { StructLayout } from '../layout/layout.js';
 import { word, wordMap, type WordMap } from '../layout/accessors.js';
-import { ROOT_FRAME, callTrace, formatBugText, formatFaultText, formatWarnText, type Task } from '../report/oops.js';
+import { ROOT_FRAME, callTrace, formatBugText, formatFaultText, formatPanicText, formatWarnText, inInterrupt, type Task } from '../report/oops.js';
 import { hex16 } from '../util/hex.js';
 
 declareSymbols('pagesim/scenario', [ROOT_FRAME]);
@@ -106,6 +106,18 @@ export abstract class MachineBase {
   /** Taint letters set so far (B for bad page, W for warning), in print order. */
   readonly taints = new Set<string>();
   current: Task = { comm: 'pagesim', pid: 1, cpu: 0 };
+  /**
+   * /proc/sys/kernel/panic_on_oops as the scenario sets it; null when it
+   * does not, and then the run stops at the first oops (oopsEnd()).
+   */
+  panicOnOops: 0 | 1 | null = null;
+  /** die_counter (arch/x86/kernel/dumpstack.c): the oopses so far, printed as [#n]. */
+  private dieCounter = 0;
+
+  /** The number of the oops being printed. */
+  protected nextOops(): number {
+    return ++this.dieCounter;
+  }
   /** Reports are suppressed (still counted) after this many, so a runaway loop stays bounded. */
   readonly maxReports = 1000;
   droppedReports = 0;
@@ -380,12 +392,34 @@ export abstract class MachineBase {
   /** BUG(): print the oops, record the report and unwind the run. */
   BUG(site: Site, page: number | null, dumped: string[], reason: string): never {
     const { rip, trace } = this.ripAndTrace(site);
-    const text = formatBugText(dumped, site, this.current, this.taints, rip, trace);
+    const text = formatBugText(dumped, site, this.current, this.taints, rip, trace, this.nextOops());
     const message = `kernel BUG at ${site.file}:${site.line}!`;
     this.printk(text);
-    const r: Report = { kind: 'BUG', function: site.fn, rip, reason, message, pfn: page, text: text.join('\n') };
+    const r: Report = { kind: 'BUG', function: site.fn, rip, reason, message, pfn: page, text: text.join('\n'), ...(inInterrupt(trace) ? { irq: true } : {}) };
     this.record(r);
     throw new KernelBug(r);
+  }
+
+  /**
+   * oops_end() (arch/x86/kernel/dumpstack.c) after a BUG or a fault: the
+   * kernel is tainted D; an oops in interrupt context, or any oops with
+   * panic_on_oops set, panics; otherwise the task dies (make_task_dead())
+   * and the machine goes on, the next steps running in a task of their
+   * own. Returns whether the machine goes on. With panic_on_oops unset
+   * the run stops, as if the machine had panicked, without the panic's lines.
+   */
+  oopsEnd(r: Report): boolean {
+    this.taints.add('D');
+    if (this.panicOnOops === null) return false;
+    if (r.irq === true || this.panicOnOops === 1) {
+      const lines = formatPanicText(r.irq === true ? 'Fatal exception in interrupt' : 'Fatal exception');
+      this.printk(lines);
+      // The panic belongs to the oops that caused it: it ends the report's text.
+      (r as { text: string }).text = `${r.text}\n${lines.join('\n')}`;
+      return false;
+    }
+    this.current.pid++;
+    return true;
   }
 
   /**
@@ -537,10 +571,10 @@ export abstract class MachineBase {
     const canonical = hi >>> 15 === 0 || hi >>> 15 === 0x1ffff;
     const first = canonical
       ? `BUG: unable to handle page fault for address: ${hex}`
-      : `Oops: general protection fault, probably for non-canonical address 0x${hex}: 0000 [#1] SMP NOPTI`;
+      : `Oops: general protection fault, probably for non-canonical address 0x${hex}: 0000 [#${this.nextOops()}] SMP NOPTI`;
     const text = formatFaultText(first, this.current, this.taints, rip, trace);
     this.printk(text);
-    const r: Report = { kind: 'BUG', function: fn, rip, reason: canonical ? 'page fault' : 'general protection fault', message: first, pfn: null, text: text.join('\n') };
+    const r: Report = { kind: 'BUG', function: fn, rip, reason: canonical ? 'page fault' : 'general protection fault', message: first, pfn: null, text: text.join('\n'), ...(inInterrupt(trace) ? { irq: true } : {}) };
     this.record(r);
     throw new KernelBug(r);
   }

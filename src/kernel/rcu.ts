@@ -188,11 +188,12 @@ export abstract class Rcu extends Slub {
         ? `BUG: kernel NULL pointer dereference, address: ${hex}`
         : this.symbols.lookup(addr) === undefined
           ? `BUG: unable to handle page fault for address: ${hex}`
-          : 'Oops: invalid opcode: 0000 [#1] SMP NOPTI';
+          : `Oops: invalid opcode: 0000 [#${this.nextOops()}] SMP NOPTI`;
     const rip = this.symbols.lookup(addr) === undefined ? `0x${hex}` : this.symbols.format(addr);
     const text = formatFaultText(header, this.current, this.taints, rip, [caller, ...trace]);
     this.printk(text);
-    const r = { kind: 'BUG' as const, function: 'rcu_do_batch', rip, reason: 'bad RCU callback pointer', message: header, pfn: null, text: text.join('\n') };
+    // Callbacks run from the RCU softirq: an oops there is in interrupt context.
+    const r = { kind: 'BUG' as const, function: 'rcu_do_batch', rip, reason: 'bad RCU callback pointer', message: header, pfn: null, text: text.join('\n'), irq: true };
     this.record(r);
     throw new KernelBug(r);
   }

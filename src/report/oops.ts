@@ -36,29 +36,43 @@ export const ROOT_FRAME = 'pagesim_run_step';
 const HARDWARE = 'Hardware name: pagesim virtual machine, BIOS pagesim 01/01/2026';
 export const CUT_HERE = '------------[ cut here ]------------';
 
-// kernel/panic.c taint_flags order; only the ones pagesim can set are named.
-const TAINT_ORDER: readonly [string, string][] = [
-  ['B', 'BAD_PAGE'],
-  ['W', 'WARN'],
-];
+// kernel/panic.c taint_flags: the letter of each flag when set, in bit order ('G' for an unset P).
+const TAINT_FLAGS = 'PFSRMBUDAWCIOELKXTNJ';
+const TAINT_NAMES: Readonly<Record<string, string>> = { B: 'BAD_PAGE', D: 'DIE', W: 'WARN' };
 
-/** "Not tainted" or "Tainted: G    B   W" plus the v6.12+ legend line. */
+/**
+ * print_tainted(): "Not tainted", or "Tainted: " and one column per taint
+ * flag (its letter when set, a space when not, 'G' for no proprietary
+ * module), unpadded, as the kernel prints it into the CPU line; and the
+ * v6.12+ legend line of print_tainted_verbose().
+ */
 function taintText(taints: ReadonlySet<string>): { inline: string; legend: string | null } {
   if (taints.size === 0) return { inline: 'Not tainted', legend: null };
-  // print_tainted(): one column per taint flag, a space where unset ('G' = only GPL modules).
-  const cols = 'GPFOEMRBUDAWCIOELKXTN'.split('');
-  const set = new Set(taints);
-  const letters = ['G', ...'  ', ...'     ', set.has('B') ? 'B' : ' ', '  ', set.has('W') ? 'W' : ' '];
-  void cols;
-  const legend = TAINT_ORDER.filter(([l]) => set.has(l))
-    .map(([l, n]) => `[${l}]=${n}`)
+  const cols = TAINT_FLAGS.split('').map((f) => (taints.has(f) ? f : f === 'P' ? 'G' : ' '));
+  const legend = TAINT_FLAGS.split('')
+    .filter((f) => taints.has(f))
+    .map((f) => `[${f}]=${TAINT_NAMES[f] ?? f}`)
     .join(', ');
-  return { inline: `Tainted: ${letters.join('').trimEnd()}`, legend: `Tainted: ${legend}` };
+  return { inline: `Tainted: ${cols.join('')}`, legend: `Tainted: ${legend}` };
 }
 
 /** IRQ entry points: frames from one of these inwards ran in interrupt context. */
 const IRQ_ENTRIES = new Set(['sysvec_apic_timer_interrupt']);
 const IRQ_END = '</IRQ>';
+
+/** Whether a call trace (callTrace()'s) was taken in interrupt context. */
+export function inInterrupt(trace: readonly string[]): boolean {
+  return trace.includes(IRQ_END);
+}
+
+/**
+ * What panic() prints after an oops (kernel/panic.c vpanic(): no second
+ * stack dump once TAINT_DIE is set; x86's panic notifier reports the
+ * kernel offset, and pagesim's kernel text is not relocated).
+ */
+export function formatPanicText(reason: string): string[] {
+  return [`Kernel panic - not syncing: ${reason}`, 'Kernel Offset: disabled', `---[ end Kernel panic - not syncing: ${reason} ]---`];
+}
 
 /** The Call Trace section: interrupt frames in <IRQ>, then the task's frames in <TASK>. */
 function stackSection(trace: readonly string[]): string[] {
@@ -79,8 +93,8 @@ function body(task: Task, taints: ReadonlySet<string>, rip: string, trace: reado
 }
 
 /** Full text of a VM_BUG_ON or BUG(): the page dump (if any), then the oops. */
-export function formatBugText(dumped: readonly string[], site: Site, task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[]): string[] {
-  return [...dumped, CUT_HERE, `kernel BUG at ${site.file}:${site.line}!`, 'Oops: invalid opcode: 0000 [#1] SMP NOPTI', ...body(task, taints, rip, trace, true)];
+export function formatBugText(dumped: readonly string[], site: Site, task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[], oopsNr = 1): string[] {
+  return [...dumped, CUT_HERE, `kernel BUG at ${site.file}:${site.line}!`, `Oops: invalid opcode: 0000 [#${oopsNr}] SMP NOPTI`, ...body(task, taints, rip, trace, true)];
 }
 
 /** An oops that is not a BUG(): a fault on a wild pointer. `header` is its first line. */

@@ -29,6 +29,8 @@ export interface Report {
   readonly text: string;
   /** Index of the scenario step during which it was reported (set by the runner). */
   step?: number;
+  /** An oops taken in interrupt context (an RCU callback from the softirq): the kernel panics. */
+  readonly irq?: boolean;
 }
 
 /**

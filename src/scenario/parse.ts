@@ -13,7 +13,7 @@ import { DEFAULT_MACHINE, machineConfigProblem } from '../kernel/mm_init.js';
 import { quote, ValueError } from './problem.js';
 import { StepParser } from './steps.js';
 import { didYouMean } from './suggest.js';
-import type { OpLookup, ReportMatcher, Scenario, ScenarioMachine, Step, VariantExpectation, VariantLookup } from './types.js';
+import type { OpLookup, ReportMatcher, Scenario, ScenarioCase, ScenarioMachine, Step, VariantExpectation, VariantLookup } from './types.js';
 import { parseConstant, shown, type ScalarIn } from './values.js';
 import { defaultName, loadYaml, type Entry, type SourceDoc, type YNode } from './yaml-source.js';
 
@@ -21,11 +21,12 @@ export { evalExpr, ExprEvalError, formatExpr } from './expr.js';
 export { expandName, formatArg, formatExpect, formatHandleRef } from './values.js';
 export { MAX_REPEAT_DEPTH, MAX_STEP_NODES } from './steps.js';
 
-const TOP_KEYS: readonly string[] = ['name', 'description', 'machine', 'variants', 'steps', 'cpus', 'final', 'expect'];
+const TOP_KEYS: readonly string[] = ['name', 'description', 'machine', 'variants', 'steps', 'cpus', 'final', 'cases', 'expect'];
+const CASE_KEYS: readonly string[] = ['name', 'description', 'steps', 'expect'];
 /** How many CPU lists a `cpus:` section may have. */
 export const CPU_LISTS_MIN = 2;
 export const CPU_LISTS_MAX = 4;
-const MACHINE_KEYS: readonly string[] = ['memory', 'cpus', 'nodes', 'thp', 'rcu_grace_steps'];
+const MACHINE_KEYS: readonly string[] = ['memory', 'cpus', 'nodes', 'thp', 'rcu_grace_steps', 'panic_on_oops'];
 const THP_MODES: readonly string[] = ['always', 'madvise', 'never'];
 export const REPORT_KINDS: readonly string[] = ['BUG', 'WARN', 'bad_page', 'check'];
 const MATCHER_KEYS = ['kind', 'function', 'reason', 'message'] as const;
@@ -37,11 +38,15 @@ export function parseScenario(text: string, file: string, ops: OpLookup, variant
   const top = topLevel(src, src.entries(root, rootLine));
   const machine = parseMachine(src, top.get('machine'));
   const variantList = parseVariants(src, top.get('variants'), variants);
-  const stepsEntry = top.get('steps') ?? src.fail(rootLine, 'missing "steps:", the list of operations to run');
+  const stepsEntry = top.get('steps');
+  const casesEntry = top.get('cases');
+  if (stepsEntry === undefined && casesEntry === undefined) src.fail(rootLine, 'missing "steps:", the list of operations to run (or "cases:", several scenarios on fresh machines)');
   const setup = new StepParser(src, ops, machine.cpus);
-  const steps = setup.stepList(stepsEntry.value, stepsEntry.line, 0, 'steps');
+  const steps = stepsEntry === undefined ? [] : setup.stepList(stepsEntry.value, stepsEntry.line, 0, 'steps');
   const concurrent = parseConcurrent(src, setup, machine, top.get('cpus'), top.get('final'));
+  if (casesEntry !== undefined && concurrent.cpus !== undefined) src.fail(casesEntry.keyLine, 'cases: and cpus: do not go together; give each concurrent scenario a file of its own');
   const { expect, expectLines } = parseExpectations(src, top.get('expect'), variants);
+  const cases = casesEntry === undefined ? undefined : parseCases(src, setup, casesEntry, variants);
   const nameEntry = top.get('name');
   return {
     file,
@@ -51,9 +56,38 @@ export function parseScenario(text: string, file: string, ops: OpLookup, variant
     variants: variantList,
     steps,
     ...concurrent,
+    ...(cases !== undefined ? { cases } : {}),
     expect,
     expectLines,
   };
+}
+
+/**
+ * `cases:`: scenarios that share the file's machine, variants and setup
+ * (`steps:`, run first in each case), each run on a fresh machine. A
+ * case's `expect:` entries replace the top-level ones of the same variant.
+ */
+function parseCases(src: SourceDoc, setup: StepParser, entry: Entry, lookup: VariantLookup): ScenarioCase[] {
+  const list = entry.value;
+  if (!isSeq(list) || list.items.length === 0) return src.fail(entry.line, 'cases must be a non-empty list such as - {name: second-free, steps: [...]}');
+  const seen = new Set<string>();
+  return src.items(list, entry.line).map((item) => {
+    if (!isMap(item.node)) return src.fail(item.line, `a case must be a mapping with ${CASE_KEYS.join(', ')}`);
+    const keys = new Map<string, Entry>();
+    for (const e of src.entries(item.node, item.line)) {
+      if (!CASE_KEYS.includes(e.key)) src.fail(e.keyLine, `a case has no key ${quote(e.key)}${didYouMean(e.key, CASE_KEYS)}; its keys are ${CASE_KEYS.join(', ')}`);
+      keys.set(e.key, e);
+    }
+    const nameEntry = keys.get('name') ?? src.fail(item.line, 'a case needs a name: (it names the case in reports and the matrix)');
+    const name = stringOf(src, nameEntry, 'case name');
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) src.fail(nameEntry.line, `case name ${quote(name)} must be letters, digits, '.', '_' and '-'`);
+    if (seen.has(name)) src.fail(nameEntry.line, `case ${quote(name)} is listed twice`);
+    seen.add(name);
+    const stepsEntry = keys.get('steps') ?? src.fail(item.line, `case ${quote(name)} needs steps:`);
+    const steps = setup.fork(null).stepList(stepsEntry.value, stepsEntry.line, 0, `case ${name}: steps`);
+    const { expect, expectLines } = parseExpectations(src, keys.get('expect'), lookup);
+    return { name, description: description(src, keys.get('description')), line: item.line, steps, expect, expectLines };
+  });
 }
 
 /**
@@ -114,7 +148,7 @@ function description(src: SourceDoc, entry: Entry | undefined): string {
 function parseMachine(src: SourceDoc, entry: Entry | undefined): ScenarioMachine {
   if (entry === undefined) return { ...DEFAULT_MACHINE };
   if (!isMap(entry.value)) return src.fail(entry.line, 'machine must be a mapping such as {memory: 1GiB, cpus: 2, nodes: 1}');
-  const m: { memoryBytes: number; cpus: number; nodes: number; thp?: 'always' | 'madvise' | 'never'; rcu_grace_steps?: number } = {
+  const m: { memoryBytes: number; cpus: number; nodes: number; thp?: 'always' | 'madvise' | 'never'; rcu_grace_steps?: number; panic_on_oops?: 0 | 1 } = {
     memoryBytes: DEFAULT_MACHINE.memoryBytes,
     cpus: DEFAULT_MACHINE.cpus,
     nodes: DEFAULT_MACHINE.nodes,
@@ -127,6 +161,10 @@ function parseMachine(src: SourceDoc, entry: Entry | undefined): ScenarioMachine
     else if (e.key === 'rcu_grace_steps') {
       m.rcu_grace_steps = machineCount(src, e);
       if (m.rcu_grace_steps < 0 || m.rcu_grace_steps > 1_000_000) src.fail(e.line, 'machine: rcu_grace_steps must be between 0 and 1000000');
+    } else if (e.key === 'panic_on_oops') {
+      const v = machineCount(src, e);
+      if (v !== 0 && v !== 1) src.fail(e.line, `machine: panic_on_oops must be 0 (an oops kills the task and the machine goes on) or 1 (an oops panics), got ${v}`);
+      m.panic_on_oops = v as 0 | 1;
     }
     else src.fail(e.keyLine, `machine has no key ${quote(e.key)}${didYouMean(e.key, MACHINE_KEYS)}; its keys are ${MACHINE_KEYS.join(', ')}`);
   }

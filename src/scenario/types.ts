@@ -113,6 +113,22 @@ export interface ScenarioMachine {
   readonly thp?: 'always' | 'madvise' | 'never';
   /** End an RCU grace period after every N steps (default 0: only at synchronize_rcu / rcu_barrier). */
   readonly rcu_grace_steps?: number;
+  /**
+   * /proc/sys/kernel/panic_on_oops. 0: an oops in process context kills the
+   * task and the machine goes on (tainted D); 1: it panics. Absent: the run
+   * stops at the first oops, without the panic's lines.
+   */
+  readonly panic_on_oops?: 0 | 1;
+}
+
+/** One of a file's `cases:`: its own steps (after the file's setup steps) and expectations. */
+export interface ScenarioCase {
+  readonly name: string;
+  readonly description: string;
+  readonly line: number;
+  readonly steps: readonly Step[];
+  readonly expect: ReadonlyMap<string, VariantExpectation>;
+  readonly expectLines: ReadonlyMap<string, number>;
 }
 
 export interface Scenario {
@@ -131,6 +147,11 @@ export interface Scenario {
   readonly cpus?: readonly (readonly Step[])[];
   /** Steps run after every CPU's list has finished (checks, refcount expectations). */
   readonly final?: readonly Step[];
+  /**
+   * Several scenarios in one file, each run on a fresh machine after the
+   * setup `steps`; expandCases() (src/engine/load.ts) makes each a Scenario.
+   */
+  readonly cases?: readonly ScenarioCase[];
   /** Expectations by variant stack name. */
   readonly expect: ReadonlyMap<string, VariantExpectation>;
   /** Line of each top-level `expect` entry, for messages. */

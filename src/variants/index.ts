@@ -3,6 +3,7 @@
  */
 
 import type { Variant } from './variant.js';
+import { didYouMean } from '../scenario/suggest.js';
 import { freeKeepsType } from './free-keeps-type.js';
 import { refcountFrozenWarn } from './refcount-frozen-warn.js';
 import { refcountFrozenBit, refcountFrozenBitNaive } from './refcount-frozen-bit.js';
@@ -52,17 +53,27 @@ export function resolveStack(stack: string): Variant[] {
   return out;
 }
 
-/** Why a stack name is not valid, or null. */
+/** Why a stack name is not valid, or null. A stack names each variant once, after its bases. */
 export function variantProblem(stack: string): string | null {
   const parts = stack.split('+').map((p) => p.trim());
   for (const p of parts) {
     if (p === '') return `empty variant name in "${stack}"`;
-    if (!byName.has(p)) return `unknown variant "${p}" (known: ${VARIANTS.map((v) => v.name).join(', ')})`;
+    if (!byName.has(p)) return `unknown variant "${p}"${parts.length > 1 ? ` in "${stack}"` : ''}${didYouMean(p, byName.keys())}; known: ${VARIANTS.map((v) => v.name).join(', ')}`;
   }
+  let resolved: string;
   try {
-    resolveStack(stack);
+    resolved = resolveStack(stack).map((v) => v.name).join('+') || 'baseline';
   } catch (e) {
     return (e as Error).message;
+  }
+  const applied = new Set<string>();
+  for (const p of parts) {
+    if (applied.has(p)) {
+      const why = parts.filter((x) => x === p).length > 1 ? 'is listed twice' : 'is already applied as the base of a variant before it';
+      return `variant "${p}" ${why} in "${stack}" (the stack resolves to ${resolved}; name each variant once, bases first or left out)`;
+    }
+    applied.add(p);
+    for (const v of resolveStack(p)) applied.add(v.name);
   }
   return null;
 }
