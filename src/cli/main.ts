@@ -12,6 +12,10 @@ import { parseArgs } from './args.js';
 import { expandCases, loadScenario, scenarioFiles } from '../engine/load.js';
 import { runScenario, type RunResult } from '../engine/run.js';
 import { formatMatrix, formatRunHuman, runJson } from '../format/run.js';
+import { formatTimeline, formatWatch } from '../format/observe.js';
+import { Timeline, type TimelineResult } from '../observe/timeline.js';
+import { parseTarget, type Target } from '../observe/target.js';
+import { Watcher, type WatchResult } from '../observe/watch.js';
 import { VARIANTS, variantProblem } from '../variants/index.js';
 import { buildVariant } from '../engine/build.js';
 import { formatLayout, layoutJson } from '../format/layout.js';
@@ -28,8 +32,8 @@ const HELP = `pagesim: the Linux physical-memory descriptor layer, simulated byt
 
 usage:
   pagesim                          run every scenario in scenarios/ under its variants; print the matrix
-  pagesim run FILE... [--variant V]... [--json] [--console]
-                                   run scenarios (default: each file's variants)
+  pagesim run FILE... [--variant V]... [--case NAME] [--watch TARGET]... [--timeline PAGE]... [--json]
+                                   run scenarios (default: each file's variants); watch bytes, follow pages
   pagesim layout STRUCT [--variant V] [--json]
                                    the byte map of a struct (page, folio, ptdesc, slab, net_iov...)
   pagesim variants [--json]        the design variants and their seeds
@@ -52,7 +56,7 @@ Variants stack like a patch series: --variant a+b. Run 'pagesim COMMAND --help' 
 Exit status: 0 when every expectation held, 1 when one did not, 2 for bad input.`;
 
 const COMMAND_HELP: Record<string, string | (() => string)> = {
-  run: `usage: pagesim run FILE... [--variant V]... [--case NAME] [--json] [--console] [--no-text]
+  run: `usage: pagesim run FILE... [--variant V]... [--case NAME] [--watch TARGET]... [--timeline PAGE]... [--json] [--console] [--no-text]
 
 Runs each scenario file under each variant stack given with --variant (repeatable,
 e.g. --variant baseline --variant free-keeps-type), or under the variants the file
@@ -63,7 +67,13 @@ scenario's expectations held; --console adds everything the kernel printed, --no
 shows each report as one line. --json prints {"runs": [{"scenario", "variant",
 "outcome", "expected", "summary", "steps": [{"index", "call", "args", "result",
 "reports", ...}], "reports", "failures"}]}; --no-text drops the reports' text.
-Exit status 1 when an expectation failed.`,
+--watch TARGET prints every write to bytes of a struct page: the step, the kernel
+function that wrote and its callers, old -> new, and the fields of struct page over
+those bytes under the running variant. TARGET is a page, by handle or pfn, and
+optionally bytes, by range or field: p, p+1:16..23, p:16+8, pfn:0x2016:rcu_head.func
+(see docs/observe.md). --timeline PAGE (p, p+1, pfn:0x2016) prints a line for every
+step after which that struct page changed: refcount, mapcount, flags, page_type and
+the raw words that changed. Exit status 1 when an expectation failed.`,
   layout: () => `usage: pagesim layout STRUCT [--variant V] [--json]
 
 Prints, for every byte range of STRUCT, every field that overlays it under the
@@ -98,26 +108,50 @@ function checkVariants(list: readonly string[]): void {
 
 /** Runs each file's scenarios (each of its cases, or only `only`) under the variants given, or the file's. */
 function runFiles(files: readonly string[], variants: readonly string[] | null, only?: string): RunResult[] {
-  const runs: RunResult[] = [];
+  return observedRuns(files, variants, only, []).map((r) => r.run);
+}
+
+interface ObservedRun {
+  readonly run: RunResult;
+  readonly watch: WatchResult[];
+  readonly timelines: TimelineResult[];
+}
+
+/** runFiles() with watchpoints and page timelines on every run. */
+function observedRuns(files: readonly string[], variants: readonly string[] | null, only: string | undefined, watch: readonly Target[], follow: readonly Target[] = []): ObservedRun[] {
+  const out: ObservedRun[] = [];
   for (const f of files) {
-    for (const scn of expandCases(loadScenario(f), only)) for (const v of variants ?? scn.variants) runs.push(runScenario(scn, v));
+    for (const scn of expandCases(loadScenario(f), only)) {
+      for (const v of variants ?? scn.variants) {
+        const w = watch.length > 0 ? new Watcher(watch, v) : null;
+        const timelines = follow.map((t) => new Timeline(t, v));
+        const run = runScenario(scn, v, { observers: [...(w === null ? [] : [w]), ...timelines] });
+        out.push({ run, watch: w === null ? [] : w.results(), timelines: timelines.map((t) => t.result()) });
+      }
+    }
   }
-  return runs;
+  return out;
 }
 
 function cmdRun(argv: readonly string[]): number {
-  const a = parseArgs(argv, { flags: ['json', 'console', 'no-text', 'help'], options: ['variant', 'case'] }, 'run');
+  const a = parseArgs(argv, { flags: ['json', 'console', 'no-text', 'help'], options: ['variant', 'case', 'watch', 'timeline'] }, 'run');
   if (a.flags.has('help')) return help('run');
   if (a.positional.length === 0) throw new InputError('run: no scenario file given (usage: pagesim run FILE... [--variant V])');
   const variants = a.options.get('variant') ?? null;
   if (variants !== null) checkVariants(variants);
   const cases = a.options.get('case') ?? [];
   if (cases.length > 1) throw new InputError('run: give at most one --case');
-  const runs = runFiles(a.positional, variants, cases[0]);
+  const watch = (a.options.get('watch') ?? []).map((t) => parseTarget(t, '--watch'));
+  const follow = (a.options.get('timeline') ?? []).map((t) => parseTarget(t, '--timeline', false));
+  const observed = observedRuns(a.positional, variants, cases[0], watch, follow);
   const opts = { console: a.flags.has('console'), noText: a.flags.has('no-text') };
-  if (a.flags.has('json')) process.stdout.write(`${JSON.stringify({ runs: runs.map((r) => runJson(r, opts)) }, null, 2)}\n`);
-  else process.stdout.write(`${runs.map((r) => formatRunHuman(r, opts)).join('\n\n')}\n`);
-  return runs.some((r) => r.expected === 'failed') ? 1 : 0;
+  if (a.flags.has('json')) {
+    const runs = observed.map((o) => ({ ...runJson(o.run, opts), ...(watch.length > 0 ? { watch: o.watch } : {}), ...(follow.length > 0 ? { timelines: o.timelines } : {}) }));
+    process.stdout.write(`${JSON.stringify({ runs }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${observed.map((o) => [formatRunHuman(o.run, opts), ...o.watch.map(formatWatch), ...o.timelines.map(formatTimeline)].join('\n')).join('\n\n')}\n`);
+  }
+  return observed.some((o) => o.run.expected === 'failed') ? 1 : 0;
 }
 
 function cmdSuite(argv: readonly string[]): number {

@@ -89,6 +89,30 @@ export function notableStep(s: StepResult): boolean {
 export type Bound = HandleValue | null;
 
 /**
+ * Something that follows a run step by step (src/observe: watchpoints,
+ * page timelines, page_owner). The runner calls it only when one is
+ * given, once per step: nothing is added to the kernel's own paths.
+ */
+export interface RunObserver {
+  /** The machine is booted; no step has run. */
+  start(k: Kernel): void;
+  /** Step `index` is about to call its operation. */
+  beforeStep(index: number, step: ObservedStep): void;
+  /** Step `index` has ended: it returned, or its oops killed the task. */
+  afterStep(index: number, step: ObservedStep, handles: (name: string) => Bound | undefined): void;
+  /** The run is over (its last step may have ended in an oops); the checker has not run. */
+  finish(k: Kernel): void;
+}
+
+/** What an observer is told of a step. */
+export interface ObservedStep {
+  readonly op: string;
+  readonly line: number;
+  /** The call text (built when asked). */
+  call(): string;
+}
+
+/**
  * Where in a struct page handed to an operation the kernel is taken to read
  * first, for the fault address of a NULL or wild page pointer: _refcount
  * (page_ref_*, get_page and put_page start there).
@@ -220,6 +244,8 @@ export interface PreparedOp {
 export class Runner {
   private readonly handles: Map<string, Bound>;
   executed = 0;
+  /** Who follows the steps (empty: nobody; the usual case costs one length test per step). */
+  observers: readonly RunObserver[] = [];
 
   /**
    * `handles`: names bound before (a copy is taken); `steps`: the list the
@@ -323,6 +349,8 @@ export class Runner {
     let completed = false;
     let killed = false;
     this.k.current.cpu = step.cpu ?? 0;
+    const observed = this.observers.length > 0 ? observedStep(op.plan) : null;
+    if (observed !== null) for (const o of this.observers) o.beforeStep(op.index, observed);
     try {
       const r = this.callOp(op, i);
       this.k.rcuStep();
@@ -336,6 +364,7 @@ export class Runner {
     } finally {
       this.recordOp(op, ret, attributeReports(reports, before, op.index), expectFailure, completed, first, killed);
     }
+    if (observed !== null) for (const o of this.observers) o.afterStep(op.index, observed, (name) => this.handles.get(name));
   }
 
   /** The step's arguments as the kernel function receives them. */
@@ -419,6 +448,10 @@ export class Runner {
   lookupHandle(name: string): Bound | undefined {
     return this.handles.get(name);
   }
+}
+
+function observedStep(plan: PlannedStep): ObservedStep {
+  return { op: plan.step.op, line: plan.step.line, call: () => callText(plan) };
 }
 
 /** The reports made since `before`, each marked as made by step `index`. */
@@ -526,8 +559,13 @@ function describeMatcher(m: ReportMatcher): string {
 }
 
 /** Runs one scenario under one variant stack. Bad input raises InputError; everything the kernel does is in the result. */
-export function runScenario(scn: Scenario, variant: string): RunResult {
-  return runScenarioWithMachine(scn, variant).run;
+export function runScenario(scn: Scenario, variant: string, opts: RunOptions = {}): RunResult {
+  return runScenarioWithMachine(scn, variant, opts).run;
+}
+
+export interface RunOptions {
+  /** Followers of the run's steps (src/observe); not supported for concurrent scenarios. */
+  readonly observers?: readonly RunObserver[];
 }
 
 /**
@@ -535,23 +573,31 @@ export function runScenario(scn: Scenario, variant: string): RunResult {
  * when the variant does not build), for commands that inspect memory
  * afterwards (kpageflags, footprint).
  */
-export function runScenarioWithMachine(scn: Scenario, variant: string): { run: RunResult; machine: Kernel | null } {
+export function runScenarioWithMachine(scn: Scenario, variant: string, opts: RunOptions = {}): { run: RunResult; machine: Kernel | null } {
   if (scn.cases !== undefined) throw new InputError(`the file holds ${scn.cases.length} cases (${scn.cases.map((c) => c.name).join(', ')}); this command runs one scenario: pick one with --case NAME where the command has it, or use pagesim run`, scn.file);
   const built = buildVariant(variant);
   if (built.assertionFailures.length > 0) {
     const msgs = built.assertionFailures.map((f) => f.message);
     return { run: { scenario: scn.name, file: scn.file, variant, outcome: 'no_build', expected: 'failed', steps: [], stepsRun: 0, reports: [], failures: [`variant ${variant} does not build: ${msgs.join('; ')}`], console: msgs, buildErrors: msgs }, machine: null };
   }
-  if (scn.cpus !== undefined) return runConcurrentScenario(built, scn, variant);
+  const observers = opts.observers ?? [];
+  if (scn.cpus !== undefined) {
+    if (observers.length > 0) throw new InputError('watching or following pages is not supported for concurrent scenarios (cpus:)', scn.file);
+    return runConcurrentScenario(built, scn, variant);
+  }
   const k = createMachine(built, scn.machine);
   k.current.comm = 'pagesim';
   const runner = new Runner(k, scn, variant);
+  runner.observers = observers;
+  for (const o of observers) o.start(k);
   let bug = false;
   try {
     runner.run(scn.steps);
   } catch (e) {
     if (!(e instanceof KernelBug)) throw e;
     bug = true;
+  } finally {
+    for (const o of observers) o.finish(k);
   }
   return { run: finishRun(k, scn, variant, runner.steps, runner.executed, bug), machine: k };
 }
