@@ -86,10 +86,10 @@ test('run --json has the documented shape', () => {
 });
 
 test('the suite matrix runs every shipped scenario and all expectations hold', () => {
-  const r = pagesim();
+  const r = pagesim('--wide');
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^scenario\s+baseline\s+free-keeps-type\s+refcount-frozen-warn\s+refcount-frozen-bit/);
-  assert.match(r.stdout, /typed-page-free\s+ok\s+bad_page: nonzero mapcount/);
+  assert.match(r.stdout, /typed-page-free\s+✓ ok\s+✓ bad_page: nonzero mapcount/);
   assert.match(r.stdout, /expectations: \d+ scenarios, \d+ runs, all held/);
 });
 

@@ -5,18 +5,10 @@
  * exit status 2; a run whose expectations do not hold exits 1.
  */
 
-import { fileURLToPath } from 'node:url';
-import { dirname, join, relative } from 'node:path';
 import { InputError } from '../util/errors.js';
 import { parseArgs } from './args.js';
-import { expandCases, loadScenario, scenarioFiles } from '../engine/load.js';
-import { runScenario, type RunResult } from '../engine/run.js';
-import { formatMatrix, formatRunHuman, runJson } from '../format/run.js';
-import { formatTimeline, formatWatch } from '../format/observe.js';
-import { Timeline, type TimelineResult } from '../observe/timeline.js';
-import { parseTarget, type Target } from '../observe/target.js';
-import { Watcher, type WatchResult } from '../observe/watch.js';
-import { VARIANTS, variantProblem } from '../variants/index.js';
+import { VARIANTS } from '../variants/index.js';
+import { checkVariants, cmdRun, cmdSuite, looksLikePath, RUN_HELP, SUITE_HELP } from './cmd-run.js';
 import { buildVariant } from '../engine/build.js';
 import { formatLayout, layoutJson } from '../format/layout.js';
 import { allOps } from '../engine/registry.js';
@@ -31,7 +23,8 @@ import { procCommand } from './cmd-proc.js';
 const HELP = `pagesim: the Linux physical-memory descriptor layer, simulated byte for byte
 
 usage:
-  pagesim                          run every scenario in scenarios/ under its variants; print the matrix
+  pagesim [PATH...] [--variant V]... [--wide]
+                                   run scenarios (default: scenarios/) and print the outcome matrix
   pagesim run FILE... [--variant V]... [--case NAME] [--watch TARGET]... [--timeline PAGE]... [--json]
                                    run scenarios (default: each file's variants); watch bytes, follow pages
   pagesim layout STRUCT [--variant V] [--json]
@@ -56,24 +49,8 @@ Variants stack like a patch series: --variant a+b. Run 'pagesim COMMAND --help' 
 Exit status: 0 when every expectation held, 1 when one did not, 2 for bad input.`;
 
 const COMMAND_HELP: Record<string, string | (() => string)> = {
-  run: `usage: pagesim run FILE... [--variant V]... [--case NAME] [--watch TARGET]... [--timeline PAGE]... [--json] [--console] [--no-text]
-
-Runs each scenario file under each variant stack given with --variant (repeatable,
-e.g. --variant baseline --variant free-keeps-type), or under the variants the file
-lists; a file with cases: runs each case (--case NAME: only that one). Human output
-shows each step as a kernel call with its result and any report the simulated kernel
-printed, and ends with the outcome (ok, bug, bad_page, warn, check) and whether the
-scenario's expectations held; --console adds everything the kernel printed, --no-text
-shows each report as one line. --json prints {"runs": [{"scenario", "variant",
-"outcome", "expected", "summary", "steps": [{"index", "call", "args", "result",
-"reports", ...}], "reports", "failures"}]}; --no-text drops the reports' text.
---watch TARGET prints every write to bytes of a struct page: the step, the kernel
-function that wrote and its callers, old -> new, and the fields of struct page over
-those bytes under the running variant. TARGET is a page, by handle or pfn, and
-optionally bytes, by range or field: p, p+1:16..23, p:16+8, pfn:0x2016:rcu_head.func
-(see docs/observe.md). --timeline PAGE (p, p+1, pfn:0x2016) prints a line for every
-step after which that struct page changed: refcount, mapcount, flags, page_type and
-the raw words that changed. Exit status 1 when an expectation failed.`,
+  pagesim: SUITE_HELP,
+  run: RUN_HELP,
   layout: () => `usage: pagesim layout STRUCT [--variant V] [--json]
 
 Prints, for every byte range of STRUCT, every field that overlays it under the
@@ -93,89 +70,6 @@ replay end to end and its event loop, and a 64 GiB boot. Figures are medians of
 alternating rounds; a * marks a missed target (the exit status is still 0).
 docs/performance.md explains each figure.`,
 };
-
-function packageRoot(): string {
-  // dist/src/cli/main.js -> the package root.
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-}
-
-function checkVariants(list: readonly string[]): void {
-  for (const v of list) {
-    const p = variantProblem(v);
-    if (p !== null) throw new InputError(`--variant: ${p}`);
-  }
-}
-
-/** Runs each file's scenarios (each of its cases, or only `only`) under the variants given, or the file's. */
-function runFiles(files: readonly string[], variants: readonly string[] | null, only?: string): RunResult[] {
-  return observedRuns(files, variants, only, []).map((r) => r.run);
-}
-
-interface ObservedRun {
-  readonly run: RunResult;
-  readonly watch: WatchResult[];
-  readonly timelines: TimelineResult[];
-}
-
-/** runFiles() with watchpoints and page timelines on every run. */
-function observedRuns(files: readonly string[], variants: readonly string[] | null, only: string | undefined, watch: readonly Target[], follow: readonly Target[] = []): ObservedRun[] {
-  const out: ObservedRun[] = [];
-  for (const f of files) {
-    for (const scn of expandCases(loadScenario(f), only)) {
-      for (const v of variants ?? scn.variants) {
-        const w = watch.length > 0 ? new Watcher(watch, v) : null;
-        const timelines = follow.map((t) => new Timeline(t, v));
-        const run = runScenario(scn, v, { observers: [...(w === null ? [] : [w]), ...timelines] });
-        out.push({ run, watch: w === null ? [] : w.results(), timelines: timelines.map((t) => t.result()) });
-      }
-    }
-  }
-  return out;
-}
-
-function cmdRun(argv: readonly string[]): number {
-  const a = parseArgs(argv, { flags: ['json', 'console', 'no-text', 'help'], options: ['variant', 'case', 'watch', 'timeline'] }, 'run');
-  if (a.flags.has('help')) return help('run');
-  if (a.positional.length === 0) throw new InputError('run: no scenario file given (usage: pagesim run FILE... [--variant V])');
-  const variants = a.options.get('variant') ?? null;
-  if (variants !== null) checkVariants(variants);
-  const cases = a.options.get('case') ?? [];
-  if (cases.length > 1) throw new InputError('run: give at most one --case');
-  const watch = (a.options.get('watch') ?? []).map((t) => parseTarget(t, '--watch'));
-  const follow = (a.options.get('timeline') ?? []).map((t) => parseTarget(t, '--timeline', false));
-  const observed = observedRuns(a.positional, variants, cases[0], watch, follow);
-  const opts = { console: a.flags.has('console'), noText: a.flags.has('no-text') };
-  if (a.flags.has('json')) {
-    const runs = observed.map((o) => ({ ...runJson(o.run, opts), ...(watch.length > 0 ? { watch: o.watch } : {}), ...(follow.length > 0 ? { timelines: o.timelines } : {}) }));
-    process.stdout.write(`${JSON.stringify({ runs }, null, 2)}\n`);
-  } else {
-    process.stdout.write(`${observed.map((o) => [formatRunHuman(o.run, opts), ...o.watch.map(formatWatch), ...o.timelines.map(formatTimeline)].join('\n')).join('\n\n')}\n`);
-  }
-  return observed.some((o) => o.run.expected === 'failed') ? 1 : 0;
-}
-
-function cmdSuite(argv: readonly string[]): number {
-  const a = parseArgs(argv, { flags: ['json', 'help'], options: [] }, 'pagesim');
-  if (a.flags.has('help')) return help(null);
-  if (a.positional.length > 0) throw new InputError(`unknown command "${a.positional[0]}" (see pagesim --help)`);
-  const dir = join(packageRoot(), 'scenarios');
-  const files = scenarioFiles(dir).map((f) => relative(process.cwd(), f) || f);
-  const runs = runFiles(files, null);
-  if (a.flags.has('json')) {
-    process.stdout.write(`${JSON.stringify({ runs: runs.map((r) => runJson(r)) }, null, 2)}\n`);
-  } else {
-    const variants = [...new Set([...VARIANTS.map((v) => v.name), ...runs.map((r) => r.variant)])].filter((v) => runs.some((r) => r.variant === v));
-    const failed = runs.filter((r) => r.expected === 'failed');
-    const lines = [formatMatrix(runs, variants), ''];
-    if (failed.length === 0) lines.push(`expectations: ${files.length} scenarios, ${runs.length} runs, all held`);
-    else {
-      lines.push(`expectations: ${failed.length} of ${runs.length} runs did not hold:`);
-      for (const r of failed) for (const f of r.failures) lines.push(`  ${r.file} [${r.variant}]: ${f}`);
-    }
-    process.stdout.write(`${lines.join('\n')}\n`);
-  }
-  return runs.some((r) => r.expected === 'failed') ? 1 : 0;
-}
 
 function cmdLayout(argv: readonly string[]): number {
   const a = parseArgs(argv, { flags: ['json', 'help'], options: ['variant'] }, 'layout');
@@ -229,9 +123,9 @@ function main(argv: readonly string[]): number | Promise<number> {
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') return help(null);
   switch (cmd) {
     case undefined:
-      return cmdSuite([]);
+      return cmdSuite([], help);
     case 'run':
-      return cmdRun(rest);
+      return cmdRun(rest, help);
     case 'layout':
       return cmdLayout(rest);
     case 'variants':
@@ -252,8 +146,8 @@ function main(argv: readonly string[]): number | Promise<number> {
     case 'proc':
       return procCommand(rest);
     default:
-      if (cmd.startsWith('--')) return cmdSuite(argv);
-      throw new InputError(`unknown command "${cmd}" (see pagesim --help)`);
+      if (cmd.startsWith('-') || looksLikePath(cmd)) return cmdSuite(argv, help);
+      throw new InputError(`unknown command "${cmd}" (see pagesim --help; a scenario file or directory is given by its path)`);
   }
 }
 

@@ -1,0 +1,112 @@
+/**
+ * The outcome matrix: fits 80 and 160 columns, marks each cell held or
+ * failed, has a legend and totals, runs on paths and filters by variant;
+ * the grouping of scenarios by the variants they run.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './helpers/machine.js';
+import { matrixModel } from '../src/observe/matrix.js';
+import type { RunResult } from '../src/engine/run.js';
+
+const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+
+function pagesim(args: readonly string[], columns?: number): { status: number | null; stdout: string; stderr: string } {
+  const env = { ...process.env };
+  delete env['COLUMNS'];
+  if (columns !== undefined) env['COLUMNS'] = String(columns);
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: repoRoot, env });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const widest = (text: string): number => Math.max(...text.split('\n').map((l) => [...l].length));
+
+for (const columns of [80, 160]) {
+  test(`the shipped matrix fits ${columns} columns, every run shown once with its mark, a legend and the totals`, () => {
+    const r = pagesim([], columns);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(widest(r.stdout) <= columns, `widest line ${widest(r.stdout)}`);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.match(lines[lines.length - 1]!, /^expectations: \d+ scenarios, \d+ runs, all held$/);
+    assert.match(r.stdout, /^legend: ✓ expectations held; ✗ an expectation failed; · none stated/m);
+    assert.match(r.stdout, /^outcomes: \d+ ok, \d+ bug, \d+ bad_page/m);
+    const runs = Number(/(\d+) runs/.exec(lines[lines.length - 1]!)![1]);
+    assert.equal((r.stdout.match(/✓ /g) ?? []).length - 1, runs, 'one mark per run (and one in the legend)');
+    // Seed 003's row: the RFC's BUG, the others clean.
+    const rfc = r.stdout.split('\n').find((l) => l.startsWith('ptdesc-pte-free-now') && l.includes('BUG'));
+    assert.ok(rfc !== undefined && /✓ BUG page_ptdesc/.test(rfc), 'ptdesc-pte-free-now BUGs under the RFC');
+  });
+}
+
+test('--wide: whole cells, not clipped', () => {
+  const r = pagesim(['--wide', 'scenarios/typed-page-free.yaml'], 60);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /✓ bad_page: nonzero mapcount \(\+2\)/);
+  assert.doesNotMatch(r.stdout, /…/);
+  const narrow = pagesim(['scenarios/typed-page-free.yaml'], 50);
+  assert.ok(widest(narrow.stdout) <= 50);
+  assert.match(narrow.stdout, /… \(\+2\)/, 'a clipped cell keeps its count of more reports');
+});
+
+test('paths and --variant: a directory, a file, a variant every scenario runs under; n/a where the variant lacks an operation', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-matrix-'));
+  mkdirSync(join(dir, 'sub'));
+  writeFileSync(join(dir, 'sub', 'a.yaml'), 'steps:\n  - alloc_pages: {}\n    as: p\n  - __free_pages: p\nexpect:\n  baseline: ok\n');
+  writeFileSync(join(dir, 'b.yaml'), 'variants: [refcount-frozen-warn]\nsteps:\n  - alloc_pages: {}\n    as: p\n  - folio_init_count: p\nexpect:\n  refcount-frozen-warn: ok\n');
+  const r = pagesim([join(dir, 'sub'), join(dir, 'b.yaml'), '--variant', 'baseline'], 80);
+  assert.equal(r.status, 0, r.stderr);
+  r.stdout = r.stdout.replace(/\n {4}/g, ' '); // long lines under the totals are wrapped
+  assert.match(r.stdout, /^a +✓ ok$/m);
+  assert.match(r.stdout, /^b +n\/a$/m);
+  assert.match(r.stdout, /^outcomes: 1 ok; 1 not run \(n\/a\)$/m);
+  assert.match(r.stdout, /^ {2}n\/a .*b\.yaml \[baseline\]: .*folio_init_count does not exist in variant baseline/m);
+  assert.match(r.stdout, /^expectations: 2 scenarios, 1 run, all held$/m);
+});
+
+test('a failed expectation: ✗ in its cell, listed under the totals, exit 1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-matrix-'));
+  writeFileSync(join(dir, 'wrong.yaml'), 'steps:\n  - alloc_pages: {}\n    as: p\n  - __free_pages: p\n  - __free_pages: p\nexpect:\n  baseline: ok\n');
+  const r = pagesim([dir], 80);
+  assert.equal(r.status, 1);
+  r.stdout = r.stdout.replace(/\n {4}/g, ' ');
+  assert.match(r.stdout, /^wrong +✗ BUG put_page_testzero$/m);
+  assert.match(r.stdout, /^expectations: 1 scenario, 1 run: 1 did not hold:$/m);
+  assert.match(r.stdout, /^ {2}.*wrong\.yaml \[baseline\]: expected ok under baseline, but the run reported: BUG put_page_testzero/m);
+});
+
+test('run over several files ends with the matrix\'s totals', () => {
+  const r = pagesim(['run', 'scenarios/double-free.yaml', 'scenarios/typed-page-free.yaml', '--no-text']);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /\n\noutcomes: 3 ok, 4 bug, 1 bad_page\nexpectations: 2 scenarios, 8 runs, all held\n$/);
+  assert.doesNotMatch(pagesim(['run', 'scenarios/double-free.yaml', '--variant', 'baseline']).stdout, /^expectations:/m, 'one run: no totals');
+});
+
+test('an unknown word is neither a command nor a path', () => {
+  const r = pagesim(['frobnicate']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^unknown command "frobnicate" \(see pagesim --help; a scenario file or directory is given by its path\)\n$/);
+  assert.match(pagesim(['nope.yaml']).stderr, /^nope\.yaml: no such file or directory\n$/);
+});
+
+function run(scenario: string, variant: string, outcome: RunResult['outcome'] = 'ok'): RunResult {
+  return { scenario, file: `${scenario}.yaml`, variant, outcome, expected: 'held', steps: [], stepsRun: 0, reports: [], failures: [], console: [], buildErrors: [] };
+}
+
+test('grouping: each scenario in the smallest group of variants that covers its own', () => {
+  const m = matrixModel([run('a', 'baseline'), run('a', 'x'), run('a', 'y'), run('b', 'baseline'), run('c', 'baseline'), run('c', 'z'), run('d', 'x')]);
+  assert.deepEqual(
+    m.groups.map((g) => [g.variants, g.rows.map((r) => r.scenario)]),
+    [
+      [['baseline', 'x', 'y'], ['a', 'd']],
+      [['baseline', 'z'], ['b', 'c']],
+    ],
+  );
+  assert.deepEqual(m.groups[0]!.rows[1]!.cells.map((c) => c?.variant ?? null), [null, 'x', null]);
+  assert.equal(m.runs, 7);
+  assert.equal(m.scenarios, 4);
+  assert.deepEqual(m.outcomes, { ok: 7 });
+});
