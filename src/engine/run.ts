@@ -560,7 +560,10 @@ function describeMatcher(m: ReportMatcher): string {
 
 /** Runs one scenario under one variant stack. Bad input raises InputError; everything the kernel does is in the result. */
 export function runScenario(scn: Scenario, variant: string, opts: RunOptions = {}): RunResult {
-  return runScenarioWithMachine(scn, variant, opts).run;
+  const { run, machine } = runScenarioWithMachine(scn, variant, opts);
+  // The result keeps no view of the machine's memory; observers may, so their machine is left alone.
+  if (opts.observers === undefined || opts.observers.length === 0) machine?.releaseMemory();
+  return run;
 }
 
 export interface RunOptions {

@@ -24,6 +24,7 @@ import type { StructLayout } from '../layout/layout.js';
 import { word, wordMap, type WordMap } from '../layout/accessors.js';
 import { ROOT_FRAME, callTrace, formatBugText, formatFaultText, formatPanicText, formatWarnText, inInterrupt, type Task } from '../report/oops.js';
 import { hex16 } from '../util/hex.js';
+import { releaseMachineMemory, takeMachineMemory } from './machine-memory.js';
 
 declareSymbols('pagesim/scenario', [ROOT_FRAME]);
 
@@ -140,7 +141,7 @@ export abstract class MachineBase {
     this.contentPages = shape.contentPages;
     const memmapBytes = shape.nr_pages * page.size;
     // Untouched slots cost no resident memory: the buffer's pages are only committed when written.
-    this.buf = new ArrayBuffer(memmapBytes + shape.kdataBytes + shape.contentPages * PAGE_SIZE);
+    this.buf = takeMachineMemory(memmapBytes + shape.kdataBytes + shape.contentPages * PAGE_SIZE);
     this.m32 = new Uint32Array(this.buf);
     this.i32 = new Int32Array(this.buf);
     this.kdataWord = memmapBytes >> 2;
@@ -152,6 +153,15 @@ export abstract class MachineBase {
     this.kdataLo = phys % 2 ** 32;
     this.kdataHiS = this.kdataHi | 0;
     this.kdataLoS = this.kdataLo | 0;
+  }
+
+  /**
+   * Gives this machine's memory back for the next machine of its size
+   * (machine-memory.ts) when nothing will look at this one again: its views
+   * are detached, so it reads as empty from then on.
+   */
+  releaseMemory(): void {
+    releaseMachineMemory(this.buf, (this.poolWord + this.slotsUsed * (PAGE_SIZE / 4)) * 4);
   }
 
   layout(name: string): StructLayout {
