@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { machine } from './helpers/machine.js';
 import { checkMachine, reportViolations } from '../src/check/checker.js';
 import { GFP_KERNEL, __GFP_COMP } from '../src/kernel/gfp.js';
-import { ZONE_DMA32, MIGRATE_UNMOVABLE } from '../src/kernel/config.js';
+import { ZONE_DMA32, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE } from '../src/kernel/config.js';
+import { buildVariant, createMachine } from '../src/engine/build.js';
+import { FAULT_FLAG_WRITE } from '../src/kernel/memory.js';
+import { PG_head } from '../src/kernel/page-flags.js';
 
 function whats(k: ReturnType<typeof machine>): string[] {
   return checkMachine(k).violations.map((v) => `${v.checker}: ${v.what}`);
@@ -74,4 +77,39 @@ test('violations become check reports with a page dump', () => {
   assert.equal(r.function, 'page-state');
   assert.equal(r.pfn, p);
   assert.match(r.text, /page_type: f0\(buddy\)/);
+});
+
+/**
+ * page-state, compound and page-tables read every struct page in one pass,
+ * reading the words themselves while the variant reads struct pages as
+ * mainline does (src/check/page-reader.ts). A variant that overrides one of
+ * those helpers gets the pass through its helpers: the reports must be the
+ * same when the override changes nothing.
+ */
+test('the memmap pass reports the same through the kernel helpers as from the words', () => {
+  const base = buildVariant('baseline');
+  class Overridden extends base.kernelClass {
+    override PageHead(page: number): boolean {
+      return super.PageHead(page);
+    }
+  }
+  const corrupt = (k: ReturnType<typeof machine>): string[] => {
+    const held = Array.from({ length: 24 }, (_, i) => k.alloc_pages(GFP_KERNEL | (i % 2 === 0 ? __GFP_COMP : 0), i % 4));
+    const pt = k.mm_alloc()!;
+    const a = k.do_mmap(pt, 0, 2 ** 21);
+    k.handle_mm_fault(pt.find_vma(a)!, a, FAULT_FLAG_WRITE);
+    // A Buddy page off the lists, a stray PG_head, a tail pointing elsewhere, a free page with a reference, a head free block with PG_head.
+    k.__SetPageBuddy(held[1]!);
+    k.m32[held[3]! * k.PW + k.W_flags] |= 1 << PG_head;
+    k.m32[(held[6]! + 1) * k.PW + k.W_compound_head] = 0x41;
+    const free = k.zones.find((z) => z.populated() && k.free_area_nr_free(z, 3) > 0)!;
+    const blk = k.get_page_from_free_area(free, 3, MIGRATE_MOVABLE);
+    k.i32[(blk + 2) * k.PW + k.W_refcount] = 7;
+    k.m32[blk * k.PW + k.W_flags] |= 1 << PG_head;
+    return whats(k);
+  };
+  const words = corrupt(machine());
+  const calls = corrupt(createMachine({ ...base, kernelClass: Overridden }, { memoryBytes: 256 * 2 ** 20, cpus: 2, nodes: 1 }));
+  assert.ok(words.length >= 5, words.join('\n'));
+  assert.deepEqual(calls, words);
 });

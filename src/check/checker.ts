@@ -14,6 +14,7 @@ import { pindex_to_order } from '../kernel/page_alloc.js';
 import { PAGE_TYPE_RESET } from '../kernel/page-flags.js';
 import type { Zone } from '../kernel/mmzone.js';
 import { checkPageTables, checkRmap, checkSlab } from './mm.js';
+import { memmapNotes, STATE_BUDDY_UNLISTED, STATE_FREE_HEAD, STATE_FREE_REFCOUNT, STATE_FREE_TAIL, STATE_FREE_TYPED } from './memmap-pass.js';
 
 export interface Violation {
   readonly checker: string;
@@ -192,26 +193,33 @@ export function checkBuddyMerge(k: Kernel, ctx: CheckContext): void {
 /** page-state: free pages carry no type but the head's Buddy and no references; no page outside the lists claims to be Buddy. */
 export function checkPageState(k: Kernel, ctx: CheckContext): void {
   const C = 'page-state';
-  for (let pfn = 0; pfn < k.nr_pages; pfn++) {
-    const o = ctx.owner[pfn]!;
-    if (o === OWNER_NONE) {
-      if (k.PageBuddy(pfn)) ctx.violation(C, `pfn ${hex(pfn)} is PageBuddy but on no free list`, pfn);
-      continue;
+  const found = memmapNotes(k, ctx).state;
+  for (let i = 0; i < found.length; i += 2) {
+    const pfn = found[i]!;
+    switch (found[i + 1]) {
+      case STATE_BUDDY_UNLISTED:
+        ctx.violation(C, `pfn ${hex(pfn)} is PageBuddy but on no free list`, pfn);
+        break;
+      case STATE_FREE_TYPED:
+        ctx.violation(C, `pfn ${hex(pfn)} inside a free block has page_type ${k.page_type(pfn).toString(16)}`, pfn);
+        break;
+      case STATE_FREE_TAIL:
+        ctx.violation(C, `pfn ${hex(pfn)} inside a free block is still a compound tail`, pfn);
+        break;
+      case STATE_FREE_REFCOUNT:
+        ctx.violation(C, `free pfn ${hex(pfn)} has refcount ${k.page_ref_count(pfn)}`, pfn);
+        break;
+      case STATE_FREE_HEAD:
+        ctx.violation(C, `free block ${hex(pfn)} still has PG_head`, pfn);
+        break;
     }
-    if (o === OWNER_BUDDY) {
-      if (k.page_type(pfn) !== PAGE_TYPE_RESET) ctx.violation(C, `pfn ${hex(pfn)} inside a free block has page_type ${k.page_type(pfn).toString(16)}`, pfn);
-      if (k.PageTail(pfn)) ctx.violation(C, `pfn ${hex(pfn)} inside a free block is still a compound tail`, pfn);
-    }
-    if (o !== OWNER_PCP && k.page_ref_count(pfn) !== 0) ctx.violation(C, `free pfn ${hex(pfn)} has refcount ${k.page_ref_count(pfn)}`, pfn);
-    if (o === OWNER_BUDDY_HEAD && k.PageHead(pfn)) ctx.violation(C, `free block ${hex(pfn)} still has PG_head`, pfn);
   }
 }
 
 /** compound: every allocated compound page's tails point at its head, with the folio metadata the order implies. */
 export function checkCompound(k: Kernel, ctx: CheckContext): void {
   const C = 'compound';
-  for (let pfn = 0; pfn < k.nr_pages; pfn++) {
-    if (ctx.owner[pfn] !== OWNER_NONE || !k.PageHead(pfn) || k.PageTail(pfn)) continue;
+  for (const pfn of memmapNotes(k, ctx).heads) {
     const order = k.flagsLo(pfn + 1) & 0xff;
     const nr = 1 << order;
     if (order === 0 || pfn + nr > k.nr_pages) {

@@ -20,6 +20,7 @@
 
 import type { Kernel } from '../kernel/kernel.js';
 import type { CheckContext } from './checker.js';
+import { memmapNotes } from './memmap-pass.js';
 import { KERNEL_PGD_BOUNDARY, PTRS_PER_TABLE, _PAGE_SPECIAL } from '../kernel/pgtable.js';
 import { MM_COUNTER_NAMES, MM_SWAPENTS, type MmStruct } from '../kernel/mm_types.js';
 import { NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED, NR_PAGETABLE } from '../kernel/vmstat.js';
@@ -37,11 +38,7 @@ interface MmWalk {
 }
 
 export function checkPageTables(k: Kernel, ctx: CheckContext): void {
-  let typed = 0;
-  for (let pfn = 0; pfn < k.nr_pages; pfn++) {
-    const t = k.page_type(pfn) >>> 24;
-    if (t === PGTY_table) typed += k.pageTableNrPages(pfn);
-  }
+  const typed = memmapNotes(k, ctx).tablePages;
   const accounted = k.global_node_page_state(NR_PAGETABLE);
   if (accounted !== typed) ctx.violation('page-tables', `NR_PAGETABLE is ${accounted} pages but ${typed} pages are typed PageTable`);
   for (const [mm, w] of walkAll(k, ctx).byMm) {
