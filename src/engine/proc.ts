@@ -53,7 +53,7 @@ function freeByOrderAndType(k: Kernel, z: Zone): number[][] {
 function blocksByType(k: Kernel, z: Zone): number[] {
   const counts = new Array<number>(MIGRATE_TYPES).fill(0);
   for (let pfn = z.zone_start_pfn; pfn < z.zone_end_pfn(); pfn += pageblock_nr_pages) {
-    if (k.page_zone(pfn) !== z) continue;
+    if (k.memmapZone(pfn) !== z) continue;
     counts[k.get_pfnblock_migratetype(pfn, pfn)]!++;
   }
   return counts;

@@ -69,6 +69,25 @@ export interface MachinePlan {
   readonly reserved: readonly Range[];
   readonly kdataPfn: number;
   readonly kdataBytes: number;
+  /**
+   * Reserved pfns whose struct pages the kernel never initialises: they
+   * stay zeroed (page_zone() 0, no flags), as on a VM that initialises only
+   * the memory it accounts for. memmap_init() does not write them and the
+   * checkers do not read them. Sorted, non-overlapping; none by default.
+   */
+  readonly uninitialised?: readonly Range[];
+}
+
+/** [0, nr_pages) without the plan's uninitialised ranges: the struct pages memmap_init() writes. */
+export function initialisedRanges(plan: MachinePlan): Range[] {
+  const out: Range[] = [];
+  let at = 0;
+  for (const [s, e] of plan.uninitialised ?? []) {
+    if (s > at) out.push([at, Math.min(s, plan.nr_pages)]);
+    at = Math.max(at, e);
+  }
+  if (at < plan.nr_pages) out.push([at, plan.nr_pages]);
+  return out;
 }
 
 const KERNEL_IMAGE: Range = [(16 << 20) >> PAGE_SHIFT, (32 << 20) >> PAGE_SHIFT];
@@ -110,6 +129,22 @@ function mergeRanges(rs: Range[]): Range[] {
     else out.push([s, e]);
   }
   return out;
+}
+
+/** The pfns a zone of a node spans at boot: the node's RAM inside the zone's bounds, first to last present pfn; null when it has none. */
+export function zoneSpan(ram: readonly Range[], [ns, ne]: Range, zoneIdx: number): Range | null {
+  const [zs, ze] = zoneBounds(zoneIdx);
+  let first = -1;
+  let last = -1;
+  for (const [a, b] of ram) {
+    const s = Math.max(a, zs, ns);
+    const e = Math.min(b, ze, ne);
+    if (s < e) {
+      if (first < 0) first = s;
+      last = e;
+    }
+  }
+  return first < 0 ? null : [first, last];
 }
 
 /** Lays out the physical address space of a machine. */
@@ -176,6 +211,18 @@ export abstract class MmInit extends PageAlloc {
     this.plan = plan;
   }
 
+  /**
+   * page_zone() as a sweep over pageblocks sees it, without reading a struct
+   * page the kernel never initialised (the plan's uninitialised ranges): it
+   * holds zeroes, so its links say node 0, zone 0. The sweeps of a large
+   * traced machine (pagetypeinfo's block counts, the replay's pageblock
+   * types) would otherwise fault in millions of untouched struct pages.
+   */
+  memmapZone(pfn: number): Zone {
+    for (const [s, e] of this.plan.uninitialised ?? []) if (pfn >= s && pfn < e) return this.zones[0]!;
+    return this.page_zone(pfn);
+  }
+
   /** Boots the machine: zones, memmap, free memory into the buddy, watermarks, pcp sizes. */
   boot(): void {
     this.createZones(zone_names);
@@ -196,22 +243,12 @@ export abstract class MmInit extends PageAlloc {
       pgdat.node_spanned_pages = ne - ns;
       pgdat.node_present_pages = overlap(ram, ns, ne);
       for (const zone of pgdat.node_zones) {
-        const [zs, ze] = zoneBounds(zone.idx);
-        // The zone spans the RAM of this node inside its bounds (first to last present pfn).
-        let first = -1;
-        let last = -1;
-        for (const [a, b] of ram) {
-          const s = Math.max(a, zs, ns);
-          const e = Math.min(b, ze, ne);
-          if (s < e) {
-            if (first < 0) first = s;
-            last = e;
-          }
-        }
-        if (first < 0) {
-          zone.zone_start_pfn = zone.idx === ZONE_MOVABLE ? 0 : Math.max(zs, ns);
+        const span = zoneSpan(ram, [ns, ne], zone.idx);
+        if (span === null) {
+          zone.zone_start_pfn = zone.idx === ZONE_MOVABLE ? 0 : Math.max(zoneBounds(zone.idx)[0], ns);
           continue;
         }
+        const [first, last] = span;
         zone.zone_start_pfn = first;
         zone.spanned_pages = last - first;
         zone.present_pages = overlap(ram, first, last);
@@ -233,9 +270,16 @@ export abstract class MmInit extends PageAlloc {
    * zone, refcount 1, mapcount -1, last_cpupid unset, lru self-linked);
    * holes and memblock-reserved pages are PG_reserved; every pageblock
    * starts MIGRATE_MOVABLE. Written as one pass over the memmap words
-   * because a 64 GiB machine has 16 Mi struct pages.
+   * because a 64 GiB machine has 16 Mi struct pages. The plan's
+   * uninitialised ranges are left as they are (zeroed).
    */
   memmap_init(): void {
+    for (const [s, e] of initialisedRanges(this.plan)) this.memmapInitRange(s, e);
+    this.pageblockFlags.fill(MIGRATE_MOVABLE);
+  }
+
+  /** memmap_init() of the pfns [start, end). */
+  private memmapInitRange(start: number, end: number): void {
     // Written through i32 with every constant in signed form, so the loop is all 32-bit integer stores.
     const i32 = this.i32;
     const PW = this.PW;
@@ -249,13 +293,13 @@ export abstract class MmInit extends PageAlloc {
     const cpupidHi = 0x7ffff;
     const vmemmapHi = VMEMMAP_HI | 0;
     const { ram, reserved } = this.plan;
-    let pfn = 0;
-    while (pfn < this.nr_pages) {
+    let pfn = start;
+    while (pfn < end) {
       const zone = this.zoneOfPfn(pfn);
-      const end = Math.min(this.nr_pages, this.nextZoneChange(pfn, zone));
+      const next = Math.min(end, this.nextZoneChange(pfn, zone));
       const hi = (zone.nid << (NODES_PGOFF - 32)) | (zone.idx << (ZONES_PGOFF - 32)) | cpupidHi;
       // INIT_LIST_HEAD(&page->lru) writes the lru's own vmemmap address: (hi, lo) = (VMEMMAP_HI, word * 4).
-      for (let w = pfn * PW, last = end * PW; w < last; w += PW) {
+      for (let w = pfn * PW, last = next * PW; w < last; w += PW) {
         const lru = w + wl;
         i32[w + wf] = cpupidLo;
         i32[w + wf + 1] = hi;
@@ -266,11 +310,11 @@ export abstract class MmInit extends PageAlloc {
         i32[w + wm] = -1;
         i32[w + wr] = 1;
       }
-      pfn = end;
+      pfn = next;
     }
     // Holes and reserved memory: PG_reserved (init_unavailable_range / reserve_bootmem_region).
     const markReserved = (s: number, e: number): void => {
-      for (let w = s * PW + wf, last = e * PW + wf; w < last; w += PW) i32[w] = i32[w]! | reservedBit;
+      for (let w = Math.max(s, start) * PW + wf, last = Math.min(e, end) * PW + wf; w < last; w += PW) i32[w] = i32[w]! | reservedBit;
     };
     let prev = 0;
     for (const [a, b] of ram) {
@@ -279,7 +323,6 @@ export abstract class MmInit extends PageAlloc {
     }
     markReserved(prev, this.nr_pages);
     for (const [a, b] of reserved) markReserved(a, Math.min(b, this.nr_pages));
-    this.pageblockFlags.fill(MIGRATE_MOVABLE);
   }
 
   private nextZoneChange(pfn: number, zone: Zone): number {

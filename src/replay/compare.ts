@@ -70,7 +70,7 @@ export function modelCounts(k: Kernel): Map<string, ZoneCounts> {
     }
     const blocks = new Int32Array(MIGRATE_TYPES);
     for (let pfn = z.zone_start_pfn; pfn < z.zone_end_pfn(); pfn += pageblock_nr_pages) {
-      if (k.page_zone(pfn) === z) blocks[k.get_pfnblock_migratetype(pfn, pfn)]!++;
+      if (k.memmapZone(pfn) === z) blocks[k.get_pfnblock_migratetype(pfn, pfn)]!++;
     }
     out.set(zoneKey(z.nid, z.name), { node: z.nid, zone: z.name, free, blocks, orderOnly: false });
   }

@@ -14,8 +14,9 @@ import type { Kernel } from '../kernel/kernel.js';
 import { MAX_NR_ZONES, MIGRATE_MOVABLE, MIGRATE_TYPES, NR_PAGE_ORDERS, pageblock_nr_pages, pageblock_order } from '../kernel/config.js';
 import { SymbolTable } from '../kernel/symbols.js';
 import type { Zone } from '../kernel/mmzone.js';
-import { buildReplayPlan, firstPageblock, type ReplayPlan, type ZoneMode, type ZoneSeed } from './plan.js';
-import { memoryForTrace, zoneKey, type TracedShape, type ZoneCounts } from './shape.js';
+import { buildReplayPlan, firstPageblock, merge, subtract, type ReplayPlan, type ZoneMode, type ZoneSeed } from './plan.js';
+import { memoryForTrace, zoneKey, type Range, type TracedShape, type ZoneCounts } from './shape.js';
+import { zoneSpan, type MachinePlan } from '../kernel/mm_init.js';
 import { K_FREE, K_FREE0, K_PRE, PB_FIXED, PageStates } from './state.js';
 import { set_pageblock_type } from './kernel-ext.js';
 
@@ -58,10 +59,11 @@ export function bootReplayMachine(built: BuiltVariant, src: MachineSource): Repl
   if (src.shape !== null) {
     rplan = buildReplayPlan(src.shape, src.counts, structPageSize);
     notes.push(...rplan.notes);
-    k = new built.kernelClass(rplan.plan, { structs: built.structs }, new SymbolTable(built.symbolDecls));
+    const uncounted = uncountedRanges(rplan.plan, src.shape, src.counts);
+    k = new built.kernelClass({ ...rplan.plan, uninitialised: uncounted.ranges }, { structs: built.structs }, new SymbolTable(built.symbolDecls));
     k.boot();
     fixSpans(k, src.shape, notes);
-    unlinkUncounted(k, src.shape, src.counts, notes);
+    notes.push(...uncounted.notes);
   } else {
     const { memoryBytes, cpus } = memoryForTrace(src.maxPfn, src.maxCpu, structPageSize);
     k = createMachine(built, { memoryBytes, cpus, nodes: 1 });
@@ -111,30 +113,41 @@ function fixSpans(k: Kernel, shape: TracedShape, notes: string[]): void {
  * struct pages were never initialised (zeroed memmap, zone 0), so
  * pagetypeinfo_showblockcount_print() skips them (page_zone() is not the
  * zone). Where the snapshot counts fewer pageblocks than the zone's RAM
- * has, the top pageblocks' struct pages are zeroed the same way (only
- * reserved ones: a managed page always keeps its links).
+ * has, the top pageblocks are left uninitialised the same way (only
+ * reserved ones: a managed page always keeps its links): the machine is
+ * planned with them as uninitialised ranges, which boot does not write,
+ * so most of a traced machine's memmap is never touched.
+ *
+ * Computed from the plan before boot: a zone's linked pageblocks are those
+ * it spans at boot (zoneSpan()) up to the snapshot's span, and a page is
+ * reserved after boot unless it is RAM outside memblock.reserved.
  */
-function unlinkUncounted(k: Kernel, shape: TracedShape, counts: ReadonlyMap<string, ZoneCounts>, notes: string[]): void {
+function uncountedRanges(plan: MachinePlan, shape: TracedShape, counts: ReadonlyMap<string, ZoneCounts>): { ranges: Range[]; notes: string[] } {
+  const ranges: Range[] = [];
+  const notes: string[] = [];
+  const free = subtract(plan.ram, plan.reserved);
   for (const z of shape.zones) {
     const blocks = counts.get(zoneKey(z.node, z.name))?.blocks;
     if (blocks === undefined || blocks === null) continue;
-    const zone = k.nodes[z.node]!.node_zones[z.idx]!;
+    const span = zoneSpan(plan.ram, plan.nodeRanges[z.node]!, z.idx);
+    if (span === null) continue;
+    const [start, bootEnd] = span;
+    const end = start + z.spanned;
     const want = blocks.reduce((a, b) => a + b, 0);
     const linked: number[] = [];
-    for (let pfn = zone.zone_start_pfn; pfn < zone.zone_end_pfn(); pfn += pageblock_nr_pages) if (k.page_zone(pfn) === zone) linked.push(pfn);
+    for (let pfn = start; pfn < end && pfn < bootEnd; pfn += pageblock_nr_pages) linked.push(pfn);
     let excess = linked.length - want;
     let zeroed = 0;
     for (let i = linked.length - 1; i >= 0 && excess > 0; i--, excess--) {
-      const start = linked[i]!;
-      const end = Math.min(start + pageblock_nr_pages, zone.zone_end_pfn());
-      let reserved = true;
-      for (let p = start; p < end && reserved; p++) reserved = k.PageReserved(p);
-      if (!reserved) break;
-      for (let p = start; p < end; p++) k.setWord64(p, k.W_flags, 0, 0);
-      zeroed += end - start;
+      const s = linked[i]!;
+      const e = Math.min(s + pageblock_nr_pages, end);
+      if (free.some(([a, b]) => a < e && b > s)) break;
+      ranges.push([s, e]);
+      zeroed += e - s;
     }
     if (zeroed > 0) notes.push(`zone ${z.name}: ${zeroed} reserved pages in no pageblock the snapshot counts: struct pages left zeroed, as on the captured VM`);
   }
+  return { ranges: merge(ranges), notes };
 }
 
 /** A full zone's pageblocks get the planned types (boot made them all Movable), moving their free blocks along. */

@@ -4,8 +4,7 @@
  * of each chunk to the main thread as packed columns (transferred, not
  * copied), so that reading, inflating and parsing run beside the replay on
  * a machine with two cores. Started by ParseWorker (worker-stream.ts); it
- * reads a trace when asked, so that starting the thread is not part of the
- * timed replay, and serves the next request after it.
+ * reads a trace when asked and serves the next request after it.
  */
 
 import { parentPort } from 'node:worker_threads';
@@ -70,4 +69,3 @@ parentPort!.on('message', (req: ReadRequest) => {
     parentPort!.postMessage({ kind: 'error', input: e instanceof InputError, message: e.message, file: e instanceof InputError ? e.file : undefined, line: e instanceof InputError ? e.line : undefined });
   });
 });
-parentPort!.postMessage({ kind: 'ready' });

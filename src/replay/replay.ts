@@ -152,13 +152,15 @@ async function exactPass(input: ReplayInput, progress: Progress, total: number):
   } else {
     progress.update('booting the machine', true);
     const ts = process.hrtime.bigint();
-    const reader = await ParseWorker.shared();
+    // The worker reads while the machine boots; its chunks are replayed once the boot is over.
+    let replayer: ExactReplayer | null = null;
+    const reading = ParseWorker.shared().stream(input.trace, (log: EventLog, from: number, to: number) => replayer!.apply(log, from, to), show(`replaying (exact, ${input.variant})`));
     rm = bootReplayMachine(built, src);
-    setup = since(ts);
-    ex = new ExactReplayer(rm);
-    const replayer = ex;
-    const read = await reader.stream(input.trace, (log: EventLog, from: number, to: number) => replayer.apply(log, from, to), show(`replaying (exact, ${input.variant})`));
-    stream = read.seconds;
+    const booted = process.hrtime.bigint();
+    setup = Number(booted - ts) / 1e9;
+    ex = replayer = new ExactReplayer(rm);
+    const read = await reading;
+    stream = Number(read.doneAt - booted) / 1e9;
     parse = read.stats;
   }
   ex.finishEvents();
@@ -187,14 +189,16 @@ export async function replayTrace(input: ReplayInput): Promise<ReplayResult> {
     const ts = process.hrtime.bigint();
     const t0Type = exact.rm.st.t0Type;
     const t0: T0Layout = exact.ex.t0;
-    const reader = await ParseWorker.shared();
+    let replayer: ModelReplayer | null = null;
+    const reading = ParseWorker.shared().stream(input.trace, (log, from, to) => replayer!.apply(log, from, to), (bytes) => progress.update(`replaying (model, ${input.variant}): ${mib(bytes)} of ${mib(total)}`));
     rm = bootReplayMachine(buildVariant(input.variant), exact.src);
     const held = seedModel(rm, t0, t0Type);
-    setup = since(ts);
-    const mr = new ModelReplayer(rm, held);
-    const read = await reader.stream(input.trace, (log, from, to) => mr.apply(log, from, to), (bytes) => progress.update(`replaying (model, ${input.variant}): ${mib(bytes)} of ${mib(total)}`));
+    const booted = process.hrtime.bigint();
+    setup = Number(booted - ts) / 1e9;
+    const mr = (replayer = new ModelReplayer(rm, held));
+    const read = await reading;
     mr.finishEvents();
-    stream = read.seconds;
+    stream = Number(read.doneAt - booted) / 1e9;
     parse = read.stats;
     incons = mr.incons;
     preexisting = mr.preexisting;

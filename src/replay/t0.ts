@@ -201,7 +201,7 @@ function pageblockBudget(rm: ReplayMachine, rt: ZoneRuntime): Int32Array | null 
   const zone = rt.zone;
   for (let pfn = zone.zone_start_pfn; pfn < zone.zone_end_pfn(); pfn += 512) {
     const pb = pfn >>> pageblock_order;
-    if (st.pbState[pb] !== PB_UNKNOWN && k.page_zone(pfn) === zone) budget[k.get_pfnblock_migratetype(pfn, pfn)]!--;
+    if (st.pbState[pb] !== PB_UNKNOWN && k.memmapZone(pfn) === zone) budget[k.get_pfnblock_migratetype(pfn, pfn)]!--;
   }
   return budget;
 }
@@ -224,7 +224,7 @@ function typeRemaining(rm: ReplayMachine, rt: ZoneRuntime): void {
   const budget = pageblockBudget(rm, rt);
   for (let pfn = zone.zone_start_pfn; pfn < zone.zone_end_pfn(); pfn += 512) {
     const pb = pfn >>> pageblock_order;
-    if (st.pbState[pb] !== PB_UNKNOWN || k.page_zone(pfn) !== zone) continue;
+    if (st.pbState[pb] !== PB_UNKNOWN || k.memmapZone(pfn) !== zone) continue;
     let mt = MIGRATE_MOVABLE;
     if (budget !== null && budget[mt]! <= 0) {
       for (let t = 0; t < MIGRATE_TYPES; t++) if (budget[t]! > 0) mt = t;

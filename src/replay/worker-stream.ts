@@ -3,8 +3,10 @@
  * reads and parses, this thread replays each chunk's events as they
  * arrive. One worker serves the whole process (ParseWorker.shared), so its
  * compiled parser stays warm from one replay to the next; it does not keep
- * the process alive between replays. Get it before the machine boots: only
- * reading, parsing and replaying are inside the timed stream().
+ * the process alive between replays. A replay asks for its trace before it
+ * boots the machine: the worker starts up and reads while this thread
+ * boots, and the chunks wait in the message queue until the boot is over
+ * (the sink is called from the event loop only).
  */
 
 import { Worker } from 'node:worker_threads';
@@ -28,9 +30,14 @@ interface ErrorMessage {
   readonly line?: number;
 }
 
-type Message = EventBatch | DoneMessage | ErrorMessage | { readonly kind: 'ready' };
+type Message = EventBatch | DoneMessage | ErrorMessage;
 
-let shared: Promise<ParseWorker> | null = null;
+let shared: ParseWorker | null = null;
+
+/** A stream's result: what ReadResult says, and when the last chunk was replayed (process.hrtime.bigint()). */
+export interface StreamResult extends ReadResult {
+  readonly doneAt: bigint;
+}
 
 /**
  * The worker, with the parent's node options where a worker accepts them.
@@ -56,47 +63,34 @@ export class ParseWorker {
   private failure: ((e: Error) => void) | null = null;
   private busy = false;
 
-  private constructor(ready: () => void, failed: (e: Error) => void) {
+  private constructor() {
     this.worker = startParseWorker();
-    this.handler = (m) => {
-      if (m.kind === 'ready') {
-        this.worker.unref();
-        ready();
-      }
-    };
-    this.failure = failed;
+    this.worker.unref();
     this.worker.on('message', (m: Message) => this.handler?.(m));
-    this.worker.on('error', (e: Error) => this.failure?.(e));
+    this.worker.on('error', (e: Error) => {
+      if (shared === this) shared = null;
+      this.failure?.(e);
+    });
     this.worker.on('exit', () => {
-      shared = null;
+      if (shared === this) shared = null;
       this.failure?.(new Error('the trace reader thread exited'));
     });
   }
 
-  /** The process's reader thread, started on first use. */
-  static shared(): Promise<ParseWorker> {
-    if (shared === null) {
-      shared = new Promise<ParseWorker>((resolve, reject) => {
-        const w: ParseWorker = new ParseWorker(
-          () => resolve(w),
-          (e) => {
-            shared = null;
-            reject(e);
-          },
-        );
-      });
-    }
+  /** The process's reader thread, started on first use (a request made before it is up waits for it). */
+  static shared(): ParseWorker {
+    if (shared === null) shared = new ParseWorker();
     return shared;
   }
 
   /** Reads the trace on the worker, handing each chunk's events to `sink` here. */
-  stream(path: string, sink: Sink, onProgress?: (bytes: number) => void): Promise<ReadResult> {
+  stream(path: string, sink: Sink, onProgress?: (bytes: number) => void): Promise<StreamResult> {
     if (this.busy) return Promise.reject(new Error('the trace reader is busy with another trace'));
     this.busy = true;
     this.worker.ref();
     const t0 = process.hrtime.bigint();
     const log = new EventLog(1);
-    return new Promise<ReadResult>((resolve, reject) => {
+    return new Promise<StreamResult>((resolve, reject) => {
       const settle = (): void => {
         this.busy = false;
         this.handler = null;
@@ -121,7 +115,8 @@ export class ParseWorker {
             onProgress?.(m.bytes);
           } else if (m.kind === 'done') {
             settle();
-            resolve({ log, stats: m.stats, seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
+            const doneAt = process.hrtime.bigint();
+            resolve({ log, stats: m.stats, seconds: Number(doneAt - t0) / 1e9, doneAt });
           } else if (m.kind === 'error') {
             fail(m.input ? new InputError(m.message, m.file, m.line) : new Error(m.message));
           }
