@@ -19,6 +19,7 @@ import { pageTypesCommand } from './cmd-page-types.js';
 import { footprintCommand } from './cmd-footprint.js';
 import { replayCommand } from './cmd-replay.js';
 import { procCommand } from './cmd-proc.js';
+import { cmdDiff, DIFF_HELP } from './cmd-diff.js';
 
 const HELP = `pagesim: the Linux physical-memory descriptor layer, simulated byte for byte
 
@@ -27,6 +28,8 @@ usage:
                                    run scenarios (default: scenarios/) and print the outcome matrix
   pagesim run FILE... [--variant V]... [--case NAME] [--watch TARGET]... [--timeline PAGE]... [--json]
                                    run scenarios (default: each file's variants); watch bytes, follow pages
+  pagesim diff SCENARIO A B [--json]
+                                   the first step where variants A and B part, side by side
   pagesim layout STRUCT [--variant V] [--json]
                                    the byte map of a struct (page, folio, ptdesc, slab, net_iov...)
   pagesim variants [--json]        the design variants and their seeds
@@ -51,6 +54,7 @@ Exit status: 0 when every expectation held, 1 when one did not, 2 for bad input.
 const COMMAND_HELP: Record<string, string | (() => string)> = {
   pagesim: SUITE_HELP,
   run: RUN_HELP,
+  diff: DIFF_HELP,
   layout: () => `usage: pagesim layout STRUCT [--variant V] [--json]
 
 Prints, for every byte range of STRUCT, every field that overlays it under the
@@ -126,6 +130,8 @@ function main(argv: readonly string[]): number | Promise<number> {
       return cmdSuite([], help);
     case 'run':
       return cmdRun(rest, help);
+    case 'diff':
+      return cmdDiff(rest, help);
     case 'layout':
       return cmdLayout(rest);
     case 'variants':

@@ -35,6 +35,32 @@ export interface TimelineEntry {
   readonly dump: readonly string[];
 }
 
+/** A struct page as dump_page() reads it: the fields a timeline and a variant diff compare. */
+export type PageState = Omit<TimelineEntry, 'step' | 'call' | 'raw' | 'changed'>;
+
+/** dump_page() of a page, read without leaving a trace: a report or a console line it made is taken back. */
+export function pageState(k: Kernel, pfn: number): PageState {
+  const reports = k.reports.length;
+  const consoleLines = k.console.length;
+  const dump = k.dump_page_lines(pfn, null);
+  k.reports.length = reports;
+  k.console.length = consoleLines;
+  const head = /refcount:(-?\d+) mapcount:(-?\d+) mapping:(\w+) index:(\w+)/.exec(dump.find((l) => l.startsWith('page: ')) ?? '');
+  const flagLine = /flags: (0x[0-9a-f]+)\((.*)\)/.exec(dump.find((l) => /^(\w+ )?flags: /.test(l)) ?? '');
+  const names = (flagLine?.[2] ?? '').split('|').filter((f) => f !== '' && !/^(node|zone|lastcpupid)=/.test(f));
+  const type = /^page_type: (.*)$/.exec(dump.find((l) => l.startsWith('page_type: ')) ?? '');
+  return {
+    refcount: head === null ? 0 : Number(head[1]),
+    mapcount: head === null ? 0 : Number(head[2]),
+    mapping: head?.[3] ?? '',
+    index: head?.[4] ?? '',
+    flagsWord: flagLine?.[1] ?? '',
+    flags: names.join('|'),
+    pageType: type?.[1] ?? null,
+    dump,
+  };
+}
+
 export interface TimelineResult {
   readonly target: string;
   readonly variant: string;
@@ -120,27 +146,7 @@ export class Timeline implements RunObserver {
     this.entries.push({ step, call, ...this.state(), raw, changed: before === null ? [] : raw.flatMap((w, i) => (w !== before[i] ? [i] : [])) });
   }
 
-  /** dump_page() of the page, read without leaving a trace: a report or a console line it made is taken back. */
-  private state(): Omit<TimelineEntry, 'step' | 'call' | 'raw' | 'changed'> {
-    const k = this.k!;
-    const reports = k.reports.length;
-    const consoleLines = k.console.length;
-    const dump = k.dump_page_lines(this.pfn!, null);
-    k.reports.length = reports;
-    k.console.length = consoleLines;
-    const head = /refcount:(-?\d+) mapcount:(-?\d+) mapping:(\w+) index:(\w+)/.exec(dump.find((l) => l.startsWith('page: ')) ?? '');
-    const flagLine = /flags: (0x[0-9a-f]+)\((.*)\)/.exec(dump.find((l) => /^(\w+ )?flags: /.test(l)) ?? '');
-    const names = (flagLine?.[2] ?? '').split('|').filter((f) => f !== '' && !/^(node|zone|lastcpupid)=/.test(f));
-    const type = /^page_type: (.*)$/.exec(dump.find((l) => l.startsWith('page_type: ')) ?? '');
-    return {
-      refcount: head === null ? 0 : Number(head[1]),
-      mapcount: head === null ? 0 : Number(head[2]),
-      mapping: head?.[3] ?? '',
-      index: head?.[4] ?? '',
-      flagsWord: flagLine?.[1] ?? '',
-      flags: names.join('|'),
-      pageType: type?.[1] ?? null,
-      dump,
-    };
+  private state(): PageState {
+    return pageState(this.k!, this.pfn!);
   }
 }
