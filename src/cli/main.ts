@@ -10,7 +10,9 @@ import { parseArgs } from './args.js';
 import { VARIANTS } from '../variants/index.js';
 import { checkVariants, cmdRun, cmdSuite, looksLikePath, RUN_HELP, SUITE_HELP } from './cmd-run.js';
 import { buildVariant } from '../engine/build.js';
-import { formatLayout, layoutJson } from '../format/layout.js';
+import { formatLayout, formatLayoutDiff, layoutJson } from '../format/layout.js';
+import { diffLayouts } from '../layout/diff.js';
+import type { StructLayout } from '../layout/layout.js';
 import { allOps } from '../engine/registry.js';
 import { formatOpsMarkdown, formatOpsText } from '../format/ops.js';
 import { benchCommand } from '../bench/command.js';
@@ -30,7 +32,7 @@ usage:
                                    run scenarios (default: each file's variants); watch bytes, follow pages
   pagesim diff SCENARIO A B [--json]
                                    the first step where variants A and B part, side by side
-  pagesim layout STRUCT [--variant V] [--json]
+  pagesim layout STRUCT [--variant V] [--json] | --diff A B
                                    the byte map of a struct (page, folio, ptdesc, slab, net_iov...)
   pagesim variants [--json]        the design variants and their seeds
   pagesim ops [--markdown]         the scenario operations
@@ -56,11 +58,17 @@ const COMMAND_HELP: Record<string, string | (() => string)> = {
   run: RUN_HELP,
   diff: DIFF_HELP,
   layout: () => `usage: pagesim layout STRUCT [--variant V] [--json]
+       pagesim layout STRUCT --diff A B [--json]
 
 Prints, for every byte range of STRUCT, every field that overlays it under the
 variant (default baseline). The structs: ${[...buildVariant('baseline').structs.keys()].join(', ')}
 (a variant may add more). --json prints
-{"struct", "size", "fields": [{"name", "offset", "size"}]}.`,
+{"struct", "size", "fields": [{"name", "offset", "size"}]}.
+--diff A B compares STRUCT under variant stacks A and B: fields moved, resized
+or retyped, added and removed (offset+size), and fields of both whose overlays
+changed (the fields they share bytes with, the anonymous union they are in);
+--json prints {"struct", "a", "b", "size", "align", "moved", "resized",
+"added", "removed", "overlays"}.`,
   variants: 'usage: pagesim variants [--json]\n\nLists the design variants with a one-line description and the seed they follow.',
   ops: 'usage: pagesim ops [--markdown]\n\nLists every scenario operation with its parameters and result.',
   bench: `usage: pagesim bench [--memory SIZE] [--json]
@@ -76,18 +84,33 @@ docs/performance.md explains each figure.`,
 };
 
 function cmdLayout(argv: readonly string[]): number {
-  const a = parseArgs(argv, { flags: ['json', 'help'], options: ['variant'] }, 'layout');
+  const a = parseArgs(argv, { flags: ['json', 'help'], options: ['variant', 'diff'] }, 'layout');
   if (a.flags.has('help')) return help('layout');
-  if (a.positional.length !== 1) throw new InputError('layout: give exactly one struct name (page, folio, ptdesc)');
+  const diff = a.options.get('diff');
+  // --diff A B: A is the option's value, B the positional after the struct.
+  const positional = diff === undefined ? a.positional : a.positional.slice(0, 1);
+  if (positional.length !== 1) throw new InputError('layout: give exactly one struct name (page, folio, ptdesc)');
+  const name = positional[0]!.replace(/^struct\s+/, '');
+  const known = (v: string): StructLayout => {
+    const built = buildVariant(v);
+    const l = built.structs.get(name);
+    if (l === undefined) throw new InputError(`layout: no struct "${name}" in variant ${v} (known: ${[...built.structs.keys()].join(', ')})`);
+    for (const f of built.assertionFailures) process.stderr.write(`${f.message}\n`);
+    return l;
+  };
+  if (diff !== undefined) {
+    if (diff.length !== 1 || a.positional.length !== 2 || a.options.has('variant')) throw new InputError('layout: --diff compares two variant stacks: pagesim layout STRUCT --diff A B');
+    const [va, vb] = [diff[0]!, a.positional[1]!];
+    checkVariants([va, vb]);
+    const d = diffLayouts(known(va), known(vb), va, vb);
+    process.stdout.write(a.flags.has('json') ? `${JSON.stringify(d, null, 2)}\n` : `${formatLayoutDiff(d)}\n`);
+    return 0;
+  }
   const variants = a.options.get('variant') ?? ['baseline'];
   if (variants.length !== 1) throw new InputError('layout: give at most one --variant');
   checkVariants(variants);
-  const built = buildVariant(variants[0]!);
-  const name = a.positional[0]!.replace(/^struct\s+/, '');
-  const l = built.structs.get(name);
-  if (l === undefined) throw new InputError(`layout: no struct "${name}" in variant ${variants[0]} (known: ${[...built.structs.keys()].join(', ')})`);
+  const l = known(variants[0]!);
   process.stdout.write(a.flags.has('json') ? `${JSON.stringify(layoutJson(l), null, 2)}\n` : `${formatLayout(l, variants[0]!)}\n`);
-  for (const f of built.assertionFailures) process.stderr.write(`${f.message}\n`);
   return 0;
 }
 

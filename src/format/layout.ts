@@ -5,6 +5,7 @@
 
 import type { FieldInfo, StructLayout } from '../layout/layout.js';
 import { typeName } from '../layout/ctype.js';
+import type { LayoutDiff } from '../layout/diff.js';
 
 export interface LayoutJson {
   readonly struct: string;
@@ -61,4 +62,37 @@ export function formatLayout(l: StructLayout, variant: string): string {
   }
   lines.push(`};  /* size: ${l.size}, cachelines: ${Math.ceil(l.size / 64)} */`);
   return lines.join('\n');
+}
+
+function at(f: { offset: number; size: number }): string {
+  return `${f.offset}+${f.size}`;
+}
+
+/**
+ * `pagesim layout STRUCT --diff A B`: sizes, then moved, resized, added and
+ * removed fields (offset+size), then the fields whose overlays changed.
+ */
+export function formatLayoutDiff(d: LayoutDiff): string {
+  const out = [`struct ${d.struct}: ${d.a} -> ${d.b}`];
+  out.push(d.size.a === d.size.b && d.align.a === d.align.b ? `  size ${d.size.a}, align ${d.align.a} under both` : `  size ${d.size.a} -> ${d.size.b}, align ${d.align.a} -> ${d.align.b}`);
+  const section = (title: string, lines: string[]): void => {
+    if (lines.length === 0) return;
+    out.push(`  ${title}:`, ...lines.map((l) => `    ${l}`));
+  };
+  section('moved (offset+size)', d.moved.map((m) => `${m.name}  ${at(m.a)} -> ${at(m.b)}${m.a.type === m.b.type ? '' : `  ${m.a.type} -> ${m.b.type}`}`));
+  section('resized or retyped', d.resized.map((m) => `${m.name}  at ${m.a.offset}: ${m.a.size} bytes ${m.a.type} -> ${m.b.size} bytes ${m.b.type}`));
+  section('added', d.added.map((f) => `${f.name}  ${at(f)} ${f.type}${f.overlays.length > 0 ? `  over ${f.overlays.join(', ')}` : ''}`));
+  section('removed', d.removed.map((f) => `${f.name}  ${at(f)} ${f.type}${f.overlays.length > 0 ? `  was over ${f.overlays.join(', ')}` : ''}`));
+  section(
+    'overlays changed (fields of both)',
+    d.overlays.map((o) => {
+      const parts: string[] = [];
+      if (o.gained.length > 0) parts.push(`now over ${o.gained.join(', ')}`);
+      if (o.lost.length > 0) parts.push(`no longer over ${o.lost.join(', ')}`);
+      if (o.within !== null) parts.push(`in ${o.within.a || '(the struct)'} -> ${o.within.b || '(the struct)'}`);
+      return `${o.name}  ${at(o)}: ${parts.join('; ')}`;
+    }),
+  );
+  if (d.moved.length + d.resized.length + d.added.length + d.removed.length + d.overlays.length === 0) out.push('  the same fields at the same offsets');
+  return out.join('\n');
 }
