@@ -22,6 +22,7 @@ import { footprintCommand } from './cmd-footprint.js';
 import { replayCommand } from './cmd-replay.js';
 import { procCommand } from './cmd-proc.js';
 import { cmdDiff, DIFF_HELP } from './cmd-diff.js';
+import { kunitCommand } from '../kunit/command.js';
 
 const HELP = `pagesim: the Linux physical-memory descriptor layer, simulated byte for byte
 
@@ -49,6 +50,8 @@ usage:
                                    descriptor memory of a page population under each memdesc design
   pagesim footprint SCENARIO [--variant V]...
                                    descriptor memory each variant really uses at the end of a run
+  pagesim kunit SCENARIO... [--variant linux-6.12] [--out DIR]
+                                   write scenarios as KUnit suites in C for a real 6.12 kernel
 
 Variants stack like a patch series: --variant a+b. Run 'pagesim COMMAND --help' for details.
 Exit status: 0 when every expectation held, 1 when one did not, 2 for bad input.`;
@@ -174,6 +177,8 @@ function main(argv: readonly string[]): number | Promise<number> {
       return replayCommand(rest);
     case 'proc':
       return procCommand(rest);
+    case 'kunit':
+      return kunitCommand(rest);
     default:
       if (cmd.startsWith('-') || looksLikePath(cmd)) return cmdSuite(argv, help);
       throw new InputError(`unknown command "${cmd}" (see pagesim --help; a scenario file or directory is given by its path)`);

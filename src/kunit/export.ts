@@ -1,0 +1,395 @@
+/**
+ * A scenario as a KUnit suite in C for linux 6.12: one test case per
+ * scenario (per case of a `cases:` file), the steps as calls of the real
+ * kernel functions in order, handles as local variables (a handle bound in
+ * a loop, `p$i`, as an array), and after every step a line
+ * `pagesim: step N op = value` so a console can be compared with
+ * `pagesim run`. Step expectations become KUNIT_EXPECT checks. A step with
+ * no 6.12 counterpart makes the export fail with one line naming it.
+ */
+
+import type { ArgValue, Expr, HandleRef, OpStep, ResultLiteral, Scenario, Step } from '../scenario/types.js';
+import { getOp } from '../engine/registry.js';
+import { InputError } from '../util/errors.js';
+import { BASE_HEADERS, HELPERS, PRINTERS } from './helpers.js';
+import { kunitOp, PP_STATS, statEnum, type KunitOp } from './ops.js';
+
+/** The kernel the export targets; the variant whose answers it is compared with. */
+export const KUNIT_VARIANT = 'linux-6.12';
+
+/** Steps pagesim runs on its own machine that have no kernel call: printed as skipped. */
+const PAGESIM_ONLY: Readonly<Record<string, string>> = {
+  check: "pagesim's whole-machine checker",
+  proc: 'a /proc file pagesim renders',
+};
+
+const C_RESERVED = new Set(
+  `auto break case char const continue default do double else enum extern float for goto if inline int long register
+restrict return short signed sizeof static struct switch typedef union unsigned void volatile while bool true false
+current test i j k NULL jiffies`.split(/\s+/),
+);
+
+/** The C identifier of a scenario name (`net-page-pool` -> `net_page_pool`). */
+export function cIdent(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9_]/g, '_').replace(/_+/g, '_');
+  return /^[0-9]/.test(s) ? `_${s}` : s;
+}
+
+/** The file an export is written to: `pagesim_<name>_kunit.c`. */
+export function kunitFileName(scn: Scenario): string {
+  return `pagesim_${cIdent(scn.name)}_kunit.c`;
+}
+
+/** The suite name in KTAP output (and kunit.py's filter). */
+export function kunitSuiteName(scn: Scenario): string {
+  return `pagesim_${cIdent(scn.name)}`;
+}
+
+interface Local {
+  readonly c: string;
+  readonly type: string;
+  /** Bound in a loop: an array of this many elements. */
+  readonly array: number | null;
+}
+
+/** One test case's translation state. */
+class CaseWriter {
+  readonly lines: string[] = [];
+  readonly locals = new Map<string, Local>();
+  loopDepth = 0;
+  /** Extra indentation inside a `{ }` block a step opens for its value. */
+  block = 0;
+  readonly helpers: Set<string>;
+
+  constructor(
+    readonly scn: Scenario,
+    helpers: Set<string>,
+  ) {
+    this.helpers = helpers;
+  }
+
+  fail(line: number, msg: string): never {
+    throw new InputError(`${msg} (pagesim kunit exports for ${KUNIT_VARIANT})`, this.scn.file, line);
+  }
+
+  loopVar(depth = this.loopDepth): string {
+    return 'ijk'[depth - 1]!;
+  }
+
+  indent(): string {
+    return '\t'.repeat(this.loopDepth + this.block + 1);
+  }
+
+  emit(s: string): void {
+    for (const l of s.split('\n')) this.lines.push(`${this.indent()}${l}`);
+  }
+
+  /** The C lvalue of a handle name as written (`p`, `p$i`, `p58`). */
+  handle(name: string, line: number): string {
+    const direct = this.locals.get(name);
+    if (direct !== undefined && direct.array === null) return direct.c;
+    if (name.endsWith('$i') && !name.slice(0, -2).includes('$i')) {
+      const arr = this.locals.get(name);
+      if (arr !== undefined) {
+        if (this.loopDepth === 0) this.fail(line, `${name}: $i outside a repeat`);
+        return `${arr.c}[${this.loopVar()}]`;
+      }
+    }
+    const m = /^(.*?)([0-9]+)$/.exec(name);
+    if (m !== null) {
+      const arr = this.locals.get(`${m[1]}$i`);
+      if (arr !== undefined && arr.array !== null) {
+        if (Number(m[2]) >= arr.array) this.fail(line, `${name}: index ${m[2]} is past the ${arr.array} the loop bound`);
+        return `${arr.c}[${Number(m[2])}]`;
+      }
+    }
+    return this.fail(line, `handle "${name}" cannot be exported (only NAME and NAME$i bound in a repeat are)`);
+  }
+
+  /** Declares the local a step binds and returns its C lvalue. */
+  bind(name: string, type: string, line: number, times: number | null): string {
+    if (name.includes('$i')) {
+      if (!name.endsWith('$i') || name.slice(0, -2).includes('$i')) this.fail(line, `as: ${name}: only NAME$i handles can be exported`);
+      if (this.loopDepth === 0 || times === null) this.fail(line, `as: ${name}: $i outside a repeat with a constant count`);
+      if (!this.locals.has(name)) this.locals.set(name, { c: this.fresh(name.slice(0, -2)), type, array: times });
+      return this.handle(name, line);
+    }
+    const existing = this.locals.get(name);
+    if (existing !== undefined) {
+      if (existing.type !== type) this.fail(line, `as: ${name}: rebound as another type (${existing.type.trim()} -> ${type.trim()})`);
+      return existing.c;
+    }
+    const c = this.fresh(name);
+    this.locals.set(name, { c, type, array: null });
+    return c;
+  }
+
+  private fresh(name: string): string {
+    let c = cIdent(name);
+    if (C_RESERVED.has(c) || c.startsWith('pagesim_')) c = `${c}_`;
+    const taken = new Set([...this.locals.values()].map((l) => l.c));
+    while (taken.has(c)) c = `${c}_`;
+    return c;
+  }
+
+  expr(e: Expr, line: number): string {
+    switch (e.kind) {
+      case 'num':
+        return e.value > 0x7fffffff || e.value < -0x80000000 ? `${e.value}L` : String(e.value);
+      case 'var':
+        if (this.loopDepth === 0) this.fail(line, '$i outside a repeat');
+        return this.loopVar();
+      case 'ref':
+        return this.handle(e.name, line);
+      case 'neg':
+        return `(-${this.expr(e.arg, line)})`;
+      case 'bin':
+        return `(${this.expr(e.left, line)} ${e.op} ${this.expr(e.right, line)})`;
+    }
+  }
+
+  page(ref: HandleRef, line: number): string {
+    const base = this.handle(ref.name, line);
+    if (ref.offset === null) return base;
+    const off = this.expr(ref.offset, line);
+    return off.startsWith('(-') ? `${base} - ${off.slice(2, -1)}` : `${base} + ${off}`;
+  }
+
+  /** The C of one argument as the template asks for it (`{name}`, `{name:folio}` ...). */
+  arg(step: OpStep, param: string, how: string | undefined): string {
+    const v: ArgValue | undefined = step.args.get(param);
+    if (v === undefined) this.fail(step.line, `${step.op}: no argument ${param}`);
+    const str = (): string => (v.kind === 'string' ? v.value : this.fail(step.line, `${step.op}: ${param} is not a string`));
+    switch (how) {
+      case 'folio':
+        if (v.kind !== 'handle') this.fail(step.line, `${step.op}: ${param} is not a page`);
+        return `page_folio(${this.page(v, step.line)})`;
+      case 'page':
+        if (v.kind !== 'handle') this.fail(step.line, `${step.op}: ${param} is not a page`);
+        return this.page(v, step.line);
+      case 'raw': {
+        const s = str().trim();
+        if (!/^[A-Za-z0-9_ |]+$/.test(s)) this.fail(step.line, `${step.op}: ${param} "${s}" is not a C constant expression of names and numbers`);
+        return s.replace(/\s*\|\s*/g, ' | ');
+      }
+      case 'ppstat': {
+        const f = PP_STATS[str()];
+        return f ?? this.fail(step.line, `${step.op}: page_pool statistic "${str()}" has no field in 6.12's struct page_pool_stats`);
+      }
+      case 'nodestat':
+      case 'zonestat': {
+        const e = statEnum(str());
+        return e ?? this.fail(step.line, `${step.op}: "${str()}" is not a vmstat item`);
+      }
+    }
+    switch (v.kind) {
+      case 'int':
+        return this.expr(v.expr, step.line);
+      case 'gfp':
+        return /^[A-Za-z0-9_ |]+$/.test(v.text) ? v.text.replace(/\s*\|\s*/g, '|') : `0x${v.mask.toString(16)}`;
+      case 'bool':
+        return v.value ? 'true' : 'false';
+      case 'string':
+        return JSON.stringify(v.value);
+      case 'handle':
+        return this.page(v, step.line);
+    }
+  }
+
+  steps(list: readonly Step[]): void {
+    for (const st of list) {
+      if (st.kind === 'repeat') this.repeat(st.times, st.steps, st.line);
+      else this.step(st, null);
+    }
+  }
+
+  private loopTimes: (number | null)[] = [];
+
+  repeat(times: Expr, body: readonly Step[], line: number): void {
+    if (this.loopDepth >= 3) this.fail(line, 'repeat nested more than three deep');
+    const n = times.kind === 'num' ? times.value : null;
+    const v = this.loopVar(this.loopDepth + 1);
+    this.emit(`for (${v} = 0; ${v} < ${this.expr(times, line)}; ${v}++) {`);
+    this.loopDepth++;
+    this.loopTimes.push(n);
+    this.steps(body);
+    this.loopTimes.pop();
+    this.loopDepth--;
+    this.emit('}');
+  }
+
+  step(st: OpStep, _unused: null): void {
+    if (st.cpu !== null) this.fail(st.line, `${st.op}: a step on a chosen CPU (cpu: ${st.cpu}) cannot be exported`);
+    if (PAGESIM_ONLY[st.op] !== undefined) {
+      this.emit(`/* ${st.op}: ${PAGESIM_ONLY[st.op]}, nothing to run */`);
+      this.emit(`pagesim_skip("${st.op}");`);
+      return;
+    }
+    const def = getOp(st.op);
+    const k: KunitOp | null = kunitOp(st.op, def?.params[0]?.name);
+    if (def === undefined || k === null) this.fail(st.line, `operation ${st.op} has no counterpart a KUnit test can call in linux 6.12`);
+    for (const h of k.helpers ?? []) this.helpers.add(h);
+    const call = k.c.replace(/\{([A-Za-z_0-9]+)(?::([a-z]+))?\}/g, (_m, p: string, how: string | undefined) => this.arg(st, p, how));
+    const print = k.print ?? (def.result === 'errno' ? 'int' : def.result === 'handle' ? 'ptr' : def.result === 'text' ? 'void' : def.result);
+    const op = JSON.stringify(st.op);
+    if (print === 'void') {
+      if (st.as !== null) this.fail(st.line, `${st.op} returns nothing to bind with as:`);
+      this.emit(`${call};`);
+      this.emit(`pagesim_void(${op});`);
+      return;
+    }
+    const type = print === 'page' ? 'struct page *' : print === 'ptr' ? (k.type ?? 'void *') : print === 'bool' ? 'bool' : 'long';
+    let value = call;
+    if (st.as !== null) {
+      const lv = this.bind(st.as, type, st.line, this.loopTimes[this.loopTimes.length - 1] ?? null);
+      this.emit(`${lv} = ${call};`);
+      value = lv;
+    } else if (st.expect !== null) {
+      this.emit(`{`);
+      this.block++;
+      this.emit(`${type.endsWith('*') ? type : `${type} `}v = ${call};`);
+      value = 'v';
+    }
+    switch (print) {
+      case 'page':
+        this.emit(`pagesim_page(${op}, ${value});`);
+        break;
+      case 'ptr':
+        this.emit(`pagesim_ptr(${op}, "${k.label ?? 'object'}", ${value});`);
+        break;
+      case 'bool':
+        this.emit(`pagesim_bool(${op}, ${value});`);
+        break;
+      default:
+        this.emit(`pagesim_int(${op}, ${value});`);
+    }
+    if (st.expect !== null) this.emit(this.expectation(st, value, st.expect, print));
+    if (st.as === null && st.expect !== null) {
+      this.block--;
+      this.emit('}');
+    }
+  }
+
+  expectation(st: OpStep, value: string, e: ResultLiteral, print: string): string {
+    switch (e.kind) {
+      case 'null':
+        return `KUNIT_EXPECT_NULL(test, ${value});`;
+      case 'bool':
+        return `KUNIT_EXPECT_EQ(test, ${value}, ${e.value});`;
+      case 'int':
+        return `KUNIT_EXPECT_EQ(test, (long)${value}, ${e.value}L);`;
+      case 'errno':
+        return `KUNIT_EXPECT_EQ(test, (long)${value}, (long)-${e.name.replace(/^-/, '')});`;
+      case 'string':
+        return `/* expect: ${JSON.stringify(e.value)} (pagesim's text, not compared here) */`;
+      case 'handle':
+        if (print === 'page') return `KUNIT_EXPECT_PTR_EQ(test, ${value}, ${this.page(e.ref, st.line)});`;
+        return `KUNIT_EXPECT_PTR_EQ(test, (const void *)${value}, (const void *)${this.handle(e.ref.name, st.line)});`;
+    }
+  }
+
+  /** The function body: declarations, then the steps. */
+  body(): string[] {
+    const decls: string[] = [];
+    for (const l of this.locals.values()) {
+      const t = l.type.endsWith('*') ? l.type : `${l.type} `;
+      decls.push(l.array === null ? `\t${t}${l.c};` : `\tstatic ${t}${l.c}[${l.array}];`);
+    }
+    const loops = this.maxDepth;
+    if (loops > 0) decls.push(`\tint ${'ijk'.slice(0, loops).split('').join(', ')};`);
+    return [...decls, ...(decls.length > 0 ? [''] : []), '\tpagesim_step = 0;', ...this.lines];
+  }
+
+  get maxDepth(): number {
+    let d = 0;
+    for (const l of this.lines) {
+      const m = /^\t+for \(([ijk]) = 0/.exec(l);
+      if (m !== null) d = Math.max(d, 'ijk'.indexOf(m[1]!) + 1);
+    }
+    return d;
+  }
+}
+
+/** The C text of a scenario's KUnit suite. */
+export function exportKunit(scn: Scenario): string {
+  if (scn.cpus !== undefined) throw new InputError(`a concurrent scenario (cpus:) cannot be exported: KUnit runs a case's steps on one thread (pagesim kunit exports for ${KUNIT_VARIANT})`, scn.file);
+  const id = cIdent(scn.name);
+  const helpers = new Set<string>();
+  const cases: { fn: string; body: string[]; description: string }[] = [];
+  const list = scn.cases === undefined ? [{ name: null as string | null, steps: scn.steps, description: '' }] : scn.cases.map((c) => ({ name: c.name as string | null, steps: [...scn.steps, ...c.steps], description: c.description }));
+  for (const c of list) {
+    const w = new CaseWriter(scn, helpers);
+    w.steps(c.steps);
+    cases.push({ fn: c.name === null ? `pagesim_${id}_test` : `pagesim_${id}_${cIdent(c.name)}_test`, body: w.body(), description: c.description });
+  }
+  const headers = new Set(BASE_HEADERS);
+  for (const h of helpers) for (const x of HELPERS[h]!.headers) headers.add(x);
+  const order = Object.keys(HELPERS).filter((h) => helpers.has(h));
+  const out: string[] = [];
+  out.push('// SPDX-License-Identifier: GPL-2.0');
+  out.push('/*');
+  out.push(` * KUnit test for the pagesim scenario "${scn.name}" (${KUNIT_VARIANT}).`);
+  out.push(' *');
+  for (const l of wrap(scn.description.trim(), 72)) out.push(` * ${l}`.trimEnd());
+  out.push(' *');
+  out.push(' * Each step prints "pagesim: step N op = value" after it returns, so the');
+  out.push(' * console can be compared with `pagesim run --variant linux-6.12`.');
+  out.push(' */');
+  out.push('');
+  for (const h of headers) out.push(`#include <${h}>`);
+  out.push('#include <asm/pgalloc.h>');
+  out.push('#include <asm/set_memory.h>');
+  out.push('');
+  out.push('#include "internal.h"');
+  out.push('');
+  out.push(PRINTERS);
+  for (const h of order) {
+    out.push('');
+    out.push(HELPERS[h]!.code);
+  }
+  for (const c of cases) {
+    out.push('');
+    if (c.description) {
+      out.push('/*');
+      for (const l of wrap(c.description.trim(), 72)) out.push(` * ${l}`.trimEnd());
+      out.push(' */');
+    }
+    out.push(`static void ${c.fn}(struct kunit *test)`);
+    out.push('{');
+    out.push(...c.body);
+    out.push('}');
+  }
+  out.push('');
+  out.push(`static struct kunit_case pagesim_${id}_cases[] = {`);
+  for (const c of cases) out.push(`\tKUNIT_CASE(${c.fn}),`);
+  out.push('\t{}');
+  out.push('};');
+  out.push('');
+  out.push(`static struct kunit_suite pagesim_${id}_suite = {`);
+  out.push(`\t.name = "${kunitSuiteName(scn)}",`);
+  out.push(`\t.test_cases = pagesim_${id}_cases,`);
+  out.push('};');
+  out.push('');
+  out.push(`kunit_test_suite(pagesim_${id}_suite);`);
+  out.push('');
+  out.push('MODULE_DESCRIPTION("pagesim scenario ' + scn.name + '");');
+  out.push('MODULE_LICENSE("GPL");');
+  return `${out.join('\n')}\n`;
+}
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const para of text.split(/\n\s*\n/)) {
+    let line = '';
+    for (const word of para.split(/\s+/).filter((w) => w !== '')) {
+      if (line !== '' && line.length + 1 + word.length > width) {
+        out.push(line);
+        line = word;
+      } else line = line === '' ? word : `${line} ${word}`;
+    }
+    if (line !== '') out.push(line);
+    out.push('');
+  }
+  while (out.length > 0 && out[out.length - 1] === '') out.pop();
+  return out;
+}

@@ -1,0 +1,102 @@
+/**
+ * pagesim kunit: scenarios become KUnit suites in C for linux 6.12, every
+ * step a kernel call followed by its `pagesim: step N op = value` line; an
+ * operation 6.12 lacks is refused with one line naming it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { repoRoot } from './helpers/machine.js';
+import { exportKunit, kunitSuiteName } from '../src/kunit/export.js';
+import { loadScenario } from '../src/engine/load.js';
+
+const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+
+function pagesim(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: repoRoot });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function scenario(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-kunit-'));
+  const f = join(dir, 'probe.yaml');
+  writeFileSync(f, text);
+  return f;
+}
+
+test('double-free: each step is the kernel call, then its step line, handles are locals', () => {
+  const c = exportKunit(loadScenario(join(repoRoot, 'scenarios', 'double-free.yaml')));
+  const body = c.slice(c.indexOf('static void pagesim_double_free_test'));
+  assert.match(body, /\tstruct page \*p;\n/);
+  assert.match(body, /p = alloc_pages\(GFP_KERNEL, 0\);\n\tpagesim_page\("alloc_pages", p\);\n\t__free_pages\(p, 0\);\n\tpagesim_void\("__free_pages"\);\n\t__free_pages\(p, 0\);\n\tpagesim_void\("__free_pages"\);/);
+  assert.match(c, /\.name = "pagesim_double_free",/);
+  assert.match(c, /pr_info\("pagesim: step %u %s = pfn %#lx\\n"/);
+});
+
+test('loops: handles bound as NAME$i are arrays, NAME58 an element; folios through page_folio()', () => {
+  const c = exportKunit(loadScenario(join(repoRoot, 'scenarios', 'net-page-pool-lifecycle.yaml')));
+  assert.match(c, /static struct page \*q\[60\];/);
+  assert.match(c, /for \(i = 0; i < 60; i\+\+\) \{\n\t\tq\[i\] = page_pool_alloc_pages\(pool, GFP_ATOMIC\|__GFP_NOWARN\);/);
+  assert.match(c, /get_page\(q\[58\]\);/);
+  assert.match(c, /offsetof\(struct page_pool_stats, recycle_stats\.released_refcnt\)/);
+  const f = exportKunit(loadScenario(join(repoRoot, 'scenarios', 'folio-lifecycle.yaml')));
+  assert.match(f, /long v = folio_order\(page_folio\(f\)\);\n\t\tpagesim_int\("folio_order", v\);\n\t\tKUNIT_EXPECT_EQ\(test, \(long\)v, 2L\);/);
+  assert.match(f, /KUNIT_EXPECT_PTR_EQ\(test, v, f\);/);
+  assert.match(f, /pagesim_skip\("check"\);/);
+});
+
+test('cases: one KUnit case each, the setup steps first in every case', () => {
+  const f = scenario(`name: two-cases
+steps:
+  - alloc_pages: {order: 1}
+    as: p
+cases:
+  - name: first
+    steps:
+      - __free_pages: {page: p, order: 1}
+  - name: second
+    steps:
+      - page_ref_inc: p + 1
+`);
+  const scn = loadScenario(f);
+  const c = exportKunit(scn);
+  assert.equal(kunitSuiteName(scn), 'pagesim_two_cases');
+  assert.match(c, /static void pagesim_two_cases_first_test\(struct kunit \*test\)\n\{\n\tstruct page \*p;\n\n\tpagesim_step = 0;\n\tp = alloc_pages\(GFP_KERNEL, 1\);/);
+  assert.match(c, /page_ref_inc\(p \+ 1\);/);
+  assert.match(c, /KUNIT_CASE\(pagesim_two_cases_first_test\),\n\tKUNIT_CASE\(pagesim_two_cases_second_test\),/);
+});
+
+test('an operation 6.12 does not have: one line naming it and its line, exit 2, nothing written', () => {
+  const out = mkdtempSync(join(tmpdir(), 'pagesim-kunit-out-'));
+  const r = pagesim('kunit', join(repoRoot, 'scenarios', 'frozen-page-incremented.yaml'), '--out', out);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.trimEnd().split('\n').length, 1);
+  assert.match(r.stderr, /frozen-page-incremented\.yaml:12: operation alloc_frozen_pages has no counterpart a KUnit test can call in linux 6\.12/);
+  // folio_set_locked is __folio_set_locked in 6.12
+  const f = scenario(`name: lock
+steps:
+  - alloc_pages: {order: 0}
+    as: p
+  - folio_set_locked: p
+`);
+  const r2 = pagesim('kunit', f);
+  assert.equal(r2.status, 2);
+  assert.match(r2.stderr, /probe\.yaml:5: operation folio_set_locked has no counterpart/);
+  const r3 = pagesim('kunit', join(repoRoot, 'scenarios', 'double-free.yaml'), '--variant', 'baseline');
+  assert.equal(r3.status, 2);
+  assert.match(r3.stderr, /the only kernel exported to is linux-6\.12/);
+});
+
+test('--out writes pagesim_<name>_kunit.c for each scenario', () => {
+  const out = mkdtempSync(join(tmpdir(), 'pagesim-kunit-out-'));
+  const r = pagesim('kunit', join(repoRoot, 'scenarios', 'double-free.yaml'), join(repoRoot, 'scenarios', 'gup-pins.yaml'), '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), [join(out, 'pagesim_double_free_kunit.c'), join(out, 'pagesim_gup_pins_kunit.c')]);
+  const gup = readFileSync(join(out, 'pagesim_gup_pins_kunit.c'), 'utf8');
+  assert.match(gup, /pagesim_pin\(m, small, 1, FOLL_WRITE \| FOLL_LONGTERM\)/);
+  assert.match(gup, /global_node_page_state\(NR_FOLL_PIN_ACQUIRED\) - 0/);
+  assert.match(gup, /static long __maybe_unused pagesim_pin\(/);
+});
