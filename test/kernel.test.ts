@@ -79,7 +79,7 @@ test('a compound page: head/tail encoding, TAIL_MAPPING, order and folio fields'
   }
   assert.equal(k.read64((f + 5) * k.PW + k.W_mapping), 0xdead000000000400n);
   const dump = k.dump_page_lines(f + 5, null).join('\n');
-  assert.match(dump, /head: order:3 mapcount:0 entire_mapcount:0 nr_pages_mapped:0 pincount:0/);
+  assert.match(dump, /head: order:3 mapcount:0 entire_mapcount:0 pincount:0/);
   assert.match(dump, /flags: 0x[0-9a-f]+\(head\|node=0\|zone=1\|lastcpupid=0x1fffff\)/);
 });
 

@@ -114,9 +114,9 @@ export function checkFreeLists(k: Kernel, ctx: CheckContext): void {
       const nr_free = k.free_area_nr_free(zone, order);
       if (nr_free !== blocks) ctx.violation(C, `zone ${zone.name} free_area[${order}].nr_free is ${nr_free} but its lists hold ${blocks} blocks`);
     }
-    const counted = k.zone_page_state(zone, NR_FREE_PAGES);
+    const counted = zone.vm_stat[NR_FREE_PAGES]!;
     if (counted !== freePages) ctx.violation(C, `zone ${zone.name} NR_FREE_PAGES is ${counted} but the free lists hold ${freePages} pages`);
-    const blocksCounted = k.zone_page_state(zone, NR_FREE_PAGES_BLOCKS);
+    const blocksCounted = zone.vm_stat[NR_FREE_PAGES_BLOCKS]!;
     if (blocksCounted !== blockPages) ctx.violation(C, `zone ${zone.name} NR_FREE_PAGES_BLOCKS is ${blocksCounted} but the free lists hold ${blockPages} pages in pageblock-sized blocks`);
     if (zone.nr_free_highatomic !== highatomic) ctx.violation(C, `zone ${zone.name} nr_free_highatomic is ${zone.nr_free_highatomic} but the HighAtomic lists hold ${highatomic} pages`);
   }

@@ -39,7 +39,7 @@ interface MmWalk {
 
 export function checkPageTables(k: Kernel, ctx: CheckContext): void {
   const typed = memmapNotes(k, ctx).tablePages;
-  const accounted = k.global_node_page_state(NR_PAGETABLE);
+  const accounted = k.vm_node_stat(NR_PAGETABLE);
   if (accounted !== typed) ctx.violation('page-tables', `NR_PAGETABLE is ${accounted} pages but ${typed} pages are typed PageTable`);
   for (const [mm, w] of walkAll(k, ctx).byMm) {
     if (w === null) continue;
@@ -167,11 +167,11 @@ export function checkRmap(k: Kernel, ctx: CheckContext): void {
     if (em !== n) ctx.violation('rmap', `folio ${hex(folio)} is mapped by ${n} huge PMD(s) but its entire mapcount says ${em}`, folio);
     mapped += k.folio_nr_pages(folio);
   }
-  const anon = k.global_node_page_state(NR_ANON_MAPPED);
+  const anon = k.vm_node_stat(NR_ANON_MAPPED);
   if (anon !== mapped) ctx.violation('rmap', `NR_ANON_MAPPED is ${anon} but the page tables map ${mapped} distinct anonymous pages`);
-  const file = k.global_node_page_state(NR_FILE_MAPPED);
+  const file = k.vm_node_stat(NR_FILE_MAPPED);
   if (file !== fileMapped) ctx.violation('rmap', `NR_FILE_MAPPED is ${file} but the page tables map ${fileMapped} distinct file or driver pages`);
-  const thps = k.global_node_page_state(NR_ANON_THPS);
+  const thps = k.vm_node_stat(NR_ANON_THPS);
   if (thps !== maps.pmd.size * HPAGE_PMD_NR) ctx.violation('rmap', `NR_ANON_THPS is ${thps} pages but ${maps.pmd.size} folios are PMD-mapped`);
 }
 

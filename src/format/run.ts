@@ -57,6 +57,21 @@ function formatReport(r: Report, opts: RunFormatOptions): string[] {
   return indent(r.text, '     | ');
 }
 
+/**
+ * Reports as the console shows them: those a kernel rate limit kept off
+ * the console are one line, counted by function (--json lists each).
+ */
+function formatReports(reports: readonly Report[], opts: RunFormatOptions): string[] {
+  const out: string[] = [];
+  const dropped = new Map<string, number>();
+  for (const r of reports) {
+    if (r.suppressed === true) dropped.set(r.function, (dropped.get(r.function) ?? 0) + 1);
+    else out.push(...formatReport(r, opts));
+  }
+  for (const [fn, n] of dropped) out.push(`     | (${n} ${fn} report${n === 1 ? '' : 's'} not printed: the kernel's rate limit)`);
+  return out;
+}
+
 /** The last line of a run: what happened, and whether that was what the scenario expects. */
 export function outcomeLine(run: RunResult): string {
   const summary = summarize(run);
@@ -85,7 +100,7 @@ export function formatRunHuman(run: RunResult, opts: RunFormatOptions = {}): str
     const cpu = s.cpu !== undefined ? `CPU${s.cpu} ` : '';
     out.push(`  ${String(s.index).padStart(3)}  ${cpu}${s.call}${value !== '' ? ` = ${value}` : ''}${iter}`);
     if (typeof s.result === 'string' && s.result.includes('\n')) out.push(...indent(s.result, '       '));
-    for (const r of s.reports) out.push(...formatReport(r, opts));
+    out.push(...formatReports(s.reports, opts));
     if (s.killed) out.push('     ! the oops killed the task; the machine goes on (panic_on_oops: 0), the next steps in a new task');
     if (s.expectFailure !== undefined) out.push(`     ! ${s.expectFailure}`);
   }
@@ -93,7 +108,7 @@ export function formatRunHuman(run: RunResult, opts: RunFormatOptions = {}): str
   const after = run.reports.filter((r) => r.step === undefined);
   if (after.length > 0) {
     out.push('  after the last step, the whole-machine checker:');
-    for (const r of after) out.push(...formatReport(r, opts));
+    out.push(...formatReports(after, opts));
   }
   if (opts.console) out.push('  console:', ...run.console.map((l) => `    ${l}`));
   out.push(outcomeLine(run));
@@ -111,6 +126,7 @@ function reportJson(r: Report, opts: RunFormatOptions): Record<string, unknown> 
     ...(opts.noText ? {} : { text: r.text }),
     ...(r.step !== undefined ? { step: r.step } : {}),
     ...(r.irq ? { irq: true } : {}),
+    ...(r.suppressed ? { suppressed: true } : {}),
   };
 }
 

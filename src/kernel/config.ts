@@ -92,3 +92,6 @@ export const LIMITS = {
   stepsListed: 100_000,
   repeatMax: 1_000_000,
 } as const;
+
+/** kernel/time: CONFIG_HZ=250 (Debian). */
+export const HZ = 250;

@@ -1,7 +1,8 @@
 /**
- * mm/debug.c (2026, ≈v7.0): dump_page() and __dump_folio(). The head line
- * keeps nr_pages_mapped, as a real 2026 kernel's dump shows (the mm tree
- * has since dropped it).
+ * mm/debug.c (linux-mm 7.3-rc5): dump_page() and __dump_folio(). The head
+ * line is "order mapcount entire_mapcount pincount": this tree no longer
+ * prints _nr_pages_mapped (older trees printed it with ENTIRELY_MAPPED
+ * masked off).
  *
  * The dump reads the simulated bytes, so whatever a bug left in struct page
  * (a type in _mapcount, a pointer in the memdesc word, LIST_POISON in lru)
@@ -27,6 +28,7 @@ export function page_type_name(pageType: number): string {
 
 const FOLIO_MAPPING_ANON = 0x1;
 const FOLIO_MAPPING_KSM = 0x3;
+const FOLIO_MAPPING_FLAGS = 0x3;
 
 export abstract class Debug extends Mm {
   /** dump_page(page, reason) as console lines. */
@@ -76,9 +78,12 @@ export abstract class Debug extends Mm {
     const mlo = this.m32[w]!;
     const mhi = this.m32[w + 1]!;
     const anon = (mlo & FOLIO_MAPPING_ANON) !== 0;
-    const ksm = (mlo & 3) === FOLIO_MAPPING_KSM;
-    // folio_mapping(): NULL for anon and KSM folios, else the address_space pointer (hashed by %p).
-    const mapping = anon ? 0n : (BigInt(mhi) << 32n) | BigInt(mlo);
+    const ksm = (mlo & FOLIO_MAPPING_FLAGS) === FOLIO_MAPPING_KSM;
+    // folio_mapping() (mm/util.c, linux-mm 7.3-rc5): NULL for a slab folio (its mapping word is
+    // slab_list there), NULL when a FOLIO_MAPPING_FLAGS bit is set (anon, KSM), else the
+    // address_space pointer (hashed by %p).
+    const none = this.folio_test_slab(folio) || (mlo & FOLIO_MAPPING_FLAGS) !== 0;
+    const mapping = none ? 0n : (BigInt(mhi) << 32n) | BigInt(mlo);
     return { mapping: hashPointer(mapping), type: ksm ? 'ksm ' : anon ? 'anon ' : '' };
   }
 
@@ -90,13 +95,12 @@ export abstract class Debug extends Mm {
       `page: refcount:${this.page_ref_count(folio)} mapcount:${this.pageMapcountForDump(page)} mapping:${mapping} index:${index === 0n ? '0x0' : `0x${index.toString(16)}`} pfn:0x${page.toString(16)}`,
     );
     if (large) {
-      // The head line with nr_pages_mapped (CONFIG_PAGE_MAPCOUNT), as 2026 kernels print it.
+      // folio_mapcount(), folio_entire_mapcount() and _pincount, read from the head's folio fields.
       const f = folio * this.PW;
       const mapcount = this.i32[f + this.FF['_large_mapcount']!]! + 1;
       const entire = this.i32[f + this.FF['_entire_mapcount']!]! + 1;
-      const mapped = this.i32[f + this.FF['_nr_pages_mapped']!]!;
       const pincount = this.i32[f + this.FF['_pincount']!]!;
-      out.push(`head: order:${this.flagsLo(folio + 1) & 0xff} mapcount:${mapcount} entire_mapcount:${entire} nr_pages_mapped:${mapped} pincount:${pincount}`);
+      out.push(`head: order:${this.flagsLo(folio + 1) & 0xff} mapcount:${mapcount} entire_mapcount:${entire} pincount:${pincount}`);
     }
     const memcg = this.read64(folio * this.PW + this.W_memcg_data);
     if (memcg !== 0n) out.push(`memcg:${memcg.toString(16)}`);

@@ -17,7 +17,8 @@
 
 // First, so that no kernel code fills an inline cache before V8 is told how many shapes to keep.
 import '../util/v8-flags.js';
-import { PAGE_SHIFT, PAGE_SIZE, POISON_HI } from './config.js';
+import { HZ, PAGE_SHIFT, PAGE_SIZE, POISON_HI } from './config.js';
+import { BadPageMapRatelimit, RatelimitState } from './ratelimit.js';
 import { KernelBug, type Report, type ReportKind, type Site } from '../report/report.js';
 import { SymbolTable, declareSymbols } from './symbols.js';
 import type { StructLayout } from '../layout/layout.js';
@@ -119,6 +120,12 @@ export abstract class MachineBase {
   protected nextOops(): number {
     return ++this.dieCounter;
   }
+  /** jiffies since boot (pagesim starts at 0, not INITIAL_JIFFIES: only differences are ever printed); only msleep advances it. */
+  jiffies = 0;
+  /** bad_page()'s DEFINE_RATELIMIT_STATE(bad_page_ratelimit, 60 * HZ, 60) (mm/page_alloc.c). */
+  readonly bad_page_ratelimit = new RatelimitState(60 * HZ, 60);
+  /** print_bad_page_map()'s counters (mm/memory.c). */
+  readonly bad_page_map_ratelimit = new BadPageMapRatelimit();
   /** Reports are suppressed (still counted) after this many, so a runaway loop stays bounded. */
   readonly maxReports = 1000;
   droppedReports = 0;
@@ -446,10 +453,13 @@ export abstract class MachineBase {
     this.record({ kind: 'WARN', function: site.fn, rip, reason, message: `WARNING: ${site.file}:${site.line} at ${rip.split('+')[0]}`, pfn: page, text: text.join('\n') });
   }
 
-  /** Records a report whose text the caller has already printed (bad_page, checks). */
-  report(kind: ReportKind, fn: string, reason: string, message: string, page: number | null, text: string[]): void {
+  /**
+   * Records a report whose text the caller has already printed (bad_page,
+   * checks), or, `suppressed`, one a rate limit kept off the console.
+   */
+  report(kind: ReportKind, fn: string, reason: string, message: string, page: number | null, text: string[], suppressed = false): void {
     const rip = kind === 'check' ? fn : this.ripAndTrace(undefined).rip;
-    this.record({ kind, function: fn, rip, reason, message, pfn: page, text: text.join('\n') });
+    this.record({ kind, function: fn, rip, reason, message, pfn: page, text: text.join('\n'), ...(suppressed ? { suppressed: true } : {}) });
   }
 
   /** Call trace lines for a report the caller formats itself. */

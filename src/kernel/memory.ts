@@ -11,16 +11,21 @@
  * huge_memory.ts.
  */
 
-import { PAGE_SIZE } from './config.js';
+import { HZ, PAGE_SIZE } from './config.js';
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_ZERO } from './gfp.js';
 import { Rmap, RMAP_EXCLUSIVE } from './rmap.js';
 import { EMPTY_ZERO_PAGE_PFN, MmuGather, PGDIR_SIZE, PMD_SIZE, PTRS_PER_TABLE, PUD_SIZE, Pgtable, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX_HI, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_TABLE, _PAGE_USER } from './pgtable.js';
-import { AnonVma, ANON_VMA_SIZE, MM_ANONPAGES, VM_SHARED, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
+import { AnonVma, ANON_VMA_SIZE, MM_ANONPAGES, VM_SHARED, VM_WRITE, type MmStruct, type VmAreaStruct, type VmOps } from './mm_types.js';
 import { formatDumpStack } from '../report/oops.js';
 import { PGFAULT } from './vmstat.js';
 import { declareSymbols } from './symbols.js';
 import type { KmemCache } from './slub.js';
 import { hex16, hexWords } from './vsprintf.js';
+import { is_bad_page_map_ratelimited } from './ratelimit.js';
+
+/** sizeof(struct socket_alloc) and the offset of vfs_inode.i_data in it, estimated (see vma_file()). */
+const SOCKET_ALLOC_BYTES = 768;
+const SOCKET_ALLOC_I_DATA = 128 + 0x160;
 
 declareSymbols('mm/memory.c', [
   'handle_mm_fault', '__handle_mm_fault', 'handle_pte_fault', 'do_pte_missing', 'do_fault', 'do_anonymous_page', 'do_wp_page', 'wp_page_copy', '__pte_alloc', 'pmd_install',
@@ -435,12 +440,43 @@ export abstract class Memory extends Rmap {
     this.tlb_remove_folio_pages(tlb, page, nr);
   }
 
+  /** The f_mapping addresses of the files of file VMAs, by vm_ops: carved on first use (one socket, one device per machine). */
+  private readonly fileMappings = new Map<VmOps, bigint>();
+
   /**
-   * print_bad_pte() / print_bad_page_map() (2026 mm/memory.c): "BUG: Bad
-   * page map", the upper entries, the page's dump, the VMA, a stack dump;
-   * taints B. The caller carries on.
+   * vma->vm_file as print_bad_page_map() reads it: the dentry name %pD
+   * prints, f_op->mmap as %ps prints it, and f_mapping (the inode's own
+   * i_data: sockfs and character-device inodes have no page cache of their
+   * own, and their a_ops are empty_aops, so read_folio is NULL). A TCP
+   * socket's file is named after its protocol (sock_alloc_file() passes
+   * sk_prot_creator->name, "TCP") with socket_file_ops.mmap = sock_mmap
+   * (net/socket.c); pagesim's stand-in driver file is "pagesim_dev". The
+   * inode lives in kernel data pagesim carves for it when a report first
+   * needs its address; the offset of i_data in struct socket_alloc is an
+   * estimate (a socket is 128 bytes, i_data 0x160 into struct inode), so
+   * only the address's region, not its low bits, is the kernel's.
+   */
+  vma_file(vma: VmAreaStruct): { name: string; mmap: string; mapping: bigint } | null {
+    if (vma.vm_ops === null) return null;
+    let mapping = this.fileMappings.get(vma.vm_ops);
+    if (mapping === undefined) {
+      const w = this.kdataAlloc(SOCKET_ALLOC_BYTES);
+      mapping = this.kaddr(w) + BigInt(SOCKET_ALLOC_I_DATA);
+      this.fileMappings.set(vma.vm_ops, mapping);
+    }
+    return vma.vm_ops === 'tcp' ? { name: 'TCP', mmap: 'sock_mmap', mapping } : { name: 'pagesim_dev', mmap: 'pagesim_dev_mmap', mapping };
+  }
+
+  /**
+   * print_bad_pte() / print_bad_page_map() (mm/memory.c, linux-mm 7.3-rc5):
+   * unless is_bad_page_map_ratelimited() drops it (60 a minute, then "BUG:
+   * Bad page map: N messages suppressed": ratelimit.ts), "BUG: Bad page
+   * map", the upper entries, the page's dump, the VMA and its file, a stack
+   * dump; taints B. A dropped report is recorded, marked suppressed, and
+   * taints nothing. The caller carries on.
    */
   print_bad_pte(vma: VmAreaStruct, addr: number, hi: number, lo: number, page: number): void {
+    const limit = is_bad_page_map_ratelimited(this.bad_page_map_ratelimit, this.jiffies, HZ);
     const mm = vma.mm;
     const head = `BUG: Bad page map in process ${this.current.comm}  pte:${hexWords(lo, hi)}`;
     const pgd = this.pgd_offset(mm, addr);
@@ -448,13 +484,21 @@ export abstract class Memory extends Rmap {
     const pmd = this.pmd_offset(pud, addr);
     const w = (e: number): string => hexWords(this.m32[e]!, this.m32[e + 1]!);
     const lines = [head, `pgd:${w(pgd)} p4d:${w(pgd)} pud:${w(pud)} pmd:${w(pmd)}`];
+    if (limit.line !== null) lines.unshift(limit.line);
     if (page >= 0) lines.push(...this.dump_page_lines(page, 'bad page map'));
     const index = Math.floor((addr - vma.vm_start) / PAGE_SIZE) + vma.vm_pgoff;
     const anonVma = vma.anon_vma === null ? '0000000000000000' : hex16(this.kaddr(vma.anon_vma.obj));
-    lines.push(`addr:${hex16(BigInt(addr))} vm_flags:${vma.vm_flags.toString(16).padStart(8, '0')} anon_vma:${anonVma} mapping:0000000000000000 index:${index.toString(16)}`);
-    lines.push('file:(null) fault:0x0 mmap:0x0 mmap_prepare: 0x0 read_folio:0x0');
+    const file = this.vma_file(vma);
+    const mapping = file === null ? '0000000000000000' : hex16(file.mapping);
+    lines.push(`addr:${hex16(BigInt(addr))} vm_flags:${vma.vm_flags.toString(16).padStart(8, '0')} anon_vma:${anonVma} mapping:${mapping} index:${index.toString(16)}`);
+    // Neither tcp_vm_ops nor the stand-in driver's vm_ops has ->fault; no file here has ->mmap_prepare.
+    lines.push(`file:${file === null ? '(null)' : file.name} fault:0x0 mmap:${file === null ? '0x0' : file.mmap} mmap_prepare: 0x0 read_folio:0x0`);
     const { trace } = this.traceLines();
     lines.push(...formatDumpStack(this.current, this.taints, ['dump_stack_lvl+0x5d/0x80', ...trace]));
+    if (limit.limited) {
+      this.report('bad_page', 'print_bad_page_map', 'bad page map', head, page >= 0 ? page : null, lines, true);
+      return;
+    }
     this.printk(lines);
     this.taints.add('B');
     this.report('bad_page', 'print_bad_page_map', 'bad page map', head, page >= 0 ? page : null, lines);

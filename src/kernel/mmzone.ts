@@ -211,8 +211,16 @@ export abstract class MmZone extends Debug {
     zone.vm_stat[item] = zone.vm_stat[item]! + delta;
   }
 
+  /**
+   * zone_page_state(), node_page_state(), global_*_page_state()
+   * (include/linux/vmstat.h, linux-mm 7.3-rc5): on SMP a counter that
+   * per-CPU drift took below zero reads as 0. The raw sums, as
+   * atomic_long_read(&vm_node_stat[item]) sees them, are vm_node_stat()
+   * and vm_zone_stat(): the checkers read those, so drift stays visible.
+   */
   zone_page_state(zone: Zone, item: number): number {
-    return zone.vm_stat[item]!;
+    const x = zone.vm_stat[item]!;
+    return x < 0 ? 0 : x;
   }
 
   mod_node_page_state(nid: number, item: number, delta: number): void {
@@ -221,20 +229,34 @@ export abstract class MmZone extends Debug {
   }
 
   node_page_state(nid: number, item: number): number {
-    return this.nodes[nid]!.vm_stat[item]!;
+    const x = this.nodes[nid]!.vm_stat[item]!;
+    return x < 0 ? 0 : x;
   }
 
-  /** Sum of a node stat over all nodes (global_node_page_state). */
-  global_node_page_state(item: number): number {
+  /** vm_node_stat[item]: a node stat summed over all nodes, unclamped. */
+  vm_node_stat(item: number): number {
     let v = 0;
     for (const n of this.nodes) v += n.vm_stat[item]!;
     return v;
   }
 
-  global_zone_page_state(item: number): number {
+  /** vm_zone_stat[item]: a zone stat summed over all zones, unclamped. */
+  vm_zone_stat(item: number): number {
     let v = 0;
     for (const z of this.zones) v += z.vm_stat[item]!;
     return v;
+  }
+
+  /** global_node_page_state(): vm_node_stat[item], clamped at 0 (CONFIG_SMP). */
+  global_node_page_state(item: number): number {
+    const x = this.vm_node_stat(item);
+    return x < 0 ? 0 : x;
+  }
+
+  /** global_zone_page_state(): vm_zone_stat[item], clamped at 0 (CONFIG_SMP). */
+  global_zone_page_state(item: number): number {
+    const x = this.vm_zone_stat(item);
+    return x < 0 ? 0 : x;
   }
 
   count_vm_events(item: number, n: number): void {

@@ -83,6 +83,7 @@ import { NR_FREE_CMA_PAGES, NR_FREE_PAGES, NR_FREE_PAGES_BLOCKS, NR_MLOCK, PGALL
 import * as gfpBits from './gfp.js';
 import { formatGfp, gfp_migratetype, gfp_zone } from './gfp.js';
 import { formatDumpStack } from '../report/oops.js';
+import { ___ratelimit } from './ratelimit.js';
 
 declareSymbols('mm/page_alloc.c', [
   'bad_page',
@@ -316,18 +317,23 @@ export abstract class PageAlloc extends Internal {
   }
 
   /**
-   * bad_page(): print the report (rate limited: 60 a minute, which a
-   * scenario never exceeds in simulated time, so every one prints), leave
-   * the page's fields for debugging but clear PageBuddy, and taint 'B'.
+   * bad_page() (mm/page_alloc.c, linux-mm 7.3-rc5): print the report unless
+   * __ratelimit(&bad_page_ratelimit) says no (60 a minute: ratelimit.ts),
+   * leave the page's fields for debugging but clear PageBuddy, and taint
+   * 'B', printed or not. A report the limit drops is still recorded,
+   * marked suppressed.
    */
   bad_page(page: number, reason: string): void {
     const head = `BUG: Bad page state in process ${this.current.comm}  pfn:${page.toString(16).padStart(5, '0')}`;
     const stack = this.kernelStack();
     const fn = stack.find((n) => n !== 'bad_page') ?? 'bad_page';
+    const limit = ___ratelimit(this.bad_page_ratelimit, this.jiffies, 'bad_page');
     const { trace } = this.traceLines();
     const lines = [head, ...this.dump_page_lines(page, reason), 'Modules linked in:', ...formatDumpStack(this.current, this.taints, ['dump_stack_lvl+0x5d/0x80', ...trace])];
-    this.printk(lines);
-    this.report('bad_page', fn, reason, head, page, lines);
+    if (limit.line !== null) lines.unshift(limit.line);
+    if (limit.ok) this.printk(lines);
+    else if (limit.line !== null) this.printk([limit.line]);
+    this.report('bad_page', fn, reason, head, page, lines, !limit.ok);
     if (this.PageBuddy(page)) this.__ClearPageBuddy(page);
     this.taints.add('B');
   }

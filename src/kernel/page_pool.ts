@@ -123,8 +123,8 @@ const PP_MAGIC_MASK_HI = ~PP_DMA_INDEX_MASK_HI >>> 0;
 /** include/net/netmem.h: bit 0 of a netmem_ref marks a net_iov. */
 export const NET_IOV = 0x1;
 
-/** kernel/time: CONFIG_HZ=250 (Debian). */
-export const HZ = 250;
+import { HZ } from './config.js';
+export { HZ };
 /** DEFER_TIME = msecs_to_jiffies(1000), DEFER_WARN_INTERVAL = 60 * HZ (page_pool.c:37-38). */
 export const DEFER_TIME = HZ;
 export const DEFER_WARN_INTERVAL = 60 * HZ;
@@ -263,8 +263,6 @@ export abstract class PagePool extends Gup {
   /** Freed pool blocks, reused by the next page_pool_create (kfree then kzalloc of the same size). */
   private readonly freePoolBlocks: number[] = [];
   private nextPoolId = 1;
-  /** jiffies since boot (pagesim starts at 0, not INITIAL_JIFFIES: only differences are ever printed). */
-  jiffies = 0;
   /** The net_iov array of all bindings (kernel data, allocated on first bind), and how many are handed to bindings. */
   private niovBase = -1;
   private niovsBound = 0;

@@ -31,6 +31,11 @@ export interface Report {
   step?: number;
   /** An oops taken in interrupt context (an RCU callback from the softirq): the kernel panics. */
   readonly irq?: boolean;
+  /**
+   * The kernel's rate limit kept it off the console (bad_page(),
+   * print_bad_page_map(): 60 a minute): `text` is what it would have printed.
+   */
+  readonly suppressed?: boolean;
 }
 
 /**
