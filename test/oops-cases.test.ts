@@ -54,7 +54,7 @@ test('panic_on_oops: 0: the oops kills the task, the machine goes on tainted D, 
   const second = r.reports[1]!.text;
   assert.match(second, /Oops: invalid opcode: 0000 \[#2\] SMP NOPTI/);
   // print_tainted(): one column per taint flag; D (TAINT_DIE) is the eighth.
-  assert.match(second, /CPU: 0 UID: 0 PID: 2 Comm: pagesim Tainted: G {6}D {12} 7\.0\.0-pagesim #1/);
+  assert.match(second, /CPU: 0 UID: 0 PID: 2 Comm: pagesim Tainted: G {6}D {12} 7\.3\.0-rc5-pagesim #1/);
   assert.match(second, /^Tainted: \[D\]=DIE$/m);
   assert.deepEqual(
     r.steps.filter((s) => s.killed).map((s) => s.index),

@@ -1,5 +1,5 @@
 /**
- * mm/internal.h (2026 linux-mm tree, ≈v7.0): refcount setup of new pages,
+ * mm/internal.h (linux-mm 7.3.0-rc5): refcount setup of new pages,
  * compound page preparation, buddy lookup, allocation flags.
  */
 

@@ -1,5 +1,5 @@
 /**
- * include/linux/mm.h (2026 linux-mm tree, ≈v7.0): getting and putting
+ * include/linux/mm.h (linux-mm 7.3.0-rc5): getting and putting
  * references on folios, mapcounts, and where a page lives (zone, node).
  */
 

@@ -4,7 +4,7 @@
  * allocator, watermarks, lowmem reserves and per-CPU list sizes.
  *
  * Follows mm/mm_init.c, mm/memblock.c and the watermark code of
- * mm/page_alloc.c (2026 linux-mm tree, ≈v7.0). Checked against a real
+ * mm/page_alloc.c (linux-mm 7.3.0-rc5). Checked against a real
  * 6.18 x86_64 VM's /proc/zoneinfo: the same formulas give its watermarks,
  * protection values and pcp high_min/high_max/batch exactly.
  *

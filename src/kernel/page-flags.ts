@@ -1,5 +1,5 @@
 /**
- * include/linux/page-flags.h (2026 linux-mm tree, ≈v7.0): page flags with
+ * include/linux/page-flags.h (linux-mm 7.3.0-rc5): page flags with
  * their per-flag policies, compound-page encoding, and page types.
  *
  * Flags are bits of the 64-bit `flags` word; every page flag is in the low

@@ -1,5 +1,5 @@
 /**
- * mm/page_alloc.c (2026 linux-mm tree at 00cb34b034a5, ≈v7.0): the zoned
+ * mm/page_alloc.c (linux-mm 7.3.0-rc5, blob 00cb34b034a5): the zoned
  * buddy allocator with per-CPU page lists, and its DEBUG_VM checks.
  *
  * One method per kernel function, under the kernel's name; `struct page *`

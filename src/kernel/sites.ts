@@ -3,7 +3,7 @@
  * condition as the kernel prints it in "page dumped because:
  * VM_BUG_ON_PAGE(<cond>)" and the line "kernel BUG at FILE:LINE!" names.
  *
- * Lines are those of the 2026 linux-mm tree (≈v7.0) at these blobs:
+ * Lines are those of the linux-mm 7.3.0-rc5 tree at these blobs:
  *   include/linux/page-flags.h  03e0599da9e1    mm/internal.h    00f68374ed29
  *   include/linux/mm.h          009857a22860    mm/page_alloc.c  6e2201b19890
  * except include/linux/page_ref.h, which in that tree already carries the

@@ -24,9 +24,11 @@
  * refusal of an object that is not in a slab page or belongs to another
  * cache (warn_free_bad_obj(): warned once, the object leaks).
  *
- * Follows the 2026 tree (v7.3): frozen slab pages, the freelist built at
- * allocation, no per-CPU slabs; caches behave as ones without sheaves
- * (sheaf_capacity 0).
+ * Follows the linux-mm 7.3.0-rc5 tree for struct slab, frozen slab pages
+ * and the freelist built at allocation, but not its sheaves: that tree
+ * gives every cache per-CPU sheaves, and pagesim's caches behave as ones
+ * with sheaf_capacity 0. docs/fidelity.md says why and what it changes
+ * (a double free in a row BUGs here; with sheaves it lands in the sheaf).
  */
 
 import { PAGE_ALLOC_COSTLY_ORDER, PAGE_SHIFT, PAGE_SIZE } from './config.js';

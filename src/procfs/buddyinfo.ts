@@ -1,7 +1,7 @@
 /**
  * /proc/buddyinfo, printed by frag_show_print() in mm/vmstat.c.
  *
- * The printer follows the 2026 tree (≈v7.0): one line per populated zone,
+ * The printer follows the linux-mm 7.3.0-rc5 tree: one line per populated zone,
  * `Node %d, zone %8s ` and then `%6lu ` for each order, so every line ends in
  * a blank. The layout is unchanged since 2.6.16, so the parser reads every
  * capture we hold; the number of orders comes from the data (11 on x86_64,

@@ -3,7 +3,7 @@
  * the HugePages lines from hugetlb_report_meminfo() and the DirectMap lines
  * from x86's arch_report_meminfo().
  *
- * The printer follows the 2026 tree's layout (≈v7.0), unchanged since 2.6:
+ * The printer follows the linux-mm 7.3.0-rc5 layout, unchanged since 2.6:
  * the name and colon padded to 16 columns, the value right-aligned in 8, then
  * " kB" where the value is a size. HardwareCorrupted alone prints "%5lu" after one blank;
  * such lines keep their spacing in MemInfoItem.spaces.

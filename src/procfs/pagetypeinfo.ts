@@ -3,7 +3,7 @@
  * mixed-block rows from pagetypeinfo_showmixedcount_print() in
  * mm/page_owner.c.
  *
- * The printer follows the 2026 tree (≈v7.0). For each node with memory:
+ * The printer follows the linux-mm 7.3.0-rc5 tree. For each node with memory:
  *
  *   Page block order: %d
  *   Pages per block:  %lu

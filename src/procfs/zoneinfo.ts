@@ -2,8 +2,8 @@
  * /proc/zoneinfo, printed by zoneinfo_show_print() in mm/vmstat.c.
  *
  * Every zone of every node is printed, populated or not, because
- * lowmem_reserve_ratio acts on all zones. The builder follows the 2026 tree
- * (≈v7.0) line by line:
+ * lowmem_reserve_ratio acts on all zones. The builder follows the linux-mm 7.3.0-rc5 tree
+ * line by line:
  *
  *   Node %d, zone %8s
  *     per-node stats + "      %-12s %lu" per node counter   (first populated zone of the node only)

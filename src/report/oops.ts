@@ -5,7 +5,7 @@
  *   ------------[ cut here ]------------
  *   kernel BUG at mm/internal.h:597!
  *   Oops: invalid opcode: 0000 [#1] SMP NOPTI
- *   CPU: 0 UID: 0 PID: 1 Comm: pagesim Not tainted 7.0.0-pagesim #1 PREEMPT(voluntary)
+ *   CPU: 0 UID: 0 PID: 1 Comm: pagesim Not tainted 7.3.0-rc5-pagesim #1 PREEMPT(voluntary)
  *   Hardware name: pagesim virtual machine, BIOS pagesim 01/01/2026
  *   RIP: 0010:__free_frozen_pages+0x1c0/0x4a0
  *   Call Trace:
@@ -30,7 +30,7 @@ export interface Task {
   cpu: number;
 }
 
-export const KERNEL_RELEASE = '7.0.0-pagesim';
+export const KERNEL_RELEASE = '7.3.0-rc5-pagesim';
 /** The kernel-text symbol of pagesim's step runner: the caller of every operation a scenario runs. */
 export const ROOT_FRAME = 'pagesim_run_step';
 const HARDWARE = 'Hardware name: pagesim virtual machine, BIOS pagesim 01/01/2026';

@@ -3,8 +3,8 @@
  * include/linux/mm_types.h, x86_64 with CONFIG_MEMCG=y and
  * CONFIG_HAVE_ALIGNED_STRUCT_PAGE=y (64 bytes, 16-byte aligned).
  *
- * Follows the 2026 linux-mm tree (mm_types.h at 0199209e47e0, ≈v7.1) except
- * that the tail-page word keeps its v7.0 name `compound_head` (v7.1 renamed
+ * Follows the linux-mm 7.3.0-rc5 tree (mm_types.h at 0199209e47e0) except
+ * that the tail-page word keeps its v7.0 name `compound_head` (the tree renamed
  * it `compound_info`); the seed threads and their patches use
  * `compound_head`. The folio's first-tail fields are the v6.15+ MM_ID
  * layout.

@@ -13,7 +13,7 @@ import { insertOrder0Only, notrmappable } from './compound.js';
 
 export const baseline: Variant = {
   name: 'baseline',
-  description: 'mainline (2026 linux-mm tree, ≈v7.0): the free path resets any page type (seed 001 applied); refcount 0 means frozen',
+  description: 'mainline (linux-mm 7.3.0-rc5): the free path resets any page type (seed 001 applied); refcount 0 means frozen',
   seed: 'none: mainline',
 };
 
