@@ -23,6 +23,7 @@ import { replayCommand } from './cmd-replay.js';
 import { procCommand } from './cmd-proc.js';
 import { cmdDiff, DIFF_HELP } from './cmd-diff.js';
 import { kunitCommand } from '../kunit/command.js';
+import { cmdView, VIEW_HELP } from './cmd-view.js';
 
 const HELP = `pagesim: the Linux physical-memory descriptor layer, simulated byte for byte
 
@@ -33,6 +34,8 @@ usage:
                                    run scenarios (default: each file's variants); watch bytes, follow pages
   pagesim diff SCENARIO A B [--json]
                                    the first step where variants A and B part, side by side
+  pagesim view SCENARIO [--variant V]... [--page PFN]... [--out FILE.html]
+                                   one HTML file to look at: steps, memmap, struct page bytes, counters
   pagesim layout STRUCT [--variant V] [--json] | --diff A B
                                    the byte map of a struct (page, folio, ptdesc, slab, net_iov...)
   pagesim variants [--json]        the design variants and their seeds
@@ -60,6 +63,7 @@ const COMMAND_HELP: Record<string, string | (() => string)> = {
   pagesim: SUITE_HELP,
   run: RUN_HELP,
   diff: DIFF_HELP,
+  view: VIEW_HELP,
   layout: () => `usage: pagesim layout STRUCT [--variant V] [--json]
        pagesim layout STRUCT --diff A B [--json]
 
@@ -158,6 +162,8 @@ function main(argv: readonly string[]): number | Promise<number> {
       return cmdRun(rest, help);
     case 'diff':
       return cmdDiff(rest, help);
+    case 'view':
+      return cmdView(rest, help);
     case 'layout':
       return cmdLayout(rest);
     case 'variants':

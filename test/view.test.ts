@@ -1,0 +1,173 @@
+/**
+ * pagesim view's data and file: the per-step deltas rebuild the machine's
+ * real state, the writers found are the kernel functions that wrote, seed
+ * 003's callback lands in bytes 16..23 under the RFC only, and the file is
+ * self-contained, small and the same for the same input. (The viewer in a
+ * browser: test/browser/.)
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
+import { repoRoot } from './helpers/machine.js';
+import { loadScenario } from '../src/engine/load.js';
+import { runScenarioWithMachine } from '../src/engine/run.js';
+import { buildViewData, wordsOver } from '../src/view/build.js';
+import { ViewRecorder } from '../src/view/record.js';
+import { applyDelta, decodeBytes, decodeDump, PAGE_STATES, rleDecode, rleEncode, type ViewData, type ViewRun } from '../src/view/data.js';
+
+const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+const PTDESC = join(repoRoot, 'scenarios', 'ptdesc-pte-free-now.yaml');
+
+function pagesim(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: repoRoot });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A run's bytes of one struct page after `step`, rebuilt from the deltas. */
+function bytesAt(run: ViewRun, n: number, pfn: number, step: number): Uint8Array {
+  const ids = new Int32Array(n);
+  rleDecode(run.bytes.initial, ids);
+  for (let s = 0; s < step; s++) applyDelta(ids, run.bytes.deltas[s]);
+  return decodeBytes(run.bytes.table[ids[pfn]!]!, pfn, run.layout.size);
+}
+
+function word(bytes: Uint8Array, at: number): bigint {
+  let v = 0n;
+  for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i]!);
+  return v;
+}
+
+let cached: ViewData | null = null;
+function ptdescView(): ViewData {
+  cached ??= buildViewData(loadScenario(PTDESC), { variants: ['baseline', 'ptdesc-frozen', 'ptdesc-memdesc-rfc', 'ptdesc-memdesc'], pages: [] });
+  return cached;
+}
+
+test('rle round trip', () => {
+  const a = Uint8Array.from([3, 3, 3, 0, 1, 1, 7]);
+  assert.deepEqual(rleEncode(a), [3, 3, 0, 1, 1, 2, 7, 1]);
+  const b = new Uint8Array(a.length);
+  rleDecode(rleEncode(a), b);
+  assert.deepEqual(b, a);
+});
+
+test('wordsOver keeps the raw words over a byte range', () => {
+  assert.equal(wordsOver('a b c d', 16, 24), 'c');
+  assert.equal(wordsOver('a b c d', 12, 20), 'b c');
+});
+
+test('the recorded deltas rebuild every struct page and dump of the machine the run leaves', () => {
+  const scn = loadScenario(PTDESC);
+  const rec = new ViewRecorder();
+  const { machine: k } = runScenarioWithMachine(scn, 'baseline', { observers: [rec] });
+  const r = rec.result();
+  assert.ok(r.recordedSteps === 9, `all 9 steps recorded, got ${r.recordedSteps}`);
+  const n = k!.nr_pages;
+  const ids = new Int32Array(n);
+  const dumps = new Int32Array(n);
+  rleDecode(r.bytes.initial, ids);
+  rleDecode(r.dumps.initial, dumps);
+  for (const d of r.bytes.deltas) applyDelta(ids, d);
+  for (const d of r.dumps.deltas) applyDelta(dumps, d);
+  const size = k!.structPageSize;
+  for (let pfn = 0; pfn < n; pfn++) {
+    const want = new Uint8Array(k!.buf, pfn * size, size);
+    assert.deepEqual(decodeBytes(r.bytes.table[ids[pfn]!]!, pfn, size), Uint8Array.from(want), `struct page of pfn ${pfn.toString(16)}`);
+  }
+  // Dumps: a sample across the memmap, and every page that changed.
+  const changed = new Set(r.bytes.deltas.flatMap((d) => d.filter((_, i) => i % 2 === 0)));
+  for (let pfn = 0; pfn < n; pfn += 97) changed.add(pfn);
+  for (const pfn of changed) assert.equal(decodeDump(r.dumps.table[dumps[pfn]!]!, pfn, size), k!.dump_page_lines(pfn, null).join('\n'), `dump of pfn ${pfn.toString(16)}`);
+  k!.releaseMemory();
+});
+
+test('page states: the page-table page is a table after the fault, free blocks cover their order', () => {
+  const v = ptdescView();
+  const base = v.runs[0]!;
+  const states = new Uint8Array(v.nrPages);
+  rleDecode(base.states.initial, states);
+  // Before the first step most memory is free in large blocks, and nothing is a page table but the boot tables.
+  const free10 = states.filter((s) => PAGE_STATES[s] === 'free order 10').length;
+  assert.ok(free10 >= 1024 * 30, `most of 256 MiB free at order 10 (${free10} pages)`);
+  // mm_alloc() refills the per-CPU list; the THP collapse (step 5) deposits pfn 0x2016 as a PTE table.
+  applyDelta(states, base.states.deltas[0]);
+  assert.equal(PAGE_STATES[states[0x2016]!], 'pcp');
+  for (let s = 1; s < 5; s++) applyDelta(states, base.states.deltas[s]);
+  assert.equal(PAGE_STATES[states[0x2016]!], 'table');
+  assert.equal(base.counters.names[1], 'nr_page_table_pages');
+  assert.ok(base.counters.values[1]![3]! > base.counters.values[1]![0]!, 'NR_PAGETABLE rose with the fault');
+});
+
+test('seed 003: pte_free_now lands in bytes 16..23 of the page table under ptdesc-memdesc-rfc only', () => {
+  const v = ptdescView();
+  assert.equal(v.focusPfn, 0x2016, 'the view opens on the page the BUG dumps');
+  const pteFreeNow = (run: ViewRun): boolean => run.writes.some((w) => w.pfn === 0x2016 && w.step === 5 && w.start <= 16 && w.end >= 24 && w.meaning.some((m) => m === 'bytes 16..23: &pte_free_now'));
+  for (const run of v.runs) {
+    const landed = pteFreeNow(run);
+    assert.equal(landed, run.variant === 'ptdesc-memdesc-rfc', `${run.variant}: call_rcu's pte_free_now in bytes 16..23`);
+    const after5 = word(bytesAt(run, v.nrPages, 0x2016, 5), 16);
+    const sym = 0xffffffff8103ae80n;
+    assert.equal(after5 === sym, run.variant === 'ptdesc-memdesc-rfc', `${run.variant}: bytes 16..23 after step 5 are ${after5.toString(16)}`);
+  }
+  const rfc = v.runs.find((r) => r.variant === 'ptdesc-memdesc-rfc')!;
+  const w = rfc.writes.find((x) => x.pfn === 0x2016 && x.step === 5)!;
+  assert.equal(w.function, 'call_rcu');
+  assert.deepEqual(w.stack, ['call_rcu', 'pte_free_defer', 'collapse_pte_mapped_thp']);
+  assert.ok(w.fields.includes('memdesc.v') && w.fields.includes('rcu_head.func'), w.fields.join(', '));
+  assert.equal(w.new, 'ffffffff8103ae80');
+  assert.equal(rfc.outcome, 'bug');
+  assert.ok(rfc.steps.find((s) => s.index === 6)!.reports.some((r) => r.message === 'kernel BUG at include/linux/mm.h:2959!'));
+});
+
+test('first divergence: the earliest step where results, reports or page states differ', () => {
+  const v = ptdescView();
+  assert.ok(v.divergence !== null);
+  // Step 1's mm_alloc: under the memdesc designs the pgd's ptdesc comes from a slab.
+  assert.equal(v.divergence!.step, 1);
+  assert.match(v.divergence!.why, /pfn 0x[0-9a-f]+ is table under baseline, slab under ptdesc-memdesc-rfc/);
+  const same = buildViewData(loadScenario(PTDESC), { variants: ['baseline', 'ptdesc-frozen'], pages: [] });
+  assert.equal(same.divergence, null, 'patches 1-4 change nothing a run shows');
+});
+
+test('pagesim view writes one self-contained file under 2 MB, the same every time', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-view-'));
+  const a = pagesim('view', PTDESC, '--variant', 'baseline', '--variant', 'ptdesc-memdesc-rfc', '--out', join(dir, 'a.html'));
+  assert.equal(a.status, 0, a.stderr);
+  assert.match(a.stdout, /^wrote .*a\.html \(\d+ KiB\): ptdesc-pte-free-now under baseline, ptdesc-memdesc-rfc; first divergence at step 1\n$/);
+  const b = pagesim('view', PTDESC, '--variant', 'baseline', '--variant', 'ptdesc-memdesc-rfc', '--out', join(dir, 'b.html'));
+  assert.equal(b.status, 0, b.stderr);
+  const html = readFileSync(join(dir, 'a.html'), 'utf8');
+  assert.equal(html, readFileSync(join(dir, 'b.html'), 'utf8'), 'deterministic');
+  assert.ok(html.length < 2 * 1024 * 1024, `${html.length} bytes`);
+  assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=|@import|url\(http/i, 'nothing loaded from elsewhere');
+  assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+  const packed = /<script id="pagesim-data" type="application\/octet-stream">([A-Za-z0-9+/=]+)<\/script>/.exec(html);
+  assert.ok(packed !== null);
+  const data = JSON.parse(gunzipSync(Buffer.from(packed[1]!, 'base64')).toString('utf8')) as ViewData;
+  assert.deepEqual(
+    data.runs.map((r) => [r.variant, r.outcome]),
+    [
+      ['baseline', 'ok'],
+      ['ptdesc-memdesc-rfc', 'bug'],
+    ],
+  );
+});
+
+test('pagesim view: bad arguments are one line and exit 2', () => {
+  for (const [args, re] of [
+    [['view'], /view: give exactly one scenario file/],
+    [['view', PTDESC, '--variant', 'nope'], /--variant: /],
+    [['view', PTDESC, '--page', 'x12'], /--page x12: not a pfn/],
+    [['view', PTDESC, '--out', 'a.txt'], /should end in \.html/],
+    [['view', join(repoRoot, 'no-such.yaml')], /no-such\.yaml/],
+  ] as const) {
+    const r = pagesim(...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1);
+  }
+});
