@@ -10,6 +10,8 @@ import { machine } from './helpers/machine.js';
 import { FAULT_FLAG_WRITE } from '../src/kernel/memory.js';
 import { GFP_KERNEL } from '../src/kernel/gfp.js';
 import { NR_FILE_MAPPED, NR_FREE_PAGES } from '../src/kernel/vmstat.js';
+import { __stringify } from '../src/kernel/stringify.js';
+import { KernelBug } from '../src/report/report.js';
 
 const MiB = 2 ** 20;
 
@@ -151,4 +153,30 @@ test('a dropped print_bad_page_map() leaves the taint alone', () => {
   k.zap_page_range_single(vma, a + 60 * 4096, 4096);
   assert.equal(k.reports.filter((r) => r.function === 'print_bad_page_map').at(-1)!.suppressed, true);
   assert.ok(!k.taints.has('B'));
+});
+
+test('__stringify() expands the macros a VM_BUG_ON_PAGE condition names, as gcc does; conditions it cannot reproduce stay whole', () => {
+  assert.equal(__stringify('order > MAX_PAGE_ORDER'), 'order > 10');
+  assert.equal(__stringify('nid < 0 || nid >= MAX_NUMNODES'), 'nid < 0 || nid >= (1 << 10)');
+  // gcc -E of __stringify(n > 0 && !test_bit(PG_head, &page->flags.f)) on a 6.12 build, byte for byte.
+  assert.equal(
+    __stringify('n > 0 && !test_bit(PG_head, &page->flags.f)'),
+    'n > 0 && !((__builtin_constant_p(PG_head) && __builtin_constant_p((uintptr_t)(&page->flags.f) != (uintptr_t)((void *)0)) && (uintptr_t)(&page->flags.f) != (uintptr_t)((void *)0) && __builtin_constant_p(*(const unsigned long *)(&page->flags.f))) ? const_test_bit(PG_head, &page->flags.f) : _test_bit(PG_head, &page->flags.f))',
+  );
+  assert.equal(__stringify('page_ref_count(page) == 0'), 'page_ref_count(page) == 0');
+  assert.equal(__stringify('page->flags.f & PAGE_FLAGS_CHECK_AT_PREP'), 'page->flags.f & PAGE_FLAGS_CHECK_AT_PREP');
+  assert.equal(__stringify('data_race(page->page_type) != UINT_MAX'), 'data_race(page->page_type) != UINT_MAX');
+});
+
+test('folio_flags(page, 1) of a page that is no folio head: the dump says why with test_bit() expanded', () => {
+  const k = machine();
+  const p = k.alloc_pages(GFP_KERNEL, 0);
+  assert.throws(
+    () => k.folio_flags(p, 1),
+    (e: unknown) => {
+      assert.ok(e instanceof KernelBug);
+      assert.match(e.report.text, /\npage dumped because: VM_BUG_ON_PAGE\(n > 0 && !\(\(__builtin_constant_p\(PG_head\) && .* : _test_bit\(PG_head, &page->flags\.f\)\)\)\n/);
+      return true;
+    },
+  );
 });

@@ -19,6 +19,7 @@
 import '../util/v8-flags.js';
 import { HZ, PAGE_SHIFT, PAGE_SIZE, POISON_HI } from './config.js';
 import { BadPageMapRatelimit, RatelimitState } from './ratelimit.js';
+import { __stringify } from './stringify.js';
 import { KernelBug, type Report, type ReportKind, type Site } from '../report/report.js';
 import { SymbolTable, declareSymbols } from './symbols.js';
 import type { StructLayout } from '../layout/layout.js';
@@ -474,7 +475,7 @@ export abstract class MachineBase {
   }
 
   private bugOnPage(page: number, site: Site): never {
-    const reason = `VM_BUG_ON_PAGE(${site.cond})`;
+    const reason = `VM_BUG_ON_PAGE(${__stringify(site.cond)})`;
     this.BUG(site, page, this.dump_page_lines(page, reason), reason);
   }
 
@@ -484,7 +485,7 @@ export abstract class MachineBase {
   }
 
   private bugOnFolio(folio: number, site: Site): never {
-    const reason = `VM_BUG_ON_FOLIO(${site.cond})`;
+    const reason = `VM_BUG_ON_FOLIO(${__stringify(site.cond)})`;
     this.BUG(site, folio, this.dump_page_lines(folio, reason), reason);
   }
 
@@ -501,7 +502,7 @@ export abstract class MachineBase {
   VM_WARN_ON_ONCE_PAGE(cond: boolean, page: number, site: Site): boolean {
     if (!cond) return false;
     if (this.once(site)) {
-      const reason = `VM_WARN_ON_ONCE_PAGE(${site.cond})`;
+      const reason = `VM_WARN_ON_ONCE_PAGE(${__stringify(site.cond)})`;
       this.WARN(site, page, this.dump_page_lines(page, reason), reason);
     }
     return true;
@@ -510,7 +511,7 @@ export abstract class MachineBase {
   VM_WARN_ON_ONCE_FOLIO(cond: boolean, folio: number, site: Site): boolean {
     if (!cond) return false;
     if (this.once(site)) {
-      const reason = `VM_WARN_ON_ONCE_FOLIO(${site.cond})`;
+      const reason = `VM_WARN_ON_ONCE_FOLIO(${__stringify(site.cond)})`;
       this.WARN(site, folio, this.dump_page_lines(folio, reason), reason);
     }
     return true;
@@ -519,7 +520,7 @@ export abstract class MachineBase {
   /** VM_WARN_ON_PAGE(cond, page): dumps the page and warns, every time. */
   VM_WARN_ON_PAGE(cond: boolean, page: number, site: Site): boolean {
     if (!cond) return false;
-    const reason = `VM_WARN_ON_PAGE(${site.cond})`;
+    const reason = `VM_WARN_ON_PAGE(${__stringify(site.cond)})`;
     this.WARN(site, page, this.dump_page_lines(page, reason), reason);
     return true;
   }
@@ -527,7 +528,7 @@ export abstract class MachineBase {
   /** VM_WARN_ON_FOLIO(cond, folio) */
   VM_WARN_ON_FOLIO(cond: boolean, folio: number, site: Site): boolean {
     if (!cond) return false;
-    const reason = `VM_WARN_ON_FOLIO(${site.cond})`;
+    const reason = `VM_WARN_ON_FOLIO(${__stringify(site.cond)})`;
     this.WARN(site, folio, this.dump_page_lines(folio, reason), reason);
     return true;
   }

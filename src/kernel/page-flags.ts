@@ -17,6 +17,7 @@ import { PAGE_FLAGS_H, PAGE_TYPE_OPS_LINES, SITES } from './sites.js';
 import { VMEMMAP_HI } from './machine.js';
 import { declareSymbols } from './symbols.js';
 import type { Site } from '../report/report.js';
+import { __stringify } from './stringify.js';
 
 declareSymbols(
   'include/linux/page-flags.h',
@@ -588,7 +589,7 @@ export abstract class PageFlags extends KernelList {
    * For a memmap word this is exactly VM_BUG_ON_PAGE(true, pfn, site).
    */
   protected bugOnPageWord(w: number, site: Site): never {
-    const reason = `VM_BUG_ON_PAGE(${site.cond})`;
+    const reason = `VM_BUG_ON_PAGE(${__stringify(site.cond)})`;
     this.BUG(site, w < this.kdataWord ? this.pfnOfWord(w) : null, this.dumpPageWord(w, reason), reason);
   }
 
