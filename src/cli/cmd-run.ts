@@ -12,7 +12,8 @@ import { parseArgs } from './args.js';
 import { expandCases, loadScenario, scenarioFiles } from '../engine/load.js';
 import { runScenario, type RunResult } from '../engine/run.js';
 import { formatRunHuman, runJson } from '../format/run.js';
-import { formatTimeline, formatWatch } from '../format/observe.js';
+import { formatLeaks, formatTimeline, formatWatch } from '../format/observe.js';
+import { LeakFinder, type LeakResult } from '../observe/leaks.js';
 import { formatMatrixText, formatTotals, outputWidth } from '../format/matrix.js';
 import { matrixModel, type MatrixGap } from '../observe/matrix.js';
 import { Timeline, type TimelineResult } from '../observe/timeline.js';
@@ -84,6 +85,7 @@ interface ObservedRun {
   readonly run: RunResult;
   readonly watch: WatchResult[];
   readonly timelines: TimelineResult[];
+  readonly leaks: LeakResult | null;
 }
 
 interface Plan {
@@ -103,7 +105,7 @@ function plan(files: readonly string[], variants: readonly string[] | null, only
  * variant lacks is a gap (n/a), not an error: the matrix runs every
  * scenario under a --variant the scenario did not choose.
  */
-function runPlan(p: Plan, watch: readonly Target[], follow: readonly Target[], gapsOk: boolean): { runs: ObservedRun[]; gaps: MatrixGap[] } {
+function runPlan(p: Plan, watch: readonly Target[], follow: readonly Target[], gapsOk: boolean, leaks = false): { runs: ObservedRun[]; gaps: MatrixGap[] } {
   const runs: ObservedRun[] = [];
   const gaps: MatrixGap[] = [];
   const progress = new Progress();
@@ -115,9 +117,10 @@ function runPlan(p: Plan, watch: readonly Target[], follow: readonly Target[], g
         done++;
         const w = watch.length > 0 ? new Watcher(watch, v) : null;
         const timelines = follow.map((t) => new Timeline(t, v));
+        const finder = leaks ? new LeakFinder(v) : null;
         try {
-          const run = runScenario(scn, v, { observers: [...(w === null ? [] : [w]), ...timelines] });
-          runs.push({ run, watch: w === null ? [] : w.results(), timelines: timelines.map((t) => t.result()) });
+          const run = runScenario(scn, v, { observers: [...(w === null ? [] : [w]), ...timelines, ...(finder === null ? [] : [finder])], pageOwner: leaks });
+          runs.push({ run, watch: w === null ? [] : w.results(), timelines: timelines.map((t) => t.result()), leaks: finder === null ? null : finder.results() });
         } catch (e) {
           if (!gapsOk || !(e instanceof InputError) || !/does not exist in variant/.test(e.message)) throw e;
           gaps.push({ scenario: scn.name, file: scn.file, variant: v, reason: e.message });
@@ -131,7 +134,7 @@ function runPlan(p: Plan, watch: readonly Target[], follow: readonly Target[], g
 }
 
 export function cmdRun(argv: readonly string[], help: (cmd: string) => number): number {
-  const a = parseArgs(argv, { flags: ['json', 'console', 'no-text', 'help'], options: ['variant', 'case', 'watch', 'timeline'] }, 'run');
+  const a = parseArgs(argv, { flags: ['json', 'console', 'no-text', 'leaks', 'help'], options: ['variant', 'case', 'watch', 'timeline'] }, 'run');
   if (a.flags.has('help')) return help('run');
   if (a.positional.length === 0) throw new InputError('run: no scenario file given (usage: pagesim run FILE... [--variant V])');
   const variants = a.options.get('variant') ?? null;
@@ -140,13 +143,14 @@ export function cmdRun(argv: readonly string[], help: (cmd: string) => number): 
   if (cases.length > 1) throw new InputError('run: give at most one --case');
   const watch = (a.options.get('watch') ?? []).map((t) => parseTarget(t, '--watch'));
   const follow = (a.options.get('timeline') ?? []).map((t) => parseTarget(t, '--timeline', false));
-  const { runs: observed } = runPlan(plan(a.positional, variants, cases[0]), watch, follow, false);
+  const leaks = a.flags.has('leaks');
+  const { runs: observed } = runPlan(plan(a.positional, variants, cases[0]), watch, follow, false, leaks);
   const opts = { console: a.flags.has('console'), noText: a.flags.has('no-text') };
   if (a.flags.has('json')) {
-    const runs = observed.map((o) => ({ ...runJson(o.run, opts), ...(watch.length > 0 ? { watch: o.watch } : {}), ...(follow.length > 0 ? { timelines: o.timelines } : {}) }));
+    const runs = observed.map((o) => ({ ...runJson(o.run, opts), ...(watch.length > 0 ? { watch: o.watch } : {}), ...(follow.length > 0 ? { timelines: o.timelines } : {}), ...(o.leaks !== null ? { leaks: o.leaks } : {}) }));
     process.stdout.write(`${JSON.stringify({ runs }, null, 2)}\n`);
   } else {
-    const text = observed.map((o) => [formatRunHuman(o.run, opts), ...o.watch.map(formatWatch), ...o.timelines.map(formatTimeline)].join('\n'));
+    const text = observed.map((o) => [formatRunHuman(o.run, opts), ...o.watch.map(formatWatch), ...o.timelines.map(formatTimeline), ...(o.leaks === null ? [] : [formatLeaks(o.leaks)])].join('\n'));
     // Several runs end with the totals the matrix ends with.
     if (observed.length > 1) text.push(formatTotals(matrixModel(observed.map((o) => o.run))).join('\n'));
     process.stdout.write(`${text.join('\n\n')}\n`);

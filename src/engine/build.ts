@@ -5,6 +5,7 @@
  * The per-stack work is done once and cached; booting is per run.
  */
 
+import { PageOwner } from '../kernel/page_owner.js';
 import { computeLayout, type StructLayout } from '../layout/layout.js';
 import { checkAssertions, type AssertionFailure, type LayoutAssertion } from '../layout/assert.js';
 import type { AggregateType } from '../layout/ctype.js';
@@ -77,6 +78,7 @@ export interface MachineKnobs {
   readonly thp?: 'always' | 'madvise' | 'never';
   readonly rcu_grace_steps?: number;
   readonly panic_on_oops?: 0 | 1;
+  readonly page_owner?: boolean;
 }
 
 /** Boots a machine of this variant. */
@@ -87,5 +89,6 @@ export function createMachine(built: BuiltVariant, config: MachineConfig & Machi
   if (config.thp !== undefined) k.thpMode = config.thp;
   if (config.rcu_grace_steps !== undefined) k.rcuGraceSteps = config.rcu_grace_steps;
   if (config.panic_on_oops !== undefined) k.panicOnOops = config.panic_on_oops;
+  if (config.page_owner === true) PageOwner.enable(k);
   return k;
 }

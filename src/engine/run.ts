@@ -6,6 +6,7 @@
  */
 
 import type { Kernel } from '../kernel/kernel.js';
+import { PageOwner, pageOwnerOf } from '../kernel/page_owner.js';
 import { KernelBug, type Report } from '../report/report.js';
 import type { ArgValue, HandleRef, OpStep, ReportMatcher, ResultLiteral, Scenario, Step } from '../scenario/types.js';
 import { ExprEvalError, evalExpr as evalExprRaw, expandName, formatArg, formatExpect } from '../scenario/parse.js';
@@ -569,6 +570,18 @@ export function runScenario(scn: Scenario, variant: string, opts: RunOptions = {
 export interface RunOptions {
   /** Followers of the run's steps (src/observe); not supported for concurrent scenarios. */
   readonly observers?: readonly RunObserver[];
+  /** Boot with page_owner on, whatever the scenario's machine: says (run --leaks). */
+  readonly pageOwner?: boolean;
+}
+
+/** Tells page_owner which step is running, for its records and its clock. */
+function pageOwnerSteps(po: PageOwner): RunObserver {
+  return {
+    start: () => {},
+    beforeStep: (index, step) => po.setStep(index, step.call()),
+    afterStep: () => {},
+    finish: () => {},
+  };
 }
 
 /**
@@ -585,14 +598,18 @@ export function runScenarioWithMachine(scn: Scenario, variant: string, opts: Run
   }
   const observers = opts.observers ?? [];
   if (scn.cpus !== undefined) {
-    if (observers.length > 0) throw new InputError('watching or following pages is not supported for concurrent scenarios (cpus:)', scn.file);
+    if (observers.length > 0) throw new InputError('following a run step by step (--watch, --timeline, --leaks, pagesim diff) is not supported for concurrent scenarios (cpus:)', scn.file);
     return runConcurrentScenario(built, scn, variant);
   }
   const k = createMachine(built, scn.machine);
   k.current.comm = 'pagesim';
+  if (opts.pageOwner === true) PageOwner.enable(k);
+  // With page_owner on, its records say which step allocated: it follows the steps too.
+  const po = pageOwnerOf(k);
+  const all = po === null ? observers : [pageOwnerSteps(po), ...observers];
   const runner = new Runner(k, scn, variant);
-  runner.observers = observers;
-  for (const o of observers) o.start(k);
+  runner.observers = all;
+  for (const o of all) o.start(k);
   let bug = false;
   try {
     runner.run(scn.steps);
@@ -600,7 +617,7 @@ export function runScenarioWithMachine(scn: Scenario, variant: string, opts: Run
     if (!(e instanceof KernelBug)) throw e;
     bug = true;
   } finally {
-    for (const o of observers) o.finish(k);
+    for (const o of all) o.finish(k);
   }
   return { run: finishRun(k, scn, variant, runner.steps, runner.executed, bug), machine: k };
 }

@@ -4,6 +4,7 @@
 
 import { wordSpans, type WatchHit, type WatchResult } from '../observe/watch.js';
 import type { TimelineResult } from '../observe/timeline.js';
+import type { LeakResult } from '../observe/leaks.js';
 
 /** How many frames of a writer's call stack a line shows before eliding the middle. */
 const STACK_SHOWN = 6;
@@ -80,5 +81,21 @@ export function formatTimeline(t: TimelineResult): string {
   out.push(line(head), ...rows.map(line));
   if (t.moreEntries > 0) out.push(`  ... and ${t.moreEntries} more changes`);
   out.push(`  (${t.entries.length + t.moreEntries} states over the ${t.steps} steps followed)`);
+  return out.join('\n');
+}
+
+/** `run --leaks`: each page still allocated at the end, with the step that allocated it and its page_owner entry. */
+export function formatLeaks(l: LeakResult): string {
+  const pages = (n: number): string => `${n} page${n === 1 ? '' : 's'}`;
+  const total = l.leaks.reduce((n, x) => n + (1 << x.order), 0);
+  const out = [l.leaks.length === 0 ? `leaks under ${l.variant}: none (every page a step allocated was freed)` : `leaks under ${l.variant}: ${l.leaks.length} allocation${l.leaks.length === 1 ? '' : 's'} (${pages(total)}) still allocated at the end`];
+  for (const x of l.leaks) {
+    out.push(`  pfn 0x${x.pfn.toString(16)}, order ${x.order}: allocated in ${x.step === 0 ? 'no step (before the first)' : `step ${x.step}  ${x.call}`}`);
+    out.push(...x.owner.map((line) => `    ${line}`));
+  }
+  if (l.held.length > 0) {
+    const byWhom = [...new Set(l.held.map((h) => h.by))].join(', ');
+    out.push(`  also allocated, held by ${byWhom}: ${l.held.map((h) => `pfn 0x${h.pfn.toString(16)} (order ${h.order}, step ${h.step})`).join(', ')}`);
+  }
   return out.join('\n');
 }

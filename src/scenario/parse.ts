@@ -26,7 +26,7 @@ const CASE_KEYS: readonly string[] = ['name', 'description', 'steps', 'expect'];
 /** How many CPU lists a `cpus:` section may have. */
 export const CPU_LISTS_MIN = 2;
 export const CPU_LISTS_MAX = 4;
-const MACHINE_KEYS: readonly string[] = ['memory', 'cpus', 'nodes', 'thp', 'rcu_grace_steps', 'panic_on_oops'];
+const MACHINE_KEYS: readonly string[] = ['memory', 'cpus', 'nodes', 'thp', 'rcu_grace_steps', 'panic_on_oops', 'page_owner'];
 const THP_MODES: readonly string[] = ['always', 'madvise', 'never'];
 export const REPORT_KINDS: readonly string[] = ['BUG', 'WARN', 'bad_page', 'check'];
 const MATCHER_KEYS = ['kind', 'function', 'reason', 'message'] as const;
@@ -148,7 +148,7 @@ function description(src: SourceDoc, entry: Entry | undefined): string {
 function parseMachine(src: SourceDoc, entry: Entry | undefined): ScenarioMachine {
   if (entry === undefined) return { ...DEFAULT_MACHINE };
   if (!isMap(entry.value)) return src.fail(entry.line, 'machine must be a mapping such as {memory: 1GiB, cpus: 2, nodes: 1}');
-  const m: { memoryBytes: number; cpus: number; nodes: number; thp?: 'always' | 'madvise' | 'never'; rcu_grace_steps?: number; panic_on_oops?: 0 | 1 } = {
+  const m: { memoryBytes: number; cpus: number; nodes: number; thp?: 'always' | 'madvise' | 'never'; rcu_grace_steps?: number; panic_on_oops?: 0 | 1; page_owner?: boolean } = {
     memoryBytes: DEFAULT_MACHINE.memoryBytes,
     cpus: DEFAULT_MACHINE.cpus,
     nodes: DEFAULT_MACHINE.nodes,
@@ -165,6 +165,13 @@ function parseMachine(src: SourceDoc, entry: Entry | undefined): ScenarioMachine
       const v = machineCount(src, e);
       if (v !== 0 && v !== 1) src.fail(e.line, `machine: panic_on_oops must be 0 (an oops kills the task and the machine goes on) or 1 (an oops panics), got ${v}`);
       m.panic_on_oops = v as 0 | 1;
+    } else if (e.key === 'page_owner') {
+      // The kernel's page_owner= boot parameter takes on/off (kstrtobool: also true/false, 1/0).
+      const s = scalarOf(src, e, 'machine: page_owner');
+      const v = s.value;
+      if (v === 'on' || v === true || v === 1) m.page_owner = true;
+      else if (v === 'off' || v === false || v === 0) m.page_owner = false;
+      else src.fail(e.line, `machine: page_owner must be on or off (the kernel's page_owner= boot parameter), got ${shown(s)}`);
     }
     else src.fail(e.keyLine, `machine has no key ${quote(e.key)}${didYouMean(e.key, MACHINE_KEYS)}; its keys are ${MACHINE_KEYS.join(', ')}`);
   }

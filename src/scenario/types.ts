@@ -119,6 +119,8 @@ export interface ScenarioMachine {
    * stops at the first oops, without the panic's lines.
    */
   readonly panic_on_oops?: 0 | 1;
+  /** page_owner=on: the machine records who allocated each page (proc: page_owner). */
+  readonly page_owner?: boolean;
 }
 
 /** One of a file's `cases:`: its own steps (after the file's setup steps) and expectations. */
