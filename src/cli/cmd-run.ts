@@ -23,7 +23,7 @@ import { Progress } from '../replay/progress.js';
 import { variantProblem } from '../variants/index.js';
 import type { Scenario } from '../scenario/types.js';
 
-export const RUN_HELP = `usage: pagesim run FILE... [--variant V]... [--case NAME] [--watch TARGET]... [--timeline PAGE]... [--json] [--console] [--no-text]
+export const RUN_HELP = `usage: pagesim run FILE... [--variant V]... [--case NAME] [--watch TARGET]... [--timeline PAGE]... [--leaks] [--json] [--console] [--no-text]
 
 Runs each scenario file under each variant stack given with --variant (repeatable,
 e.g. --variant baseline --variant free-keeps-type), or under the variants the file
@@ -40,7 +40,10 @@ those bytes under the running variant. TARGET is a page, by handle or pfn, and
 optionally bytes, by range or field: p, p+1:16..23, p:16+8, pfn:0x2016:rcu_head.func
 (see docs/observe.md). --timeline PAGE (p, p+1, pfn:0x2016) prints a line for every
 step after which that struct page changed: refcount, mapcount, flags, page_type and
-the raw words that changed. Exit status 1 when an expectation failed.`;
+the raw words that changed. --leaks boots with page_owner on and lists the pages
+still allocated at the end, each with the step that allocated it and its
+/sys/kernel/debug/page_owner entry (pages a slab cache or the huge zero folio
+holds are listed apart). Exit status 1 when an expectation failed.`;
 
 export const SUITE_HELP = `usage: pagesim [PATH...] [--variant V]... [--wide] [--json]
 

@@ -30,8 +30,8 @@ const HELP = `pagesim: the Linux physical-memory descriptor layer, simulated byt
 usage:
   pagesim [PATH...] [--variant V]... [--wide]
                                    run scenarios (default: scenarios/) and print the outcome matrix
-  pagesim run FILE... [--variant V]... [--case NAME] [--watch TARGET]... [--timeline PAGE]... [--json]
-                                   run scenarios (default: each file's variants); watch bytes, follow pages
+  pagesim run FILE... [--variant V]... [--case NAME] [--watch TARGET]... [--timeline PAGE]... [--leaks] [--json]
+                                   run scenarios (default: each file's variants); watch bytes, follow pages, find leaks
   pagesim diff SCENARIO A B [--json]
                                    the first step where variants A and B part, side by side
   pagesim view SCENARIO [--variant V]... [--page PFN]... [--out FILE.html]

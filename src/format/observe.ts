@@ -93,9 +93,9 @@ export function formatLeaks(l: LeakResult): string {
     out.push(`  pfn 0x${x.pfn.toString(16)}, order ${x.order}: allocated in ${x.step === 0 ? 'no step (before the first)' : `step ${x.step}  ${x.call}`}`);
     out.push(...x.owner.map((line) => `    ${line}`));
   }
-  if (l.held.length > 0) {
-    const byWhom = [...new Set(l.held.map((h) => h.by))].join(', ');
-    out.push(`  also allocated, held by ${byWhom}: ${l.held.map((h) => `pfn 0x${h.pfn.toString(16)} (order ${h.order}, step ${h.step})`).join(', ')}`);
+  for (const by of new Set(l.held.map((h) => h.by))) {
+    const list = l.held.filter((h) => h.by === by);
+    out.push(`  also allocated, held by ${by}: ${list.map((h) => `pfn 0x${h.pfn.toString(16)} (order ${h.order}, step ${h.step})`).join(', ')}`);
   }
   return out.join('\n');
 }

@@ -8,7 +8,8 @@
  * machine booted are not tracked, so every page listed was allocated by a
  * step. A slab's pages belong to its kmem_cache, which keeps empty slabs
  * as the kernel's SLUB does: they are listed apart, as held by the cache,
- * not as leaks (a leaked object is kmemleak's business).
+ * not as leaks (a leaked object is kmemleak's business); so is the huge
+ * zero folio, which the kernel keeps once an mm has used it.
  *
  * Plain data (LeakResult); src/format/observe.ts prints it.
  */
@@ -33,7 +34,7 @@ export interface Leak {
 export interface LeakResult {
   readonly variant: string;
   readonly leaks: readonly Leak[];
-  /** Pages still allocated that a cache holds by design (slab pages), by allocation. */
+  /** Pages still allocated that the kernel holds by design (slab pages, the huge zero folio), by allocation. */
   readonly held: readonly (Leak & { readonly by: string })[];
 }
 
@@ -56,7 +57,8 @@ export class LeakFinder implements RunObserver {
     for (const pfn of po.allocatedPages()) {
       const r = po.record(pfn)!;
       const leak: Leak = { pfn, order: r.order, step: r.step, call: r.call, stack: r.stack, owner: po.print_page_owner(pfn).trimEnd().split('\n') };
-      if (k.PageSlab(pfn)) held.push({ ...leak, by: 'a slab cache' });
+      const by = k.PageSlab(pfn) ? 'a slab cache' : pfn === k.huge_zero_folio ? 'the huge zero folio' : null;
+      if (by !== null) held.push({ ...leak, by });
       else leaks.push(leak);
     }
     this.result = { variant: this.variant, leaks, held };
