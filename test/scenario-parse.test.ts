@@ -557,7 +557,7 @@ test('bad machine, variants and top-level expect', () => {
   bad('machine: {memory: 1GiB, cpus: 0}\nsteps: [check]\n', 1, /^machine: cpus must be between 1 and 64$/);
   bad('machine:\n  nodes: 4\nsteps: [check]\n', 1, /^machine: every node needs at least one cpu$/);
   bad('machine:\n  memory: 102MiB\nsteps: [check]\n', 1, /multiple of 4MiB/);
-  bad('machine:\n  cpu: 4\nsteps: [check]\n', 2, /^machine has no key "cpu" \(did you mean "cpus"\?\); its keys are memory, cpus, nodes, thp, rcu_grace_steps, panic_on_oops$/);
+  bad('machine:\n  cpu: 4\nsteps: [check]\n', 2, /^machine has no key "cpu" \(did you mean "cpus"\?\); its keys are memory, cpus, nodes, thp, rcu_grace_steps, panic_on_oops, page_owner$/);
   bad('machine: big\nsteps: [check]\n', 1, /^machine must be a mapping/);
   bad('machine:\n  cpus: two\nsteps: [check]\n', 2, /^machine: cpus must be an integer expression, got "two"/);
   bad('variants: baseline\nsteps: [check]\n', 1, /variants must be a non-empty list/);
