@@ -133,7 +133,7 @@ test('the schema is JSON Schema 2020-12 with the expected top-level shape', () =
   assert.equal(schema.type, 'object');
   assert.deepEqual(schema.anyOf, [{ required: ['steps'] }, { required: ['cases'] }]);
   assert.equal(schema.additionalProperties, false);
-  assert.deepEqual(Object.keys(schema.properties as JsonObject), ['name', 'description', 'machine', 'variants', 'steps', 'cpus', 'final', 'cases', 'expect']);
+  assert.deepEqual(Object.keys(schema.properties as JsonObject), ['name', 'description', 'machine', 'variants', 'steps', 'cpus', 'final', 'schedule', 'explore', 'cases', 'expect']);
   assert.match(schema.description as string, /cannot know the operations, their parameters/);
   const defs = schema.$defs as JsonObject;
   for (const d of ['machine', 'steps', 'step', 'bareStep', 'repeatStep', 'operationStep', 'reportMatcher', 'variantExpectation']) assert.ok(isObject(defs[d] ?? null), `$defs.${d}`);

@@ -24,6 +24,7 @@ import { procCommand } from './cmd-proc.js';
 import { cmdDiff, DIFF_HELP } from './cmd-diff.js';
 import { kunitCommand } from '../kunit/command.js';
 import { cmdView, VIEW_HELP } from './cmd-view.js';
+import { EXPLORE_HELP, exploreCommand } from './cmd-explore.js';
 
 const HELP = `pagesim: the Linux physical-memory descriptor layer, simulated byte for byte
 
@@ -36,6 +37,10 @@ usage:
                                    the first step where variants A and B part, side by side
   pagesim view SCENARIO [--variant V]... [--page PFN]... [--out FILE.html]
                                    one HTML file to look at: steps, memmap, struct page bytes, counters
+  pagesim explore SCENARIO [--variant V]... [--preemptions K] [--random N --seed S] [--json]
+                                   run every interleaving of a concurrent scenario's atomic actions
+  pagesim explore --cost [--cpus N]...
+                                   atomic operations per reference taken, by refcount design
   pagesim layout STRUCT [--variant V] [--json] | --diff A B
                                    the byte map of a struct (page, folio, ptdesc, slab, net_iov...)
   pagesim variants [--json]        the design variants and their seeds
@@ -64,6 +69,7 @@ const COMMAND_HELP: Record<string, string | (() => string)> = {
   run: RUN_HELP,
   diff: DIFF_HELP,
   view: VIEW_HELP,
+  explore: EXPLORE_HELP,
   layout: () => `usage: pagesim layout STRUCT [--variant V] [--json]
        pagesim layout STRUCT --diff A B [--json]
 
@@ -164,6 +170,8 @@ function main(argv: readonly string[]): number | Promise<number> {
       return cmdDiff(rest, help);
     case 'view':
       return cmdView(rest, help);
+    case 'explore':
+      return exploreCommand(rest, help);
     case 'layout':
       return cmdLayout(rest);
     case 'variants':

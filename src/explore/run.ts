@@ -14,8 +14,11 @@ import { finishRun, Runner, type Bound, type RunResult, type StepResult } from '
 import type { Kernel } from '../kernel/kernel.js';
 import { KernelBug } from '../report/report.js';
 import type { Scenario, Step } from '../scenario/types.js';
+import { InputError } from '../util/errors.js';
+import { runSchedule, ScheduleError } from './search.js';
 
 export function runConcurrentScenario(built: BuiltVariant, scn: Scenario, variant: string): { run: RunResult; machine: Kernel } {
+  if (scn.schedule !== undefined) return runScheduled(built, scn, variant, scn.schedule);
   const k = createMachine(built, scn.machine);
   k.current.comm = 'pagesim';
   const steps: StepResult[] = [];
@@ -42,4 +45,22 @@ export function runConcurrentScenario(built: BuiltVariant, scn: Scenario, varian
     bug = true;
   }
   return { run: finishRun(k, scn, variant, steps, executed, bug), machine: k };
+}
+
+/**
+ * `pagesim run` of a scenario with `schedule:`: the CPUs' atomic actions in
+ * exactly that order (what `pagesim explore` printed for a schedule), then
+ * final:; the reference-ownership oracle's findings are failures.
+ */
+function runScheduled(built: BuiltVariant, scn: Scenario, variant: string, schedule: readonly number[]): { run: RunResult; machine: Kernel } {
+  let r: ReturnType<typeof runSchedule>;
+  try {
+    r = runSchedule(built, scn, variant, schedule, false);
+  } catch (e) {
+    if (e instanceof ScheduleError) throw new InputError(`schedule: ${e.message}`, scn.file);
+    throw e;
+  }
+  const v = r.leaf.violations.map((x) => x.text);
+  const run: RunResult = { ...r.leaf.run, failures: [...r.leaf.run.failures, ...v], expected: v.length > 0 ? 'failed' : r.leaf.run.expected };
+  return { run, machine: r.exec.k };
 }

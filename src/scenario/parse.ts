@@ -13,7 +13,7 @@ import { DEFAULT_MACHINE, machineConfigProblem } from '../kernel/mm_init.js';
 import { quote, ValueError } from './problem.js';
 import { StepParser } from './steps.js';
 import { didYouMean } from './suggest.js';
-import type { OpLookup, ReportMatcher, Scenario, ScenarioCase, ScenarioMachine, Step, VariantExpectation, VariantLookup } from './types.js';
+import type { ExploreExpectation, OpLookup, ReportMatcher, Scenario, ScenarioCase, ScenarioMachine, Step, VariantExpectation, VariantLookup } from './types.js';
 import { parseConstant, shown, type ScalarIn } from './values.js';
 import { defaultName, loadYaml, type Entry, type SourceDoc, type YNode } from './yaml-source.js';
 
@@ -21,7 +21,7 @@ export { evalExpr, ExprEvalError, formatExpr } from './expr.js';
 export { expandName, formatArg, formatExpect, formatHandleRef } from './values.js';
 export { MAX_REPEAT_DEPTH, MAX_STEP_NODES } from './steps.js';
 
-const TOP_KEYS: readonly string[] = ['name', 'description', 'machine', 'variants', 'steps', 'cpus', 'final', 'cases', 'expect'];
+const TOP_KEYS: readonly string[] = ['name', 'description', 'machine', 'variants', 'steps', 'cpus', 'final', 'schedule', 'explore', 'cases', 'expect'];
 const CASE_KEYS: readonly string[] = ['name', 'description', 'steps', 'expect'];
 /** How many CPU lists a `cpus:` section may have. */
 export const CPU_LISTS_MIN = 2;
@@ -47,6 +47,8 @@ export function parseScenario(text: string, file: string, ops: OpLookup, variant
   if (casesEntry !== undefined && concurrent.cpus !== undefined) src.fail(casesEntry.keyLine, 'cases: and cpus: do not go together; give each concurrent scenario a file of its own');
   const { expect, expectLines } = parseExpectations(src, top.get('expect'), variants);
   const cases = casesEntry === undefined ? undefined : parseCases(src, setup, casesEntry, variants);
+  const schedule = parseSchedule(src, top.get('schedule'), concurrent.cpus);
+  const exploreExpect = parseExploreExpect(src, top.get('explore'), concurrent.cpus, variants);
   const nameEntry = top.get('name');
   return {
     file,
@@ -59,7 +61,73 @@ export function parseScenario(text: string, file: string, ops: OpLookup, variant
     ...(cases !== undefined ? { cases } : {}),
     expect,
     expectLines,
+    ...(schedule !== undefined ? { schedule } : {}),
+    ...(exploreExpect !== undefined ? { exploreExpect } : {}),
   };
+}
+
+/** Most actions a `schedule:` may list. */
+const SCHEDULE_MAX = 100_000;
+
+/** `schedule: [0, 0, 1, ...]`: the CPU of each action, in order (what pagesim explore prints for a failing schedule). */
+function parseSchedule(src: SourceDoc, entry: Entry | undefined, cpus: readonly (readonly Step[])[] | undefined): number[] | undefined {
+  if (entry === undefined) return undefined;
+  if (cpus === undefined) return src.fail(entry.keyLine, 'schedule: belongs to a concurrent scenario (one with cpus:)');
+  if (!isSeq(entry.value)) return src.fail(entry.line, 'schedule must be a list of CPU numbers such as [0, 0, 1, 0]');
+  if (entry.value.items.length > SCHEDULE_MAX) return src.fail(entry.line, `schedule: more than ${SCHEDULE_MAX} actions`);
+  return src.items(entry.value, entry.line).map((item) => {
+    const v = isScalar(item.node) ? item.node.value : null;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= cpus.length) return src.fail(item.line, `schedule: each action is a CPU number from 0 to ${cpus.length - 1}, got ${isScalar(item.node) ? String(item.node.value) : 'a collection'}`);
+    return v;
+  });
+}
+
+const EXPLORE_KEYS = ['schedules', 'end_states', 'failures'] as const;
+
+/**
+ * `explore:`: what pagesim explore finds under each variant stack: `ok` (no
+ * failing schedule) or a list of failure signatures, or a mapping that also
+ * states the number of schedules and end states.
+ */
+function parseExploreExpect(src: SourceDoc, entry: Entry | undefined, cpus: readonly (readonly Step[])[] | undefined, lookup: VariantLookup): Map<string, ExploreExpectation> | undefined {
+  if (entry === undefined) return undefined;
+  if (cpus === undefined) return src.fail(entry.keyLine, 'explore: belongs to a concurrent scenario (one with cpus:)');
+  if (!isMap(entry.value)) return src.fail(entry.line, 'explore must be a mapping from variant stack to ok, a list of failures, or {schedules, end_states, failures}');
+  const out = new Map<string, ExploreExpectation>();
+  const failuresOf = (e: Entry): readonly string[] | 'ok' => {
+    const v = e.value;
+    if (isScalar(v) && v.value === 'ok') return 'ok';
+    if (!isSeq(v) || v.items.length === 0) return src.fail(e.line, `explore: ${e.key} must be ok or a non-empty list of failure signatures such as [use-after-free]`);
+    return src.items(v, e.line).map((item) => {
+      if (!isScalar(item.node) || typeof item.node.value !== 'string' || item.node.value === '') return src.fail(item.line, 'a failure signature is a non-empty string (use-after-free, WARN page_ref_add ...)');
+      return item.node.value;
+    });
+  };
+  for (const e of src.entries(entry.value, entry.line)) {
+    const problem = lookup.problem(e.key);
+    if (problem !== null) src.fail(e.keyLine, problem);
+    if (!isMap(e.value)) {
+      out.set(e.key, { failures: failuresOf(e), line: e.keyLine });
+      continue;
+    }
+    let schedules: number | undefined;
+    let endStates: number | undefined;
+    let failures: readonly string[] | 'ok' = 'ok';
+    for (const f of src.entries(e.value, e.line)) {
+      const key = EXPLORE_KEYS.find((k) => k === f.key);
+      if (key === undefined) src.fail(f.keyLine, `explore: ${e.key} has no key ${quote(f.key)}${didYouMean(f.key, EXPLORE_KEYS)}; its keys are ${EXPLORE_KEYS.join(', ')}`);
+      if (key === 'failures') {
+        failures = failuresOf(f);
+        continue;
+      }
+      const v = isScalar(f.value) ? f.value.value : null;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) src.fail(f.line, `explore: ${e.key}: ${key} must be a whole number`);
+      if (key === 'schedules') schedules = v;
+      else endStates = v;
+    }
+    out.set(e.key, { failures, line: e.keyLine, ...(schedules !== undefined ? { schedules } : {}), ...(endStates !== undefined ? { endStates } : {}) });
+  }
+  return out;
 }
 
 /**

@@ -96,6 +96,14 @@ export interface RepeatStep {
 export type Step = OpStep | RepeatStep;
 
 /** A report matcher of a top-level `expect`; every field given must match. */
+/** `explore:` for one variant stack: the failure signatures found (each matched as a substring) or ok, and optionally the counts. */
+export interface ExploreExpectation {
+  readonly failures: readonly string[] | 'ok';
+  readonly schedules?: number;
+  readonly endStates?: number;
+  readonly line: number;
+}
+
 export interface ReportMatcher {
   readonly kind?: string;
   readonly function?: string;
@@ -149,6 +157,14 @@ export interface Scenario {
   readonly cpus?: readonly (readonly Step[])[];
   /** Steps run after every CPU's list has finished (checks, refcount expectations). */
   readonly final?: readonly Step[];
+  /**
+   * The interleaving `pagesim run` replays: the CPU of each atomic action in
+   * order (as `pagesim explore` prints a failing one). Without it the CPUs
+   * run one after another.
+   */
+  readonly schedule?: readonly number[];
+  /** What `pagesim explore` should find, by variant stack. */
+  readonly exploreExpect?: ReadonlyMap<string, ExploreExpectation>;
   /**
    * Several scenarios in one file, each run on a fresh machine after the
    * setup `steps`; expandCases() (src/engine/load.ts) makes each a Scenario.

@@ -1,0 +1,122 @@
+/**
+ * A checkpoint of a whole machine, restored in place: the memory it has
+ * used (a copy of the bytes) and every JavaScript value reachable from the
+ * kernel object (zones, per-CPU lists' counters, vmstat arrays, reports,
+ * the console, RCU queues), each object put back into the state it had.
+ *
+ * The explorer restores one only to undo an action it cannot undo word by
+ * word (a lock section, an operation run whole, a report); atomic actions
+ * are undone from their own log of touched words (src/explore/exec.ts).
+ * Objects are restored by identity, so references held elsewhere (a CPU's
+ * runner holds the kernel) stay valid.
+ */
+
+import type { Kernel } from '../kernel/kernel.js';
+
+type Saved =
+  | { readonly kind: 'typed'; readonly obj: { set(a: ArrayLike<number>): void }; readonly data: ArrayLike<number> }
+  | { readonly kind: 'array'; readonly obj: unknown[]; readonly data: unknown[] }
+  | { readonly kind: 'map'; readonly obj: Map<unknown, unknown>; readonly data: [unknown, unknown][] }
+  | { readonly kind: 'set'; readonly obj: Set<unknown>; readonly data: unknown[] }
+  | { readonly kind: 'object'; readonly obj: Record<string, unknown>; readonly keys: string[]; readonly values: unknown[] };
+
+export class Checkpoint {
+  private readonly saved: Saved[] = [];
+  private readonly bytes: Uint8Array;
+
+  /** `skip`: objects that never change during a run (symbol tables, layouts), left out. */
+  constructor(
+    private readonly k: Kernel,
+    skip: readonly unknown[],
+  ) {
+    const used = usedBytes(k);
+    this.bytes = new Uint8Array(k.buf, 0, used).slice();
+    const seen = new Set<unknown>(skip);
+    seen.add(k.buf);
+    seen.add(k.m32);
+    seen.add(k.i32);
+    const visit = (v: unknown): void => {
+      if (v === null || typeof v !== 'object' || seen.has(v)) return;
+      seen.add(v);
+      if (ArrayBuffer.isView(v)) {
+        if (v.buffer === k.buf || v instanceof DataView) return;
+        const t = v as unknown as { slice(): ArrayLike<number>; set(a: ArrayLike<number>): void };
+        this.saved.push({ kind: 'typed', obj: t, data: t.slice() });
+        return;
+      }
+      if (v instanceof ArrayBuffer) return;
+      if (Object.isFrozen(v)) return;
+      if (Array.isArray(v)) {
+        this.saved.push({ kind: 'array', obj: v, data: v.slice() });
+        for (const e of v) visit(e);
+        return;
+      }
+      if (v instanceof Map) {
+        const data = [...v.entries()];
+        this.saved.push({ kind: 'map', obj: v, data });
+        for (const [a, b] of data) {
+          visit(a);
+          visit(b);
+        }
+        return;
+      }
+      if (v instanceof Set) {
+        const data = [...v.values()];
+        this.saved.push({ kind: 'set', obj: v, data });
+        for (const e of data) visit(e);
+        return;
+      }
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      const values = keys.map((key) => o[key]);
+      this.saved.push({ kind: 'object', obj: o, keys, values });
+      for (const e of values) visit(e);
+    };
+    visit(k);
+  }
+
+  /** Puts the machine back as it was when the checkpoint was taken. */
+  restore(): void {
+    const k = this.k;
+    const used = usedBytes(k);
+    const mem = new Uint8Array(k.buf);
+    mem.set(this.bytes);
+    if (used > this.bytes.length) mem.fill(0, this.bytes.length, used);
+    for (const s of this.saved) {
+      switch (s.kind) {
+        case 'typed':
+          s.obj.set(s.data);
+          break;
+        case 'array': {
+          const a = s.obj;
+          a.length = s.data.length;
+          for (let i = 0; i < s.data.length; i++) a[i] = s.data[i];
+          break;
+        }
+        case 'map':
+          s.obj.clear();
+          for (const [a, b] of s.data) s.obj.set(a, b);
+          break;
+        case 'set':
+          s.obj.clear();
+          for (const e of s.data) s.obj.add(e);
+          break;
+        case 'object': {
+          const o = s.obj;
+          for (let i = 0; i < s.keys.length; i++) o[s.keys[i]!] = s.values[i];
+          break;
+        }
+      }
+    }
+  }
+
+  /** How many objects a restore puts back (for the explorer's figures). */
+  get objects(): number {
+    return this.saved.length;
+  }
+}
+
+/** Bytes of the machine's buffer in use: memmap, kernel data and the content slots assigned so far. */
+function usedBytes(k: Kernel): number {
+  return (k.poolWord + k.contentPagesUsed() * 1024) * 4;
+}

@@ -1,0 +1,233 @@
+/**
+ * pagesim explore: interleavings of atomic actions, partial-order
+ * reduction, undo, the oracles, schedule replay and the shipped seed 004
+ * scenarios' results.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parseScenario } from '../src/scenario/parse.js';
+import { opLookup } from '../src/engine/ops.js';
+import '../src/engine/registry.js';
+import { loadScenario, variantLookup } from '../src/engine/load.js';
+import { buildVariant } from '../src/engine/build.js';
+import { runScenario } from '../src/engine/run.js';
+import { explore, runSchedule } from '../src/explore/search.js';
+import { judgeExplore } from '../src/explore/expect.js';
+import { costTable } from '../src/explore/cost.js';
+import type { Leaf } from '../src/explore/exec.js';
+import { repoRoot } from './helpers/machine.js';
+import type { InputError } from '../src/util/errors.js';
+
+const scenario = (text: string) => parseScenario(text, 'x.yaml', opLookup, variantLookup);
+const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+const pagesim = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: repoRoot });
+
+const TRY_GET_VS_PUT = `
+name: t
+machine: {memory: 64MiB, cpus: 2}
+steps:
+  - alloc_pages: {gfp: GFP_KERNEL}
+    as: p
+cpus:
+  - - folio_try_get: p
+  - - folio_put: p
+`;
+
+test('the naive frozen-bit variant frees a page a speculative getter holds; the patch as posted does not', () => {
+  const scn = scenario(TRY_GET_VS_PUT);
+  const naive = explore(buildVariant('refcount-frozen-bit-naive'), scn, 'refcount-frozen-bit-naive');
+  assert.deepEqual([...naive.failures.keys()], ['use-after-free']);
+  const g = naive.failures.get('use-after-free')!;
+  // CPU 1 reads and decrements to 0, CPU 0's optimistic increment lands, CPU 1 stores FROZEN and frees.
+  assert.deepEqual(g.first.schedule, [1, 1, 0, 1, 1]);
+  assert.match(g.first.failures[0]!, /action 5 \(CPU 1, folio_put\) freed page pfn 0x[0-9a-f]+ while CPU 0 held a reference/);
+  const bit = explore(buildVariant('refcount-frozen-bit'), scn, 'refcount-frozen-bit');
+  assert.equal(bit.failing, 0);
+  assert.equal(bit.schedules, 5);
+  const base = explore(buildVariant('baseline'), scn, 'baseline');
+  assert.equal(base.failing, 0);
+  assert.equal(base.schedules, 6);
+  assert.equal(base.endStates.size, 3);
+});
+
+test('every explored schedule, run again on a fresh machine, ends in the same state (undo and restore are exact)', () => {
+  for (const text of [TRY_GET_VS_PUT, TRY_GET_VS_PUT.replace('- - folio_try_get: p', '- - folio_try_get: p\n    - folio_put: p').replace('  - alloc_pages: {gfp: GFP_KERNEL}\n    as: p', '  - alloc_pages: {gfp: GFP_KERNEL}\n    as: p\n  - get_page: p')]) {
+    const scn = scenario(text);
+    for (const v of ['baseline', 'refcount-frozen-bit', 'refcount-frozen-bit-naive']) {
+      const leaves: Leaf[] = [];
+      const res = explore(buildVariant(v), scn, v, { onLeaf: (l) => leaves.push(l) });
+      assert.equal(leaves.length, res.schedules);
+      assert.equal(new Set(leaves.map((l) => l.schedule.join(','))).size, leaves.length, 'no schedule twice');
+      for (const l of leaves) {
+        const again = runSchedule(buildVariant(v), scn, v, l.schedule, false);
+        assert.equal(again.leaf.endState, l.endState, `${v} schedule [${l.schedule.join(', ')}]`);
+        again.exec.k.releaseMemory();
+      }
+    }
+  }
+});
+
+test('actions on different pages commute: one schedule instead of six', () => {
+  const scn = scenario(`
+machine: {memory: 64MiB, cpus: 2}
+steps:
+  - alloc_pages: {gfp: GFP_KERNEL}
+    as: p
+  - alloc_pages: {gfp: GFP_KERNEL}
+    as: q
+cpus:
+  - - folio_try_get: p
+  - - folio_try_get: q
+`);
+  const res = explore(buildVariant('baseline'), scn, 'baseline');
+  assert.equal(res.schedules, 1);
+  assert.equal(res.failing, 0);
+  // Two reads of one word commute too; a read and a write do not.
+  const same = explore(buildVariant('baseline'), scenario(TRY_GET_VS_PUT.replace('folio_put: p', 'page_ref_count: p')), 'baseline');
+  assert.equal(same.schedules, 2);
+});
+
+test('--preemptions bounds the schedules; --random samples them reproducibly', () => {
+  const scn = scenario(TRY_GET_VS_PUT.replace('- - folio_try_get: p', '- - folio_try_get: p\n    - folio_put: p'));
+  const all = explore(buildVariant('baseline'), scn, 'baseline');
+  const none = explore(buildVariant('baseline'), scn, 'baseline', { preemptions: 0 });
+  assert.equal(none.schedules, 2, 'CPU 0 then CPU 1, or CPU 1 then CPU 0');
+  assert.ok(all.schedules > explore(buildVariant('baseline'), scn, 'baseline', { preemptions: 1 }).schedules);
+  const r1 = explore(buildVariant('baseline'), scn, 'baseline', { random: 30, seed: 7 });
+  const r2 = explore(buildVariant('baseline'), scn, 'baseline', { random: 30, seed: 7 });
+  assert.equal(r1.schedules, 30);
+  assert.deepEqual([...r1.endStates.entries()].map(([k, e]) => [k, e.count]), [...r2.endStates.entries()].map(([k, e]) => [k, e.count]));
+});
+
+test('ownership oracle: a freeze that succeeds while another CPU holds a reference, and a reference nobody holds', () => {
+  const frozen = explore(
+    buildVariant('baseline'),
+    scenario(`
+machine: {memory: 64MiB, cpus: 2}
+steps:
+  - alloc_pages: {gfp: GFP_KERNEL}
+    as: p
+cpus:
+  - - get_page: p
+  - - page_ref_freeze: {page: p, count: 2}
+`),
+    'baseline',
+  );
+  assert.ok(frozen.failures.has('frozen-under-holder'), [...frozen.failures.keys()].join());
+  assert.match(frozen.failures.get('frozen-under-holder')!.first.failures.join('\n'), /page_ref_freeze\(count=2\) by CPU 1 at action \d froze page pfn 0x[0-9a-f]+ while CPU 0 held a reference/);
+  const leak = explore(
+    buildVariant('baseline'),
+    scenario(`
+machine: {memory: 64MiB, cpus: 2}
+steps:
+  - alloc_pages: {gfp: GFP_KERNEL}
+    as: p
+cpus:
+  - - set_page_count: {page: p, v: 2}
+  - - folio_put: p
+`),
+    'baseline',
+  );
+  assert.ok(leak.failures.has('leaked-reference'), [...leak.failures.keys()].join());
+  assert.match(leak.failures.get('leaked-reference')!.first.failures.join('\n'), /leaked reference: page pfn 0x[0-9a-f]+ has refcount 1 at the end and nobody holds a reference to it/);
+});
+
+test('a BUG in one schedule ends it with the report as its failure', () => {
+  const res = explore(
+    buildVariant('baseline'),
+    scenario(`
+machine: {memory: 64MiB, cpus: 2}
+steps:
+  - alloc_pages: {gfp: GFP_KERNEL}
+    as: p
+cpus:
+  - - folio_put: p
+  - - folio_put: p
+`),
+    'baseline',
+  );
+  const sigs = [...res.failures.keys()];
+  assert.ok(sigs.some((s) => s.startsWith('BUG put_page_testzero')), sigs.join('; '));
+});
+
+test('schedule: in a scenario makes pagesim run replay that interleaving', () => {
+  const text = `${TRY_GET_VS_PUT}schedule: [1, 1, 0, 1, 1]\n`;
+  const naive = runScenario(scenario(text), 'refcount-frozen-bit-naive');
+  assert.equal(naive.expected, 'failed');
+  assert.match(naive.failures.join('\n'), /use-after-free: action 5 \(CPU 1, folio_put\)/);
+  assert.deepEqual(
+    naive.steps.map((s) => [s.index, s.op, s.cpu ?? null, s.result ?? null]),
+    [
+      [1, 'alloc_pages', null, naive.steps[0]!.result],
+      [2, 'folio_put', 1, null],
+      [3, 'folio_try_get', 0, true],
+    ],
+  );
+  const bit = runScenario(scenario(text), 'refcount-frozen-bit');
+  assert.equal(bit.failures.length, 0);
+  assert.deepEqual(bit.steps.map((s) => s.result ?? null).slice(1), [null, true]);
+});
+
+test('the shipped seed 004 scenarios hold their explore: expectations', () => {
+  for (const f of ['try-get-vs-last-put', 'freeze-vs-try-get', 'unfreeze-vs-add-unless-frozen', 'last-two-refs', 'alloc-frozen-vs-stale-lookup']) {
+    const scn = loadScenario(join(repoRoot, 'scenarios', `seed-004-${f}.yaml`));
+    assert.ok(scn.exploreExpect !== undefined && scn.exploreExpect.size >= 3, f);
+    for (const v of scn.variants) {
+      const res = explore(buildVariant(v), scn, v);
+      assert.deepEqual(judgeExplore(scn, res), [], `${f} under ${v}`);
+    }
+  }
+});
+
+test('explore: expectations that do not hold are reported', () => {
+  const scn = scenario(`${TRY_GET_VS_PUT}explore:\n  baseline: {schedules: 5, failures: [use-after-free]}\n`);
+  const res = explore(buildVariant('baseline'), scn, 'baseline');
+  const f = judgeExplore(scn, res)!;
+  assert.equal(f.length, 2);
+  assert.match(f[0]!, /expected a failing schedule with "use-after-free" under baseline; every schedule passed/);
+  assert.match(f[1]!, /expected 5 schedules under baseline, explored 6/);
+});
+
+test('the cost table: the CAS loop retries under contention, the optimistic add never does', () => {
+  const rows = costTable(['baseline', 'refcount-frozen-bit'], [2]);
+  const base = rows.find((r) => r.variant === 'baseline')!;
+  const bit = rows.find((r) => r.variant === 'refcount-frozen-bit')!;
+  assert.equal(base.mode, 'exhaustive');
+  assert.ok(base.failedCasPerGet > 0.1, String(base.failedCasPerGet));
+  assert.equal(bit.failedCasPerGet, 0);
+  // One add_return per get and one dec_and_test per put.
+  assert.equal(bit.rmwPerGet, 2);
+  assert.ok(base.rmwPerGet > bit.rmwPerGet);
+  assert.equal(base.failing + bit.failing, 0);
+});
+
+test('pagesim explore: the failing schedule as columns, exit status, JSON, bad input', () => {
+  const file = join(repoRoot, 'scenarios', 'seed-004-try-get-vs-last-put.yaml');
+  const r = pagesim('explore', file, '--variant', 'refcount-frozen-bit-naive');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /use-after-free: 1 schedule; the first:\nschedule: \[1, 1, 0, 1, 1\]\n#  CPU 0 +CPU 1\n/);
+  assert.match(r.stdout, /3  folio_try_get: page_ref_add_unless_frozen atomic_add_return p\._refcount 0 -> 1 => true/);
+  assert.match(r.stdout, /page_ref_dec_and_test atomic_set p\._refcount 1 -> 0x80000000/);
+  assert.match(r.stdout, /expectations held/);
+  const j = pagesim('explore', file, '--variant', 'baseline', '--json');
+  const parsed = JSON.parse(j.stdout) as { explorations: { schedules: number; schedulesPerSecond: number; failures: unknown[]; expectations: string }[] };
+  assert.equal(parsed.explorations[0]!.schedules, 6);
+  assert.equal(parsed.explorations[0]!.expectations, 'held');
+  assert.ok(parsed.explorations[0]!.schedulesPerSecond > 0);
+  const bad = pagesim('explore', join(repoRoot, 'scenarios', 'double-free.yaml'));
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr.trim(), /double-free\.yaml: explore: the scenario has no cpus:/);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+  const badSched = pagesim('explore', file, '--schedule', '0,0,0');
+  assert.equal(badSched.status, 2);
+  assert.match(badSched.stderr, /--schedule: action 3 is CPU 0, which has no action left \(CPUs that can run: 1\)/);
+});
+
+test('schedule: and explore: are refused outside concurrent scenarios, and bad CPU numbers at their line', () => {
+  const refused = (text: string, re: RegExp) => assert.throws(() => scenario(text), (e: InputError) => re.test(e.oneLine()));
+  refused('steps: [drain_all_pages]\nschedule: [0]\n', /^x\.yaml:2: schedule: belongs to a concurrent scenario/);
+  refused(`${TRY_GET_VS_PUT}schedule: [0, 2]\n`, /^x\.yaml:\d+: schedule: each action is a CPU number from 0 to 1, got 2/);
+  refused(`${TRY_GET_VS_PUT}explore:\n  baseline: {schedule: 3}\n`, /^x\.yaml:\d+: explore: baseline has no key "schedule" \(did you mean "schedules"\?\)/);
+});
