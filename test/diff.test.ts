@@ -19,7 +19,10 @@ const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 const scenario = (name: string) => loadScenario(join(repoRoot, 'scenarios', `${name}.yaml`));
 
 test('seed 001: baseline and free-keeps-type part at the free of the typed page, which keeps PGTY_table only under the variant', () => {
-  const d = diffVariants(scenario('typed-page-free'), 'baseline', 'free-keeps-type');
+  const calls: string[] = [];
+  const d = diffVariants(scenario('typed-page-free'), 'baseline', 'free-keeps-type', (pass, v) => calls.push(`${pass} ${v}`));
+  // The second pass, taking the pages of step 5, runs each variant again (and says so).
+  assert.deepEqual(calls, ['2 baseline', '2 free-keeps-type']);
   assert.equal(d.alike, 4);
   const v = d.divergence!;
   assert.equal(v.step, 5);
@@ -135,5 +138,21 @@ test('pagesim diff: text and --json; bad arguments are one line and exit 2', () 
     assert.equal(r.status, 2, args.join(' '));
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.equal(r.stdout, '');
+  }
+});
+
+test('every command that takes variant stacks rejects a stack naming a variant twice, showing what it resolves to', () => {
+  const cmds = [
+    ['run', 'scenarios/double-free.yaml', '--variant', 'baseline+baseline'],
+    ['diff', 'scenarios/double-free.yaml', 'baseline', 'ptdesc-memdesc+ptdesc-memdesc-rfc'],
+    ['layout', 'page', '--diff', 'baseline', 'free-keeps-type+free-keeps-type'],
+    ['layout', 'page', '--variant', 'ptdesc-memdesc-rfc+ptdesc-frozen'],
+    ['scenarios/double-free.yaml', '--variant', 'baseline+baseline'],
+  ];
+  for (const args of cmds) {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: repoRoot });
+    assert.equal(r.status, 2, args.join(' '));
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^--variant: variant "[a-z-]+" (is listed twice|is already applied as the base of a variant before it) in "[a-z+-]+" \(the stack resolves to [a-z+-]+; name each variant once, bases first or left out\)\n$/, args.join(' '));
   }
 });

@@ -9,6 +9,7 @@ import { checkVariants } from './cmd-run.js';
 import { expandCases, loadScenario } from '../engine/load.js';
 import { diffVariants } from '../observe/diff.js';
 import { formatDiff } from '../format/diff.js';
+import { Progress } from '../replay/progress.js';
 
 export const DIFF_HELP = `usage: pagesim diff SCENARIO A B [--case NAME] [--json]
 
@@ -36,7 +37,14 @@ export function cmdDiff(argv: readonly string[], help: (cmd: string) => number):
   if (cases.length > 1) throw new InputError('diff: give at most one --case');
   const scns = expandCases(loadScenario(file), cases[0]);
   if (scns.length > 1) throw new InputError(`the file holds ${scns.length} cases (${scns.map((s) => s.name.slice(s.name.indexOf('/') + 1)).join(', ')}); pick one with --case NAME`, file);
-  const d = diffVariants(scns[0]!, va, vb);
+  // A long scenario is diffed in seconds to minutes: a line on a terminal says where it is.
+  const progress = new Progress();
+  let d;
+  try {
+    d = diffVariants(scns[0]!, va, vb, (pass, v, step) => progress.update(pass === 1 ? `pagesim diff: comparing, ${v} at step ${step}` : `pagesim diff: taking the pages, ${v}`));
+  } finally {
+    progress.done();
+  }
   process.stdout.write(a.flags.has('json') ? `${JSON.stringify(d, null, 2)}\n` : `${formatDiff(d)}\n`);
   return 0;
 }

@@ -138,6 +138,8 @@ function lookKey(l: PageLook): string {
  * and their looks.
  */
 class StepDigester implements RunObserver {
+  constructor(private readonly progress: (step: number) => void = () => {}) {}
+
   readonly digests: StepDigest[] = [];
   /** A hash of the raw bytes changed per step (pfns and bytes), for runs on one layout. */
   readonly raw: string[] = [];
@@ -172,6 +174,7 @@ class StepDigester implements RunObserver {
 
   private take(): void {
     this.pending = false;
+    if ((this.step & 1023) === 0) this.progress(this.step);
     if (this.digests.length >= MAX_DIFF_STEPS) {
       this.truncated = true;
       return;
@@ -288,8 +291,11 @@ interface Followed {
   readonly layout: string;
 }
 
-function follow(scn: Scenario, variant: string): Followed {
-  const d = new StepDigester();
+/** Where a diff is, for a progress line: the pass (1: compare, 2: take the pages), the variant, the step. */
+export type DiffProgress = (pass: number, variant: string, step: number) => void;
+
+function follow(scn: Scenario, variant: string, progress: DiffProgress): Followed {
+  const d = new StepDigester((step) => progress(1, variant, step));
   let layout = '';
   const probe: RunObserver = {
     start: (k) => {
@@ -324,9 +330,9 @@ function compareStep(a: Followed, b: Followed, i: number): string[] {
 }
 
 /** Runs a scenario under variants `a` and `b` and finds the first step where they part. */
-export function diffVariants(scn: Scenario, a: string, b: string): VariantDiff {
-  const fa = follow(scn, a);
-  const fb = follow(scn, b);
+export function diffVariants(scn: Scenario, a: string, b: string, progress: DiffProgress = () => {}): VariantDiff {
+  const fa = follow(scn, a, progress);
+  const fb = follow(scn, b, progress);
   const base = { scenario: scn.name, file: scn.file, a, b, outcome: { a: fa.run.outcome, b: fb.run.outcome }, stepsRun: { a: fa.run.stepsRun, b: fb.run.stepsRun } };
   const truncated = fa.d.truncated || fb.d.truncated;
   const n = Math.min(fa.d.digests.length, fb.d.digests.length);
@@ -346,7 +352,7 @@ export function diffVariants(scn: Scenario, a: string, b: string): VariantDiff {
     const endB = fb.run.reports.filter((r) => r.step === undefined);
     if (reportsKey(endA) !== reportsKey(endB) || fa.run.outcome !== fb.run.outcome) {
       const pfns = [...new Set([...endA, ...endB].flatMap((r) => (r.pfn === null ? [] : [r.pfn])))].sort((x, y) => x - y);
-      return { ...base, alike: n, divergence: divergenceAt(scn, fa, fb, null, ['reports of the whole-machine checker'], pfns, endA, endB), firstRawDifference: null, truncated };
+      return { ...base, alike: n, divergence: divergenceAt(scn, fa, fb, null, ['reports of the whole-machine checker'], pfns, endA, endB, progress), firstRawDifference: null, truncated };
     }
     let firstRaw: number | null = null;
     if (fa.layout === fb.layout) {
@@ -359,12 +365,13 @@ export function diffVariants(scn: Scenario, a: string, b: string): VariantDiff {
   const db = fb.d.digests[at - 1];
   const reportPfns = [...(fa.steps.get(at)?.reports ?? []), ...(fb.steps.get(at)?.reports ?? [])].flatMap((r) => (r.pfn === null ? [] : [r.pfn]));
   const pfns = [...new Set([...(da?.touched ?? []), ...(db?.touched ?? []), ...reportPfns])].sort((x, y) => x - y);
-  return { ...base, alike: at - 1, divergence: divergenceAt(scn, fa, fb, at, what, pfns, fa.steps.get(at)?.reports ?? [], fb.steps.get(at)?.reports ?? []), firstRawDifference: null, truncated };
+  return { ...base, alike: at - 1, divergence: divergenceAt(scn, fa, fb, at, what, pfns, fa.steps.get(at)?.reports ?? [], fb.steps.get(at)?.reports ?? [], progress), firstRawDifference: null, truncated };
 }
 
 /** The second pass: both runs again, taking the pages of the step where they part. */
-function divergenceAt(scn: Scenario, fa: Followed, fb: Followed, step: number | null, what: string[], pfns: number[], repA: readonly Report[], repB: readonly Report[]): Divergence {
+function divergenceAt(scn: Scenario, fa: Followed, fb: Followed, step: number | null, what: string[], pfns: number[], repA: readonly Report[], repB: readonly Report[], progress: DiffProgress): Divergence {
   const capture = (variant: string): PageCapture => {
+    progress(2, variant, 0);
     const c = new PageCapture(step, pfns);
     runScenario(scn, variant, { observers: [c] });
     return c;
