@@ -12,7 +12,7 @@
  * without being written twice.
  *
  * Composite operations are written as the kernel's generic fallbacks
- * (include/linux/atomic/atomic-arch-fallback.h, 2026 linux-mm tree, which
+ * (include/linux/atomic/atomic-arch-fallback.h, linux-mm 7.3.0-rc5 tree, which
  * x86 uses for atomic_fetch_add_unless): a read, then try_cmpxchg in a
  * loop, so each pass of the loop is its own action.
  *

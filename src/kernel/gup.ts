@@ -2,7 +2,7 @@
  * mm/gup.c: get_user_pages() and pin_user_pages() on the slow path
  * (__get_user_pages: walk the page tables, fault in what is missing, grab
  * each folio), and their release (put_page, unpin_user_pages). Follows the
- * 2026 tree (v7.3): FOLL_PIN adds GUP_PIN_COUNTING_BIAS (1024) references to
+ * linux-mm 7.3.0-rc5 tree: FOLL_PIN adds GUP_PIN_COUNTING_BIAS (1024) references to
  * a small folio, or one reference plus one in _pincount to a large one
  * (any compound page: GUP does not ask whether it is a folio the rmap
  * knows); the zero page is never pinned; NR_FOLL_PIN_ACQUIRED/RELEASED count

@@ -95,7 +95,7 @@ function flag(uname: string, lname: string, bit: number, page: PageAccessorLines
 }
 
 /**
- * The flags of include/linux/page-flags.h as the 2026 tree declares them:
+ * The flags of include/linux/page-flags.h as the linux-mm 7.3.0-rc5 tree declares them:
  * FOLIO_FLAG() gives every flag folio_test_x / folio_set_x / folio_clear_x;
  * PAGEFLAG() and its relatives add page accessors for the few that keep them.
  * The accessors the tree writes out as functions (PageHead, PageUptodate,

@@ -1560,7 +1560,7 @@ export abstract class PageAlloc extends Internal {
   }
 
   /**
-   * alloc_pages_node_noprof() (out of line in the 2026 tree): NUMA_NO_NODE
+   * alloc_pages_node_noprof() (out of line in the linux-mm 7.3.0-rc5 tree): NUMA_NO_NODE
    * means the local node; any other node id must be below MAX_NUMNODES
    * (VM_BUG_ON), and an offline one is allocated from anyway: its NODE_DATA()
    * is NULL, so prepare_alloc_pages() faults on it.

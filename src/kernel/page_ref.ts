@@ -1,5 +1,5 @@
 /**
- * include/linux/page_ref.h as the 2026 linux-mm tree has it before the
+ * include/linux/page_ref.h as the linux-mm 7.3.0-rc5 tree has it before the
  * refcount-scalability series (seed 004): `_refcount` is a plain atomic_t
  * and a count of 0 means the page is frozen (free, or frozen by
  * page_ref_freeze). The refcount variants (seed 004) override these
@@ -12,7 +12,7 @@
  * page_ref_freeze() one cmpxchg; page_ref_unfreeze() a read (its
  * VM_BUG_ON) and a store. The page_count_writable() test that once guarded
  * page_ref_add_unless() against HVO's read-only vmemmap is gone from the
- * 2026 tree (no fake heads), and pagesim has no HVO either.
+ * linux-mm 7.3.0-rc5 tree (no fake heads), and pagesim has no HVO either.
  *
  * A folio's count is its head page's count; tail pages hold 0.
  */

@@ -1,6 +1,6 @@
 /**
  * Reverse mapping and LRU lists of anonymous folios (mm/rmap.c, mm/swap.c,
- * include/linux/mm_inline.h, include/linux/rmap.h; 2026 tree, with
+ * include/linux/mm_inline.h, include/linux/rmap.h; linux-mm 7.3.0-rc5 tree, with
  * CONFIG_PAGE_MAPCOUNT and CONFIG_MM_ID as distributions build them).
  *
  * Mapcounts live where the kernel keeps them: page->_mapcount of each page,
@@ -130,7 +130,7 @@ export abstract class Rmap extends Cpa {
     return folio * this.PW + w;
   }
 
-  // ---- CONFIG_MM_ID: which mm(s) map a large folio (include/linux/rmap.h, 2026 tree) ----
+  // ---- CONFIG_MM_ID: which mm(s) map a large folio (include/linux/rmap.h, linux-mm 7.3.0-rc5 tree) ----
 
   /** Word of _mm_id[idx]; the id is its low 31 bits, bit 31 of _mm_id[1] is "maybe mapped shared". */
   private mmIdWord(folio: number, idx: number): number {

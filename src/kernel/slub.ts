@@ -61,7 +61,7 @@ declareSymbols('mm/slub.c', ['set_freepointer'], true);
 declareSymbols('mm/slab_common.c', ['__kmem_cache_create_args', 'kmem_cache_destroy', 'slab_show']);
 
 const SLUB_C = 'mm/slub.c';
-// mm/slub.c lines of the 2026 tree (v7.3).
+// mm/slub.c lines of the linux-mm 7.3.0-rc5 tree.
 const S = {
   set_freepointer: { fn: 'set_freepointer', file: SLUB_C, line: 573, cond: 'object == fp' },
   notSlab: { fn: 'warn_free_bad_obj', file: SLUB_C, line: 6592, cond: '!slab' },

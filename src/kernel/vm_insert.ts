@@ -2,7 +2,7 @@
  * mm/memory.c, the part that maps kernel pages into user VMAs:
  * vm_insert_page(), vm_insert_pages() and what they share
  * (validate_page_before_insert, insert_page_into_pte_locked,
- * insert_pages). Follows the 2026 tree (v7.3): vm_insert_pages() warns
+ * insert_pages). Follows the linux-mm 7.3.0-rc5 tree: vm_insert_pages() warns
  * rather than BUGs on a VMA without VM_MIXEDMAP; typed pages, anonymous
  * folios and unreferenced pages are refused with -EINVAL; each inserted page
  * takes a reference, an rss count (MM_FILEPAGES) and a file rmap, whose
@@ -22,7 +22,7 @@ declareSymbols('mm/memory.c', ['vm_insert_page', 'vm_insert_pages', 'insert_page
 declareSymbols('mm/memory.c', ['validate_page_before_insert', 'insert_page_into_pte_locked', 'insert_page_in_batch_locked', 'walk_to_pmd'], true);
 
 const MEMORY_C = 'mm/memory.c';
-// 2026 tree (v7.3) lines.
+// linux-mm 7.3.0-rc5 tree lines.
 const S = {
   insert_pages_mixedmap: { fn: 'vm_insert_pages', file: MEMORY_C, line: 2642, cond: 'vma->vm_flags & VM_PFNMAP' },
   insert_page_pfnmap: { fn: 'vm_insert_page', file: MEMORY_C, line: 2720, cond: 'vma->vm_flags & VM_PFNMAP' },

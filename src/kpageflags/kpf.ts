@@ -2,7 +2,7 @@
  * The bits of /proc/kpageflags.
  *
  * Bits 0..26 are the stable user ABI of include/uapi/linux/kernel-page-flags.h
- * (identical in v6.12 and the 2026 linux-mm tree). Bits 32..41 are the
+ * (identical in v6.12 and the linux-mm 7.3.0-rc5 tree). Bits 32..41 are the
  * "kernel hacking assistances" that fs/proc/page.c exports but the uapi
  * header does not define; tools/mm/page-types.c defines them itself, and
  * also takes bits 47..63 for flags it synthesises from overloaded kernel

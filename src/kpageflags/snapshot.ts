@@ -1,5 +1,5 @@
 /**
- * snapshot_page() (mm/util.c, 2026 linux-mm tree): the consistent view of a
+ * snapshot_page() (mm/util.c, linux-mm 7.3.0-rc5 tree): the consistent view of a
  * page and its folio that fs/proc/page.c reports from, and the free-buddy
  * test it records (set_ps_flags() + is_free_buddy_page() of mm/page_alloc.c).
  *

@@ -1,5 +1,5 @@
 /**
- * fs/proc/page.c (2026 linux-mm tree, blob 2c7ab3506b64): what the kernel
+ * fs/proc/page.c (linux-mm 7.3.0-rc5 tree, blob 2c7ab3506b64): what the kernel
  * writes to /proc/kpageflags (stable_page_flags()) and /proc/kpagecount
  * (get_kpage_count()) for one pfn of a simulated machine.
  *

@@ -66,7 +66,7 @@ export interface PageTypeBlockRow {
  * added, renamed, moved, column widths changed), so the model is generic: each
  * zone is its header plus its lines in order, each line split into indent,
  * key, gap and value text. That represents every format from 2.6.16 to the
- * 2026 tree exactly; zoneInfoNumber() in zoneinfo.ts reads a field by key.
+ * linux-mm 7.3.0-rc5 tree exactly; zoneInfoNumber() in zoneinfo.ts reads a field by key.
  */
 export interface ZoneInfo {
   zones: ZoneInfoZone[];

@@ -3,7 +3,7 @@
  * line per counter, in enum order (zone, NUMA, node, system-wide counters,
  * then events), and a fixed "nr_unstable 0" at the end.
  *
- * The printer follows the 2026 tree's vmstat_show(); the counter list the
+ * The printer follows the linux-mm 7.3.0-rc5 tree's vmstat_show(); the counter list the
  * builder uses is documented in counters.ts. The layout has never changed,
  * so the parser reads every capture; the set of counters differs per kernel
  * and config and is kept as found.

@@ -16,7 +16,7 @@
  *     "  node_unreclaimable:  %u", "  start_pfn:           %lu",
  *     "  reserved_highatomic: %lu", "  free_highatomic:     %lu"
  *
- * The last two lines are new in the 2026 tree (6.18 ends at start_pfn); the
+ * The last two lines are new in the linux-mm 7.3.0-rc5 tree (6.18 ends at start_pfn); the
  * counter names are those of counters.ts.
  *
  * Older kernels differ in nearly every line (4-space counters inside the zone

@@ -1,7 +1,7 @@
 /**
  * Exact mode: the kernel's own pfn choices, applied event by event through
  * kernel functions, with every event the machine finds impossible counted
- * by kind. What each tracepoint means (mm/page_alloc.c, 2026 tree / 6.18):
+ * by kind. What each tracepoint means (mm/page_alloc.c, linux-mm 7.3.0-rc5 tree / 6.18):
  *
  *   mm_page_alloc_zone_locked  __rmqueue_smallest took the block off the
  *       free list of `migratetype` (splitting a larger one); with

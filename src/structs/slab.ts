@@ -1,5 +1,5 @@
 /**
- * struct slab (mm/slab.h, 2026 linux-mm tree): overlays the head page of a
+ * struct slab (mm/slab.h, linux-mm 7.3.0-rc5 tree): overlays the head page of a
  * slab folio. slab_cache sits where compound_head does (bit 0 clear: a
  * slab head never looks like a tail), freelist and counters are a
  * 16-byte-aligned pair for the double-word cmpxchg, and the 32-bit

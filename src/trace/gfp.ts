@@ -4,7 +4,7 @@
  *
  * Version the table follows: the bit enum of include/linux/gfp_types.h and
  * the print order of `__def_gfpflag_names` in include/trace/events/mmflags.h
- * of the 2026 linux-mm tree. Bit values changed over time (the layout was
+ * of the linux-mm 7.3.0-rc5 tree. Bit values changed over time (the layout was
  * reshuffled in 4.4, 4.10, 4.13/4.15 and became an enum in 6.12), so:
  *
  *  - flag *names* from any kernel are translated to the bits of this table,

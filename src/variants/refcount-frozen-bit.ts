@@ -31,7 +31,7 @@ import type { RefSiteKey } from './refcount-frozen-warn.js';
 const PAGE_REF_H = 'include/linux/page_ref.h';
 const at = (fn: string, line: number, cond = '__page_is_frozen(page)'): Site => ({ fn, file: PAGE_REF_H, line, cond });
 
-/** The checks of page_ref.h with both patches applied (the 2026 linux-mm tree's page_ref.h at ae6cb9301d26). */
+/** The checks of page_ref.h with both patches applied (the linux-mm 7.3.0-rc5 tree's page_ref.h at ae6cb9301d26). */
 const SITES_2: Record<RefSiteKey, Site> = {
   page_ref_add: at('page_ref_add', 158),
   page_ref_sub: at('page_ref_sub', 171),
