@@ -171,3 +171,47 @@ test('pagesim view: bad arguments are one line and exit 2', () => {
     assert.equal(r.stderr.trimEnd().split('\n').length, 1);
   }
 });
+
+test('pagesim layout --html: the byte grids of struct page under several variants in one file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-view-'));
+  const out = join(dir, 'layout.html');
+  const r = pagesim('layout', 'page', '--variant', 'baseline', '--variant', 'ptdesc-memdesc-rfc', '--html', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^wrote .*layout\.html \(\d+ KiB\): struct page under baseline, ptdesc-memdesc-rfc\n$/);
+  const html = readFileSync(out, 'utf8');
+  const packed = /<script id="pagesim-data" type="application\/octet-stream">([A-Za-z0-9+/=]+)<\/script>/.exec(html)!;
+  const data = JSON.parse(gunzipSync(Buffer.from(packed[1]!, 'base64')).toString('utf8')) as { kind: string; layouts: { variant: string; size: number; fields: { path: string; offset: number; size: number }[] }[] };
+  assert.equal(data.kind, 'layout');
+  const memdesc = data.layouts[1]!.fields.find((f) => f.path === 'memdesc.v');
+  assert.deepEqual(memdesc && [memdesc.offset, memdesc.size], [16, 8]);
+  assert.equal(data.layouts[0]!.fields.find((f) => f.path === 'memdesc.v'), undefined);
+  const func = data.layouts[0]!.fields.find((f) => f.path === 'rcu_head.func');
+  assert.deepEqual(func && [func.offset, func.size], [16, 8]);
+  const bad = pagesim('layout', 'page', '--variant', 'baseline', '--html', out, '--json');
+  assert.equal(bad.status, 2);
+});
+
+test('pagesim replay --html: free memory over the trace, ending where the replay ends', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-view-'));
+  const out = join(dir, 'replay.html');
+  const trace = join(repoRoot, 'data', 'ftrace', 'firecracker-vm-6.18.44-x86_64-2cpu-24GB-thp-32x2MB', 'trace.txt.gz');
+  const r = pagesim('replay', trace, '--html', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /\nwrote .*replay\.html \(\d+ KiB\): \d+ samples over 21117 events\n$/);
+  const html = readFileSync(out, 'utf8');
+  const packed = /<script id="pagesim-data" type="application\/octet-stream">([A-Za-z0-9+/=]+)<\/script>/.exec(html)!;
+  const data = JSON.parse(gunzipSync(Buffer.from(packed[1]!, 'base64')).toString('utf8')) as import('../src/view/data.js').ReplayViewData;
+  assert.equal(data.kind, 'replay');
+  assert.ok(data.time.length > 100 && data.time.length <= 401, `${data.time.length} samples`);
+  assert.equal(data.time[0], 0);
+  for (let i = 1; i < data.time.length; i++) assert.ok(data.time[i]! >= data.time[i - 1]!, 'trace time only goes forward');
+  // The last sample is the machine the comparison reads: its free blocks per order are the model column.
+  const last = data.freeByOrder.map((s) => s[s.length - 1]);
+  assert.deepEqual(last, data.compare!.model);
+  // This capture's replay matches its t1 snapshot order by order.
+  assert.deepEqual(data.compare!.model, data.compare!.real);
+  assert.ok(data.eventTypes.includes('mm_page_alloc') && data.eventTypes.includes('mm_page_free'));
+  const two = pagesim('replay', trace, '--variant', 'baseline', '--variant', 'ptdesc-memdesc', '--html', out);
+  assert.equal(two.status, 2);
+  assert.match(two.stderr, /--html FILE draws one replay: give one --variant/);
+});

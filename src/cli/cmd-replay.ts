@@ -12,9 +12,11 @@ import { EMPTY_SNAPSHOT, loadNextTo, loadSnapshot, type Snapshot } from '../repl
 import { replayTrace, type ReplayMode, type ReplayResult, type SnapshotFrom } from '../replay/replay.js';
 import { formatReplayHuman, replayJson } from '../replay/report.js';
 import { Progress } from '../replay/progress.js';
+import { countTraceEvents, ReplayRecorder, replayViewData } from '../view/replay.js';
+import { writeViewHtml } from '../view/html.js';
 
 export const REPLAY_HELP = `usage: pagesim replay TRACE [--variant V]... [--initial FILES] [--mode exact|model]
-                      [--compare FILES] [--json]
+                      [--compare FILES] [--json] [--html FILE]
 
 Replays a kmem page-event trace (ftrace trace file, trace-cmd or perf text; plain
 or gzip) on a machine shaped like the traced one and compares the end state with
@@ -36,6 +38,10 @@ a snapshot taken after the trace.
   --json            print {"events", "skipped", "malformed", "inconsistencies",
                     "preexisting", "events_per_second", "end", "compare", ...};
                     with several variants, {"runs": [...]}.
+  --html FILE       also write one self-contained HTML file (one variant): free
+                    blocks per order and free pages per migratetype over the
+                    trace's time, events per second by type, and the end state
+                    against the t1 snapshot (docs/view.md).
 
 Exit status: 0 after a replay (inconsistencies are findings, not failures),
 2 for bad input.`;
@@ -55,7 +61,7 @@ function snapshot(list: string | undefined, trace: string, prefix: 't0_' | 't1_'
 }
 
 async function run(argv: readonly string[]): Promise<number> {
-  const a = parseArgs(argv, { flags: ['json', 'help'], options: ['variant', 'initial', 'mode', 'compare'] }, 'replay');
+  const a = parseArgs(argv, { flags: ['json', 'help'], options: ['variant', 'initial', 'mode', 'compare', 'html'] }, 'replay');
   if (a.flags.has('help')) {
     process.stdout.write(`${REPLAY_HELP}\n`);
     return 0;
@@ -77,10 +83,15 @@ async function run(argv: readonly string[]): Promise<number> {
   const initial = snapshot(single(a.options.get('initial'), 'initial'), trace, 't0_', '--initial');
   const compare = snapshot(single(a.options.get('compare'), 'compare'), trace, 't1_', '--compare');
   const json = a.flags.has('json');
+  const html = single(a.options.get('html'), 'html');
+  if (html !== undefined && variants.length !== 1) throw new InputError('replay: --html FILE draws one replay: give one --variant');
+  if (html !== undefined && !/\.html?$/.test(html)) throw new InputError(`replay: --html ${html}: the file name should end in .html`);
+  const sampler = html === undefined ? undefined : new ReplayRecorder(await countTraceEvents(trace));
   const results: ReplayResult[] = [];
   for (const variant of variants) {
     results.push(
       await replayTrace({
+        ...(sampler !== undefined ? { sample: sampler } : {}),
         trace,
         variant,
         mode: mode as ReplayMode,
@@ -97,6 +108,11 @@ async function run(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   } else {
     process.stdout.write(`${results.map(formatReplayHuman).join('\n\n')}\n`);
+  }
+  if (html !== undefined) {
+    const data = await replayViewData(results[0]!, sampler!, formatReplayHuman(results[0]!).split('\n'));
+    const size = writeViewHtml(html, `pagesim replay: ${trace}`, data);
+    (json ? process.stderr : process.stdout).write(`wrote ${html} (${Math.ceil(size / 1024)} KiB): ${data.time.length} samples over ${data.events} events\n`);
   }
   return 0;
 }

@@ -25,6 +25,8 @@ import { cmdDiff, DIFF_HELP } from './cmd-diff.js';
 import { kunitCommand } from '../kunit/command.js';
 import { cmdView, VIEW_HELP } from './cmd-view.js';
 import { EXPLORE_HELP, exploreCommand } from './cmd-explore.js';
+import { viewLayout } from '../view/build.js';
+import { writeViewHtml } from '../view/html.js';
 
 const HELP = `pagesim: the Linux physical-memory descriptor layer, simulated byte for byte
 
@@ -41,7 +43,7 @@ usage:
                                    run every interleaving of a concurrent scenario's atomic actions
   pagesim explore --cost [--cpus N]...
                                    atomic operations per reference taken, by refcount design
-  pagesim layout STRUCT [--variant V] [--json] | --diff A B
+  pagesim layout STRUCT [--variant V] [--json] | --diff A B | --variant V... --html FILE
                                    the byte map of a struct (page, folio, ptdesc, slab, net_iov...)
   pagesim variants [--json]        the design variants and their seeds
   pagesim ops [--markdown]         the scenario operations
@@ -72,6 +74,7 @@ const COMMAND_HELP: Record<string, string | (() => string)> = {
   explore: EXPLORE_HELP,
   layout: () => `usage: pagesim layout STRUCT [--variant V] [--json]
        pagesim layout STRUCT --diff A B [--json]
+       pagesim layout STRUCT --variant A --variant B... --html FILE
 
 Prints, for every byte range of STRUCT, every field that overlays it under the
 variant (default baseline). The structs: ${[...buildVariant('baseline').structs.keys()].join(', ')}
@@ -81,7 +84,11 @@ variant (default baseline). The structs: ${[...buildVariant('baseline').structs.
 or retyped, added and removed (offset+size), and fields of both whose overlays
 changed (the fields they share bytes with, the anonymous union they are in);
 --json prints {"struct", "a", "b", "size", "align", "moved", "resized",
-"added", "removed", "overlays"}.`,
+"added", "removed", "overlays"}.
+--html FILE writes one self-contained HTML file (no network) with STRUCT's bytes as
+a grid under each --variant side by side, every field a band under its bytes,
+fields that share bytes stacked, and fields at an offset another variant does
+not have them at outlined (docs/view.md).`,
   variants: 'usage: pagesim variants [--json]\n\nLists the design variants with a one-line description and the seed they follow.',
   ops: 'usage: pagesim ops [--markdown]\n\nLists every scenario operation with its parameters and result.',
   bench: `usage: pagesim bench [--memory SIZE] [--json]
@@ -97,7 +104,7 @@ docs/performance.md explains each figure.`,
 };
 
 function cmdLayout(argv: readonly string[]): number {
-  const a = parseArgs(argv, { flags: ['json', 'help'], options: ['variant', 'diff'] }, 'layout');
+  const a = parseArgs(argv, { flags: ['json', 'help'], options: ['variant', 'diff', 'html'] }, 'layout');
   if (a.flags.has('help')) return help('layout');
   const diff = a.options.get('diff');
   // --diff A B: A is the option's value, B the positional after the struct.
@@ -120,7 +127,16 @@ function cmdLayout(argv: readonly string[]): number {
     return 0;
   }
   const variants = a.options.get('variant') ?? ['baseline'];
-  if (variants.length !== 1) throw new InputError('layout: give at most one --variant');
+  const html = a.options.get('html');
+  if (html !== undefined) {
+    if (html.length !== 1 || a.flags.has('json') || diff !== undefined) throw new InputError('layout: --html FILE writes one file: pagesim layout STRUCT --variant A --variant B --html FILE');
+    checkVariants(variants);
+    const layouts = variants.map((v) => viewLayout(known(v), v));
+    const size = writeViewHtml(html[0]!, `struct ${name}: ${variants.join(' vs ')}`, { kind: 'layout', struct: name, layouts });
+    process.stdout.write(`wrote ${html[0]} (${Math.ceil(size / 1024)} KiB): struct ${name} under ${variants.join(', ')}\n`);
+    return 0;
+  }
+  if (variants.length !== 1) throw new InputError('layout: give at most one --variant (several with --html FILE)');
   checkVariants(variants);
   const l = known(variants[0]!);
   process.stdout.write(a.flags.has('json') ? `${JSON.stringify(layoutJson(l), null, 2)}\n` : `${formatLayout(l, variants[0]!)}\n`);

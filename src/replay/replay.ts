@@ -22,6 +22,7 @@ import type { Snapshot } from './snapshots.js';
 import { Inconsistencies, type ExactCounters, type T0Layout } from './state.js';
 import { Progress, mib } from './progress.js';
 import type { EventLog } from './events.js';
+import type { Kernel } from '../kernel/kernel.js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 
 export type ReplayMode = 'exact' | 'model';
@@ -38,6 +39,33 @@ export interface ReplayInput {
   readonly progress?: Progress;
   /** Run the machine checker at the end (default true). */
   readonly check?: boolean;
+  /** Sees the replayed machine every `every` events and at the end (replay --html). */
+  readonly sample?: ReplaySampler;
+}
+
+/** What follows a replay as it goes: the events of each chunk applied, the machine at sample points. */
+export interface ReplaySampler {
+  readonly every: number;
+  /** Events [from, to) of the log have just been applied. */
+  events(log: EventLog, from: number, to: number): void;
+  /** The machine after the events so far (every `every` events, and once at the end). */
+  at(k: Kernel): void;
+}
+
+/** An apply() cut every `sample.every` events so that the sampler sees the machine there. */
+function sampled(sample: ReplaySampler | undefined, k: () => Kernel, apply: (log: EventLog, from: number, to: number) => void): (log: EventLog, from: number, to: number) => void {
+  if (sample === undefined) return apply;
+  let done = 0;
+  return (log, from, to) => {
+    for (let i = from; i < to; ) {
+      const n = Math.min(to - i, sample.every - (done % sample.every));
+      apply(log, i, i + n);
+      sample.events(log, i, i + n);
+      i += n;
+      done += n;
+      if (done % sample.every === 0) sample.at(k());
+    }
+  };
 }
 
 export interface ZoneSummary {
@@ -146,7 +174,8 @@ async function exactPass(input: ReplayInput, progress: Progress, total: number):
     setup = since(ts);
     const ta = process.hrtime.bigint();
     ex = new ExactReplayer(rm);
-    ex.apply(read.log, 0, read.log.length);
+    const machine = rm;
+    sampled(input.mode === 'exact' ? input.sample : undefined, () => machine.k, (log, from, to) => ex.apply(log, from, to))(read.log, 0, read.log.length);
     stream = readSeconds + since(ta);
     parse = read.stats;
   } else {
@@ -154,7 +183,11 @@ async function exactPass(input: ReplayInput, progress: Progress, total: number):
     const ts = process.hrtime.bigint();
     // The worker reads while the machine boots; its chunks are replayed once the boot is over.
     let replayer: ExactReplayer | null = null;
-    const reading = ParseWorker.shared().stream(input.trace, (log: EventLog, from: number, to: number) => replayer!.apply(log, from, to), show(`replaying (exact, ${input.variant})`));
+    const reading = ParseWorker.shared().stream(
+      input.trace,
+      sampled(input.mode === 'exact' ? input.sample : undefined, () => rm.k, (log: EventLog, from: number, to: number) => replayer!.apply(log, from, to)),
+      show(`replaying (exact, ${input.variant})`),
+    );
     rm = bootReplayMachine(built, src);
     const booted = process.hrtime.bigint();
     setup = Number(booted - ts) / 1e9;
@@ -190,7 +223,11 @@ export async function replayTrace(input: ReplayInput): Promise<ReplayResult> {
     const t0Type = exact.rm.st.t0Type;
     const t0: T0Layout = exact.ex.t0;
     let replayer: ModelReplayer | null = null;
-    const reading = ParseWorker.shared().stream(input.trace, (log, from, to) => replayer!.apply(log, from, to), (bytes) => progress.update(`replaying (model, ${input.variant}): ${mib(bytes)} of ${mib(total)}`));
+    const reading = ParseWorker.shared().stream(
+      input.trace,
+      sampled(input.sample, () => rm.k, (log, from, to) => replayer!.apply(log, from, to)),
+      (bytes) => progress.update(`replaying (model, ${input.variant}): ${mib(bytes)} of ${mib(total)}`),
+    );
     rm = bootReplayMachine(buildVariant(input.variant), exact.src);
     const held = seedModel(rm, t0, t0Type);
     const booted = process.hrtime.bigint();
@@ -205,6 +242,7 @@ export async function replayTrace(input: ReplayInput): Promise<ReplayResult> {
     kernelReports = mr.kernelReports;
     model = { notApplied: mr.notApplied, failedAllocs: mr.failedAllocs };
   }
+  input.sample?.at(rm.k);
   progress.update('comparing', true);
   const counts = modelCounts(rm.k);
   const comparison = input.compare.files.length > 0 ? compare(counts, input.compare) : null;

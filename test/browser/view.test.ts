@@ -167,3 +167,29 @@ test('scenario view: keyboard moves through the steps', { skip }, async () => {
   await screenshot(page, 'counters.png');
   await page.close();
 });
+
+test('layout view: struct page under three designs, memdesc.v outlined where mainline has no such field', { skip }, async () => {
+  const out = join(dir, 'layout.html');
+  pagesim('layout', 'page', '--variant', 'baseline', '--variant', 'ptdesc-memdesc-rfc', '--variant', 'ptdesc-memdesc', '--html', out);
+  const page = await open(out);
+  const boxes = await page.$$eval('.gridbox', (bs) => bs.map((b) => (b as unknown as Dom).dataset['variant']));
+  assert.deepEqual(boxes, ['baseline', 'ptdesc-memdesc-rfc', 'ptdesc-memdesc']);
+  // 64 bytes, 8 rows of 8 byte cells each, under every variant.
+  assert.deepEqual(await page.$$eval('.gridbox', (bs) => bs.map((b) => [...(b as unknown as Dom).querySelectorAll('.bg-byte:not(.bg-none)')].length)), [64, 64, 64]);
+  const outlined = await page.$$eval('.gridbox', (bs) => bs.map((b) => [...(b as unknown as Dom).querySelectorAll('.bg-band.bg-diff')].map((x) => x.dataset['field'])));
+  assert.deepEqual(outlined, [[], ['memdesc.v'], ['memdesc.v']]);
+  await screenshot(page, 'layout.png');
+  await page.close();
+});
+
+test('replay view: plots over the trace and the t1 comparison', { skip }, async () => {
+  const out = join(dir, 'replay.html');
+  pagesim('replay', join(repoRoot, 'data', 'ftrace', 'firecracker-vm-6.18.44-x86_64-2cpu-24GB-thp-32x2MB', 'trace.txt.gz'), '--html', out);
+  const page = await open(out);
+  assert.deepEqual(await page.$$eval('#plots .plot', (ps) => ps.map((p) => (p as unknown as Dom).dataset['counter'])), ['free blocks per order', 'free pages per migratetype', 'events per second']);
+  assert.equal(await page.$$eval('#plots canvas', (cs) => cs.length), 3);
+  assert.equal(await page.$$eval('#compare tbody tr', (rs) => rs.length), 11);
+  await page.$eval('#plots', (p) => (p as unknown as { scrollIntoView(): void }).scrollIntoView());
+  await screenshot(page, 'replay.png');
+  await page.close();
+});

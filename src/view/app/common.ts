@@ -125,7 +125,7 @@ export function linePlot(target: HTMLElement, title: string, x: readonly number[
     width,
     height,
     scales: { x: { time: false } },
-    axes: [{ label: xLabel, size: 36 }, { size: 56 }],
+    axes: [{ label: xLabel, size: 36 }, { size: 72 }],
     series: [{ label: xLabel }, ...series.map((s) => ({ label: s.label, stroke: s.colour, width: 1.5, points: { show: x.length < 60 } }))],
     legend: { show: true },
   };
