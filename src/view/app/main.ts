@@ -19,10 +19,12 @@ async function main(): Promise<void> {
   const root = document.getElementById('app')!;
   try {
     const data = await load();
+    performance.mark('pagesim:data');
     root.replaceChildren();
     if (data.kind === 'scenario') scenarioPage(root, data);
     else if (data.kind === 'layout') layoutPage(root, data);
     else replayPage(root, data);
+    performance.mark('pagesim:drawn');
     document.body.dataset['ready'] = 'true';
   } catch (e) {
     root.textContent = `This view could not be read: ${(e as Error).message}`;
