@@ -205,6 +205,28 @@ export abstract class Memory extends Rmap {
     return !this.entryNone(pmd) || this.__pte_alloc(mm, pmd);
   }
 
+  /**
+   * __pte_offset_map() (mm/pgtable-generic.c, v6.12): the pte for addr, or
+   * -1 when the pmd holds no PTE table: none, or a huge (trans_huge) PMD
+   * mapping the whole 2 MiB itself.
+   */
+  __pte_offset_map(pmd: number, addr: number): number {
+    if (this.entryNone(pmd) || (this.entryPresent(pmd) && this.entryLeaf(pmd))) return -1;
+    return this.pte_offset(pmd, addr);
+  }
+
+  /** pte_offset_map_lock(): __pte_offset_map() under the PTE lock (one task: no lock to take). */
+  pte_offset_map_lock(mm: MmStruct, pmd: number, addr: number): number {
+    void mm;
+    return this.__pte_offset_map(pmd, addr);
+  }
+
+  /** pte_alloc_map_lock(): a PTE table for an empty pmd, then its pte; -1 when out of memory or the pmd is huge. */
+  pte_alloc_map_lock(mm: MmStruct, pmd: number, addr: number): number {
+    if (!this.pte_alloc(mm, pmd)) return -1;
+    return this.pte_offset_map_lock(mm, pmd, addr);
+  }
+
   /** The upper levels for addr, allocated as a fault would; the pmd entry word, or -1 when out of memory. */
   pmdForAddress(mm: MmStruct, addr: number): number {
     const pud = this.pud_alloc(mm, this.pgd_offset(mm, addr), addr);

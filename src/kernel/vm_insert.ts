@@ -87,6 +87,8 @@ export abstract class VmInsert extends Mmap {
       if (!this.pte_alloc(mm, pmd)) return [-ENOMEM, remaining];
       while (inPmd > 0) {
         const batch = Math.min(inPmd, INSERT_BATCH);
+        // A huge PMD (a THP mapped there) has no PTE table to insert into.
+        if (this.pte_offset_map_lock(mm, pmd, addr) < 0) return [-EFAULT, remaining];
         for (let i = 0; i < batch; i++) {
           const err = this.insert_page_in_batch_locked(vma, this.pte_offset(pmd, addr), addr, pages[idx]!);
           if (err) return [err, remaining - i];
@@ -120,8 +122,19 @@ export abstract class VmInsert extends Mmap {
     }
     const err = this.validate_page_before_insert(vma, page);
     if (err) return err;
-    const pmd = this.walk_to_pmd(vma.mm, addr);
-    if (pmd < 0 || !this.pte_alloc(vma.mm, pmd)) return -ENOMEM;
-    return this.insert_page_into_pte_locked(vma, this.pte_offset(pmd, addr), addr, page);
+    const pte = this.get_locked_pte(vma.mm, addr);
+    if (pte < 0) return -ENOMEM;
+    return this.insert_page_into_pte_locked(vma, pte, addr, page);
+  }
+
+  /**
+   * get_locked_pte() (__get_locked_pte, v6.12): the pte for addr, allocating
+   * the tables on the way; -1 when out of memory or when a huge PMD maps
+   * addr (pte_offset_map_lock() finds no PTE table under it).
+   */
+  get_locked_pte(mm: MmStruct, addr: number): number {
+    const pmd = this.walk_to_pmd(mm, addr);
+    if (pmd < 0) return -1;
+    return this.pte_alloc_map_lock(mm, pmd, addr);
   }
 }
