@@ -6,7 +6,8 @@
  * docs/proc.md.
  */
 
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../util/input-file.js';
+import { LIMITS } from '../kernel/config.js';
 import { parseArgs, parseSize } from './args.js';
 import { InputError } from '../util/errors.js';
 import { variantProblem } from '../variants/index.js';
@@ -69,12 +70,7 @@ function run(argv: readonly string[]): number {
   const file = one(a.options.get('roundtrip'), 'roundtrip');
   if (file !== undefined) {
     if (a.positional.length > 0 || a.options.size > 1) throw new InputError('proc: --roundtrip FILE takes no other arguments');
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new InputError(`proc: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
+    const text = readInputText(file, '/proc file', LIMITS.procFileBytesMax);
     process.stdout.write(roundtrip(text, file));
     return 0;
   }

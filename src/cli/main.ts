@@ -7,7 +7,8 @@
 
 import { InputError } from '../util/errors.js';
 import { parseArgs } from './args.js';
-import { VARIANTS } from '../variants/index.js';
+import { VARIANTS, baseline, resolveStack } from '../variants/index.js';
+import { loadVariantFiles } from '../variants/load-file.js';
 import { checkVariants, cmdRun, cmdSuite, looksLikePath, RUN_HELP, SUITE_HELP } from './cmd-run.js';
 import { buildVariant } from '../engine/build.js';
 import { formatLayout, formatLayoutDiff, layoutJson } from '../format/layout.js';
@@ -45,7 +46,8 @@ usage:
                                    atomic operations per reference taken, by refcount design
   pagesim layout STRUCT [--variant V] [--json] | --diff A B | --variant V... --html FILE
                                    the byte map of a struct (page, folio, ptdesc, slab, net_iov...)
-  pagesim variants [--json]        the design variants and their seeds
+  pagesim variants [--json] [--resolve STACK]
+                                   the design variants and their seeds; the stack a name resolves to
   pagesim ops [--markdown]         the scenario operations
   pagesim bench [--memory SIZE] [--json]
                                    measure allocator speed and memory use
@@ -63,8 +65,11 @@ usage:
   pagesim kunit SCENARIO... [--variant linux-6.12] [--out DIR]
                                    write scenarios as KUnit suites in C for a real 6.12 kernel
 
-Variants stack like a patch series: --variant a+b. Run 'pagesim COMMAND --help' for details.
-Exit status: 0 when every expectation held, 1 when one did not, 2 for bad input.`;
+Variants stack like a patch series: --variant a+b. --variant-file FILE loads your own design
+(a JavaScript or TypeScript module, docs/variants.md) wherever --variant is taken.
+Run 'pagesim COMMAND --help' for details.
+Exit status: 0 when every expectation held, 1 when one did not, 2 for bad input,
+3 for a pagesim bug, 4 when the output cannot be written (docs/limits.md).`;
 
 const COMMAND_HELP: Record<string, string | (() => string)> = {
   pagesim: SUITE_HELP,
@@ -89,7 +94,12 @@ changed (the fields they share bytes with, the anonymous union they are in);
 a grid under each --variant side by side, every field a band under its bytes,
 fields that share bytes stacked, and fields at an offset another variant does
 not have them at outlined (docs/view.md).`,
-  variants: 'usage: pagesim variants [--json]\n\nLists the design variants with a one-line description and the seed they follow.',
+  variants: `usage: pagesim variants [--json] [--resolve STACK]
+
+Lists the design variants with a one-line description and the seed they follow
+(with --variant-file FILE, the file's variants too). --resolve STACK prints the
+patch series a stack name stands for, in the order it is applied: each
+variant's base first, each variant once.`,
   ops: 'usage: pagesim ops [--markdown]\n\nLists every scenario operation with its parameters and result.',
   bench: `usage: pagesim bench [--memory SIZE] [--json]
 
@@ -144,9 +154,23 @@ function cmdLayout(argv: readonly string[]): number {
 }
 
 function cmdVariants(argv: readonly string[]): number {
-  const a = parseArgs(argv, { flags: ['json', 'help'], options: [] }, 'variants');
+  const a = parseArgs(argv, { flags: ['json', 'help'], options: ['resolve'] }, 'variants');
   if (a.flags.has('help')) return help('variants');
   if (a.positional.length > 0) throw new InputError('variants: takes no arguments');
+  const resolve = a.options.get('resolve');
+  if (resolve !== undefined) {
+    if (resolve.length !== 1) throw new InputError('variants: give --resolve once');
+    checkVariants(resolve);
+    const stack = resolveStack(resolve[0]!);
+    if (a.flags.has('json')) {
+      process.stdout.write(`${JSON.stringify({ stack: resolve[0], resolved: ['baseline', ...stack.map((v) => v.name)] }, null, 2)}\n`);
+      return 0;
+    }
+    const w = Math.max('baseline'.length, ...stack.map((v) => v.name.length + 2));
+    const lines = [`${'baseline'.padEnd(w)}  ${baseline.description}`, ...stack.map((v) => `${`+ ${v.name}`.padEnd(w)}  ${v.description}`)];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  }
   if (a.flags.has('json')) {
     process.stdout.write(`${JSON.stringify({ variants: VARIANTS.map((v) => ({ name: v.name, description: v.description, seed: v.seed, base: v.base ?? null })) }, null, 2)}\n`);
     return 0;
@@ -172,6 +196,37 @@ function help(cmd: string | null): number {
   const text = cmd === null ? HELP : COMMAND_HELP[cmd]!;
   process.stdout.write(`${typeof text === 'function' ? text() : text}\n`);
   return 0;
+}
+
+/** Commands that take --variant: --variant-file's variants run there when no --variant is given. */
+const TAKES_VARIANT = new Set(['run', 'layout', 'footprint', 'kpageflags', 'replay', 'proc']);
+
+/**
+ * --variant-file FILE, anywhere on the line: the file's variants are loaded
+ * and registered before the command runs, so every command that takes
+ * --variant (and scenario files' variants:) knows their names. A command
+ * given no --variant runs them, as if each were named with --variant.
+ */
+function withVariantFiles(argv: readonly string[]): number | Promise<number> {
+  const files: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--variant-file') {
+      const f = argv[++i];
+      if (f === undefined || f.startsWith('--')) throw new InputError('--variant-file needs a file (a JavaScript or TypeScript module)');
+      files.push(f);
+    } else if (arg.startsWith('--variant-file=')) files.push(arg.slice('--variant-file='.length));
+    else rest.push(arg);
+  }
+  if (files.length === 0) return main(argv);
+  return loadVariantFiles(files).then((names) => {
+    const cmd = rest[0];
+    const suite = cmd === undefined || cmd.startsWith('-') || looksLikePath(cmd);
+    const hasVariant = rest.some((a) => a === '--variant' || a.startsWith('--variant='));
+    if (!hasVariant && (suite || TAKES_VARIANT.has(cmd!))) for (const n of names) rest.push('--variant', n);
+    return main(rest);
+  });
 }
 
 function main(argv: readonly string[]): number | Promise<number> {
@@ -227,8 +282,29 @@ function fail(e: unknown): void {
   }
 }
 
+/** Exit status when the output cannot be written (docs/limits.md lists every status). */
+const EXIT_OUTPUT = 4;
+
+/**
+ * Output that cannot be written. A reader that went away (EPIPE: `pagesim
+ * run X | head`) ends the process quietly with the status so far, as cat
+ * does; any other write error (a full disk) is one line on stderr and exit
+ * status 4, never a stack trace. Errors writing stderr itself are dropped.
+ */
+function outputError(e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  try {
+    process.stderr.write(`pagesim: cannot write output: ${e.code ?? e.message}${e.code === 'ENOSPC' ? ' (no space left on device)' : ''}\n`);
+  } catch {
+    // stderr is gone too: the status says it.
+  }
+  process.exit(EXIT_OUTPUT);
+}
+process.stdout.on('error', outputError);
+process.stderr.on('error', () => undefined);
+
 try {
-  const r = main(process.argv.slice(2));
+  const r = withVariantFiles(process.argv.slice(2));
   if (typeof r === 'number') process.exitCode = r;
   else r.then((code) => (process.exitCode = code), fail);
 } catch (e) {

@@ -3,24 +3,20 @@
  * InputError naming the file (and line).
  */
 
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseScenario } from '../scenario/parse.js';
 import type { Scenario, VariantExpectation } from '../scenario/types.js';
 import { InputError } from '../util/errors.js';
+import { readInputText } from '../util/input-file.js';
+import { LIMITS } from '../kernel/config.js';
 import { opLookup } from './registry.js';
 import { variantProblem } from '../variants/index.js';
 
 export const variantLookup = { problem: variantProblem };
 
 export function loadScenario(file: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new InputError(`cannot read scenario file (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code})`, file);
-  }
+  const text = readInputText(file, 'scenario file', LIMITS.scenarioBytesMax);
   return parseScenario(text, file, opLookup, variantLookup);
 }
 

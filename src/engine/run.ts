@@ -69,6 +69,8 @@ export interface RunResult {
   readonly steps: StepResult[];
   /** How many steps ran (the last index), listed or not. */
   readonly stepsRun: number;
+  /** Notable steps (reports, failed expectations, show:) past the listing limits that are not listed. */
+  readonly stepsUnlisted?: number;
   readonly reports: Report[];
   /** Expectations that did not hold, one sentence each. */
   readonly failures: string[];
@@ -242,6 +244,16 @@ export interface PreparedOp {
  * started from the setup's handles, and drives its steps one part at a
  * time (prepareOp, callOp, completeOp, recordOp).
  */
+/**
+ * What a long run did not list (docs/limits.md): notable steps past
+ * LIMITS.notableListed, and how many of them failed an expectation. The
+ * runners of one run share one.
+ */
+export class Unlisted {
+  notable = 0;
+  failures = 0;
+}
+
 export class Runner {
   private readonly handles: Map<string, Bound>;
   executed = 0;
@@ -258,6 +270,7 @@ export class Runner {
     private readonly variant: string,
     handles: ReadonlyMap<string, Bound> = new Map(),
     readonly steps: StepResult[] = [],
+    readonly unlisted: Unlisted = new Unlisted(),
   ) {
     this.handles = new Map(handles);
   }
@@ -334,16 +347,31 @@ export class Runner {
   /** What follows a call that returned: the result bound with as:; the expect: failure, if any. */
   completeOp(op: PreparedOp, ret: OpReturn, i: number | null): string | undefined {
     const step = op.plan.step;
-    if (step.as !== null) this.handles.set(expandName(step.as, i), this.toHandle(ret, op.plan.def.result, step));
+    if (step.as !== null) {
+      const name = expandName(step.as, i);
+      if (this.handles.size >= LIMITS.handlesMax && !this.handles.has(name)) throw new InputError(`the scenario binds more than ${LIMITS.handlesMax} names with as:`, this.scn.file, step.line);
+      this.handles.set(name, this.toHandle(ret, op.plan.def.result, step));
+    }
     return step.expect !== null ? this.judge(op.plan, op.index, ret, i) : undefined;
   }
 
   /** Lists a step that ran; a loop step that went quietly only while the run is short (see notableStep()). */
   recordOp(op: PreparedOp, ret: OpReturn, mine: readonly Report[], expectFailure: string | undefined, completed: boolean, first: boolean, killed = false): void {
-    if (!completed || first || this.steps.length < LIMITS.stepsListed || mine.length > 0 || expectFailure !== undefined || op.plan.step.show) {
-      this.steps.push(new StepRecord(op.index, op.plan, this.k.structPageSize, ret, mine, expectFailure, (this.iterCopy ??= this.iter.slice()), this.lastArgs, killed));
+    const listed = this.steps.length;
+    if (listed < LIMITS.stepsListed) this.listOp(op, ret, mine, expectFailure, killed);
+    else if (!completed || first || mine.length > 0 || expectFailure !== undefined || op.plan.step.show) {
+      // Notable steps past the listing limit, up to a limit of their own; the step that ends the run is always listed.
+      if (!completed || listed < LIMITS.stepsListed + LIMITS.notableListed) this.listOp(op, ret, mine, expectFailure, killed);
+      else {
+        this.unlisted.notable++;
+        if (expectFailure !== undefined) this.unlisted.failures++;
+      }
     }
     this.lastArgs = undefined;
+  }
+
+  private listOp(op: PreparedOp, ret: OpReturn, mine: readonly Report[], expectFailure: string | undefined, killed: boolean): void {
+    this.steps.push(new StepRecord(op.index, op.plan, this.k.structPageSize, ret, mine, expectFailure, (this.iterCopy ??= this.iter.slice()), this.lastArgs, killed));
   }
 
   private runOp(step: OpStep, i: number | null, first: boolean): void {
@@ -624,13 +652,17 @@ export function runScenarioWithMachine(scn: Scenario, variant: string, opts: Run
   } finally {
     for (const o of all) o.finish(k);
   }
-  return { run: finishRun(k, scn, variant, runner.steps, runner.executed, bug), machine: k };
+  return { run: finishRun(k, scn, variant, runner.steps, runner.executed, bug, true, runner.unlisted), machine: k };
 }
 
 /** The end of a run: the checkers (unless it BUGged), the scenario's expectations judged, the outcome. */
-export function finishRun(k: Kernel, scn: Scenario, variant: string, steps: StepResult[], stepsRun: number, bug: boolean, check = true): RunResult {
+export function finishRun(k: Kernel, scn: Scenario, variant: string, steps: StepResult[], stepsRun: number, bug: boolean, check = true, unlisted: Unlisted = new Unlisted()): RunResult {
   if (!bug && check) reportViolations(k, checkMachine(k));
-  const failures: string[] = steps.filter((s) => s.expectFailure !== undefined).map((s) => s.expectFailure!);
+  const failed = steps.filter((s) => s.expectFailure !== undefined);
+  // A run words its first LIMITS.failuresListed expectation failures and counts the rest.
+  const failures: string[] = failed.slice(0, LIMITS.failuresListed).map((s) => s.expectFailure!);
+  const more = failed.length - failures.length + unlisted.failures;
+  if (more > 0) failures.push(`${more} more step expectation${more === 1 ? '' : 's'} did not hold (a run words the first ${LIMITS.failuresListed}: docs/limits.md)`);
   const expectation = scn.expect.get(variant);
   if (expectation !== undefined) {
     if (expectation.kind === 'ok') {
@@ -643,9 +675,10 @@ export function finishRun(k: Kernel, scn: Scenario, variant: string, steps: Step
       }
     }
   }
-  const stated = expectation !== undefined || steps.some((s) => s.expectFailure !== undefined) || hasStepExpectations(scn);
+  const stated = expectation !== undefined || failed.length > 0 || hasStepExpectations(scn);
   const expected: Expected = failures.length > 0 ? 'failed' : stated ? 'held' : 'none';
-  return { scenario: scn.name, file: scn.file, variant, outcome: outcomeOf(k.reports, bug), expected, steps, stepsRun, reports: k.reports, failures, console: k.console, buildErrors: [] };
+  const console = k.consoleDropped > 0 ? [...k.console, `[pagesim: ${k.consoleDropped} more console lines not kept: docs/limits.md]`] : k.console;
+  return { scenario: scn.name, file: scn.file, variant, outcome: outcomeOf(k.reports, bug), expected, steps, stepsRun, ...(unlisted.notable > 0 ? { stepsUnlisted: unlisted.notable } : {}), reports: k.reports, failures, console, buildErrors: [] };
 }
 
 /** The outcome a run's reports make: the most serious kind among them. */

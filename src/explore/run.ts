@@ -10,7 +10,7 @@
 
 import type { BuiltVariant } from '../engine/build.js';
 import { createMachine } from '../engine/build.js';
-import { finishRun, Runner, type Bound, type RunResult, type StepResult } from '../engine/run.js';
+import { finishRun, Runner, Unlisted, type Bound, type RunResult, type StepResult } from '../engine/run.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { KernelBug } from '../report/report.js';
 import type { Scenario, Step } from '../scenario/types.js';
@@ -22,11 +22,12 @@ export function runConcurrentScenario(built: BuiltVariant, scn: Scenario, varian
   const k = createMachine(built, scn.machine);
   k.current.comm = 'pagesim';
   const steps: StepResult[] = [];
+  const unlisted = new Unlisted();
   let executed = 0;
   let bug = false;
   /** Runs a list with a runner of its own that numbers its steps after the ones before. */
   const runList = (list: readonly Step[], handles: ReadonlyMap<string, Bound>): Runner => {
-    const r = new Runner(k, scn, variant, handles, steps);
+    const r = new Runner(k, scn, variant, handles, steps, unlisted);
     r.executed = executed;
     try {
       r.run(list);
@@ -44,7 +45,7 @@ export function runConcurrentScenario(built: BuiltVariant, scn: Scenario, varian
     if (!(e instanceof KernelBug)) throw e;
     bug = true;
   }
-  return { run: finishRun(k, scn, variant, steps, executed, bug), machine: k };
+  return { run: finishRun(k, scn, variant, steps, executed, bug, true, unlisted), machine: k };
 }
 
 /**

@@ -89,7 +89,7 @@ export function formatRunHuman(run: RunResult, opts: RunFormatOptions = {}): str
   let shown = 0;
   const flush = (upTo: number): void => {
     const hidden = upTo - shown - 1;
-    if (hidden > 0) out.push(`     ... ${hidden} more loop step${hidden === 1 ? '' : 's'} without reports ...`);
+    if (hidden > 0) out.push(`     ... ${hidden} more loop step${hidden === 1 ? '' : 's'} ${run.stepsUnlisted ? 'not listed' : 'without reports'} ...`);
     shown = upTo;
   };
   for (const s of run.steps) {
@@ -155,6 +155,7 @@ export function runJson(run: RunResult, opts: RunFormatOptions = {}): Record<str
     })),
     // A long run lists its notable steps only; then it says how many ran.
     ...(run.steps.length < run.stepsRun ? { steps_run: run.stepsRun } : {}),
+    ...(run.stepsUnlisted ? { steps_unlisted: run.stepsUnlisted } : {}),
     reports: run.reports.map(rep),
     failures: run.failures,
     ...(opts.console ? { console: run.console } : {}),

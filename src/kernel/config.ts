@@ -91,6 +91,22 @@ export const LIMITS = {
   /** Steps a run lists; after these, only notable steps (reports, failed expectations, show:) are kept. */
   stepsListed: 100_000,
   repeatMax: 1_000_000,
+  /** Notable steps listed after the first stepsListed; later ones are counted (the step that ends the run is always kept). */
+  notableListed: 10_000,
+  /** Expectation failures a run words; later ones are counted. */
+  failuresListed: 1_000,
+  /** Lines the simulated console keeps; later lines are counted. */
+  consoleLines: 100_000,
+  /** Names a run binds with as: (a loop binding name$i binds one per iteration). */
+  handlesMax: 1_000_000,
+  /** Input sizes (docs/limits.md). */
+  scenarioBytesMax: 16 * 2 ** 20,
+  procFileBytesMax: 64 * 2 ** 20,
+  /** A kpageflags or kpagecount image, as read and as inflated: 8 bytes per pfn of a 128 GiB machine. */
+  imageBytesMax: 256 * 2 ** 20,
+  /** A trace's text (after inflation) and its longest line. */
+  traceBytesMax: 16 * 2 ** 30,
+  traceLineBytesMax: 64 * 2 ** 10,
 } as const;
 
 /** kernel/time: CONFIG_HZ=250 (Debian). */

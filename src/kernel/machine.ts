@@ -17,7 +17,7 @@
 
 // First, so that no kernel code fills an inline cache before V8 is told how many shapes to keep.
 import '../util/v8-flags.js';
-import { HZ, PAGE_SHIFT, PAGE_SIZE, POISON_HI } from './config.js';
+import { HZ, LIMITS, PAGE_SHIFT, PAGE_SIZE, POISON_HI } from './config.js';
 import { BadPageMapRatelimit, RatelimitState } from './ratelimit.js';
 import { __stringify } from './stringify.js';
 import { KernelBug, type Report, type ReportKind, type Site } from '../report/report.js';
@@ -104,6 +104,8 @@ export abstract class MachineBase {
   readonly reports: Report[] = [];
   /** Everything the simulated kernel printed, line by line (dmesg). */
   readonly console: string[] = [];
+  /** Console lines printed after LIMITS.consoleLines, counted and not kept. */
+  consoleDropped = 0;
   /** Sites whose *_ONCE check already fired. */
   private readonly onceFired = new Set<string>();
   /** Taint letters set so far (B for bad page, W for warning), in print order. */
@@ -369,7 +371,11 @@ export abstract class MachineBase {
 
   /** Prints lines to the console (dmesg). */
   printk(lines: readonly string[]): void {
-    for (const l of lines) this.console.push(l);
+    // A limit on what a run keeps (docs/limits.md): the first lines, and a count of the rest.
+    for (const l of lines) {
+      if (this.console.length < LIMITS.consoleLines) this.console.push(l);
+      else this.consoleDropped++;
+    }
   }
 
   protected record(r: Report): void {

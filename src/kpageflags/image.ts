@@ -8,10 +8,11 @@
  * is reachable without BigInt, which keeps a 6.5 Mi-pfn image fast.
  */
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { gunzipSync } from 'node:zlib';
 import { InputError } from '../util/errors.js';
+import { gunzipLimited, readInputFile } from '../util/input-file.js';
+import { LIMITS } from '../kernel/config.js';
 
 /** One u64 per pfn, as (low, high) 32-bit word pairs. */
 export interface KpageImage {
@@ -27,21 +28,8 @@ const GZIP_MAGIC_1 = 0x8b;
 const HOST_LE = endianness() === 'LE';
 
 function readBytes(file: string, what: string): Uint8Array {
-  let raw: Buffer;
-  try {
-    raw = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code;
-    throw new InputError(`cannot read ${what} image (${why})`, file);
-  }
-  if (raw.length >= 2 && raw[0] === GZIP_MAGIC_0 && raw[1] === GZIP_MAGIC_1) {
-    try {
-      return gunzipSync(raw);
-    } catch (e) {
-      throw new InputError(`${what} image is not a valid gzip file (${(e as Error).message})`, file);
-    }
-  }
+  const raw = readInputFile(file, `${what} image`, LIMITS.imageBytesMax);
+  if (raw.length >= 2 && raw[0] === GZIP_MAGIC_0 && raw[1] === GZIP_MAGIC_1) return gunzipLimited(raw, file, `${what} image`, LIMITS.imageBytesMax);
   return raw;
 }
 

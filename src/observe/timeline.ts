@@ -42,9 +42,11 @@ export type PageState = Omit<TimelineEntry, 'step' | 'call' | 'raw' | 'changed'>
 export function pageState(k: Kernel, pfn: number): PageState {
   const reports = k.reports.length;
   const consoleLines = k.console.length;
+  const consoleDropped = k.consoleDropped;
   const dump = k.dump_page_lines(pfn, null);
   k.reports.length = reports;
   k.console.length = consoleLines;
+  k.consoleDropped = consoleDropped;
   const head = /refcount:(-?\d+) mapcount:(-?\d+) mapping:(\w+) index:(\w+)/.exec(dump.find((l) => l.startsWith('page: ')) ?? '');
   const flagLine = /flags: (0x[0-9a-f]+)\((.*)\)/.exec(dump.find((l) => /^(\w+ )?flags: /.test(l)) ?? '');
   const names = (flagLine?.[2] ?? '').split('|').filter((f) => f !== '' && !/^(node|zone|lastcpupid)=/.test(f));

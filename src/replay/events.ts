@@ -79,8 +79,9 @@ export class EventLog {
   readonly gfps: number[] = [];
   /** Their texts as printed, same indexes. */
   readonly gfpTexts: string[] = [];
-  /** Largest pfn of any event (-1 when none). */
+  /** Largest pfn of any event (-1 when none), and the trace line of its first event. */
   maxPfn = -1;
+  maxPfnLine = 0;
   /** Smallest pfn of any event (-1 when none). */
   minPfn = -1;
   /** Largest CPU number seen. */
@@ -104,7 +105,10 @@ export class EventLog {
     this.info[i] = info;
     this.aux[i] = aux;
     this.length = i + 1;
-    if (pfn > this.maxPfn) this.maxPfn = pfn;
+    if (pfn > this.maxPfn) {
+      this.maxPfn = pfn;
+      this.maxPfnLine = line;
+    }
     if (pfn >= 0 && (this.minPfn < 0 || pfn < this.minPfn)) this.minPfn = pfn;
     const cpu = info >>> CPU_SHIFT;
     if (cpu > this.maxCpu) this.maxCpu = cpu;

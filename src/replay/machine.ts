@@ -48,6 +48,8 @@ export interface MachineSource {
   readonly counts: ReadonlyMap<string, ZoneCounts>;
   readonly maxPfn: number;
   readonly maxCpu: number;
+  /** The trace file and the line of the event that names maxPfn, for the error when it is out of reach. */
+  readonly maxPfnAt?: { readonly file: string; readonly line: number };
 }
 
 /** Boots the machine and seeds its base t0 state (see seedBase). */
@@ -65,7 +67,7 @@ export function bootReplayMachine(built: BuiltVariant, src: MachineSource): Repl
     fixSpans(k, src.shape, notes);
     notes.push(...uncounted.notes);
   } else {
-    const { memoryBytes, cpus } = memoryForTrace(src.maxPfn, src.maxCpu, structPageSize);
+    const { memoryBytes, cpus } = memoryForTrace(src.maxPfn, src.maxCpu, structPageSize, src.maxPfnAt);
     k = createMachine(built, { memoryBytes, cpus, nodes: 1 });
     notes.push(`no zoneinfo: a ${memoryBytes / 2 ** 30} GiB pagesim machine with ${cpus} CPUs, every managed page free at t0`);
   }

@@ -167,7 +167,7 @@ async function exactPass(input: ReplayInput, progress: Progress, total: number):
     const t = process.hrtime.bigint();
     const read = await readTraceFile(input.trace, show('reading the trace'));
     const readSeconds = since(t);
-    src = sourceOf(input.initial, read.log.maxPfn, read.log.maxCpu);
+    src = { ...sourceOf(input.initial, read.log.maxPfn, read.log.maxCpu), maxPfnAt: { file: input.trace, line: read.log.maxPfnLine } };
     progress.update('booting the machine', true);
     const ts = process.hrtime.bigint();
     rm = bootReplayMachine(built, src);

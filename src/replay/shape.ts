@@ -123,10 +123,10 @@ export function nodeRanges(shape: TracedShape): Range[] {
  * enough that every traced pfn lies below the memmap pagesim reserves at
  * the top of the node (a 64th of memory, struct page being 64 bytes).
  */
-export function memoryForTrace(maxPfn: number, maxCpu: number, structPageSize: number): { memoryBytes: number; cpus: number } {
+export function memoryForTrace(maxPfn: number, maxCpu: number, structPageSize: number, at?: { file: string; line: number }): { memoryBytes: number; cpus: number } {
   const needed = Math.ceil(((maxPfn + 1 + 256) * PAGE_SIZE) / (1 - structPageSize / PAGE_SIZE));
   const memoryBytes = Math.max(LIMITS.memoryBytesMin, roundUp(needed, 4 << 20));
-  if (memoryBytes > LIMITS.memoryBytesMax) throw new InputError(`the trace names pfn ${maxPfn}, beyond the ${LIMITS.memoryBytesMax / 2 ** 30} GiB pagesim machines hold at most; give --initial with a zoneinfo`);
+  if (memoryBytes > LIMITS.memoryBytesMax) throw new InputError(`the trace names pfn ${maxPfn}, beyond the ${LIMITS.memoryBytesMax / 2 ** 30} GiB pagesim machines hold at most; give --initial with a zoneinfo`, at?.file, at?.line);
   return { memoryBytes, cpus: Math.min(Math.max(maxCpu + 1, 1), LIMITS.cpusMax) };
 }
 

@@ -4,7 +4,9 @@
  * parsed with src/procfs, whose errors already name the file and line.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readInputText } from '../util/input-file.js';
+import { LIMITS } from '../kernel/config.js';
 import { basename, dirname, join } from 'node:path';
 import { detectProcFile, parseBuddyInfo, parsePageTypeInfo, parseZoneInfo } from '../procfs/index.js';
 import type { BuddyInfo, PageTypeInfo, ZoneInfo } from '../procfs/index.js';
@@ -36,9 +38,9 @@ function loadFiles(files: readonly string[], option: string): Snapshot {
   for (const file of files) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readInputText(file, '/proc file', LIMITS.procFileBytesMax);
     } catch (err) {
-      throw new InputError(`${option}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new InputError(`${option}: ${(err as InputError).message}`, file);
     }
     const kind = detectProcFile(text);
     if (kind === null) throw new InputError(`${option}: not a buddyinfo, pagetypeinfo or zoneinfo file`, file, 1);

@@ -9,6 +9,8 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { InputError } from '../util/errors.js';
+import { formatBytes } from '../util/input-file.js';
+import { LIMITS } from '../kernel/config.js';
 
 /** Chunk size for reads and inflation. */
 export const CHUNK_BYTES = 512 * 1024;
@@ -80,6 +82,7 @@ export async function* traceFileChunks(path: string): AsyncGenerator<Buffer> {
   } catch (err) {
     throw new InputError(`cannot read trace: ${(err as Error).message}`, path);
   }
+  const limits = new TraceLimits(path);
   try {
     for (;;) {
       let next: IteratorResult<Buffer>;
@@ -89,10 +92,40 @@ export async function* traceFileChunks(path: string): AsyncGenerator<Buffer> {
         throw new InputError(`cannot read trace: ${(err as Error).message}`, path);
       }
       if (next.done === true) return;
+      limits.check(next.value);
       yield next.value;
     }
   } finally {
     await source.return(undefined);
+  }
+}
+
+/**
+ * The limits on a trace's text (docs/limits.md): its size after inflation
+ * and the length of a line, so that a device that never ends (/dev/zero) or
+ * a file without newlines is refused instead of read forever.
+ */
+export class TraceLimits {
+  private total = 0;
+  /** Bytes since the last newline. */
+  private open = 0;
+  /** Newlines so far, for the line number of a line that is too long. */
+  private lines = 0;
+
+  constructor(private readonly path: string) {}
+
+  check(chunk: Buffer): void {
+    this.total += chunk.length;
+    if (this.total > LIMITS.traceBytesMax) throw new InputError(`trace text is larger than ${formatBytes(LIMITS.traceBytesMax)}, the limit (docs/limits.md)`, this.path);
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+      if (this.open + nl - start > LIMITS.traceLineBytesMax) break;
+      this.lines++;
+      this.open = 0;
+      start = nl + 1;
+    }
+    this.open += chunk.length - start;
+    if (this.open > LIMITS.traceLineBytesMax) throw new InputError(`a line is longer than ${formatBytes(LIMITS.traceLineBytesMax)}, the limit (docs/limits.md)`, this.path, this.lines + 1);
   }
 }
 

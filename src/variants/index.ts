@@ -17,7 +17,7 @@ export const baseline: Variant = {
   seed: 'none: mainline',
 };
 
-export const VARIANTS: readonly Variant[] = [
+const registry: Variant[] = [
   baseline,
   freeKeepsType,
   refcountFrozenWarn,
@@ -33,7 +33,17 @@ export const VARIANTS: readonly Variant[] = [
   insertOrder0Only,
 ];
 
+/** Every variant: the shipped ones, then those loaded with --variant-file (registerVariant()). */
+export const VARIANTS: readonly Variant[] = registry;
+
 const byName = new Map(VARIANTS.map((v) => [v.name, v]));
+
+/** Adds a variant loaded from outside the repository (src/variants/load-file.ts); its name must be new. */
+export function registerVariant(v: Variant): void {
+  if (byName.has(v.name)) throw new Error(`variant "${v.name}" is already defined`);
+  registry.push(v);
+  byName.set(v.name, v);
+}
 
 export function findVariant(name: string): Variant | undefined {
   return byName.get(name);

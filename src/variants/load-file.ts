@@ -1,0 +1,131 @@
+/**
+ * Variants from outside the repository: `--variant-file FILE` loads a
+ * JavaScript module (.js, .mjs) or a TypeScript one (.ts, .mts) that
+ * exports one `Variant` or a list of them (the default export, or a named
+ * `variant` or `variants` export), built on pagesim's public API (the
+ * package's main export, src/api.ts). A loaded variant is registered under
+ * its name: it can be named in --variant, stacked (`baseline+mine`,
+ * `mine+netpp-v4`) and listed in a scenario's `variants:`.
+ *
+ * TypeScript: pagesim does not type-check a variant. It strips the types
+ * with the `typescript` package (found from the variant's directory first,
+ * then pagesim's own), writes the JavaScript next to the source so that its
+ * imports resolve as the source's would, imports it and deletes it. Without
+ * the typescript package, build the variant to .js and give that.
+ */
+
+import { existsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Variant } from './variant.js';
+import { findVariant, registerVariant } from './index.js';
+import { InputError } from '../util/errors.js';
+import { readInputText } from '../util/input-file.js';
+
+/** Largest variant source file read (docs/limits.md). */
+const VARIANT_FILE_BYTES_MAX = 4 * 2 ** 20;
+const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** What a TypeScript module needs from the typescript package. */
+interface TypeScriptApi {
+  transpileModule(input: string, options: { compilerOptions: Record<string, unknown>; fileName: string }): { outputText: string };
+  ModuleKind: { ESNext: number };
+  ScriptTarget: { ES2022: number };
+}
+
+async function typescriptFor(file: string): Promise<TypeScriptApi> {
+  const tried: string[] = [];
+  for (const from of [file, import.meta.url]) {
+    try {
+      const path = createRequire(from).resolve('typescript');
+      const mod = (await import(pathToFileURL(path).href)) as { default?: TypeScriptApi } & TypeScriptApi;
+      return mod.default ?? mod;
+    } catch (e) {
+      tried.push((e as Error).message.split('\n')[0]!);
+    }
+  }
+  throw new InputError('a TypeScript variant needs the typescript package (npm install typescript where the file is), or build it to a .js file and give that', file);
+}
+
+/** The module's exports, imported (TypeScript transpiled first). */
+async function importModule(file: string): Promise<Record<string, unknown>> {
+  const abs = resolve(file);
+  const ext = extname(abs);
+  if (!['.js', '.mjs', '.ts', '.mts'].includes(ext)) throw new InputError(`a variant file is a JavaScript (.js, .mjs) or TypeScript (.ts, .mts) module, not "${ext || basename(abs)}"`, file);
+  if (!existsSync(abs)) throw new InputError('cannot read variant file (no such file)', file);
+  if (!statSync(abs).isFile()) throw new InputError('cannot read variant file (not a regular file)', file);
+  if (ext === '.js' || ext === '.mjs') return load(pathToFileURL(abs).href, file);
+  const source = readInputText(file, 'variant file', VARIANT_FILE_BYTES_MAX);
+  const ts = await typescriptFor(abs);
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: false, inlineSourceMap: false },
+    fileName: abs,
+  });
+  const js = join(dirname(abs), `.${basename(abs, ext)}.pagesim-${process.pid}.mjs`);
+  try {
+    writeFileSync(js, outputText);
+  } catch (e) {
+    throw new InputError(`cannot write the transpiled variant next to it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file);
+  }
+  try {
+    return await load(pathToFileURL(js).href, file);
+  } finally {
+    unlinkSync(js);
+  }
+}
+
+async function load(url: string, file: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    const err = e as Error;
+    throw new InputError(`cannot load the variant module: ${err.name === 'SyntaxError' ? 'SyntaxError: ' : ''}${(err.message ?? String(e)).split('\n')[0]}`, file);
+  }
+}
+
+/** Why `v` is not a variant pagesim can register, or null. */
+function variantShapeProblem(v: unknown): string | null {
+  if (v === null || typeof v !== 'object') return 'an export is not a variant object';
+  const o = v as Record<string, unknown>;
+  if (typeof o['name'] !== 'string' || !NAME.test(o['name'])) return `a variant's name must be lower-case letters, digits, "-", "." or "_" (got ${JSON.stringify(o['name'])})`;
+  for (const key of ['description', 'seed'] as const) if (typeof o[key] !== 'string' || o[key] === '') return `variant "${o['name']}" needs a non-empty string "${key}"`;
+  if (o['base'] !== undefined && typeof o['base'] !== 'string') return `variant "${o['name']}": base must be a variant name`;
+  for (const key of ['structs', 'assertions', 'kernel'] as const) if (o[key] !== undefined && typeof o[key] !== 'function') return `variant "${o['name']}": ${key} must be a function`;
+  if (o['symbols'] !== undefined && !Array.isArray(o['symbols'])) return `variant "${o['name']}": symbols must be a list`;
+  return null;
+}
+
+/**
+ * Loads the variants of FILE and registers them; returns their names.
+ * Every problem (no such file, a module that does not load, an export that
+ * is not a variant, a name already taken) is an InputError naming the file.
+ */
+export async function loadVariantFile(file: string): Promise<string[]> {
+  const mod = await importModule(file);
+  const exported = mod['default'] ?? mod['variants'] ?? mod['variant'];
+  if (exported === undefined) throw new InputError('the module exports no variant (export default a Variant or a list of them, or export "variant" or "variants")', file);
+  const list = Array.isArray(exported) ? (exported as unknown[]) : [exported];
+  if (list.length === 0) throw new InputError('the module exports an empty list of variants', file);
+  const names: string[] = [];
+  for (const v of list) {
+    const problem = variantShapeProblem(v);
+    if (problem !== null) throw new InputError(problem, file);
+    const variant = v as Variant;
+    if (findVariant(variant.name) !== undefined) throw new InputError(`variant "${variant.name}" is already defined (a shipped variant, or one loaded before); give yours another name`, file);
+    registerVariant(variant);
+    names.push(variant.name);
+  }
+  for (const name of names) {
+    const base = findVariant(name)!.base;
+    if (base !== undefined && findVariant(base) === undefined) throw new InputError(`variant "${name}": its base "${base}" is not a known variant`, file);
+  }
+  return names;
+}
+
+/** Loads several files in order (a later file may build on an earlier one's variants); the names, in order. */
+export async function loadVariantFiles(files: readonly string[]): Promise<string[]> {
+  const names: string[] = [];
+  for (const f of files) names.push(...(await loadVariantFile(f)));
+  return names;
+}
