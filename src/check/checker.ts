@@ -8,6 +8,7 @@
  */
 
 import type { Kernel } from '../kernel/kernel.js';
+import { KernelBug } from '../report/report.js';
 import { MAX_PAGE_ORDER, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_PCPTYPES, MIGRATE_TYPES, NR_PAGE_ORDERS, NR_PCP_LISTS, migratetype_names, pageblock_order, POISON_HI } from '../kernel/config.js';
 import { NR_FREE_PAGES, NR_FREE_PAGES_BLOCKS } from '../kernel/vmstat.js';
 import { pindex_to_order } from '../kernel/page_alloc.js';
@@ -267,7 +268,21 @@ export const CHECKERS: readonly { readonly name: string; readonly run: (k: Kerne
 /** Runs every checker; returns the violations (at most CheckContext.LIMIT per checker). */
 export function checkMachine(k: Kernel): { violations: Violation[]; dropped: number } {
   const ctx = new CheckContext(k);
-  for (const c of CHECKERS) c.run(k, ctx);
+  for (const c of CHECKERS) {
+    // A checker reads the machine through kernel helpers, whose own VM_BUG_ONs (or a wild
+    // pointer) may fire on a machine corrupt enough: that is a violation of the checker's
+    // concern, not an oops of the run, so the BUG's report and console lines are taken back.
+    const reports = k.reports.length;
+    const consoleLines = k.console.length;
+    try {
+      c.run(k, ctx);
+    } catch (e) {
+      if (!(e instanceof KernelBug)) throw e;
+      k.reports.length = reports;
+      k.console.length = consoleLines;
+      ctx.violation(c.name, `reading the machine hit ${e.report.message} (${e.report.function}: ${e.report.reason})`, e.report.pfn ?? null);
+    }
+  }
   return { violations: ctx.violations, dropped: ctx.dropped };
 }
 

@@ -20,6 +20,7 @@
 
 import type { Kernel } from '../kernel/kernel.js';
 import type { CheckContext } from './checker.js';
+import { KernelBug } from '../report/report.js';
 import { memmapNotes } from './memmap-pass.js';
 import { KERNEL_PGD_BOUNDARY, PTRS_PER_TABLE, _PAGE_SPECIAL } from '../kernel/pgtable.js';
 import { MM_COUNTER_NAMES, MM_SWAPENTS, type MmStruct } from '../kernel/mm_types.js';
@@ -123,7 +124,7 @@ function walkMm(k: Kernel, ctx: CheckContext, mm: MmStruct, maps: MapCounts): Mm
           maps.pte.set(pfn, (maps.pte.get(pfn) ?? 0) + 1);
         }
       }
-      const dep = k.depositedTables(pmd, PTRS_PER_TABLE);
+      const dep = depositedTablesOrFault(k, pmd);
       if (dep < 0 || dep > PTRS_PER_TABLE) ctx.violation('page-tables', `mm ${mm.id}: the deposited-table list of the PMD table at pfn ${hex(k.virt_to_pfn(pmd))} is corrupted`, k.virt_to_pfn(pmd));
       else {
         if (dep !== huge) ctx.violation('page-tables', `mm ${mm.id}: the PMD table at pfn ${hex(k.virt_to_pfn(pmd))} maps ${huge} huge PMDs but holds ${dep} deposited tables`, k.virt_to_pfn(pmd));
@@ -218,4 +219,23 @@ function freelistLength(k: Kernel, s: Kernel['slabCaches'][number], slab: number
     w = k.objectField(target, s.offset);
   }
   return n;
+}
+
+/**
+ * The deposited tables under a PMD table, or -1 when following the list
+ * faults (a wild pointer left in pmd_huge_pte or a table's lru): the
+ * checker reads the machine, it does not oops it, so the fault's report is
+ * taken back.
+ */
+function depositedTablesOrFault(k: Kernel, pmd: number): number {
+  const reports = k.reports.length;
+  const consoleLines = k.console.length;
+  try {
+    return k.depositedTables(pmd, PTRS_PER_TABLE);
+  } catch (e) {
+    if (!(e instanceof KernelBug)) throw e;
+    k.reports.length = reports;
+    k.console.length = consoleLines;
+    return -1;
+  }
 }

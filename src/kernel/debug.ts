@@ -12,7 +12,7 @@
 import { Mm } from './mm.js';
 import { declareSymbols } from './symbols.js';
 import { formatPageFlags, hashPointer, hexDumpRows } from './vsprintf.js';
-import { PageFlags } from './page-flags.js';
+import { PG_head, PageFlags } from './page-flags.js';
 import { VMEMMAP_HI } from './machine.js';
 
 declareSymbols('mm/debug.c', ['dump_page', '__dump_page', '__dump_folio']);
@@ -60,7 +60,9 @@ export abstract class Debug extends Mm {
       if (hi === VMEMMAP_HI && off % this.structPageSize === 0 && head < this.nr_pages && head <= page) {
         folio = head;
         idx = page - head;
-        const nr = this.folio_test_large(folio) ? this.folio_nr_pages(folio) : 1;
+        // folio_nr_pages() of the snapshot, read raw: the head a torn compound_head points at may be a
+        // tail itself, and the dump must not trip folio_flags()'s VM_BUG_ON_PGFLAGS on it.
+        const nr = (this.flagsLo(folio) & (1 << PG_head)) !== 0 ? this.m32[folio * this.PW + this.W_nr_pages]! : 1;
         if (idx > nr) {
           out.push('page does not match folio');
           folio = page;

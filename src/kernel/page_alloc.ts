@@ -1102,7 +1102,10 @@ export abstract class PageAlloc extends Internal {
   find_suitable_fallback(zone: Zone, order: number, migratetype: number, claimable: boolean): number {
     if (claimable && !this.should_try_claim_block(order, migratetype)) return -2;
     if (this.free_area_nr_free(zone, order) === 0) return -1;
-    const fb = fallbacks[migratetype]!;
+    // fallbacks[] has rows for the pcp types only. A gfp mask with both mobility bits gives
+    // MIGRATE_HIGHATOMIC (gfp_migratetype() VM_WARNs), for which the kernel reads past the table: no fallback here.
+    const fb = fallbacks[migratetype];
+    if (fb === undefined) return -1;
     for (let i = 0; i < MIGRATE_PCPTYPES - 1; i++) if (!this.free_area_empty(zone, order, fb[i]!)) return fb[i]!;
     return -1;
   }
