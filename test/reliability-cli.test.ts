@@ -113,3 +113,15 @@ test('--variant-file: a JavaScript variant runs where --variant is taken, stacks
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /mine/);
 });
+
+test('an expectation failure shows the result as the step line does: -1 as -1, a raw word in hex', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-values-'));
+  const file = join(dir, 'values.yaml');
+  writeFileSync(file, 'name: values\nmachine: {memory: 64MiB}\nsteps:\n  - alloc_pages: {order: 0}\n    as: p\n  - __SetPageTable: p\n  - page_type_raw: p\n    expect: 5\n  - __ClearPageTable: p\n  - page_ref_dec_return: p\n  - page_ref_dec_return: p\n    expect: 0\n');
+  const r = pagesim('run', file);
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /page_type_raw\(page=p\) = 0xf2000000\n/);
+  assert.match(r.stdout, /page_type_raw\(page=p\) returned 0xf2000000, expected 5/);
+  assert.match(r.stdout, /page_ref_dec_return\(page=p\) = -1\n/);
+  assert.match(r.stdout, /page_ref_dec_return\(page=p\) returned -1, expected 0/);
+});

@@ -509,6 +509,8 @@ function describeValue(ret: OpReturn, type: string): string {
   if (type === 'page') return typeof ret === 'number' && ret >= 0 ? `page pfn 0x${ret.toString(16)}` : 'NULL';
   // As the step line prints it: an errno result by name, an int as the number it is.
   if (typeof ret === 'number' && type === 'errno' && ret < 0) return errnoName(ret) ?? String(ret);
+  // An address or a raw word with the top bit set in hex, as the step line shows it (formatValue()).
+  if (typeof ret === 'number' && ret >= 0x80000000) return `0x${ret.toString(16)}`;
   if (typeof ret === 'string') return JSON.stringify(ret.length > 60 ? `${ret.slice(0, 60)}...` : ret);
   if (ret !== null && typeof ret === 'object') return ret.kind === 'page' ? `page pfn 0x${ret.pfn.toString(16)}` : ret.label;
   return String(ret);
