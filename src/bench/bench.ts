@@ -23,6 +23,8 @@
  *   runner                   a scenario's `repeat` of alloc/free pairs: steps per
  *                            second (>= 1 M) and memory kept per step (flat), beside
  *                            the same calls made directly
+ *   fuzz                     generated programs under netpp-v4 and baseline with every
+ *                            oracle on: operations per second on one core (>= 50,000)
  *   checker                  the whole-machine check of a 1 GiB machine, ns per page (<= 20)
  *   multi-variant-pcp        the baseline's pcp pair after every shipped scenario has run
  *                            under its variants in the same process, against the pair in a
@@ -58,6 +60,8 @@ import type { BenchReplayLoopResult } from '../replay/bench.js';
 import { mixedCapturePath } from '../replay/bench.js';
 import { buddyPairLimit, checkerLimit, faultUnmap4kLimit, faultUnmapThpLimit, memmapInitLimit, order9PairLimit, pcpPairLimit, poolRecycleLimit, type LimitLoop, type RecordWords } from './limits.js';
 import { median, timeNs, type MultiVariantResult } from './measure.js';
+import { generateProgram } from '../fuzz/generate.js';
+import { runOracles } from '../fuzz/oracle.js';
 
 export interface BenchResult {
   readonly name: string;
@@ -77,6 +81,7 @@ export interface BenchReport {
   readonly conditions: { readonly node: string; readonly cpus: number; readonly cpu_model: string; readonly loadavg_before: readonly number[]; readonly loadavg_after: readonly number[]; readonly seconds: number };
   readonly results: BenchResult[];
   readonly runner: { readonly steps: number; readonly steps_per_second: number; readonly ns_per_step: number; readonly direct_ns_per_step: number; readonly ratio: number; readonly kept_bytes_per_step: number; readonly target_steps_per_second: number; readonly met: boolean };
+  readonly fuzz: { readonly variant: string; readonly programs: number; readonly ops: number; readonly ops_per_second: number; readonly ms_per_program: number; readonly target_ops_per_second: number; readonly met: boolean };
   readonly checker: { readonly pages: number; readonly ns_per_page: number; readonly limit_ns_per_page: number; readonly ratio: number; readonly target_ns_per_page: number; readonly met: boolean };
   readonly multi_variant: { readonly fresh_ns_per_pair: number; readonly after_ns_per_pair: number; readonly slowdown: number; readonly runs: number; readonly target_slowdown: number; readonly met: boolean };
   readonly replay: {
@@ -107,6 +112,31 @@ const TARGET_REPLAY_EVENTS = 150_000;
 const TARGET_LOOP_EVENTS_PER_SECOND = 5e6;
 const TARGET_BOOT_SECONDS = 1;
 const TARGET_RSS_PER_PAGE = 72;
+const TARGET_FUZZ_OPS_PER_SECOND = 50_000;
+
+/**
+ * Fuzz throughput on one core, the oracles on: generated programs of seed 1
+ * run under netpp-v4 and under baseline (two boots, two checker passes and
+ * the comparisons per program), steps counted under both; the median of
+ * rounds of the same programs.
+ */
+function benchFuzz(programs: number, rounds: number): BenchReport['fuzz'] {
+  const steps = Array.from({ length: programs }, (_, i) => generateProgram(1, i).steps);
+  let ops = 0;
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    ops = 0;
+    const t = process.hrtime.bigint();
+    for (const s of steps) {
+      const { x, b } = runOracles(s, 'netpp-v4');
+      ops += (x?.steps.length ?? 0) + (b?.steps.length ?? 0);
+    }
+    times.push(Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  const sec = median(times);
+  const perSecond = Math.round(ops / sec);
+  return { variant: 'netpp-v4', programs, ops, ops_per_second: perSecond, ms_per_program: Math.round((sec / programs) * 1e5) / 100, target_ops_per_second: TARGET_FUZZ_OPS_PER_SECOND, met: perSecond >= TARGET_FUZZ_OPS_PER_SECOND };
+}
 
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
@@ -330,6 +360,8 @@ export async function runBench(memoryBytes: number, progress: Progress): Promise
 
   progress('the scenario runner');
   const runner = benchRunner(250_000, 5);
+  progress('fuzzing with the oracles on');
+  const fuzz = benchFuzz(40, 3);
   progress('the machine checker');
   const checker = benchChecker(7);
   progress('the baseline after every variant, in a child process');
@@ -358,6 +390,7 @@ export async function runBench(memoryBytes: number, progress: Progress): Promise
     },
     results,
     runner,
+    fuzz,
     checker,
     multi_variant: { fresh_ns_per_pair: round1(fresh), after_ns_per_pair: round1(after), slowdown: round2(slowdown), runs: mv.length, target_slowdown: TARGET_SLOWDOWN, met: slowdown <= TARGET_SLOWDOWN },
     replay: {
@@ -397,6 +430,7 @@ export function formatBench(r: BenchReport): string {
   lines.push(
     '',
     `runner: ${(rn.steps_per_second / 1e6).toFixed(2)} M steps/s (${rn.ns_per_step.toFixed(0)} ns a step; the same calls made directly ${rn.direct_ns_per_step.toFixed(0)} ns, ratio ${rn.ratio.toFixed(2)}), ${rn.kept_bytes_per_step.toFixed(1)} bytes kept per step (target >= 1 M steps/s, flat)${mark(rn.met)}`,
+    `fuzz: ${r.fuzz.ops_per_second.toLocaleString('en-US')} operations/s on one core with the oracles on (${r.fuzz.programs} programs under ${r.fuzz.variant} and baseline, ${r.fuzz.ms_per_program.toFixed(2)} ms a program) (target >= 50,000)${mark(r.fuzz.met)}`,
     `checker: ${r.checker.ns_per_page.toFixed(1)} ns per page on a 1 GiB machine (a plain pass reading the same words: ${r.checker.limit_ns_per_page.toFixed(2)} ns, ratio ${r.checker.ratio.toFixed(2)}) (target <= 20)${mark(r.checker.met)}`,
     `multi-variant-pcp: ${mv.after_ns_per_pair.toFixed(0)} ns a pair after every variant has run, ${mv.fresh_ns_per_pair.toFixed(0)} ns in a fresh process: ${mv.slowdown.toFixed(2)}x (target <= 1.2x)${mark(mv.met)}`,
     rp.end_to_end_events > 0

@@ -28,6 +28,7 @@ import { cmdView, VIEW_HELP } from './cmd-view.js';
 import { EXPLORE_HELP, exploreCommand } from './cmd-explore.js';
 import { viewLayout } from '../view/build.js';
 import { writeViewHtml } from '../view/html.js';
+import { FUZZ_HELP, fuzzCommand } from './cmd-fuzz.js';
 
 const HELP = `pagesim: the Linux physical-memory descriptor layer, simulated byte for byte
 
@@ -51,6 +52,8 @@ usage:
   pagesim ops [--markdown]         the scenario operations
   pagesim bench [--memory SIZE] [--json]
                                    measure allocator speed and memory use
+  pagesim fuzz [--variant V]... [--seed N] (--runs N | --time S) [--jobs N] [--out DIR] [--json]
+                                   generate legal programs, find where a design differs, shrink to scenarios
   pagesim replay TRACE [--variant V]... [--initial FILES] [--mode exact|model] [--compare FILES] [--json]
                                    replay a real kmem trace on a machine shaped like the traced one
   pagesim proc NAME [--memory SIZE] | --roundtrip FILE
@@ -77,6 +80,7 @@ const COMMAND_HELP: Record<string, string | (() => string)> = {
   diff: DIFF_HELP,
   view: VIEW_HELP,
   explore: EXPLORE_HELP,
+  fuzz: FUZZ_HELP,
   layout: () => `usage: pagesim layout STRUCT [--variant V] [--json]
        pagesim layout STRUCT --diff A B [--json]
        pagesim layout STRUCT --variant A --variant B... --html FILE
@@ -107,8 +111,9 @@ Measures the simulated kernel on a machine of SIZE (default 16GiB): order-0 pair
 through the per-CPU and the buddy lists, order-9 pairs, memmap initialisation,
 anonymous faults (4 KiB and THP) and page_pool recycling, each against an honest
 limit measured in the same run (a plain loop doing the same memory traffic); the
-scenario runner, the machine checker, the baseline after every variant has run,
-replay end to end and its event loop, and a 64 GiB boot. Figures are medians of
+scenario runner, fuzzing with the oracles on, the machine checker, the baseline
+after every variant has run, replay end to end and its event loop, and a 64 GiB
+boot. Figures are medians of
 alternating rounds; a * marks a missed target (the exit status is still 0).
 docs/performance.md explains each figure.`,
 };
@@ -260,6 +265,8 @@ function main(argv: readonly string[]): number | Promise<number> {
       return footprintCommand(rest);
     case 'replay':
       return replayCommand(rest);
+    case 'fuzz':
+      return fuzzCommand(rest, help);
     case 'proc':
       return procCommand(rest);
     case 'kunit':

@@ -11,6 +11,7 @@ const PG_NAME = new Map(PAGEFLAG_NAMES);
 import type { Kernel } from '../kernel/kernel.js';
 import { GFP_KERNEL } from '../kernel/gfp.js';
 import { argBits } from '../scenario/cint.js';
+import { addPage, defineFuzz, LIVE, ps, type GenApi, type Need, type Obj } from '../fuzz/model.js';
 
 const ALLOC = 'page allocator (mm/page_alloc.c)';
 const REF = 'refcounts (include/linux/page_ref.h, mm.h)';
@@ -160,3 +161,65 @@ defineOp({
   doc: 'dump_page(): print the page as the kernel does; the result is the text.',
   run: (k, a) => k.dump_page(a['page'] as number, (a['reason'] as string) === '' ? null : (a['reason'] as string)).join('\n'),
 });
+
+// ---- what the fuzzer may call (src/fuzz/model.ts): needs, gives, obligations ------------
+
+const ORDERS = [0, 0, 1, 2, 3, 9] as const;
+/** Pages the program may free with __free_pages(page, order): its own allocation, its last reference, unmapped. */
+const FREEABLE: Need = { kind: 'page', where: (o) => ps(o).release === 'free' && ps(o).refs === 1 && ps(o).mapped === 0 && !ps(o).pgtable };
+/** A page put_page() may take the last reference of: order 0 or a folio (put_page on a bare high-order block frees its head only). */
+const PUTTABLE: Need = { kind: 'page', where: (o) => ps(o).refs >= 1 && (ps(o).release === 'put' || ps(o).release === 'put-any' || (ps(o).release === 'free' && ps(o).type === null && (ps(o).order === 0 || ps(o).compound))) && !ps(o).pgtable };
+/** A page the program may take one more reference on (a bounded number). */
+const GETTABLE: Need = { kind: 'page', where: (o) => ps(o).refs >= 1 && ps(o).refs < 4 && ps(o).release !== 'pool' && !ps(o).pgtable && ps(o).type === null };
+
+/**
+ * A folio argument: a page the program knows to be a folio's head. A page
+ * from GUP may be a tail of a THP, and folio_*() on a tail is the caller's
+ * bug (page_folio() first).
+ */
+function asFolio(n: Need): Need {
+  return { kind: 'page', where: (o, g) => n.where!(o, g) && ps(o).release !== 'put-any' };
+}
+
+/** The last reference to a page object has gone: it is freed now, or when its last mapping goes. */
+function putRef(g: GenApi, o: Obj): void {
+  const s = ps(o);
+  s.refs--;
+  if (s.refs === 0 && s.mapped === 0) g.drop(o);
+}
+
+defineFuzz('alloc_pages', { weight: 4, gives: 'p', args: (g) => ({ gfp: { gfp: 'GFP_KERNEL' }, order: g.biased(ORDERS) }), effect: (g, _p, as, a) => void addPage(g, as!, { order: a['order'] as number, release: 'free' }) });
+defineFuzz('folio_alloc', { weight: 2, gives: 'f', args: (g) => ({ gfp: { gfp: 'GFP_KERNEL' }, order: g.biased(ORDERS) }), effect: (g, _p, as, a) => void addPage(g, as!, { order: a['order'] as number, compound: (a['order'] as number) > 0, release: 'put' }) });
+defineFuzz('alloc_frozen_pages', { gives: 'z', args: (g) => ({ gfp: { gfp: 'GFP_KERNEL' }, order: g.biased([0, 0, 1, 2]) }), effect: (g, _p, as, a) => void addPage(g, as!, { order: a['order'] as number, refs: 0, release: 'frozen' }) });
+defineFuzz('set_page_refcounted', { needs: { page: { kind: 'page', where: (o) => ps(o).release === 'frozen' && ps(o).refs === 0 } }, effect: (_g, p) => void Object.assign(p['page']!.s, { refs: 1, release: 'free' }) });
+defineFuzz('free_frozen_pages', { needs: { page: { kind: 'page', where: (o) => ps(o).release === 'frozen' && ps(o).refs === 0 } }, args: (_g, p) => ({ order: ps(p['page']!).order }), effect: (g, p) => g.drop(p['page']!) });
+defineFuzz('__free_pages', { weight: 3, needs: { page: FREEABLE }, args: (_g, p) => ({ order: ps(p['page']!).order }), effect: (g, p) => g.drop(p['page']!) });
+defineFuzz('split_page', {
+  needs: { page: { kind: 'page', where: (o) => FREEABLE.where!(o, undefined as never) && ps(o).order > 0 && ps(o).order < 4 && !ps(o).compound && ps(o).type === null } },
+  args: (_g, p) => ({ order: ps(p['page']!).order }),
+  effect(g, p) {
+    const o = p['page']!;
+    g.drop(o);
+    for (let i = 0; i < 1 << ps(o).order; i++) addPage(g, i === 0 ? o.name : `${o.name}+${i}`, { release: 'free' });
+  },
+});
+defineFuzz('put_page', { weight: 2, needs: { page: PUTTABLE }, effect: (g, p) => putRef(g, p['page']!) });
+defineFuzz('folio_put', { needs: { folio: asFolio(PUTTABLE) }, effect: (g, p) => putRef(g, p['folio']!) });
+defineFuzz('get_page', { weight: 2, needs: { page: GETTABLE }, effect: (_g, p) => void ps(p['page']!).refs++ });
+defineFuzz('folio_get', { needs: { folio: asFolio(GETTABLE) }, effect: (_g, p) => void ps(p['folio']!).refs++ });
+defineFuzz('page_ref_inc', { needs: { page: asFolio(GETTABLE) }, effect: (_g, p) => void ps(p['page']!).refs++ });
+defineFuzz('get_page_unless_zero', { needs: { page: asFolio(GETTABLE) }, effect: (_g, p) => void ps(p['page']!).refs++ });
+defineFuzz('folio_try_get', { needs: { folio: asFolio(GETTABLE) }, effect: (_g, p) => void ps(p['folio']!).refs++ });
+defineFuzz('page_ref_dec', { needs: { page: { kind: 'page', where: (o) => ps(o).refs >= 2 && ps(o).release !== 'pool' && ps(o).release !== 'put-any' } }, effect: (_g, p) => void ps(p['page']!).refs-- });
+defineFuzz('put_page_testzero', { needs: { page: { kind: 'page', where: (o) => ps(o).refs >= 2 && ps(o).release !== 'pool' && ps(o).release !== 'put-any' } }, effect: (_g, p) => void ps(p['page']!).refs-- });
+// Reading a page the program holds or has mapped is always allowed; these make the differential oracle's counts.
+for (const name of ['page_ref_count', 'page_count', 'compound_order', 'PageTail', 'PageCompound', 'page_has_type', 'page_type_raw', 'PageHead', 'compound_head', 'page_folio']) defineFuzz(name, { weight: 0.3, needs: { page: LIVE } });
+for (const name of ['folio_ref_count', 'folio_nr_pages', 'folio_order', 'folio_mapcount', 'folio_mapped', 'folio_test_large']) defineFuzz(name, { weight: 0.3, needs: { folio: asFolio(LIVE) } });
+defineFuzz('dump_page', { weight: 0.2, needs: { page: LIVE }, args: () => ({ reason: 'fuzz' }) });
+defineFuzz('drain_all_pages', { weight: 0.5 });
+// Page types a driver or a subsystem sets on a page it allocated, and clears (or leaves to the free path, which resets any type since seed 001).
+for (const t of ['Table', 'Offline', 'Zsmalloc']) {
+  defineFuzz(`__SetPage${t}`, { weight: 1.5, needs: { page: { kind: 'page', where: (o) => ps(o).release === 'free' && ps(o).refs === 1 && ps(o).mapped === 0 && ps(o).type === null && !ps(o).pgtable } }, effect: (_g, p) => void (ps(p['page']!).type = t) });
+  defineFuzz(`__ClearPage${t}`, { needs: { page: { kind: 'page', where: (o) => ps(o).type === t && ps(o).refs >= 1 } }, effect: (_g, p) => void (ps(p['page']!).type = null) });
+  defineFuzz(`Page${t}`, { weight: 0.3, needs: { page: LIVE } });
+}

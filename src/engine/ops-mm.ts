@@ -24,6 +24,10 @@ import type { KmemCache } from '../kernel/slub.js';
 import { InputError } from '../util/errors.js';
 import { argBits } from '../scenario/cint.js';
 import { hex16 } from '../kernel/vsprintf.js';
+import { addPage, at, defineFuzz, h, ps, type GenApi, type HandleArg, type Need, type Obj } from '../fuzz/model.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
 
 const MM = 'address spaces and faults (mm/memory.c, mm/mmap.c, kernel/fork.c)';
 const PT = 'page tables and ptdesc (include/linux/mm.h, mm/pgtable-generic.c)';
@@ -366,3 +370,152 @@ defineOp({
 });
 defineOp({ name: 'folio_maybe_dma_pinned', params: [P.page()], result: 'bool', group: USER, doc: 'Whether the folio may be pinned: _pincount > 0 for a large folio, 1024 or more references for a small one.', run: (k, a) => k.folio_maybe_dma_pinned(k.page_folio(a['page'] as number)) });
 defineOp({ name: 'folio_pincount', params: [P.page()], result: 'int', group: USER, doc: 'The _pincount of a large folio.', run: (k, a) => k.folio_pincount(k.page_folio(a['page'] as number)) });
+
+// ---- what the fuzzer may call (src/fuzz/model.ts) ------------------------------------------
+// A vma object is one mmap's range: {mm, len, kind: anon | device | tcp, slots (device: a
+// character per page, 'x' where vm_insert_page(s) mapped one, for the pages' names in maps),
+// maps (the names of the pages mapped there), pins ('off:nr' for each pin_user_pages)}.
+
+const PAGE = 4096;
+const LENS = [2 * MiB, 16 * KiB, 4 * KiB, 64 * KiB, 4 * MiB] as const;
+const vmaOf = (kind: string): Need => ({ kind: 'vma', where: (o) => o.s['kind'] === kind });
+const mmName = (v: Obj): HandleArg => h(v.s['mm'] as string);
+/** An offset into a mapping: its start more often than not, where faults, splits and inserts collide. */
+function offIn(g: GenApi, v: Obj, pages = 1): number {
+  const n = (v.s['len'] as number) / PAGE - pages + 1;
+  return n <= 1 || g.chance(0.55) ? 0 : g.int(n) * PAGE;
+}
+/** The pages a mapping held with vm_insert_page(s) lose that mapping (munmap, mmput, zap). */
+function unmapInserted(g: GenApi, v: Obj): void {
+  const maps = v.s['maps'] as string;
+  if (maps === '') return;
+  for (const name of maps.split(',')) {
+    const p = g.live('page').find((o) => o.name === name);
+    if (p === undefined) continue;
+    ps(p).mapped--;
+    if (ps(p).mapped === 0 && ps(p).refs === 0) g.drop(p);
+  }
+  v.s['maps'] = '';
+  v.s['slots'] = '.'.repeat((v.s['len'] as number) / PAGE);
+}
+function dropVma(g: GenApi, v: Obj): void {
+  unmapInserted(g, v);
+  g.drop(v);
+}
+const mmBusy = (g: GenApi, mm: Obj): boolean => g.live('page').some((p) => ps(p).pgtable && p.s['mm'] === mm.name) || g.live('ptdesc').some((d) => d.s['mm'] === mm.name) || g.live('vma').some((v) => v.s['mm'] === mm.name && v.s['pins'] !== '');
+function addVma(g: GenApi, as: string, mm: string, len: number, kind: string): void {
+  g.add('vma', as, { mm, len, kind, maps: '', slots: '.'.repeat(len / PAGE), pins: '' });
+}
+
+defineFuzz('mm_alloc', { gives: 'm', when: (g) => g.live('mm').length < 2, effect: (g, _p, as) => void g.add('mm', as!, {}) });
+defineFuzz('mmap', { weight: 2, gives: 'a', needs: { mm: { kind: 'mm' } }, when: (g) => g.live('vma').length < 4, args: (g) => ({ addr: 0, len: g.biased(LENS) }), effect: (g, p, as, a) => addVma(g, as!, p['mm']!.name, a['len'] as number, 'anon') });
+defineFuzz('mmap_device', { gives: 'a', needs: { mm: { kind: 'mm' } }, when: (g) => g.live('vma').length < 4, args: (g) => ({ addr: 0, len: g.biased([16 * KiB, 64 * KiB, 2 * MiB]) }), effect: (g, p, as, a) => addVma(g, as!, p['mm']!.name, a['len'] as number, 'device') });
+defineFuzz('handle_mm_fault', { weight: 4, needs: { vma: vmaOf('anon') }, args: (g, p) => ({ mm: mmName(p['vma']!), address: at(p['vma']!, offIn(g, p['vma']!)), write: g.chance(0.7) }), diff: 'value' });
+defineFuzz('madvise_dontneed', {
+  needs: { vma: { kind: 'vma' } },
+  args(g, p) {
+    const v = p['vma']!;
+    if (v.s['kind'] !== 'anon') return { mm: mmName(v), addr: at(v), len: v.s['len'] as number };
+    const off = offIn(g, v);
+    return { mm: mmName(v), addr: at(v, off), len: g.chance(0.5) ? (v.s['len'] as number) - off : PAGE };
+  },
+  effect: (g, p) => unmapInserted(g, p['vma']!),
+  diff: 'errno',
+});
+defineFuzz('munmap', { needs: { vma: { kind: 'vma', where: (o) => o.s['pins'] === '' } }, args: (_g, p) => ({ mm: mmName(p['vma']!), addr: at(p['vma']!), len: p['vma']!.s['len'] as number }), effect: (g, p) => dropVma(g, p['vma']!), diff: 'errno' });
+defineFuzz('mmput', {
+  weight: 0.5,
+  needs: { mm: { kind: 'mm', where: (o, g) => !mmBusy(g, o) } },
+  effect(g, p) {
+    const mm = p['mm']!;
+    for (const v of g.live('vma').filter((x) => x.s['mm'] === mm.name)) dropVma(g, v);
+    g.drop(mm);
+  },
+});
+defineFuzz('get_mm_counter', { weight: 0.3, needs: { mm: { kind: 'mm' } }, args: (g) => ({ member: g.oneOf(['MM_ANONPAGES', 'MM_FILEPAGES']) }), diff: 'value' });
+defineFuzz('split_huge_pmd', { weight: 2, needs: { vma: vmaOf('anon') }, args: (g, p) => ({ mm: mmName(p['vma']!), address: at(p['vma']!, offIn(g, p['vma']!)) }) });
+defineFuzz('collapse_pte_mapped_thp', { weight: 2, needs: { vma: { kind: 'vma', where: (o) => o.s['kind'] === 'anon' && (o.s['len'] as number) >= 2 * MiB } }, args: (g, p) => ({ mm: mmName(p['vma']!), addr: at(p['vma']!, g.chance(0.8) ? 0 : 2 * MiB * g.int((p['vma']!.s['len'] as number) / (2 * MiB))) }), diff: 'value' });
+defineFuzz('get_user_page_vma_remote', { gives: 'g', needs: { vma: vmaOf('anon') }, args: (g, p) => ({ mm: mmName(p['vma']!), addr: at(p['vma']!, offIn(g, p['vma']!)), gup_flags: g.oneOf(['0', 'FOLL_WRITE']) }), effect: (g, _p, as) => void addPage(g, as!, { release: 'put-any' }) });
+defineFuzz('pin_user_pages', {
+  needs: { vma: { kind: 'vma', where: (o) => o.s['kind'] === 'anon' && (o.s['pins'] as string).split(' ').length < 4 } },
+  args(g, p) {
+    const v = p['vma']!;
+    const nr = Math.min(g.biased([1, 2, 4]), (v.s['len'] as number) / PAGE);
+    return { mm: mmName(v), start: at(v, offIn(g, v, nr)), nr_pages: nr, gup_flags: g.oneOf(['FOLL_WRITE', 'FOLL_WRITE | FOLL_LONGTERM', '0']) };
+  },
+  effect(_g, p, _as, a) {
+    const v = p['vma']!;
+    const pin = `${(a['start'] as { add: number }).add}:${a['nr_pages'] as number}`;
+    v.s['pins'] = v.s['pins'] === '' ? pin : `${v.s['pins'] as string} ${pin}`;
+  },
+  diff: 'value',
+});
+defineFuzz('unpin_user_pages', {
+  needs: { vma: { kind: 'vma', where: (o) => o.s['pins'] !== '' } },
+  args(_g, p) {
+    const v = p['vma']!;
+    const [off, nr] = (v.s['pins'] as string).split(' ')[0]!.split(':').map(Number) as [number, number];
+    return { mm: mmName(v), start: at(v, off), nr_pages: nr };
+  },
+  effect: (_g, p) => void (p['vma']!.s['pins'] = (p['vma']!.s['pins'] as string).split(' ').slice(1).join(' ')),
+});
+/** A page a driver may map into a user VMA: its own allocation (order 0, or a whole folio), untyped, not a page table. */
+const INSERTABLE: Need = { kind: 'page', where: (o) => ps(o).refs >= 1 && ps(o).type === null && !ps(o).pgtable && ps(o).release !== 'pool' && ps(o).release !== 'frozen' && (ps(o).order === 0 || ps(o).compound) && ps(o).order <= 4 };
+function insertAt(g: GenApi, v: Obj, n: number): number {
+  const slots = v.s['slots'] as string;
+  const free: number[] = [];
+  for (let i = 0; i + n <= slots.length; i++) if (!slots.slice(i, i + n).includes('x')) free.push(i);
+  return free.length === 0 ? -1 : g.chance(0.6) ? free[0]! : g.oneOf(free);
+}
+function markInserted(v: Obj, page: Obj, at0: number, n: number): void {
+  const slots = v.s['slots'] as string;
+  v.s['slots'] = slots.slice(0, at0) + 'x'.repeat(n) + slots.slice(at0 + n);
+  v.s['maps'] = v.s['maps'] === '' ? page.name : `${v.s['maps'] as string},${page.name}`;
+  ps(page).mapped++;
+}
+defineFuzz('vm_insert_page', {
+  weight: 2,
+  needs: { vma: vmaOf('device'), page: { kind: 'page', where: (o, g) => INSERTABLE.where!(o, g) && ps(o).order === 0 } },
+  args(g, p) {
+    const i = insertAt(g, p['vma']!, 1);
+    return i < 0 ? null : { mm: mmName(p['vma']!), addr: at(p['vma']!, i * PAGE) };
+  },
+  effect: (_g, p, _as, a) => markInserted(p['vma']!, p['page']!, (a['addr'] as { add: number }).add / PAGE, 1),
+  diff: 'errno',
+});
+defineFuzz('vm_insert_pages', {
+  weight: 2,
+  needs: { vma: vmaOf('device'), page: INSERTABLE },
+  args(g, p) {
+    const n = 1 << ps(p['page']!).order;
+    const i = insertAt(g, p['vma']!, n);
+    return i < 0 ? null : { mm: mmName(p['vma']!), addr: at(p['vma']!, i * PAGE), num: n };
+  },
+  effect: (_g, p, _as, a) => markInserted(p['vma']!, p['page']!, (a['addr'] as { add: number }).add / PAGE, a['num'] as number),
+  diff: 'errno',
+});
+
+// Page tables: a PTE table page (pgtable_t) for an mm, and a ptdesc constructed and destroyed by hand.
+const PGTABLE: Need = { kind: 'page', where: (o) => ps(o).pgtable };
+defineFuzz('pte_alloc_one', { needs: { mm: { kind: 'mm' } }, gives: 't', when: (g) => g.live('page').filter((o) => ps(o).pgtable).length < 3, effect: (g, p, as) => void Object.assign(addPage(g, as!, { release: 'pgtable', pgtable: true }).s, { mm: p['mm']!.name }) });
+defineFuzz('pte_free', { needs: { pgtable: PGTABLE }, args: (_g, p) => ({ mm: h(p['pgtable']!.s['mm'] as string) }), effect: (g, p) => g.drop(p['pgtable']!) });
+defineFuzz('pte_free_defer', { needs: { pgtable: PGTABLE }, args: (_g, p) => ({ mm: h(p['pgtable']!.s['mm'] as string) }), effect: (g, p) => g.drop(p['pgtable']!) });
+defineFuzz('page_ptdesc', { weight: 0.5, needs: { page: PGTABLE } });
+defineFuzz('pagetable_alloc', { gives: 'd', when: (g) => g.live('ptdesc').length < 3, args: (g) => ({ gfp: { gfp: 'GFP_PGTABLE_USER' }, order: g.biased([0, 0, 1]) }), effect: (g, _p, as) => void g.add('ptdesc', as!, { mm: null }) });
+defineFuzz('pagetable_pte_ctor', { needs: { mm: { kind: 'mm' }, ptdesc: { kind: 'ptdesc', where: (o) => o.s['mm'] === null } }, effect: (_g, p) => void (p['ptdesc']!.s['mm'] = p['mm']!.name), diff: 'value' });
+defineFuzz('pagetable_free', { needs: { ptdesc: { kind: 'ptdesc', where: (o) => o.s['mm'] === null } }, effect: (g, p) => g.drop(p['ptdesc']!) });
+defineFuzz('pagetable_dtor_free', { needs: { ptdesc: { kind: 'ptdesc', where: (o) => o.s['mm'] !== null } }, effect: (g, p) => g.drop(p['ptdesc']!) });
+defineFuzz('ptdesc_page', { weight: 0.3, needs: { ptdesc: { kind: 'ptdesc' } } });
+
+defineFuzz('synchronize_rcu', { weight: 1.5 });
+defineFuzz('rcu_barrier', { weight: 0.3 });
+
+// Slab: at most two caches, objects freed to the cache they came from, a cache destroyed once empty.
+defineFuzz('kmem_cache_create', { gives: 'c', when: (g) => g.live('cache').length < 2, args: (g) => ({ name: g.fresh('fuzz_cache'), size: g.biased([64, 192, 32, 1024, 4096]), align: 8 }), effect: (g, _p, as) => void g.add('cache', as!, {}) });
+defineFuzz('kmem_cache_alloc', { weight: 2, gives: 'o', needs: { cache: { kind: 'cache' } }, when: (g) => g.live('object').length < 12, args: () => ({ gfp: { gfp: 'GFP_KERNEL' } }), effect: (g, p, as) => void g.add('object', as!, { cache: p['cache']!.name }) });
+defineFuzz('kmem_cache_free', { weight: 2, needs: { object: { kind: 'object' } }, args: (_g, p) => ({ cache: h(p['object']!.s['cache'] as string) }), effect: (g, p) => g.drop(p['object']!) });
+defineFuzz('kmem_cache_destroy', { needs: { cache: { kind: 'cache', where: (o, g) => !g.live('object').some((x) => x.s['cache'] === o.name) } }, effect: (g, p) => g.drop(p['cache']!) });
+defineFuzz('virt_to_page', { weight: 0.3, needs: { object: { kind: 'object' } } });
+
+// The direct map: splitting it to 4KiB and toggling NX over pages the program owns.
+for (const name of ['set_memory_4k', 'set_memory_nx', 'set_memory_x']) defineFuzz(name, { weight: 0.5, needs: { addr: { kind: 'page', where: (o) => ps(o).refs >= 1 && ps(o).release === 'free' && !ps(o).pgtable } }, args: (_g, p) => ({ numpages: 1 << ps(p['addr']!).order }), diff: 'errno' });

@@ -24,6 +24,7 @@ import { PAGE_SIZE } from '../kernel/config.js';
 import { FOLL_NAMES } from '../kernel/gup.js';
 import { InputError } from '../util/errors.js';
 import { hex16 } from '../kernel/vsprintf.js';
+import { addPage, at, defineFuzz, h, ps, type GenApi, type Need } from '../fuzz/model.js';
 
 const POOL = 'page_pool and netmem (net/core/page_pool.c, include/net/netmem.h, net/core/devmem.c)';
 const TCP = 'TCP receive (net/ipv4/tcp.c)';
@@ -308,3 +309,48 @@ function statOp(name: 'global_node_page_state' | 'global_zone_page_state', names
 }
 statOp('global_node_page_state', NODE_STAT_NAMES, 'node');
 statOp('global_zone_page_state', ZONE_STAT_NAMES, 'zone');
+
+// ---- what the fuzzer may call (src/fuzz/model.ts) ------------------------------------------
+// One socket per machine: global.sock is 'open' until tcp_close. A pool object is live until
+// page_pool_destroy; pages from it are page objects released with page_pool_put_full_page.
+
+const sockOpen = (g: GenApi): boolean => g.global['sock'] !== 'closed';
+/** The program has used the socket: its teardown closes it. */
+const sockUsed = (g: GenApi): void => void (g.global['sock'] = 'used');
+const POOL_PAGE: Need = { kind: 'page', where: (o) => ps(o).release === 'pool' && ps(o).refs >= 1 };
+
+defineFuzz('page_pool_create', { gives: 'pool', when: (g) => g.live('pool').length < 2, args: (g) => ({ order: g.biased([0, 0, 0, 1, 2]) }), effect: (g, _p, as, a) => void g.add('pool', as!, { order: a['order'] as number }) });
+defineFuzz('page_pool_alloc_pages', {
+  weight: 2,
+  gives: 'pp',
+  needs: { pool: { kind: 'pool' } },
+  when: (g) => g.live('page').filter((o) => ps(o).release === 'pool').length < 8,
+  effect: (g, p, as) => void addPage(g, as!, { release: 'pool', pool: p['pool']!.name, order: p['pool']!.s['order'] as number, compound: (p['pool']!.s['order'] as number) > 0 }),
+});
+defineFuzz('page_pool_put_full_page', { weight: 2, needs: { page: POOL_PAGE }, args: (g, p) => ({ pool: h(ps(p['page']!).pool!), allow_direct: g.chance(0.5) }), effect: (g, p) => void (--ps(p['page']!).refs === 0 && g.drop(p['page']!)) });
+defineFuzz('page_pool_recycle_direct', { needs: { page: POOL_PAGE }, args: (_g, p) => ({ pool: h(ps(p['page']!).pool!) }), effect: (g, p) => void (--ps(p['page']!).refs === 0 && g.drop(p['page']!)) });
+defineFuzz('page_pool_ref_page', { needs: { page: { kind: 'page', where: (o) => ps(o).release === 'pool' && ps(o).refs >= 1 && ps(o).refs < 3 } }, effect: (_g, p) => void ps(p['page']!).refs++ });
+defineFuzz('page_pool_destroy', { weight: 0.3, needs: { pool: { kind: 'pool', where: (o, g) => !g.live('page').some((x) => ps(x).pool === o.name) } }, effect: (g, p) => g.drop(p['pool']!) });
+defineFuzz('page_pool_inflight', { weight: 0.3, needs: { pool: { kind: 'pool' } } });
+defineFuzz('netmem_get_pp_ref_count', { weight: 0.2, needs: { netmem: POOL_PAGE } });
+
+defineFuzz('tcp_receive', { weight: 2, needs: { pool: { kind: 'pool', where: (o) => o.s['order'] === 0 } }, when: sockOpen, args: (g) => ({ bytes: g.biased([4096 + 100, 100, 4096, 65536 + 1000, 524288 + 1000]) }), diff: 'value' , effect: (g) => sockUsed(g) });
+defineFuzz('tcp_mmap', { weight: 1.5, gives: 'a', needs: { mm: { kind: 'mm' } }, when: (g) => sockOpen(g) && g.live('vma').length < 4, args: (g) => ({ addr: 0, len: g.biased([2 * 1048576, 524288 + 2 * 1048576, 65536]), write: false }), effect: (g, p, as, a) => (sockUsed(g), void g.add('vma', as!, { mm: p['mm']!.name, len: a['len'] as number, kind: 'tcp', maps: '', slots: '', pins: '' })), diff: 'errno' });
+defineFuzz('tcp_zerocopy_receive', {
+  weight: 3,
+  needs: { vma: { kind: 'vma', where: (o) => o.s['kind'] === 'tcp' } },
+  when: sockOpen,
+  args(g, p) {
+    const v = p['vma']!;
+    const len = v.s['len'] as number;
+    const length = Math.min(len, g.biased([4096, 65536, 524288]));
+    return { mm: h(v.s['mm'] as string), address: at(v, g.chance(0.7) ? 0 : g.int((len - length) / 4096 + 1) * 4096), length };
+  },
+  effect: (g) => sockUsed(g),
+  diff: 'errno',
+});
+defineFuzz('tcp_zc_recv_skip_hint', { weight: 0.3, when: sockOpen });
+defineFuzz('tcp_inq', { weight: 0.3, when: sockOpen });
+defineFuzz('tcp_recvmsg', { weight: 1.5, when: sockOpen, args: (g) => ({ length: g.biased([67108864, 4096, 100]) }) , effect: (g) => sockUsed(g) });
+defineFuzz('tcp_close', { weight: 0.2, when: sockOpen, effect: (g) => void (g.global['sock'] = 'closed') });
+defineFuzz('msleep', { weight: 0.3, args: (g) => ({ msecs: g.biased([10, 1000, 61000]) }) });

@@ -1,0 +1,270 @@
+/**
+ * The generator of legal programs. It walks the operation registry's fuzz
+ * specs (src/fuzz/model.ts), keeps the abstract state of the program's
+ * obligations, emits only calls whose needs a live object meets, and ends
+ * every program with a teardown that releases everything it still holds
+ * (pins, page tables, references, mappings, mms, objects, caches, pools,
+ * the socket) and lets RCU and the pools' delayed work finish. A program is
+ * a pure function of (seed, index).
+ */
+
+import { allOps, getOp } from '../engine/registry.js';
+import { fuzzSpec, fuzzSpecs, ps, h, type GArg, type GenApi, type GStep, type Obj, type ObjKind, type Picked } from './model.js';
+import { Rng } from './rng.js';
+
+export interface Program {
+  readonly seed: number;
+  readonly index: number;
+  readonly steps: readonly GStep[];
+  /** Steps before the teardown. */
+  readonly body: number;
+}
+
+export interface GenOptions {
+  /** Emit API misuse too (specs marked misuse). */
+  readonly misuse?: boolean;
+  /** The most body steps (default 28). */
+  readonly maxSteps?: number;
+}
+
+/** The operations the generator may call: those with a fuzz spec, that every variant has. */
+export function fuzzableOps(misuse = false): string[] {
+  const out: string[] = [];
+  for (const [name, spec] of fuzzSpecs()) {
+    const def = getOp(name);
+    if (def === undefined || def.requires !== undefined) continue;
+    if (spec.misuse === true && !misuse) continue;
+    out.push(name);
+  }
+  return out.sort();
+}
+
+/** Operations with no fuzz spec (never generated). */
+export function unfuzzedOps(): string[] {
+  return allOps()
+    .filter((d) => fuzzSpec(d.name) === undefined)
+    .map((d) => d.name)
+    .sort();
+}
+
+/** The abstract state and the steps emitted so far. */
+export class GenState implements GenApi {
+  readonly objs: Obj[] = [];
+  readonly steps: GStep[] = [];
+  readonly global: Record<string, number | boolean | string> = {};
+  private readonly counters = new Map<string, number>();
+  private clock = 0;
+
+  constructor(
+    readonly rng: Rng,
+    readonly misuse: boolean,
+  ) {}
+
+  int(n: number): number {
+    return this.rng.int(n);
+  }
+  chance(p: number): boolean {
+    return this.rng.chance(p);
+  }
+  oneOf<T>(xs: readonly T[]): T {
+    return xs[this.rng.int(xs.length)]!;
+  }
+  biased<T>(xs: readonly T[]): T {
+    let i = 0;
+    while (i < xs.length - 1 && this.rng.chance(0.45)) i++;
+    return xs[i]!;
+  }
+  fresh(prefix: string): string {
+    const n = (this.counters.get(prefix) ?? 0) + 1;
+    this.counters.set(prefix, n);
+    return `${prefix}${n}`;
+  }
+  add(kind: ObjKind, name: string, s: Obj['s']): Obj {
+    const o: Obj = { kind, name, used: ++this.clock, s };
+    this.objs.push(o);
+    return o;
+  }
+  drop(o: Obj): void {
+    const i = this.objs.indexOf(o);
+    if (i >= 0) this.objs.splice(i, 1);
+  }
+  live(kind: ObjKind): readonly Obj[] {
+    return this.objs.filter((o) => o.kind === kind);
+  }
+
+  /**
+   * A live object for a need, biased toward the most recently used (reusing
+   * the same page or address is where overlays collide).
+   */
+  pick(cands: readonly Obj[]): Obj {
+    if (cands.length === 1 || this.rng.chance(0.6)) {
+      let best = cands[0]!;
+      for (const o of cands) if (o.used > best.used) best = o;
+      return best;
+    }
+    return this.oneOf(cands);
+  }
+
+  /** A view of this state drawing from another generator (the shrinker asks what a spec's arguments depend on). */
+  withRng(rng: Rng): GenApi {
+    const view = Object.create(this) as GenState;
+    Object.defineProperty(view, 'rng', { value: rng });
+    return view;
+  }
+
+  /** The next use-clock value. */
+  tick(): number {
+    return ++this.clock;
+  }
+
+  /** emit() with one need met by a given object (the teardown's way of releasing that object). */
+  emitFor(op: string, param: string, o: Obj): boolean {
+    const need = fuzzSpec(op)!.needs?.[param];
+    if (need === undefined || need.kind !== o.kind || (need.where !== undefined && !need.where(o, this))) return false;
+    // Only o meets the need during this emit: the others of its kind are set aside.
+    const aside = this.objs.filter((x) => x.kind === o.kind && x !== o);
+    for (const x of aside) this.drop(x);
+    try {
+      return this.emit(op);
+    } finally {
+      this.objs.push(...aside);
+    }
+  }
+
+  /** Tries to emit one step of `op`; false when its needs or arguments cannot be met now. */
+  emit(op: string): boolean {
+    const spec = fuzzSpec(op)!;
+    if (spec.when !== undefined && !spec.when(this)) return false;
+    const picked: Record<string, Obj> = {};
+    for (const [param, need] of Object.entries(spec.needs ?? {})) {
+      const taken = new Set(Object.values(picked));
+      const cands = this.objs.filter((o) => o.kind === need.kind && !taken.has(o) && (need.where === undefined || need.where(o, this)));
+      if (cands.length === 0) return false;
+      picked[param] = this.pick(cands);
+    }
+    const extra = spec.args === undefined ? {} : spec.args(this, picked);
+    if (extra === null) return false;
+    const def = getOp(op)!;
+    const args: Record<string, GArg> = {};
+    for (const p of def.params) {
+      if (picked[p.name] !== undefined) args[p.name] = h(picked[p.name]!);
+      else if (extra[p.name] !== undefined) args[p.name] = extra[p.name]!;
+    }
+    const as = spec.gives !== undefined ? this.fresh(spec.gives) : null;
+    for (const o of Object.values(picked)) o.used = ++this.clock;
+    this.steps.push(as === null ? { op, args } : { op, args, as });
+    spec.effect?.(this, picked as Picked, as, args);
+    return true;
+  }
+}
+
+/** The program of (seed, index). */
+export function generateProgram(seed: number, index: number, opts: GenOptions = {}): Program {
+  const rng = new Rng(seed, index);
+  const g = new GenState(rng, opts.misuse === true);
+  const ops = focus(g, fuzzableOps(opts.misuse === true));
+  // An operation that takes objects is weighted up by how many it takes: programs build on what they made.
+  const weights = ops.map((o) => (fuzzSpec(o)!.weight ?? 1) * (1 + Object.keys(fuzzSpec(o)!.needs ?? {}).length));
+  const max = opts.maxSteps ?? 28;
+  const target = 4 + rng.int(max - 3);
+  let tries = 0;
+  while (g.steps.length < target && tries < target * 40) {
+    tries++;
+    g.emit(weightedPick(rng, ops, weights));
+  }
+  const body = g.steps.length;
+  teardown(g);
+  return { seed, index, steps: g.steps, body };
+}
+
+/** The kind of object a result handle prefix stands for. */
+function kindMade(op: string): ObjKind | null {
+  const spec = fuzzSpec(op)!;
+  if (spec.gives === undefined) return null;
+  return KIND_OF_PREFIX[spec.gives] ?? null;
+}
+
+/** What each `gives` prefix of the operation specs makes. */
+const KIND_OF_PREFIX: Readonly<Record<string, ObjKind>> = { p: 'page', f: 'page', z: 'page', g: 'page', pp: 'page', t: 'page', m: 'mm', a: 'vma', pool: 'pool', c: 'cache', o: 'object', d: 'ptdesc' };
+
+/**
+ * A program works in one to three kernel areas (the registry's groups), so
+ * that its steps build on each other instead of scattering over the whole
+ * API; the operations that make the objects those areas need come along
+ * (TCP zero-copy brings address spaces and page_pool).
+ */
+function focus(g: GenState, ops: readonly string[]): string[] {
+  const groups = [...new Set(ops.map((o) => getOp(o)!.group))].sort();
+  const n = 1 + (g.chance(0.5) ? 0 : g.chance(0.6) ? 1 : 2);
+  const chosen = new Set<string>();
+  while (chosen.size < Math.min(n, groups.length)) chosen.add(g.oneOf(groups));
+  const set = new Set(ops.filter((o) => chosen.has(getOp(o)!.group)));
+  // Close over needs: add the operations that make a kind some chosen operation needs.
+  for (let changed = true; changed; ) {
+    changed = false;
+    const needed = new Set<ObjKind>();
+    for (const o of set) for (const need of Object.values(fuzzSpec(o)!.needs ?? {})) needed.add(need.kind);
+    for (const o of ops) {
+      const k = kindMade(o);
+      if (!set.has(o) && k !== null && needed.has(k) && (k !== 'page' || !set.has('alloc_pages'))) {
+        set.add(o);
+        changed = true;
+      }
+    }
+  }
+  return ops.filter((o) => set.has(o));
+}
+
+function weightedPick(rng: Rng, ops: readonly string[], weights: readonly number[]): string {
+  let total = 0;
+  for (const w of weights) total += w;
+  let r = (rng.next() / 4294967296) * total;
+  for (let i = 0; i < ops.length; i++) {
+    r -= weights[i]!;
+    if (r < 0) return ops[i]!;
+  }
+  return ops[ops.length - 1]!;
+}
+
+/**
+ * Releases every obligation left, in the order a kernel caller unwinds:
+ * pins and page tables while their mm lives, the socket, the references
+ * the program holds, the mappings and mms, slab objects and caches, pools;
+ * then RCU callbacks run, a pool's delayed release gets its time, and the
+ * per-CPU lists drain. Each step goes through its spec like any other, so
+ * the state stays exact.
+ */
+export function teardown(g: GenState): void {
+  const force = (op: string, o: Obj, param: string): void => {
+    // Give the object the generator's attention, so the spec's pick takes it.
+    o.used = Number.MAX_SAFE_INTEGER;
+    if (!g.emitFor(op, param, o)) throw new Error(`fuzz teardown: ${op} cannot release ${o.name} (${JSON.stringify(o.s)}) after ${g.steps.map((s) => s.op).join(', ')}`);
+  };
+  for (const v of g.live('vma')) while (v.s['pins'] !== '') force('unpin_user_pages', v, 'vma');
+  for (const t of g.live('page').filter((o) => ps(o).pgtable)) force('pte_free', t, 'pgtable');
+  for (const d of g.live('ptdesc')) force(d.s['mm'] === null ? 'pagetable_free' : 'pagetable_dtor_free', d, 'ptdesc');
+  for (const p of g.live('page')) {
+    const s = ps(p);
+    if (s.release === 'frozen' && s.refs === 0) force('free_frozen_pages', p, 'page');
+    else if (s.release === 'pool') while (g.objs.includes(p) && ps(p).refs > 0) force('page_pool_put_full_page', p, 'page');
+    else if (s.release === 'free') {
+      while (ps(p).refs > 1) force('page_ref_dec', p, 'page');
+      if (ps(p).refs === 0) continue; // put while mapped: the unmap frees it
+      if (ps(p).mapped > 0) {
+        if (s.type !== null) force(`__ClearPage${s.type}`, p, 'page');
+        force('put_page', p, 'page');
+      } else force('__free_pages', p, 'page');
+    } else if (s.release === 'put' || s.release === 'put-any') while (g.objs.includes(p) && ps(p).refs > 0) force('put_page', p, 'page');
+  }
+  if (g.global['sock'] === 'used') g.emit('tcp_close');
+  for (const mm of g.live('mm')) force('mmput', mm, 'mm');
+  for (const o of g.live('object')) force('kmem_cache_free', o, 'object');
+  for (const c of g.live('cache')) force('kmem_cache_destroy', c, 'cache');
+  for (const pool of g.live('pool')) force('page_pool_destroy', pool, 'pool');
+  g.steps.push({ op: 'synchronize_rcu', args: {} });
+  g.steps.push({ op: 'rcu_barrier', args: {} });
+  g.steps.push({ op: 'msleep', args: { msecs: 2000 } });
+  g.steps.push({ op: 'drain_all_pages', args: {} });
+  const left = g.objs.filter((o) => o.kind !== 'page' || ps(o).refs > 0 || ps(o).mapped > 0);
+  if (left.length > 0) throw new Error(`fuzz teardown left ${left.map((o) => o.name).join(', ')}`);
+}

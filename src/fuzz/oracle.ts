@@ -1,0 +1,171 @@
+/**
+ * The oracles, run on every program: the reports of the variant's run
+ * (BUG, WARN, bad page, checker), the end state after teardown (pages not
+ * back in the allocator), and the differential against the stack's base
+ * (the same program under `baseline`, or under `a` for a stack `a+b`): a
+ * report the base does not make, or a step whose result differs from the
+ * base's where the operation's fuzz spec says results are comparable. A
+ * report under `baseline` itself is a bug in pagesim's model (`model-bug`).
+ */
+
+import { runScenarioWithMachine, type RunObserver, type StepResult } from '../engine/run.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Report } from '../report/report.js';
+import { errnoName } from '../kernel/errno.js';
+import { NR_FREE_PAGES, NR_SLAB_RECLAIMABLE_B, NR_SLAB_UNRECLAIMABLE_B } from '../kernel/vmstat.js';
+import { InputError } from '../util/errors.js';
+import { fuzzSpec, type GStep } from './model.js';
+import { programScenario } from './program.js';
+
+export type FindingKind = 'BUG' | 'bad_page' | 'WARN' | 'check' | 'differential' | 'leak' | 'model-bug';
+
+export interface Finding {
+  /** kind + function + reason: what deduplicates findings. */
+  readonly signature: string;
+  readonly kind: FindingKind;
+  readonly function: string;
+  readonly reason: string;
+  /** The stack the finding is about (`baseline` for a model bug). */
+  readonly variant: string;
+  /** For a report: its kind, function and reason, to match in the scenario's expect. */
+  readonly report?: { readonly kind: string; readonly function: string; readonly reason: string };
+  /** For a differential result: the step's index and both results. */
+  readonly step?: { readonly index: number; readonly base: string; readonly variant: string };
+}
+
+/** What one run of a program under one stack shows the oracles. */
+export interface Observation {
+  readonly reports: readonly Report[];
+  readonly steps: readonly StepResult[];
+  /** The run stopped at a BUG (the steps after it did not run). */
+  readonly stopped: boolean;
+  /** Pages in the allocator plus pages slab keeps, after teardown (null when the run stopped). */
+  readonly pages: number | null;
+}
+
+/** Follows which kernel functions a run calls (coverage). */
+export class Coverage implements RunObserver {
+  readonly functions = new Set<string>();
+  start(k: Kernel): void {
+    const fns = this.functions;
+    const seen = new Set<string>();
+    for (let proto = Object.getPrototypeOf(k) as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        if (seen.has(name) || name === 'constructor') continue;
+        seen.add(name);
+        const d = Object.getOwnPropertyDescriptor(proto, name);
+        if (d === undefined || typeof d.value !== 'function' || k.symbols.get(name) === undefined) continue;
+        const fn = d.value as (...a: unknown[]) => unknown;
+        let hit = false;
+        // Recorded once, then the instance calls the class's function directly again.
+        const wrapper = function (this: Kernel, ...args: unknown[]): unknown {
+          if (!hit) {
+            hit = true;
+            fns.add(name);
+            delete (k as unknown as Record<string, unknown>)[name];
+          }
+          return fn.apply(this, args);
+        };
+        Object.defineProperty(k, name, { value: wrapper, configurable: true, writable: true, enumerable: false });
+      }
+    }
+  }
+  beforeStep(): void {}
+  afterStep(): void {}
+  finish(): void {}
+}
+
+/** Runs a program under a stack; null when the program is not valid input (a pagesim bug in a spec, or a shrink candidate that lost a binding). */
+export function observe(steps: readonly GStep[], variant: string, coverage?: Coverage): Observation | null {
+  const scn = programScenario(steps, 'fuzz', [variant]);
+  let out;
+  try {
+    out = runScenarioWithMachine(scn, variant, coverage === undefined ? {} : { observers: [coverage] });
+  } catch (e) {
+    if (e instanceof InputError) return null;
+    throw e;
+  }
+  const { run, machine } = out;
+  const stopped = run.outcome === 'bug' && run.stepsRun < steps.length;
+  let pages: number | null = null;
+  if (machine !== null && !stopped) {
+    // The slab counters count pages here (vmstat keeps them in pages; /proc shows kB).
+    pages = machine.global_zone_page_state(NR_FREE_PAGES) + machine.global_node_page_state(NR_SLAB_RECLAIMABLE_B) + machine.global_node_page_state(NR_SLAB_UNRECLAIMABLE_B);
+  }
+  machine?.releaseMemory();
+  return { reports: run.reports, steps: run.steps, stopped, pages };
+}
+
+/** The stack a variant is judged against. */
+export function baseOf(stack: string): string {
+  const i = stack.lastIndexOf('+');
+  return i < 0 ? 'baseline' : stack.slice(0, i);
+}
+
+/**
+ * A report's signature: kind, function, reason. A checker's reason carries
+ * the counts it found ("NR_FILE_MAPPED is -2 but ..."): they are numbers
+ * of this program, not a different finding, so they read N.
+ */
+export const reportKey = (r: { kind: string; function: string; reason: string }): string => `${r.kind} ${r.function}: ${r.kind === 'check' ? r.reason.replace(/-?\b\d+\b/g, 'N') : r.reason}`;
+
+function show(v: StepResult['result']): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'number' && v < 0) return errnoName(v) ?? String(v);
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+}
+
+/**
+ * The findings of one program: `x` is its run under `variant`, `b` under
+ * the base (the same observation when variant is baseline).
+ */
+export function judge(steps: readonly GStep[], variant: string, x: Observation | null, b: Observation | null): Finding[] {
+  const out: Finding[] = [];
+  if (x === null || b === null) return out;
+  const base = variant === 'baseline' ? 'baseline' : baseOf(variant);
+  if (base === 'baseline') {
+    for (const r of b.reports) out.push({ signature: `model-bug ${reportKey(r)}`, kind: 'model-bug', function: r.function, reason: r.reason, variant: 'baseline', report: { kind: r.kind, function: r.function, reason: r.reason } });
+  }
+  if (variant === 'baseline') return dedup(out);
+  const inBase = new Set(b.reports.map(reportKey));
+  for (const r of x.reports) {
+    if (inBase.has(reportKey(r))) continue;
+    out.push({ signature: reportKey(r), kind: r.kind as FindingKind, function: r.function, reason: r.reason, variant, report: { kind: r.kind, function: r.function, reason: r.reason } });
+  }
+  // Results compared where both runs reached the step, up to the first difference (later ones follow from it).
+  const n = Math.min(x.steps.length, b.steps.length);
+  for (let i = 0; i < n; i++) {
+    const sx = x.steps[i]!;
+    const sb = b.steps[i]!;
+    if (sx.killed === true || sb.killed === true) break;
+    const spec = fuzzSpec(sx.op);
+    if (spec?.diff === undefined) continue;
+    const rx = sx.result;
+    const rb = sb.result;
+    const xErr = typeof rx === 'number' && rx < 0;
+    const bErr = typeof rb === 'number' && rb < 0;
+    if (spec.diff === 'errno' ? xErr && !bErr : JSON.stringify(rx) !== JSON.stringify(rb)) {
+      const reason = spec.diff === 'errno' ? `${show(rx)} where ${base} succeeded` : `returned ${show(rx)} where ${base} returned ${show(rb)}`;
+      out.push({ signature: `differential ${sx.op}: ${spec.diff === 'errno' ? `${show(rx)} where ${base} succeeded` : `result differs from ${base}`}`, kind: 'differential', function: sx.op, reason, variant, step: { index: i, base: show(rb), variant: show(rx) } });
+      break;
+    }
+  }
+  if (x.reports.length === 0 && x.pages !== null && b.pages !== null && x.pages !== b.pages) {
+    const d = x.pages - b.pages;
+    out.push({ signature: `leak teardown: ${d < 0 ? 'pages not returned' : 'more pages free'} after teardown (vs ${base})`, kind: 'leak', function: 'teardown', reason: `${Math.abs(d)} page(s) ${d < 0 ? 'fewer' : 'more'} free or in slab after teardown than under ${base}`, variant });
+  }
+  return dedup(out);
+}
+
+function dedup(fs: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return fs.filter((f) => (seen.has(f.signature) ? false : (seen.add(f.signature), true)));
+}
+
+/** Runs the oracles on one program. */
+export function runOracles(steps: readonly GStep[], variant: string, coverage?: Coverage): { findings: Finding[]; x: Observation | null; b: Observation | null } {
+  const base = variant === 'baseline' ? null : baseOf(variant);
+  const b = observe(steps, base ?? 'baseline', coverage);
+  const x = base === null ? b : observe(steps, variant, coverage);
+  return { findings: judge(steps, variant, x, b), x, b };
+}

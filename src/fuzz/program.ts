@@ -1,0 +1,116 @@
+/**
+ * A generated program as a scenario: YAML text that `pagesim run` reads,
+ * parsed by the scenario parser like any file, so what the fuzzer runs and
+ * what it writes out are one thing.
+ */
+
+import { parseScenario } from '../scenario/parse.js';
+import type { ArgValue, Expr, OpStep, ParamType, Scenario, ScenarioMachine } from '../scenario/types.js';
+import { parseArg } from '../scenario/values.js';
+import { DEFAULT_MACHINE } from '../kernel/mm_init.js';
+import { getOp, opLookup } from '../engine/registry.js';
+import { variantLookup } from '../engine/load.js';
+import type { GArg, GStep } from './model.js';
+
+/** The machine programs run on: small, so a boot is cheap, with room for a few THPs. */
+export const FUZZ_MACHINE = '{memory: 64MiB}';
+
+export function formatGArg(v: GArg): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if ('h' in v) return v.h;
+  if ('gfp' in v) return v.gfp;
+  return v.add === 0 ? v.ref : `${v.ref} + ${v.add}`;
+}
+
+/** One step as a YAML list item (two lines when it binds a handle). */
+export function formatStep(s: GStep, extra: readonly string[] = []): string {
+  const args = Object.entries(s.args).map(([k, v]) => `${k}: ${formatGArg(v)}`);
+  const lines = [`  - ${s.op}: {${args.join(', ')}}`];
+  if (s.as !== undefined) lines.push(`    as: ${s.as}`);
+  for (const e of extra) lines.push(`    ${e}`);
+  return lines.join('\n');
+}
+
+export interface ScenarioText {
+  readonly name: string;
+  readonly description?: string;
+  readonly variants: readonly string[];
+  /** Lines of the `expect:` mapping, without indentation (`baseline: ok`). */
+  readonly expect?: readonly string[];
+  /** Step extras by step index (`show: true`). */
+  readonly extras?: ReadonlyMap<number, readonly string[]>;
+}
+
+/** The scenario file for a list of steps. */
+export function programYaml(steps: readonly GStep[], t: ScenarioText): string {
+  const out = [`name: ${t.name}`];
+  if (t.description !== undefined) {
+    out.push('description: >');
+    for (const line of wrap(t.description, 76)) out.push(`  ${line}`);
+  }
+  out.push(`machine: ${FUZZ_MACHINE}`);
+  out.push(`variants: [${t.variants.join(', ')}]`);
+  out.push('steps:');
+  steps.forEach((s, i) => out.push(formatStep(s, t.extras?.get(i) ?? [])));
+  if (t.expect !== undefined && t.expect.length > 0) {
+    out.push('expect:');
+    for (const e of t.expect) out.push(`  ${e}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const w of text.split(/\s+/)) {
+    if (cur !== '' && cur.length + 1 + w.length > width) {
+      lines.push(cur);
+      cur = w;
+    } else cur = cur === '' ? w : `${cur} ${w}`;
+  }
+  if (cur !== '') lines.push(cur);
+  return lines;
+}
+
+/** The scenario file's text parsed back, as `pagesim run` reads it. */
+export function parseProgramYaml(text: string, file: string): Scenario {
+  return parseScenario(text, file, opLookup, variantLookup);
+}
+
+const MACHINE: ScenarioMachine = { ...DEFAULT_MACHINE, memoryBytes: 64 << 20 };
+
+/**
+ * The steps as a scenario, built without YAML (a YAML parse costs more than
+ * running the program): each argument goes through the same value parser a
+ * scenario file's scalar does, defaults filled as the step parser fills them.
+ */
+export function programScenario(steps: readonly GStep[], name: string, variants: readonly string[]): Scenario {
+  const out: OpStep[] = steps.map((s, line) => {
+    const def = getOp(s.op)!;
+    const args = new Map<string, ArgValue>();
+    for (const p of def.params) {
+      const v = s.args[p.name];
+      if (v !== undefined) args.set(p.name, argValue(p.type, v));
+      else if (p.default !== undefined) args.set(p.name, parseArg(p.type, { value: p.default, source: String(p.default) }, false));
+      else throw new Error(`fuzz: ${s.op} has no ${p.name}`);
+    }
+    return { kind: 'op', op: s.op, args, as: s.as ?? null, expect: null, cpu: null, show: false, line: line + 1 };
+  });
+  return { file: `${name}.yaml`, name, description: '', machine: MACHINE, variants, steps: out, expect: new Map(), expectLines: new Map() };
+}
+
+function argValue(type: ParamType, v: GArg): ArgValue {
+  if (typeof v === 'object' && 'ref' in v) {
+    const ref: Expr = { kind: 'ref', name: v.ref };
+    return { kind: 'int', expr: v.add === 0 ? ref : { kind: 'bin', op: '+', left: ref, right: { kind: 'num', value: v.add } } };
+  }
+  if (typeof v === 'object' && 'h' in v) {
+    const plus = v.h.indexOf('+');
+    if (plus < 0) return { kind: 'handle', name: v.h, offset: null };
+    return { kind: 'handle', name: v.h.slice(0, plus), offset: { kind: 'num', value: Number(v.h.slice(plus + 1)) } };
+  }
+  const text = typeof v === 'object' ? v.gfp : typeof v === 'string' ? v : String(v);
+  return parseArg(type, { value: typeof v === 'object' ? v.gfp : v, source: text }, false);
+}

@@ -1,0 +1,218 @@
+/**
+ * Shrinking a finding: delta debugging over the program's body steps, then
+ * over their arguments, keeping a candidate only when it is still a legal
+ * program (replayed through the operation specs' needs, with the teardown
+ * made anew from what the shorter body leaves) and its oracles still give
+ * the finding's signature. Then the result as a scenario file that `pagesim
+ * run` reproduces.
+ */
+
+import { fuzzSpec, type GArg, type GStep, type Obj } from './model.js';
+import { GenState, teardown } from './generate.js';
+import { ProbeRng, Rng } from './rng.js';
+import { runOracles, type Finding, type Observation, baseOf } from './oracle.js';
+import { programYaml, parseProgramYaml } from './program.js';
+import { runScenario } from '../engine/run.js';
+
+/**
+ * Replays body steps through the specs: every step's needs must be met by
+ * the objects its arguments name, and every argument the spec derives from
+ * those objects (an order, the mm of a mapping) must be what it derives now.
+ * Returns the whole program (body and a fresh teardown), or null when the
+ * body is not legal.
+ */
+export function replay(body: readonly GStep[], misuse = false): GStep[] | null {
+  const g = new GenState(new Rng(0, 0, 1), misuse);
+  for (const step of body) if (!replayStep(g, step)) return null;
+  try {
+    teardown(g);
+  } catch {
+    return null;
+  }
+  return g.steps;
+}
+
+function nameIn(v: GArg | undefined): string | null {
+  if (typeof v !== 'object') return null;
+  if ('h' in v) return v.h;
+  if ('ref' in v) return v.ref;
+  return null;
+}
+
+export function replayStep(g: GenState, step: GStep): boolean {
+  const spec = fuzzSpec(step.op);
+  if (spec === undefined || (spec.misuse === true && !g.misuse)) return false;
+  if (spec.when !== undefined && !spec.when(g)) return false;
+  // Every handle or address an argument names must be live.
+  for (const v of Object.values(step.args)) {
+    const n = nameIn(v);
+    if (n !== null && !g.objs.some((o) => o.name === n)) return false;
+  }
+  const picked: Record<string, Obj> = {};
+  for (const [param, need] of Object.entries(spec.needs ?? {})) {
+    let name = nameIn(step.args[param]);
+    // A need that is no parameter (the mapping of an address) is named by the address argument.
+    if (name === null) for (const v of Object.values(step.args)) if (typeof v === 'object' && 'ref' in v) name = v.ref;
+    const o = g.objs.find((x) => x.name === name && x.kind === need.kind);
+    if (o === undefined || Object.values(picked).includes(o) || (need.where !== undefined && !need.where(o, g))) return false;
+    picked[param] = o;
+  }
+  if (spec.args !== undefined) {
+    const a = spec.args(g.withRng(new ProbeRng(false)), picked);
+    const b = spec.args(g.withRng(new ProbeRng(true)), picked);
+    if (a === null || b === null) return false;
+    for (const k of Object.keys(a)) {
+      const va = JSON.stringify(a[k]);
+      if (va === JSON.stringify(b[k]) && va !== JSON.stringify(step.args[k])) return false;
+    }
+  }
+  if (step.as !== undefined && g.objs.some((o) => o.name === step.as)) return false;
+  for (const o of Object.values(picked)) o.used = g.tick();
+  g.steps.push(step);
+  spec.effect?.(g, picked, step.as ?? null, { ...step.args });
+  return true;
+}
+
+export interface ShrinkResult {
+  readonly steps: GStep[];
+  readonly body: number;
+  readonly tests: number;
+}
+
+/** The most oracle runs one shrink may make. */
+const SHRINK_TESTS = 400;
+
+/** Minimises a program while it still shows `signature` under `variant`. */
+export function shrink(steps: readonly GStep[], body: number, variant: string, signature: string, misuse = false): ShrinkResult {
+  let tests = 0;
+  const cache = new Map<string, boolean>();
+  const holds = (cand: readonly GStep[]): GStep[] | null => {
+    const full = replay(cand, misuse);
+    if (full === null) return null;
+    const key = JSON.stringify(full);
+    let ok = cache.get(key);
+    if (ok === undefined) {
+      if (tests >= SHRINK_TESTS) return null;
+      tests++;
+      ok = runOracles(full, variant).findings.some((f) => f.signature === signature);
+      cache.set(key, ok);
+    }
+    return ok ? full : null;
+  };
+  let cur = steps.slice(0, body);
+  if (holds(cur) === null) return { steps: [...steps], body, tests };
+  // ddmin over the body's steps.
+  let n = 2;
+  while (cur.length >= 2) {
+    const chunk = Math.ceil(cur.length / n);
+    let reduced = false;
+    for (let i = 0; i < n && !reduced; i++) {
+      const without = [...cur.slice(0, i * chunk), ...cur.slice((i + 1) * chunk)];
+      if (without.length < cur.length && holds(without) !== null) {
+        cur = without;
+        n = Math.max(n - 1, 2);
+        reduced = true;
+      }
+    }
+    if (!reduced) {
+      if (n >= cur.length) break;
+      n = Math.min(cur.length, n * 2);
+    }
+  }
+  // One step at a time, until no single step can go.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let i = cur.length - 1; i >= 0; i--) {
+      const without = [...cur.slice(0, i), ...cur.slice(i + 1)];
+      if (holds(without) !== null) {
+        cur = without;
+        changed = true;
+      }
+    }
+  }
+  // Arguments: offsets to the mapping's start, flags off, numbers smaller.
+  for (let i = 0; i < cur.length; i++) {
+    for (const [k, v] of Object.entries(cur[i]!.args)) {
+      for (const smaller of smallerArgs(v)) {
+        const cand = cur.slice();
+        cand[i] = { ...cur[i]!, args: { ...cur[i]!.args, [k]: smaller } };
+        if (holds(cand) !== null) {
+          cur = cand;
+          break;
+        }
+      }
+    }
+  }
+  let full = replay(cur, misuse)!;
+  // The teardown's closing steps (grace periods, the pools' delayed work, draining) go when the finding does not need them.
+  for (let i = full.length - 1; i >= cur.length; i--) {
+    const op = full[i]!.op;
+    if (!['synchronize_rcu', 'rcu_barrier', 'msleep', 'drain_all_pages'].includes(op)) continue;
+    const cand = [...full.slice(0, i), ...full.slice(i + 1)];
+    if (tests >= SHRINK_TESTS) break;
+    tests++;
+    if (runOracles(cand, variant).findings.some((f) => f.signature === signature)) full = cand;
+  }
+  return { steps: full, body: cur.length, tests };
+}
+
+function smallerArgs(v: GArg): GArg[] {
+  if (typeof v === 'boolean') return v ? [false] : [];
+  if (typeof v === 'number') return [0, 1, 100, 4096].filter((x) => x < v);
+  if (typeof v === 'object' && 'ref' in v) return v.add > 0 ? [{ ref: v.ref, add: 0 }] : [];
+  return [];
+}
+
+/** What the runs of a shrunk program show, for its scenario's expectations. */
+function expectLines(stack: string, o: Observation | null): string {
+  if (o === null || o.reports.length === 0) return `${stack}: ok`;
+  const seen = new Set<string>();
+  const lines = [`${stack}:`];
+  for (const r of o.reports) {
+    const key = `${r.kind}\u0000${r.function}\u0000${r.reason}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    lines.push(`    - {kind: ${r.kind}, function: ${r.function}, reason: ${JSON.stringify(r.reason)}}`);
+  }
+  return lines.join('\n');
+}
+
+export interface FindingScenario {
+  readonly name: string;
+  readonly yaml: string;
+  /** Whether `pagesim run` on the text holds every expectation (it should; false is a fuzzer bug). */
+  readonly reproduces: boolean;
+}
+
+/** The scenario file of a shrunk finding: `variants: [base, X]`, the expectations as the runs showed them. */
+export function findingScenario(f: Finding, steps: readonly GStep[], seed: number, index: number, from: number): FindingScenario {
+  const base = f.variant === 'baseline' ? null : baseOf(f.variant);
+  const { x, b, findings } = runOracles(steps, f.variant);
+  // The differing step as the shrunk program numbers it.
+  const now = findings.find((g) => g.signature === f.signature) ?? f;
+  const name = `fuzz-${f.variant.replace(/\+/g, '-')}-${slug(`${f.kind}-${f.function}-${f.reason}`)}`;
+  const what = f.kind === 'model-bug' ? `a report under baseline on a legal program, a bug in pagesim's model: ${f.report!.kind} in ${f.function}: ${f.reason}` : f.kind === 'differential' ? `${f.function} ${now.reason} (step ${(now.step?.index ?? 0) + 1} is shown)` : `${f.kind} in ${f.function}: ${f.reason}`;
+  const description = `Found by pagesim fuzz --variant ${f.variant} --seed ${seed} (program ${index}) and shrunk from ${from} to ${steps.length} steps: ${what}.`;
+  const variants = base === null ? ['baseline'] : [base, f.variant];
+  const expect = base === null ? [expectLines('baseline', b)] : [expectLines(base, b), expectLines(f.variant, x)];
+  const extras = now.step !== undefined ? new Map([[now.step.index, ['show: true']]]) : undefined;
+  const yaml = programYaml(steps, { name, description, variants, expect, ...(extras !== undefined ? { extras } : {}) });
+  let reproduces = false;
+  try {
+    const scn = parseProgramYaml(yaml, `${name}.yaml`);
+    reproduces = variants.every((v) => runScenario(scn, v).expected === 'held');
+  } catch {
+    reproduces = false;
+  }
+  return { name, yaml, reproduces };
+}
+
+function slug(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60)
+    .replace(/-$/, '');
+}
+
