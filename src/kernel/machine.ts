@@ -413,8 +413,22 @@ export abstract class MachineBase {
     return trace;
   }
 
+  /**
+   * The source location a check reports, in the tree the kernel follows: a
+   * variant for another release (linux-6.12) maps the baseline's lines to its own.
+   */
+  protected reportSite(site: Site): Site {
+    return site;
+  }
+
+  /** The WARNING banner kernel/panic.c __warn() prints (v6.19+: `WARNING: file:line at func+off/size, CPU#n: comm/pid`). */
+  protected warnBanner(site: Site, rip: string): string {
+    return `WARNING: ${site.file}:${site.line} at ${rip}, CPU#${this.current.cpu}: ${this.current.comm}/${this.current.pid}`;
+  }
+
   /** BUG(): print the oops, record the report and unwind the run. */
-  BUG(site: Site, page: number | null, dumped: string[], reason: string): never {
+  BUG(bugSite: Site, page: number | null, dumped: string[], reason: string): never {
+    const site = this.reportSite(bugSite);
     const { rip, trace } = this.ripAndTrace(site);
     const text = formatBugText(dumped, site, this.current, this.taints, rip, trace, this.nextOops());
     const message = `kernel BUG at ${site.file}:${site.line}!`;
@@ -452,9 +466,10 @@ export abstract class MachineBase {
    * `before` is what precedes the banner: the condition of a WARN_ON(cond),
    * or the message of a WARN(cond, fmt).
    */
-  WARN(site: Site, page: number | null, dumped: string[], reason: string, before: readonly string[] = []): void {
+  WARN(warnSite: Site, page: number | null, dumped: string[], reason: string, before: readonly string[] = []): void {
+    const site = this.reportSite(warnSite);
     const { rip, trace } = this.ripAndTrace(site);
-    const text = formatWarnText(dumped, site, before, this.current, this.taints, rip, trace);
+    const text = formatWarnText(dumped, this.warnBanner(site, rip), before, this.current, this.taints, rip, trace);
     this.taints.add('W');
     this.printk(text);
     this.record({ kind: 'WARN', function: site.fn, rip, reason, message: `WARNING: ${site.file}:${site.line} at ${rip.split('+')[0]}`, pfn: page, text: text.join('\n') });

@@ -108,8 +108,7 @@ export function formatFaultText(header: string, task: Task, taints: ReadonlySet<
  * message, then the v6.19+ banner `WARNING: file:line at func+off/size,
  * CPU#n: comm/pid` and the register dump, and the end marker.
  */
-export function formatWarnText(dumped: readonly string[], site: Site, before: readonly string[], task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[]): string[] {
-  const banner = `WARNING: ${site.file}:${site.line} at ${rip}, CPU#${task.cpu}: ${task.comm}/${task.pid}`;
+export function formatWarnText(dumped: readonly string[], banner: string, before: readonly string[], task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[]): string[] {
   return [...dumped, CUT_HERE, ...before, banner, 'Modules linked in:', ...body(task, taints, rip, trace, true).filter((l) => l !== 'Modules linked in:')];
 }
 

@@ -10,6 +10,7 @@ import { refcountFrozenBit, refcountFrozenBitNaive } from './refcount-frozen-bit
 import { ptdescFrozen, ptdescMemdesc, ptdescMemdescRfc } from './ptdesc.js';
 import { netppSharedMapcount, netppSkipCheck, netppV4 } from './netpp.js';
 import { insertOrder0Only, notrmappable } from './compound.js';
+import { linux612 } from './linux-6.12.js';
 
 export const baseline: Variant = {
   name: 'baseline',
@@ -31,6 +32,7 @@ const registry: Variant[] = [
   netppSharedMapcount,
   notrmappable,
   insertOrder0Only,
+  linux612,
 ];
 
 /** Every variant: the shipped ones, then those loaded with --variant-file (registerVariant()). */
