@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareSides, normaliseReportLine, Names, pagesimSide, parseKernelSuite, splitSuites, type PagesimRun } from './kernel/compare.js';
+import { compareSides, normaliseReportLine, Names, pagesimSide, parseKernelSuite, splitSuites, staleEqual, type PagesimRun } from './kernel/compare.js';
 
 const CONSOLE = `[    0.5] KTAP version 1
     # Subtest: pagesim_double_free
@@ -76,4 +76,11 @@ test('normalisation: pfns and struct page addresses by handle name, pointers, ha
   assert.equal(normaliseReportLine('BUG: Bad page state in process kunit_try_catch  pfn:02001', n), 'BUG: Bad page state in process <comm>  pfn:f+1');
   assert.equal(normaliseReportLine('Tainted: [B]=BAD_PAGE, [N]=TEST', n), 'Tainted: [B]=BAD_PAGE');
   assert.equal(normaliseReportLine('WARNING: CPU: 0 PID: 32 at mm/slub.c:4520 free_to_partial_list+0x1b3/0x600', n), 'WARNING: CPU: 0 PID: <pid> at mm/slub.c:4520 free_to_partial_list+<off>');
+});
+
+test("a pointer the page's previous user left where pagesim has zero is forgiven, and nothing else", () => {
+  assert.equal(staleEqual('raw: <ptr> 0000000000000000 00000000ffffffff 0000000000000000', 'raw: 0000000000000000 0000000000000000 00000000ffffffff 0000000000000000'), true);
+  assert.equal(staleEqual('page: refcount:0 mapcount:0 mapping:0000000000000000 index:0xffff888002c782a8 pfn:p', 'page: refcount:0 mapcount:0 mapping:0000000000000000 index:0x0 pfn:p'), true);
+  assert.equal(staleEqual('page: refcount:1 mapcount:0 mapping:0000000000000000 index:0xffff888002c782a8 pfn:p', 'page: refcount:0 mapcount:0 mapping:0000000000000000 index:0x0 pfn:p'), false);
+  assert.equal(staleEqual('raw: 0000000000000000 0000000000000000', 'raw: <ptr> 0000000000000000'), false);
 });

@@ -154,10 +154,10 @@ function main(argv: readonly string[]): number {
 function formatTable(entries: readonly Entry[], refused: readonly { scenario: string; reason: string }[], variant: string, agree: number): string {
   const w = Math.max(8, ...entries.map((e) => e.scenario.length));
   const out: string[] = [`Differential run: linux 6.12 under QEMU against pagesim run --variant ${variant}`, ''];
-  out.push(`${'scenario'.padEnd(w)}  result  steps  report lines  boot`);
+  out.push(`${'scenario'.padEnd(w)}  result  steps  report lines  stale  boot`);
   for (const e of entries) {
     const c = e.comparison;
-    out.push(`${e.scenario.padEnd(w)}  ${(c === undefined ? 'error' : c.agree ? 'agree' : 'differ').padEnd(6)}  ${String(c?.steps ?? '-').padStart(5)}  ${String(c?.reportLines ?? '-').padStart(12)}  ${e.boot}`);
+    out.push(`${e.scenario.padEnd(w)}  ${(c === undefined ? 'error' : c.agree ? 'agree' : 'differ').padEnd(6)}  ${String(c?.steps ?? '-').padStart(5)}  ${String(c?.reportLines ?? '-').padStart(12)}  ${String(c?.staleLines ?? '-').padStart(5)}  ${e.boot}`);
   }
   out.push('');
   out.push(`${agree} of ${entries.length} exported scenarios agree (${entries.length === 0 ? 0 : Math.round((agree / entries.length) * 100)}%; target ${TARGET * 100}%); ${refused.length} not exported`);
