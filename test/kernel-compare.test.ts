@@ -72,7 +72,8 @@ test('normalisation: pfns and struct page addresses by handle name, pointers, ha
   const n = new Names();
   n.pages.set('f', 0x2000);
   assert.equal(normaliseReportLine('page: refcount:1 mapcount:0 mapping:00000000a1b2c3d4 index:0x0 pfn:0x2003', n), 'page: refcount:1 mapcount:0 mapping:<hashed> index:0x0 pfn:f+3');
-  assert.equal(normaliseReportLine('raw: 000fffffc0000000 ffffea0000080041 ffff888002000000 dead000000000122', n), 'raw: 000fffffc0000000 <f+1>+1 <ptr> dead000000000122');
+  assert.equal(normaliseReportLine('raw: 000fffffc0000000 ffffea0000080041 ffff888002000000 dead000000000122', n), 'raw: 000fffffc0000000 <page>+1 <ptr> dead000000000122');
+  assert.equal(normaliseReportLine('head: 000fffffc0000209 ffffea0000080001 0000000000000000 0000000300800000', n), 'head: 000fffffc0000209 <f>+1 0000000000000000 0000000300800000');
   assert.equal(normaliseReportLine('BUG: Bad page state in process kunit_try_catch  pfn:02001', n), 'BUG: Bad page state in process <comm>  pfn:f+1');
   assert.equal(normaliseReportLine('Tainted: [B]=BAD_PAGE, [N]=TEST', n), 'Tainted: [B]=BAD_PAGE');
   assert.equal(normaliseReportLine('WARNING: CPU: 0 PID: 32 at mm/slub.c:4520 free_to_partial_list+0x1b3/0x600', n), 'WARNING: CPU: 0 PID: <pid> at mm/slub.c:4520 free_to_partial_list+<off>');

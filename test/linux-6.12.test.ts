@@ -30,12 +30,30 @@ test('typed-page-free: 6.12 does not reset page_type on free, the typed page is 
   assert.equal(run('typed-page-free', 'baseline').outcome, 'ok');
 });
 
-test('slab-double-free: the WARNING banner of 6.12 __warn() and set_freepointer at mm/slub.c:550', () => {
-  const r = run('slab-double-free');
+test('order-too-large: the WARNING banner of 6.12 __warn(), in __alloc_pages_noprof at mm/page_alloc.c:4835', () => {
+  const r = run('order-too-large');
   const warn = r.reports.find((x) => x.kind === 'WARN')!;
-  assert.match(warn.text, /^WARNING: CPU: 0 PID: 1 at mm\/slub\.c:\d+ \w+\+0x[0-9a-f]+\/0x[0-9a-f]+$/m);
+  assert.match(warn.text, /^WARNING: CPU: 0 PID: 1 at mm\/page_alloc\.c:4835 __alloc_pages_noprof\+0x[0-9a-f]+\/0x[0-9a-f]+$/m);
+});
+
+test('slab-double-free: slab pages hold a reference, same-sized caches merge, the double free BUGs at mm/slub.c:550', () => {
+  const r = run('slab-double-free');
+  const ref = r.steps.find((s) => s.op === 'page_ref_count')!;
+  assert.equal(ref.result, 1);
+  const second = r.steps.find((s) => s.index === 2)!;
+  assert.deepEqual(second.result, r.steps.find((s) => s.index === 1)!.result);
+  assert.equal(r.reports.filter((x) => x.kind === 'WARN').length, 0);
   const bug = r.reports.find((x) => x.kind === 'BUG')!;
   assert.match(bug.text, /^kernel BUG at mm\/slub\.c:550!$/m);
+  assert.equal(bug.step, 10);
+});
+
+test('flag-set-at-free and gup-pins: folio_add_lru() goes through the lru_add batch, which holds a reference', () => {
+  const f = run('flag-set-at-free');
+  assert.equal(f.steps.find((s) => s.op === 'PageLRU')!.result, false);
+  const g = run('gup-pins');
+  const refs = g.steps.filter((s) => s.op === 'page_ref_count').map((s) => s.result);
+  assert.deepEqual(refs.slice(0, 2), [3, 1027]);
 });
 
 test('gup-pins: a PMD-mapped THP dumps nr_pages_mapped without the ENTIRELY_MAPPED bit', () => {

@@ -11,6 +11,18 @@
  *   include/linux/mm.h:1140, not the 2026 tree's 1563 (SITE_LINES_6_12).
  * - The WARNING banner is 6.12's kernel/panic.c __warn():
  *   `WARNING: CPU: n PID: n at file:line func+off/size`.
+ * - Slab pages are not frozen: mm/slub.c alloc_slab_page() takes them with
+ *   alloc_pages() (refcount 1) and __free_slab() gives them back with
+ *   __free_pages() (6.15 moved slab to frozen pages).
+ * - Caches merge: kmem_cache_create() of a cache another one can serve (same
+ *   object stride, same flags, no constructor) returns that cache
+ *   (mm/slab_common.c __kmem_cache_alias(), find_mergeable()); freeing to
+ *   the "wrong" one of two merged caches is no error.
+ * - folio_add_lru() goes through this CPU's lru_add batch (mm/swap.c
+ *   __folio_batch_add_and_move()): the batch holds a reference and the folio
+ *   is not PageLRU until the batch moves, when full (31), when a large folio
+ *   joins it, or at lru_add_drain() (exit_mmap(), munmap's vms_clear_ptes()).
+ *   The 2026 tree batches the same way; pagesim's baseline adds at once.
  * - dump_page()'s head line prints nr_pages_mapped as
  *   folio_nr_pages_mapped(): _nr_pages_mapped & FOLIO_PAGES_MAPPED, without
  *   the ENTIRELY_MAPPED bit (mm/debug.c __dump_folio()).
@@ -18,6 +30,11 @@
 
 import type { Variant } from './variant.js';
 import type { Site } from '../report/report.js';
+import type { KmemCache } from '../kernel/slub.js';
+import type { MmStruct } from '../kernel/mm_types.js';
+
+/** FOLIO_BATCH_SIZE (include/linux/pagevec.h, 6.12). */
+const FOLIO_BATCH_SIZE = 31;
 
 /**
  * 6.12.118's line for each check the baseline reports at a 2026 line
@@ -71,6 +88,65 @@ export const linux612: Variant = {
         const fn = rip.split('+')[0]!;
         const at = FUNCTIONS_6_12.get(fn) === undefined ? rip : rip.replace(fn, FUNCTIONS_6_12.get(fn)!);
         return `WARNING: CPU: ${this.current.cpu} PID: ${this.current.pid} at ${site.file}:${site.line} ${at}`;
+      }
+
+      /** cpu_fbatches.lru_add of the CPU the scenario runs on. */
+      readonly lruAddBatch: number[] = [];
+
+      override folio_add_lru(folio: number): void {
+        this.folio_get(folio);
+        this.lruAddBatch.push(folio);
+        if (this.lruAddBatch.length >= FOLIO_BATCH_SIZE || this.folio_test_large(folio)) this.lru_add_drain();
+      }
+
+      /** lru_add_drain(): folio_batch_move_lru(): each folio onto the LRU, then the batch's references go. */
+      lru_add_drain(): void {
+        const batch = this.lruAddBatch.splice(0);
+        for (const folio of batch) super.folio_add_lru(folio);
+        for (const folio of batch) this.folio_put(folio);
+      }
+
+      override exit_mmap(mm: MmStruct): void {
+        this.lru_add_drain();
+        super.exit_mmap(mm);
+      }
+
+      override do_vmi_munmap(mm: MmStruct, start: number, len: number): number {
+        this.lru_add_drain();
+        return super.do_vmi_munmap(mm, start, len);
+      }
+
+      /** Aliases of merged caches: how many kmem_cache_create() calls share each cache. */
+      readonly cacheRefs = new Map<KmemCache, number>();
+
+      override __kmem_cache_create_args(name: string, size: number, align: number, flags: number): KmemCache {
+        const s = super.__kmem_cache_create_args(name, size, align, flags);
+        // find_mergeable(): the newest compatible cache wins (slab_caches is walked in reverse).
+        for (let i = this.slabCaches.length - 2; i >= 0; i--) {
+          const t = this.slabCaches[i]!;
+          if (t.destroyed || this.descriptorCaches.has(t.name) || t.flags !== flags || t.size !== s.size || t.align !== s.align) continue;
+          this.kmem_cache_destroy(s);
+          this.cacheRefs.set(t, (this.cacheRefs.get(t) ?? 1) + 1);
+          return t;
+        }
+        return s;
+      }
+
+      override kmem_cache_destroy(s: KmemCache): void {
+        const refs = this.cacheRefs.get(s) ?? 1;
+        if (refs > 1) this.cacheRefs.set(s, refs - 1);
+        else super.kmem_cache_destroy(s);
+      }
+
+      override alloc_slab_page(flags: number, order: number): number {
+        const page = super.alloc_slab_page(flags, order);
+        if (page >= 0) this.set_page_count(page, 1);
+        return page;
+      }
+
+      override __free_slab(s: KmemCache, slab: number): void {
+        // __free_pages(): the slab's own reference; a page someone still holds stays theirs.
+        if (this.page_ref_dec_and_test(slab)) super.__free_slab(s, slab);
       }
 
       override dump_page_lines(page: number, reason: string | null): string[] {

@@ -57,6 +57,11 @@ export class Names {
     return best;
   }
 
+  exactPageName(pfn: number): string | null {
+    for (const [name, base] of this.pages) if (base === pfn) return name;
+    return null;
+  }
+
   userName(addr: bigint): string | null {
     for (const m of this.mappings) {
       const off = addr - m.start;
@@ -80,7 +85,9 @@ function word(hex: string, names: Names): string {
     const rel = v - VMEMMAP;
     const pfn = Number(rel / 64n);
     const off = Number(rel % 64n);
-    const n = names.pageName(pfn);
+    // Only a handle's own page is named here: a list link to a neighbour on a
+    // free list points wherever that machine's history put it.
+    const n = names.exactPageName(pfn);
     return `<${n ?? 'page'}>${off ? `+${off}` : ''}`;
   }
   if (v >= DIRECT_MAP && v < DIRECT_MAP_END) return '<ptr>';
