@@ -125,7 +125,7 @@ test('variants lists every variant with its seed', () => {
   const j = JSON.parse(r.stdout) as { variants: { name: string; seed: string }[] };
   assert.deepEqual(
     j.variants.map((v) => v.name),
-    ['baseline', 'free-keeps-type', 'refcount-frozen-warn', 'refcount-frozen-bit', 'refcount-frozen-bit-naive', 'ptdesc-frozen', 'ptdesc-memdesc-rfc', 'ptdesc-memdesc', 'netpp-v4', 'netpp-skip-check', 'netpp-shared-mapcount', 'notrmappable', 'insert-order0-only'],
+    ['baseline', 'free-keeps-type', 'refcount-frozen-warn', 'refcount-frozen-bit', 'refcount-frozen-bit-naive', 'ptdesc-frozen', 'ptdesc-memdesc-rfc', 'ptdesc-memdesc', 'netpp-v4', 'netpp-skip-check', 'netpp-shared-mapcount', 'notrmappable', 'insert-order0-only', 'linux-6.12'],
   );
   assert.ok(j.variants.every((v) => v.seed.length > 0));
 });
