@@ -9,6 +9,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from './helpers/machine.js';
 import '../src/engine/registry.js';
 import { generateProgram, fuzzableOps } from '../src/fuzz/generate.js';
 import { runOracles } from '../src/fuzz/oracle.js';
@@ -17,6 +20,8 @@ import { parseProgramYaml, programScenario } from '../src/fuzz/program.js';
 import { runScenario } from '../src/engine/run.js';
 import type { GStep } from '../src/fuzz/model.js';
 import { mergeShards, runCampaign, type CampaignOptions } from '../src/fuzz/campaign.js';
+
+const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 
 test('generated programs are legal: under baseline they never report, and their bodies replay through the specs', () => {
   fc.assert(
@@ -116,4 +121,19 @@ test('shards merged find what one campaign without feedback finds', async () => 
   const merged = mergeShards([await runCampaign({ ...o, shard: { i: 0, n: 2 } }), await runCampaign({ ...o, shard: { i: 1, n: 2 } })]);
   assert.ok(whole.summary.findings.length > 0);
   assert.deepEqual(comparable(merged), comparable(whole));
+});
+
+test('a design loaded with --variant-file is fuzzed in worker threads like a shipped one', () => {
+  const r = spawnSync(process.execPath, [CLI, 'fuzz', '--variant-file', 'docs/examples/keep-type-on-free.ts', '--runs', '12', '--jobs', '2', '--json'], {
+    encoding: 'utf8',
+    cwd: repoRoot,
+  });
+  assert.equal(r.stderr, '');
+  const summary = JSON.parse(r.stdout) as { variant: string; programs: number; findings: { kind: string; reason: string; variant: string; reproduces: boolean }[] };
+  assert.equal(summary.variant, 'keep-type-on-free');
+  assert.equal(summary.programs, 12);
+  const typed = summary.findings.find((f) => f.reason === 'nonzero mapcount');
+  assert.ok(typed, `findings: ${summary.findings.map((f) => f.reason).join('; ')}`);
+  assert.equal(typed.kind, 'bad_page');
+  assert.equal(typed.reproduces, true);
 });

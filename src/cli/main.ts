@@ -204,7 +204,7 @@ function help(cmd: string | null): number {
 }
 
 /** Commands that take --variant: --variant-file's variants run there when no --variant is given. */
-const TAKES_VARIANT = new Set(['run', 'layout', 'footprint', 'kpageflags', 'replay', 'proc']);
+const TAKES_VARIANT = new Set(['run', 'layout', 'footprint', 'kpageflags', 'replay', 'proc', 'fuzz', 'explore', 'view']);
 
 /**
  * --variant-file FILE, anywhere on the line: the file's variants are loaded

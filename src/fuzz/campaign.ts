@@ -9,6 +9,7 @@
  */
 
 import { Worker } from 'node:worker_threads';
+import { loadedVariantFiles } from '../variants/load-file.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTask, shrinkTask, type ProgramOutcome, type ProgramRef, type RunTask, type ShrinkTask, type ShrunkFinding } from './exec.js';
@@ -95,7 +96,7 @@ function inProcess(): Executor {
 }
 
 function workers(n: number): Executor {
-  const pool = Array.from({ length: n }, () => new Worker(new URL('./worker.js', import.meta.url)));
+  const pool = Array.from({ length: n }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: { variantFiles: loadedVariantFiles() } }));
   const idle: Worker[] = [...pool];
   const waiting: (() => void)[] = [];
   let next = 0;

@@ -18,6 +18,7 @@ import { existsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { threadId } from 'node:worker_threads';
 import type { Variant } from './variant.js';
 import { findVariant, registerVariant } from './index.js';
 import { InputError } from '../util/errors.js';
@@ -62,7 +63,8 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: false, inlineSourceMap: false },
     fileName: abs,
   });
-  const js = join(dirname(abs), `.${basename(abs, ext)}.pagesim-${process.pid}.mjs`);
+  // The thread id too: fuzz workers of one process load the same file at once.
+  const js = join(dirname(abs), `.${basename(abs, ext)}.pagesim-${process.pid}-${threadId}.mjs`);
   try {
     writeFileSync(js, outputText);
   } catch (e) {
@@ -96,6 +98,9 @@ function variantShapeProblem(v: unknown): string | null {
   return null;
 }
 
+/** Files loaded so far (absolute), for loadedVariantFiles(). */
+const loaded: string[] = [];
+
 /**
  * Loads the variants of FILE and registers them; returns their names.
  * Every problem (no such file, a module that does not load, an export that
@@ -116,12 +121,19 @@ export async function loadVariantFile(file: string): Promise<string[]> {
     registerVariant(variant);
     names.push(variant.name);
   }
+  loaded.push(resolve(file));
   for (const name of names) {
     const base = findVariant(name)!.base;
     if (base !== undefined && findVariant(base) === undefined) throw new InputError(`variant "${name}": its base "${base}" is not a known variant`, file);
   }
   return names;
 }
+
+/** The variant files loaded so far, absolute, in order: worker threads load them again (a thread has its own registry). */
+export function loadedVariantFiles(): readonly string[] {
+  return loaded;
+}
+
 
 /** Loads several files in order (a later file may build on an earlier one's variants); the names, in order. */
 export async function loadVariantFiles(files: readonly string[]): Promise<string[]> {
