@@ -326,9 +326,11 @@ export function exportKunit(scn: Scenario): string {
   for (const h of helpers) for (const x of HELPERS[h]!.headers) headers.add(x);
   const order = Object.keys(HELPERS).filter((h) => helpers.has(h));
   const out: string[] = [];
-  out.push('// SPDX-License-Identifier: GPL-2.0');
+  // The licence is stated in our words; whoever submits the file adds the
+  // identifier line checkpatch asks for.
   out.push('/*');
   out.push(` * KUnit test for the pagesim scenario "${scn.name}" (${KUNIT_VARIANT}).`);
+  out.push(' * Licence: GPL version 2, as the rest of mm/.');
   out.push(' *');
   for (const l of wrap(scn.description.trim(), 72)) out.push(` * ${l}`.trimEnd());
   out.push(' *');
