@@ -227,8 +227,11 @@ export abstract class MmInit extends PageAlloc {
   boot(): void {
     this.createZones(zone_names);
     this.free_area_init();
-    this.memmap_init();
-    this.memblock_free_all();
+    if (this.bootsInOnePass()) this.memmapInitFree();
+    else {
+      this.memmap_init();
+      this.memblock_free_all();
+    }
     this.build_all_zonelists();
     this.calculate_min_free_kbytes();
     this.set_recommended_min_free_kbytes();
@@ -278,40 +281,112 @@ export abstract class MmInit extends PageAlloc {
     this.pageblockFlags.fill(MIGRATE_MOVABLE);
   }
 
-  /** memmap_init() of the pfns [start, end). */
-  private memmapInitRange(start: number, end: number): void {
-    // Written through i32 with every constant in signed form, so the loop is all 32-bit integer stores.
+  /**
+   * Whether boot may write every struct page in its final state in one
+   * pass (memmapInitFree): only while none of the functions whose effect
+   * it writes directly is a variant's (or page_owner's) own.
+   */
+  bootsInOnePass(): boolean {
+    const P = MmInit.prototype;
+    return (
+      this.memmap_init === P.memmap_init &&
+      this.memblock_free_all === P.memblock_free_all &&
+      this.__free_pages_memory === P.__free_pages_memory &&
+      this.__free_pages_core === P.__free_pages_core &&
+      this.set_page_count_frozen_boot === P.set_page_count_frozen_boot &&
+      this.set_page_count === P.set_page_count &&
+      this.setRefcountRaw === P.setRefcountRaw &&
+      this.__free_pages_ok === P.__free_pages_ok &&
+      this.__free_pages_prepare === P.__free_pages_prepare &&
+      this.free_pages_reset_type === P.free_pages_reset_type &&
+      this.page_cpupid_reset_last === P.page_cpupid_reset_last
+    );
+  }
+
+  /**
+   * memmap_init() then memblock_free_all(), with the machine state they
+   * leave, in one pass over the memmap instead of three (initialise every
+   * struct page; mark holes and reservations PG_reserved; clear PG_reserved
+   * and the refcount of every free page while __free_pages_prepare() checks
+   * it). A 64 GiB machine has 16 Mi struct pages, 1 GiB of memmap that is
+   * touched for the first time here, and each extra pass over it costs as
+   * much as the useful one. Each page is written once as the kernel leaves
+   * it: a page of free memory as __free_pages_core() leaves it (refcount 0,
+   * not reserved), a hole or reserved page as reserve_bootmem_region()
+   * does (PG_reserved, refcount 1). The free blocks then enter the buddy
+   * lists through free_one_page() in memblock_free_all()'s order, and
+   * __free_pages_prepare() is left out: on a page just initialised every
+   * one of its checks passes and every write it makes stores what is
+   * already there (test/boot.test.ts compares both ways byte for byte).
+   */
+  private memmapInitFree(): void {
+    const free = this.bootFreeRanges();
+    for (const [s, e] of initialisedRanges(this.plan)) this.memmapInitRange(s, e, free);
+    this.pageblockFlags.fill(MIGRATE_MOVABLE);
+    for (const [s, e] of free) {
+      for (let start = s; start < e; ) {
+        let order = start ? Math.min(MAX_PAGE_ORDER, 31 - Math.clz32(start & -start)) : MAX_PAGE_ORDER;
+        while (start + (1 << order) > e) order--;
+        // __free_pages_core() with its per-page writes already made.
+        const zone = this.page_zone(start);
+        zone.managed_pages += 1 << order;
+        this.free_one_page(zone, start, start, order, FPI_TO_TAIL);
+        start += 1 << order;
+      }
+    }
+  }
+
+  /** The ranges memblock_free_all() releases: RAM outside memblock.reserved, split where zones and nodes start. */
+  private bootFreeRanges(): Range[] {
+    const out: Range[] = [];
+    for (const [a, b] of this.plan.ram) {
+      let s = a;
+      for (const [ra, rb] of this.plan.reserved) {
+        if (rb <= s || ra >= b) continue;
+        if (ra > s) out.push(...this.splitAtZones(s, ra));
+        s = Math.max(s, rb);
+      }
+      if (s < b) out.push(...this.splitAtZones(s, b));
+    }
+    return out;
+  }
+
+  /**
+   * memmap_init() of the pfns [start, end). With `free` (sorted ranges of
+   * free memory), the pages in them are written as memblock_free_all()
+   * leaves them and every other page as reserved, in the same pass.
+   */
+  private memmapInitRange(start: number, end: number, free?: readonly Range[]): void {
     const i32 = this.i32;
     const PW = this.PW;
     const wf = this.W_flags;
-    const wl = this.W_lru;
-    const wm = this.W_mapcount;
-    const wr = this.W_refcount;
     const reservedBit = 1 << PG_reserved;
     // last_cpupid (bits 30..50) all ones: low word bits 30-31, high word bits 0-18.
     const cpupidLo = 0xc0000000 | 0;
     const cpupidHi = 0x7ffff;
-    const vmemmapHi = VMEMMAP_HI | 0;
     const { ram, reserved } = this.plan;
     let pfn = start;
     while (pfn < end) {
       const zone = this.zoneOfPfn(pfn);
       const next = Math.min(end, this.nextZoneChange(pfn, zone));
       const hi = (zone.nid << (NODES_PGOFF - 32)) | (zone.idx << (ZONES_PGOFF - 32)) | cpupidHi;
-      // INIT_LIST_HEAD(&page->lru) writes the lru's own vmemmap address: (hi, lo) = (VMEMMAP_HI, word * 4).
-      for (let w = pfn * PW, last = next * PW; w < last; w += PW) {
-        const lru = w + wl;
-        i32[w + wf] = cpupidLo;
-        i32[w + wf + 1] = hi;
-        i32[lru] = lru * 4;
-        i32[lru + 1] = vmemmapHi;
-        i32[lru + 2] = lru * 4;
-        i32[lru + 3] = vmemmapHi;
-        i32[w + wm] = -1;
-        i32[w + wr] = 1;
+      if (free === undefined) this.initPages(pfn, next, cpupidLo, hi, 1);
+      else {
+        // Runs of reserved and of free pages, alternating.
+        let at = pfn;
+        for (const [fs, fe] of free) {
+          if (fe <= at) continue;
+          if (fs >= next) break;
+          const from = Math.max(fs, at);
+          if (from > at) this.initPages(at, from, cpupidLo | reservedBit, hi, 1);
+          at = Math.min(fe, next);
+          this.initPages(from, at, cpupidLo, hi, 0);
+        }
+        if (at < next) this.initPages(at, next, cpupidLo | reservedBit, hi, 1);
       }
       pfn = next;
     }
+    if (free !== undefined) return;
     // Holes and reserved memory: PG_reserved (init_unavailable_range / reserve_bootmem_region).
     const markReserved = (s: number, e: number): void => {
       for (let w = Math.max(s, start) * PW + wf, last = Math.min(e, end) * PW + wf; w < last; w += PW) i32[w] = i32[w]! | reservedBit;
@@ -323,6 +398,35 @@ export abstract class MmInit extends PageAlloc {
     }
     markReserved(prev, this.nr_pages);
     for (const [a, b] of reserved) markReserved(a, Math.min(b, this.nr_pages));
+  }
+
+  /**
+   * __init_single_page() for the pfns [start, end): flags `lo`/`hi` (node,
+   * zone, last_cpupid unset, and PG_reserved if given), refcount `ref`,
+   * mapcount -1, lru self-linked. Everything else stays zero, as the
+   * buffer is.
+   */
+  private initPages(start: number, end: number, lo: number, hi: number, ref: number): void {
+    // Written through i32 with every constant in signed form, so the loop is all 32-bit integer stores.
+    const i32 = this.i32;
+    const PW = this.PW;
+    const wf = this.W_flags;
+    const wl = this.W_lru;
+    const wm = this.W_mapcount;
+    const wr = this.W_refcount;
+    const vmemmapHi = VMEMMAP_HI | 0;
+    // INIT_LIST_HEAD(&page->lru) writes the lru's own vmemmap address: (hi, lo) = (VMEMMAP_HI, word * 4).
+    for (let w = start * PW, last = end * PW; w < last; w += PW) {
+      const lru = w + wl;
+      i32[w + wf] = lo;
+      i32[w + wf + 1] = hi;
+      i32[lru] = lru * 4;
+      i32[lru + 1] = vmemmapHi;
+      i32[lru + 2] = lru * 4;
+      i32[lru + 3] = vmemmapHi;
+      i32[w + wm] = -1;
+      i32[w + wr] = ref;
+    }
   }
 
   private nextZoneChange(pfn: number, zone: Zone): number {
