@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { pagesim as cli } from './helpers/cli.js';
 import fc from 'fast-check';
 import { loadScenario, variantLookup } from '../src/engine/load.js';
 import { opLookup } from '../src/engine/registry.js';
@@ -15,7 +15,6 @@ import { formatDiff } from '../src/format/diff.js';
 import { parseScenario } from '../src/scenario/parse.js';
 import { repoRoot } from './helpers/machine.js';
 
-const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 const scenario = (name: string) => loadScenario(join(repoRoot, 'scenarios', `${name}.yaml`));
 
 test('seed 001: baseline and free-keeps-type part at the free of the typed page, which keeps PGTY_table only under the variant', () => {
@@ -125,7 +124,7 @@ test('changedPages finds exactly the struct pages whose bytes changed, in order,
 });
 
 test('pagesim diff: text and --json; bad arguments are one line and exit 2', () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, [CLI, 'diff', ...args], { encoding: 'utf8', cwd: repoRoot });
+  const run = (...args: string[]) => cli(['diff', ...args]);
   const t = run('scenarios/typed-page-free.yaml', 'baseline', 'free-keeps-type');
   assert.equal(t.status, 0, t.stderr);
   assert.match(t.stdout, /^diff typed-page-free: baseline vs free-keeps-type {2}scenarios\/typed-page-free\.yaml$/m);
@@ -150,7 +149,7 @@ test('every command that takes variant stacks rejects a stack naming a variant t
     ['scenarios/double-free.yaml', '--variant', 'baseline+baseline'],
   ];
   for (const args of cmds) {
-    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: repoRoot });
+    const r = cli(args);
     assert.equal(r.status, 2, args.join(' '));
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^--variant: variant "[a-z-]+" (is listed twice|is already applied as the base of a variant before it) in "[a-z+-]+" \(the stack resolves to [a-z+-]+; name each variant once, bases first or left out\)\n$/, args.join(' '));

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './helpers/machine.js';
 import { codeBlocks, consoleCommands, matchOutput, strayCommand, type DocBlock } from './helpers/docs.js';
+import { pagesim, runsInProcess } from './helpers/cli.js';
 
 const LANGS = ['console', 'yaml', 'json', 'ts', 'text', 'sh'];
 
@@ -41,8 +42,16 @@ function normalise(command: string): string {
   return command.replace(/^npx pagesim\b/, 'pagesim').replace(/^npm start(?: --)?/, 'pagesim');
 }
 
-/** Runs a command from the repository root with bash; stdout and stderr interleaved, as a terminal shows them. */
+/**
+ * Runs a command from the repository root; stdout and stderr interleaved, as
+ * a terminal shows them. A plain `pagesim ARGS` (no quoting, expansion,
+ * pipes or redirection) runs in this process (test/helpers/cli.ts), what
+ * bash would run otherwise.
+ */
 function run(command: string): Promise<string> {
+  const plain = /^pagesim((?:\s+[\w./:,=+@%-]+)*)\s*$/.exec(normalise(command));
+  const args = plain === null ? [] : plain[1]!.trim().split(/\s+/).filter((w) => w !== '');
+  if (plain !== null && runsInProcess(args)) return Promise.resolve(pagesim(args, { env: { COLUMNS: undefined } }).output);
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` };
     // The output a document shows is the output of a pipe of no particular width.

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { pagesim as cli } from './helpers/cli.js';
 import { join } from 'node:path';
 import { parseScenario } from '../src/scenario/parse.js';
 import { opLookup } from '../src/engine/ops.js';
@@ -21,8 +21,7 @@ import { repoRoot } from './helpers/machine.js';
 import type { InputError } from '../src/util/errors.js';
 
 const scenario = (text: string) => parseScenario(text, 'x.yaml', opLookup, variantLookup);
-const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
-const pagesim = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: repoRoot });
+const pagesim = (...args: string[]) => cli(args);
 
 const TRY_GET_VS_PUT = `
 name: t

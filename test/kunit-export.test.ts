@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { pagesim as cli } from './helpers/cli.js';
 import { join } from 'node:path';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,11 +13,9 @@ import { repoRoot } from './helpers/machine.js';
 import { exportKunit, kunitSuiteName } from '../src/kunit/export.js';
 import { loadScenario } from '../src/engine/load.js';
 
-const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 
-function pagesim(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: repoRoot });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+function pagesim(...args: string[]): { status: number; stdout: string; stderr: string } {
+  return cli(args);
 }
 
 function scenario(text: string): string {

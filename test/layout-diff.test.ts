@@ -4,14 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { pagesim as cli } from './helpers/cli.js';
 import { buildVariant } from '../src/engine/build.js';
 import { diffLayouts } from '../src/layout/diff.js';
 import { formatLayoutDiff } from '../src/format/layout.js';
-import { repoRoot } from './helpers/machine.js';
 
-const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 const diff = (struct: string, a: string, b: string) => diffLayouts(buildVariant(a).structs.get(struct)!, buildVariant(b).structs.get(struct)!, a, b);
 
 test('struct page under the ptdesc/memdesc RFC: memdesc.v added over bytes 16..23, nothing moved', () => {
@@ -70,7 +67,7 @@ test('a variant against itself, and one that does not touch layouts: nothing dif
 });
 
 test('pagesim layout --diff: --json, and misuse as one line with exit 2', () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, [CLI, 'layout', ...args], { encoding: 'utf8', cwd: repoRoot });
+  const run = (...args: string[]) => cli(['layout', ...args]);
   const j = run('page', '--diff', 'baseline', 'ptdesc-memdesc-rfc', '--json');
   assert.equal(j.status, 0, j.stderr);
   assert.equal((JSON.parse(j.stdout) as { added: { name: string }[] }).added[0]!.name, 'memdesc.v');

@@ -1,46 +1,27 @@
 /**
- * The outcome matrix: fits 80 and 160 columns, marks each cell held or
- * failed, has a legend and totals, runs on paths and filters by variant;
- * the grouping of scenarios by the variants they run.
+ * The outcome matrix: marks each cell held or failed, clips cells to the
+ * width, runs on paths and filters by variant; the grouping of scenarios by
+ * the variants they run. (The shipped matrix: scenarios.test.ts.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from './helpers/machine.js';
 import { matrixModel } from '../src/observe/matrix.js';
 import type { RunResult } from '../src/engine/run.js';
 
-const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+import { pagesim as cli } from './helpers/cli.js';
 
-function pagesim(args: readonly string[], columns?: number): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env };
-  delete env['COLUMNS'];
-  if (columns !== undefined) env['COLUMNS'] = String(columns);
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: repoRoot, env });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+// The shipped suite's matrix at 80 and 160 columns and --wide is tested in
+// scenarios.test.ts, on the runs that test makes (the suite is run once).
+
+/** `COLUMNS=columns pagesim ARGS` (in-process: test/helpers/cli.ts). */
+function pagesim(args: readonly string[], columns?: number): { status: number; stdout: string; stderr: string } {
+  return cli(args, { env: { COLUMNS: columns === undefined ? undefined : String(columns) } });
 }
 
 const widest = (text: string): number => Math.max(...text.split('\n').map((l) => [...l].length));
-
-for (const columns of [80, 160]) {
-  test(`the shipped matrix fits ${columns} columns, every run shown once with its mark, a legend and the totals`, () => {
-    const r = pagesim([], columns);
-    assert.equal(r.status, 0, r.stderr);
-    assert.ok(widest(r.stdout) <= columns, `widest line ${widest(r.stdout)}`);
-    const lines = r.stdout.trimEnd().split('\n');
-    assert.match(lines[lines.length - 1]!, /^expectations: \d+ scenarios, \d+ runs, all held$/);
-    assert.match(r.stdout, /^legend: ✓ expectations held; ✗ an expectation failed; · none stated/m);
-    assert.match(r.stdout, /^outcomes: \d+ ok, \d+ bug, \d+ bad_page/m);
-    const runs = Number(/(\d+) runs/.exec(lines[lines.length - 1]!)![1]);
-    assert.equal((r.stdout.match(/✓ /g) ?? []).length - 1, runs, 'one mark per run (and one in the legend)');
-    // Seed 003's row: the RFC's BUG, the others clean.
-    const rfc = r.stdout.split('\n').find((l) => l.startsWith('ptdesc-pte-free-now') && l.includes('BUG'));
-    assert.ok(rfc !== undefined && /✓ BUG page_ptdesc/.test(rfc), 'ptdesc-pte-free-now BUGs under the RFC');
-  });
-}
 
 test('--wide: whole cells, not clipped', () => {
   const r = pagesim(['--wide', 'scenarios/typed-page-free.yaml'], 60);

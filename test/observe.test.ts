@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { pagesim as cli } from './helpers/cli.js';
 import { loadScenario, variantLookup } from '../src/engine/load.js';
 import { opLookup } from '../src/engine/registry.js';
 import { runScenario } from '../src/engine/run.js';
@@ -134,13 +134,12 @@ test('words(): struct page bytes as dump_page\'s little-endian words, split at 8
 });
 
 test('seed 003 in one command: pagesim run ... --watch pfn:0x2016:16..23 (text and JSON)', () => {
-  const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
-  const args = [cli, 'run', 'scenarios/ptdesc-pte-free-now.yaml', '--variant', 'ptdesc-memdesc-rfc', '--watch', 'pfn:0x2016:16..23'];
-  const text = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8' });
+  const args = ['run', 'scenarios/ptdesc-pte-free-now.yaml', '--variant', 'ptdesc-memdesc-rfc', '--watch', 'pfn:0x2016:16..23'];
+  const text = cli(args);
   assert.equal(text.status, 0);
   assert.match(text.stdout, /\n {2}step 5 {2}collapse_pte_mapped_thp\(mm=m, addr=a\)\n {4}call_rcu wrote bytes 16\.\.23: [0-9a-f]{16} -> ([0-9a-f]{16}) \(&pte_free_now\)\n {6}call_rcu <- pte_free_defer <- collapse_pte_mapped_thp\n {2}at the end: \1\n?$/);
   assert.match(text.stdout, /fields: lru\.prev, buddy_list\.prev, pcp_list\.prev, pp, memdesc\.v, zone_device_data, rcu_head\.func/);
-  const json = spawnSync(process.execPath, [...args, '--json'], { cwd: repoRoot, encoding: 'utf8' });
+  const json = cli([...args, '--json']);
   const run = (JSON.parse(json.stdout) as { runs: { variant: string; watch: { hits: { function: string; stack: string[]; fields: string[] }[] }[] }[] }).runs[0]!;
   const last = run.watch[0]!.hits.at(-1)!;
   assert.equal(run.variant, 'ptdesc-memdesc-rfc');

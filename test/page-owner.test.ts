@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { pagesim as cli } from './helpers/cli.js';
 import { loadScenario, variantLookup } from '../src/engine/load.js';
 import { opLookup } from '../src/engine/registry.js';
 import { runScenario, runScenarioWithMachine } from '../src/engine/run.js';
@@ -17,7 +17,6 @@ import { parseScenario } from '../src/scenario/parse.js';
 import { InputError } from '../src/util/errors.js';
 import { repoRoot } from './helpers/machine.js';
 
-const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 const inline = (text: string) => parseScenario(text, 't.yaml', opLookup, variantLookup);
 
 test('proc: page_owner lists allocated pages once per allocation, in the kernel format, freed ones left out', () => {
@@ -93,7 +92,7 @@ test('--leaks: the bad page the kernel kept is a leak from step 1; slab pages an
   assert.deepEqual(ptw.leaks, []);
   assert.ok(ptw.held.some((h) => h.by === 'the huge zero folio' && h.order === 9));
   assert.ok(ptw.held.some((h) => h.by === 'a slab cache'));
-  const r = spawnSync(process.execPath, [CLI, 'run', 'scenarios/refcount-underflow.yaml', '--variant', 'baseline', '--leaks', '--json'], { encoding: 'utf8', cwd: repoRoot });
+  const r = cli(['run', 'scenarios/refcount-underflow.yaml', '--variant', 'baseline', '--leaks', '--json']);
   const j = JSON.parse(r.stdout) as { runs: { leaks: { leaks: { pfn: number; owner: string[] }[] } }[] };
   assert.equal(j.runs[0]!.leaks.leaks[0]!.pfn, 0x2000);
   assert.match(j.runs[0]!.leaks.leaks[0]!.owner[0]!, /^Page allocated via order 0, mask 0xcc0\(GFP_KERNEL\)/);

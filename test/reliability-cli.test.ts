@@ -10,15 +10,16 @@ import { existsSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { repoRoot } from './helpers/machine.js';
+import { pagesim as cli } from './helpers/cli.js';
 import { loadScenario } from '../src/engine/load.js';
 import { runScenario } from '../src/engine/run.js';
 import { LIMITS } from '../src/kernel/config.js';
 
 const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 
-function pagesim(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: repoRoot, maxBuffer: 64 * 2 ** 20 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+/** In-process (test/helpers/cli.ts); the executable's own output handling is spawned below. */
+function pagesim(...args: string[]): { status: number; stdout: string; stderr: string } {
+  return cli(args);
 }
 
 const oneLine = (s: string): string => {

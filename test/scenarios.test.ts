@@ -1,21 +1,70 @@
 /**
  * Every shipped scenario, run under each of its variants: its expectations
- * (per-variant reports and per-step results) must hold.
+ * (per-variant reports and per-step results) must hold. The same runs then
+ * make the shipped outcome matrix (`pagesim` with no arguments), which must
+ * fit 80 and 160 columns and show every run once with its mark: the suite
+ * is run once for both.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { expandCases, loadScenario, scenarioFiles } from '../src/engine/load.js';
-import { runScenario } from '../src/engine/run.js';
+import { runScenario, type RunResult } from '../src/engine/run.js';
+import { matrixModel } from '../src/observe/matrix.js';
+import { formatMatrixText } from '../src/format/matrix.js';
 import { repoRoot } from './helpers/machine.js';
+
+const runs: RunResult[] = [];
+let planned = 0;
 
 for (const file of scenarioFiles(join(repoRoot, 'scenarios'))) {
   for (const scn of expandCases(loadScenario(file))) for (const variant of scn.variants) {
+    const at = planned++;
     test(`${scn.name} [${variant}]`, () => {
-      const run = runScenario(scn, variant);
+      // As the suite runs it (cmd-run.ts runPlan): no observers, page_owner off.
+      const run = runScenario(scn, variant, { observers: [], pageOwner: false });
+      runs[at] = run;
       assert.deepEqual(run.failures, [], run.failures.join('\n'));
       assert.equal(run.expected, 'held');
       assert.ok(scn.expect.has(variant), `shipped scenarios state an expectation for every variant they run (${variant})`);
     });
   }
 }
+
+const widest = (text: string): number => Math.max(...text.split('\n').map((l) => [...l].length));
+
+/** The shipped matrix as `pagesim` prints it at this width (null: --wide), from the runs above. */
+function shippedMatrix(t: { skip: (why: string) => void }, width: number | null): string | null {
+  if (runs.filter((r) => r !== undefined).length !== planned) {
+    t.skip('not every shipped run ran (a filtered run of this file)');
+    return null;
+  }
+  return `${formatMatrixText(matrixModel(runs), width)}\n`;
+}
+
+for (const columns of [80, 160]) {
+  test(`the shipped matrix fits ${columns} columns, every run shown once with its mark, a legend and the totals`, (t) => {
+    const out = shippedMatrix(t, columns);
+    if (out === null) return;
+    assert.ok(widest(out) <= columns, `widest line ${widest(out)}`);
+    const lines = out.trimEnd().split('\n');
+    assert.match(lines[lines.length - 1]!, /^expectations: \d+ scenarios, \d+ runs, all held$/);
+    assert.match(out, /^legend: ✓ expectations held; ✗ an expectation failed; · none stated/m);
+    assert.match(out, /^outcomes: \d+ ok, \d+ bug, \d+ bad_page/m);
+    const n = Number(/(\d+) runs/.exec(lines[lines.length - 1]!)![1]);
+    assert.equal(n, planned);
+    assert.equal((out.match(/✓ /g) ?? []).length - 1, n, 'one mark per run (and one in the legend)');
+    // Seed 003's row: the RFC's BUG, the others clean.
+    const rfc = out.split('\n').find((l) => l.startsWith('ptdesc-pte-free-now') && l.includes('BUG'));
+    assert.ok(rfc !== undefined && /✓ BUG page_ptdesc/.test(rfc), 'ptdesc-pte-free-now BUGs under the RFC');
+  });
+}
+
+test('the shipped matrix --wide: whole cells, every expectation held', (t) => {
+  const out = shippedMatrix(t, null);
+  if (out === null) return;
+  assert.match(out, /^scenario\s+baseline\s+free-keeps-type\s+refcount-frozen-warn\s+refcount-frozen-bit/);
+  assert.match(out, /typed-page-free\s+✓ ok\s+✓ bad_page: nonzero mapcount/);
+  assert.doesNotMatch(out, /…/);
+  assert.match(out, /expectations: \d+ scenarios, \d+ runs, all held/);
+});

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { pagesim as cli } from './helpers/cli.js';
 import { join } from 'node:path';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,12 +19,10 @@ import { buildViewData, wordsOver } from '../src/view/build.js';
 import { ViewRecorder } from '../src/view/record.js';
 import { applyDelta, decodeBytes, decodeDump, PAGE_STATES, rleDecode, rleEncode, type ViewData, type ViewRun } from '../src/view/data.js';
 
-const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 const PTDESC = join(repoRoot, 'scenarios', 'ptdesc-pte-free-now.yaml');
 
-function pagesim(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: repoRoot });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+function pagesim(...args: string[]): { status: number; stdout: string; stderr: string } {
+  return cli(args);
 }
 
 /** A run's bytes of one struct page after `step`, rebuilt from the deltas. */
