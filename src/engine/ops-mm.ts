@@ -244,6 +244,11 @@ const USER = 'user mappings of kernel pages and GUP (mm/memory.c, mm/gup.c)';
 /** Pins taken by pin_user_pages steps, per machine, so unpin_user_pages releases the same pages. */
 const pins = new WeakMap<Kernel, Map<string, number[]>>();
 
+/** Forgets the pins a machine's steps took (the fuzzer puts a kept machine back to its boot state). */
+export function forgetPins(k: Kernel): void {
+  pins.delete(k);
+}
+
 function gupFlags(text: string): number {
   let f = 0;
   for (const part of text.split('|').map((x) => x.trim())) {

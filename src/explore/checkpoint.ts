@@ -104,6 +104,9 @@ export class Checkpoint {
         case 'object': {
           const o = s.obj;
           for (let i = 0; i < s.keys.length; i++) o[s.keys[i]!] = s.values[i];
+          // A property added since (a lazily made table) goes too: the object is as it was.
+          const now = Object.keys(o);
+          if (now.length !== s.keys.length) for (const key of now) if (!s.keys.includes(key)) delete o[key];
           break;
         }
       }

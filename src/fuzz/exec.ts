@@ -53,7 +53,8 @@ export function runTask(t: RunTask): ProgramOutcome[] {
     const cov = new Coverage();
     const { findings, x, b } = runOracles(p.steps, t.variant, cov);
     const ops = (x?.steps.length ?? 0) + (x === b ? 0 : (b?.steps.length ?? 0));
-    const sites = new Set<string>();
+    // Sites: the check sites evaluated, and where reports were made (bad_page's and the checker's have no check site).
+    const sites = new Set<string>(cov.sites());
     for (const o of [x, b]) for (const r of o?.reports ?? []) sites.add(`${r.kind} ${r.function}`);
     return { index: ref.index, steps: p.steps, body: p.body, ops, findings, functions: [...cov.functions].sort(), sites: [...sites].sort() };
   });

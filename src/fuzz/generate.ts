@@ -29,6 +29,16 @@ export interface GenOptions {
 
 /** The operations the generator may call: those with a fuzz spec, that every variant has. */
 export function fuzzableOps(misuse = false): string[] {
+  const key = `${misuse}:${fuzzSpecs().size}:${allOps().length}`;
+  let hit = fuzzableCache.get(key);
+  if (hit === undefined) fuzzableCache.set(key, (hit = listFuzzable(misuse)));
+  return hit.slice();
+}
+
+/** fuzzableOps() by (misuse, specs, operations): a program asks for it once or more. */
+const fuzzableCache = new Map<string, string[]>();
+
+function listFuzzable(misuse: boolean): string[] {
   const out: string[] = [];
   for (const [name, spec] of fuzzSpecs()) {
     const def = getOp(name);

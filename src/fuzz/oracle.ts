@@ -8,14 +8,16 @@
  * report under `baseline` itself is a bug in pagesim's model (`model-bug`).
  */
 
-import { runScenarioWithMachine, type RunObserver, type StepResult } from '../engine/run.js';
+import type { RunObserver, StepResult } from '../engine/run.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { Report } from '../report/report.js';
+import type { Report, Site } from '../report/report.js';
+import type { Scenario } from '../scenario/types.js';
+import { runOnKeptMachine } from './machine.js';
 import { errnoName } from '../kernel/errno.js';
 import { NR_FREE_PAGES, NR_SLAB_RECLAIMABLE_B, NR_SLAB_UNRECLAIMABLE_B } from '../kernel/vmstat.js';
 import { InputError } from '../util/errors.js';
 import { fuzzSpec, type GStep } from './model.js';
-import { programScenario } from './program.js';
+import { fuzzMachine, programScenario } from './program.js';
 
 export type FindingKind = 'BUG' | 'bad_page' | 'WARN' | 'check' | 'differential' | 'leak' | 'model-bug';
 
@@ -43,56 +45,147 @@ export interface Observation {
   readonly pages: number | null;
 }
 
-/** Follows which kernel functions a run calls (coverage). */
+/**
+ * The kernel's check macros (src/kernel/machine.ts), by where each takes
+ * its Site: every evaluation of one is a check site reached, whether it
+ * fires or not (the SITES table and the sites variants declare).
+ */
+const CHECKS: Readonly<Record<string, number>> = {
+  VM_BUG_ON_PAGE: 2,
+  VM_BUG_ON_FOLIO: 2,
+  VM_BUG_ON: 1,
+  VM_WARN_ON_ONCE_PAGE: 2,
+  VM_WARN_ON_ONCE_FOLIO: 2,
+  VM_WARN_ON_PAGE: 2,
+  VM_WARN_ON_FOLIO: 2,
+  WARN_ON_ONCE: 1,
+  WARN_ON: 1,
+  WARN_ONCE: 1,
+};
+
+/** A check site as coverage names it. */
+export const siteName = (s: Site): string => `${s.fn} ${s.file}:${s.line}`;
+
+/**
+ * A machine's coverage probes: every kernel function (one with a symbol)
+ * and every check macro of the machine's own class (machine.ts) is wrapped
+ * once, when the machine is first followed, and stays wrapped: a wrapper
+ * marks its function in `marks` (a typed-array store) and calls it; a
+ * check macro's adds its site to `sites`. Nothing is changed per run (a
+ * prototype changed under running code throws away its optimised code).
+ */
+interface Probe {
+  readonly names: readonly string[];
+  readonly marks: Uint8Array;
+  readonly sites: Set<Site>;
+}
+const probes = new WeakMap<Kernel, Probe>();
+
+function probe(k: Kernel): Probe {
+  const had = probes.get(k);
+  if (had !== undefined) return had;
+  const own = Object.getPrototypeOf(k) as Record<string, unknown>;
+  if (Object.getOwnPropertyNames(own).some((n) => n !== 'constructor')) throw new Error('fuzz coverage: the machine has no class of its own (machine.ts boot())');
+  const names: string[] = [];
+  const marks: number[] = [];
+  const p: Probe = { names, marks: new Uint8Array(0), sites: new Set() };
+  const seen = new Set<string>();
+  const wrap: [string, unknown][] = [];
+  for (let proto = Object.getPrototypeOf(own) as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (seen.has(name) || name === 'constructor') continue;
+      seen.add(name);
+      const d = Object.getOwnPropertyDescriptor(proto, name);
+      if (d === undefined || typeof d.value !== 'function') continue;
+      const fn = d.value as (...a: unknown[]) => unknown;
+      const at = CHECKS[name];
+      if (at !== undefined) {
+        const sites = p.sites;
+        wrap.push([
+          name,
+          function (this: Kernel): unknown {
+            // eslint-disable-next-line prefer-rest-params
+            sites.add(arguments[at] as Site);
+            // eslint-disable-next-line prefer-rest-params
+            return fn.apply(this, arguments as unknown as unknown[]);
+          },
+        ]);
+        continue;
+      }
+      if (k.symbols.get(name) === undefined) continue;
+      const i = names.length;
+      names.push(name);
+      marks.push(0);
+      wrap.push([
+        name,
+        function (this: Kernel): unknown {
+          p.marks[i] = 1;
+          // eslint-disable-next-line prefer-rest-params
+          return fn.apply(this, arguments as unknown as unknown[]);
+        },
+      ]);
+    }
+  }
+  (p as { marks: Uint8Array }).marks = new Uint8Array(names.length);
+  for (const [name, w] of wrap) own[name] = w;
+  probes.set(k, p);
+  return p;
+}
+
+/** Follows which kernel functions and check sites a run reaches (coverage). */
 export class Coverage implements RunObserver {
   readonly functions = new Set<string>();
+  /** Check sites evaluated (by object: a site is one constant of the kernel's). */
+  readonly checkSites = new Set<Site>();
+  private p: Probe | null = null;
   start(k: Kernel): void {
-    const fns = this.functions;
-    const seen = new Set<string>();
-    for (let proto = Object.getPrototypeOf(k) as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
-      for (const name of Object.getOwnPropertyNames(proto)) {
-        if (seen.has(name) || name === 'constructor') continue;
-        seen.add(name);
-        const d = Object.getOwnPropertyDescriptor(proto, name);
-        if (d === undefined || typeof d.value !== 'function' || k.symbols.get(name) === undefined) continue;
-        const fn = d.value as (...a: unknown[]) => unknown;
-        let hit = false;
-        // Recorded once, then the instance calls the class's function directly again.
-        const wrapper = function (this: Kernel, ...args: unknown[]): unknown {
-          if (!hit) {
-            hit = true;
-            fns.add(name);
-            delete (k as unknown as Record<string, unknown>)[name];
-          }
-          return fn.apply(this, args);
-        };
-        Object.defineProperty(k, name, { value: wrapper, configurable: true, writable: true, enumerable: false });
-      }
-    }
+    this.p = probe(k);
+    this.p.marks.fill(0);
+    this.p.sites.clear();
   }
   beforeStep(): void {}
   afterStep(): void {}
-  finish(): void {}
+  finish(): void {
+    const p = this.p;
+    if (p === null) return;
+    for (let i = 0; i < p.marks.length; i++) if (p.marks[i] !== 0) this.functions.add(p.names[i]!);
+    for (const s of p.sites) this.checkSites.add(s);
+    this.p = null;
+  }
+  /** The check sites reached, by name. */
+  sites(): string[] {
+    return [...new Set([...this.checkSites].map(siteName))];
+  }
 }
 
-/** Runs a program under a stack; null when the program is not valid input (a pagesim bug in a spec, or a shrink candidate that lost a binding). */
-export function observe(steps: readonly GStep[], variant: string, coverage?: Coverage): Observation | null {
-  const scn = programScenario(steps, 'fuzz', [variant]);
+export interface OracleOptions {
+  /** Boot a machine for each run instead of restoring the kept one (the tests compare the two). */
+  readonly fresh?: boolean;
+  /** The machine's memory in MiB (default FUZZ_MEMORY_MIB; shrinking tries larger ones down to it). */
+  readonly memoryMib?: number;
+}
+
+/**
+ * Runs a program under a stack; null when the program is not valid input
+ * (a pagesim bug in a spec, or a shrink candidate that lost a binding).
+ */
+export function observe(scn: Scenario, variant: string, coverage?: Coverage, opts: OracleOptions = {}): Observation | null {
   let out;
   try {
-    out = runScenarioWithMachine(scn, variant, coverage === undefined ? {} : { observers: [coverage] });
+    out = runOnKeptMachine(scn, variant, coverage === undefined ? [] : [coverage], opts.fresh === true);
   } catch (e) {
     if (e instanceof InputError) return null;
     throw e;
   }
+  if (out === null) return { reports: [], steps: [], stopped: false, pages: null };
   const { run, machine } = out;
-  const stopped = run.outcome === 'bug' && run.stepsRun < steps.length;
+  const stopped = run.outcome === 'bug' && run.stepsRun < scn.steps.length;
   let pages: number | null = null;
   if (machine !== null && !stopped) {
     // The slab counters count pages here (vmstat keeps them in pages; /proc shows kB).
     pages = machine.global_zone_page_state(NR_FREE_PAGES) + machine.global_node_page_state(NR_SLAB_RECLAIMABLE_B) + machine.global_node_page_state(NR_SLAB_UNRECLAIMABLE_B);
   }
-  machine?.releaseMemory();
+  if (opts.fresh === true) machine?.releaseMemory();
   return { reports: run.reports, steps: run.steps, stopped, pages };
 }
 
@@ -163,9 +256,11 @@ function dedup(fs: Finding[]): Finding[] {
 }
 
 /** Runs the oracles on one program. */
-export function runOracles(steps: readonly GStep[], variant: string, coverage?: Coverage): { findings: Finding[]; x: Observation | null; b: Observation | null } {
+export function runOracles(steps: readonly GStep[], variant: string, coverage?: Coverage, opts: OracleOptions = {}): { findings: Finding[]; x: Observation | null; b: Observation | null } {
   const base = variant === 'baseline' ? null : baseOf(variant);
-  const b = observe(steps, base ?? 'baseline', coverage);
-  const x = base === null ? b : observe(steps, variant, coverage);
+  // One scenario for both runs (the runner plans its steps once).
+  const scn = programScenario(steps, 'fuzz', [], fuzzMachine(opts.memoryMib));
+  const b = observe(scn, base ?? 'baseline', coverage, opts);
+  const x = base === null ? b : observe(scn, variant, coverage, opts);
   return { findings: judge(steps, variant, x, b), x, b };
 }

@@ -12,8 +12,19 @@ import { getOp, opLookup } from '../engine/registry.js';
 import { variantLookup } from '../engine/load.js';
 import type { GArg, GStep } from './model.js';
 
-/** The machine programs run on: small, so a boot is cheap, with room for a few THPs. */
-export const FUZZ_MACHINE = '{memory: 64MiB}';
+/**
+ * The machine programs run on, in MiB: the smallest a scenario may name
+ * (LIMITS.memoryBytesMin; the kernel image sits at 16-32 MiB), so that
+ * restoring it and the whole-machine checker cost least, with room for a
+ * few THPs. `--memory` runs a campaign on a larger one; shrinking tries
+ * smaller ones and fewer CPUs (shrink.ts).
+ */
+export const FUZZ_MEMORY_MIB = 64;
+
+/** The machine of `mib` MiB (two CPUs, one node, as every default machine). */
+export function fuzzMachine(mib: number = FUZZ_MEMORY_MIB): ScenarioMachine {
+  return { ...DEFAULT_MACHINE, memoryBytes: mib * 2 ** 20 };
+}
 
 export function formatGArg(v: GArg): string {
   if (typeof v === 'number') return String(v);
@@ -41,6 +52,8 @@ export interface ScenarioText {
   readonly expect?: readonly string[];
   /** Step extras by step index (`show: true`). */
   readonly extras?: ReadonlyMap<number, readonly string[]>;
+  /** The machine's memory in MiB (default FUZZ_MEMORY_MIB). */
+  readonly memoryMib?: number;
 }
 
 /** The scenario file for a list of steps. */
@@ -50,7 +63,7 @@ export function programYaml(steps: readonly GStep[], t: ScenarioText): string {
     out.push('description: >');
     for (const line of wrap(t.description, 76)) out.push(`  ${line}`);
   }
-  out.push(`machine: ${FUZZ_MACHINE}`);
+  out.push(`machine: {memory: ${t.memoryMib ?? FUZZ_MEMORY_MIB}MiB}`);
   out.push(`variants: [${t.variants.join(', ')}]`);
   out.push('steps:');
   steps.forEach((s, i) => out.push(formatStep(s, t.extras?.get(i) ?? [])));
@@ -79,14 +92,12 @@ export function parseProgramYaml(text: string, file: string): Scenario {
   return parseScenario(text, file, opLookup, variantLookup);
 }
 
-const MACHINE: ScenarioMachine = { ...DEFAULT_MACHINE, memoryBytes: 64 << 20 };
-
 /**
  * The steps as a scenario, built without YAML (a YAML parse costs more than
  * running the program): each argument goes through the same value parser a
  * scenario file's scalar does, defaults filled as the step parser fills them.
  */
-export function programScenario(steps: readonly GStep[], name: string, variants: readonly string[]): Scenario {
+export function programScenario(steps: readonly GStep[], name: string, variants: readonly string[], machine: ScenarioMachine = fuzzMachine()): Scenario {
   const out: OpStep[] = steps.map((s, line) => {
     const def = getOp(s.op)!;
     const args = new Map<string, ArgValue>();
@@ -98,7 +109,7 @@ export function programScenario(steps: readonly GStep[], name: string, variants:
     }
     return { kind: 'op', op: s.op, args, as: s.as ?? null, expect: null, cpu: null, show: false, line: line + 1 };
   });
-  return { file: `${name}.yaml`, name, description: '', machine: MACHINE, variants, steps: out, expect: new Map(), expectLines: new Map() };
+  return { file: `${name}.yaml`, name, description: '', machine, variants, steps: out, expect: new Map(), expectLines: new Map() };
 }
 
 function argValue(type: ParamType, v: GArg): ArgValue {

@@ -1,0 +1,106 @@
+/**
+ * Booted machines kept for the fuzzer: each stack (and machine size) is
+ * booted once per thread, checkpointed just after the boot, and put back
+ * to that checkpoint before every program (src/explore/checkpoint.ts: the
+ * bytes the boot wrote copied back, every JavaScript value reachable from
+ * the kernel restored by identity). A boot of a 16 MiB machine costs tens
+ * of milliseconds, a restore a tenth of one: without this a program of
+ * thirty steps spent most of its time booting.
+ *
+ * A program run on a restored machine must behave exactly as on a fresh
+ * one (test/fuzz-machine.test.ts compares them program by program); what
+ * the machine keeps outside itself is reset here too (the pins GUP steps
+ * took, kept per machine by the operation module).
+ */
+
+import { buildVariant, createMachine } from '../engine/build.js';
+import { finishRun, Runner, type RunObserver, type RunResult } from '../engine/run.js';
+import { Checkpoint } from '../explore/checkpoint.js';
+import type { Kernel } from '../kernel/kernel.js';
+import { KernelBug } from '../report/report.js';
+import type { Scenario } from '../scenario/types.js';
+import { InputError } from '../util/errors.js';
+import { forgetPins } from '../engine/ops-mm.js';
+
+interface Kept {
+  readonly k: Kernel;
+  readonly checkpoint: Checkpoint;
+  /** The machine ran a program since its checkpoint. */
+  dirty: boolean;
+}
+
+/** Machines by stack and size; a few sizes per stack at most (shrinking tries smaller ones). */
+const kept = new Map<string, Kept>();
+const KEPT_MAX = 16;
+
+/**
+ * Boots a machine of the stack on a class of its own (an empty subclass):
+ * coverage probes (oracle.ts) go on that class's prototype, never on the
+ * instance (which would turn its fields into a dictionary) nor on the
+ * stack's class that other machines share.
+ */
+function boot(variant: string, scn: Scenario): Kernel | null {
+  const built = buildVariant(variant);
+  if (built.assertionFailures.length > 0) return null;
+  const Own = class extends built.kernelClass {};
+  const k = createMachine({ ...built, kernelClass: Own }, scn.machine);
+  k.current.comm = 'pagesim';
+  return k;
+}
+
+/**
+ * Runs a scenario (no concurrent CPUs) on the kept machine of its stack and
+ * size, restored to its boot state first (`fresh`: on a machine booted for
+ * it, which the tests compare with). The result's arrays are the run's
+ * own (copied from the machine), since the machine is reused. Returns
+ * null when the stack does not build.
+ */
+export function runOnKeptMachine(scn: Scenario, variant: string, observers: readonly RunObserver[] = [], fresh = false): { run: RunResult; machine: Kernel } | null {
+  if (scn.cpus !== undefined) throw new InputError('the fuzzer runs no concurrent scenarios', scn.file);
+  let k: Kernel;
+  if (fresh) {
+    const b = boot(variant, scn);
+    if (b === null) return null;
+    k = b;
+  } else {
+    const key = `${variant}\u0000${scn.machine.memoryBytes}\u0000${scn.machine.cpus}\u0000${scn.machine.nodes}`;
+    let m = kept.get(key);
+    if (m === undefined) {
+      const b = boot(variant, scn);
+      if (b === null) return null;
+      if (kept.size >= KEPT_MAX) {
+        const [oldest, old] = kept.entries().next().value as [string, Kept];
+        kept.delete(oldest);
+        old.k.releaseMemory();
+      }
+      m = { k: b, checkpoint: new Checkpoint(b, [b.symbols, b.layouts, b.PF, b.FF, buildVariant(variant)]), dirty: false };
+      kept.set(key, m);
+    } else if (m.dirty) {
+      m.checkpoint.restore();
+      forgetPins(m.k);
+    }
+    m.dirty = true;
+    k = m.k;
+  }
+  const runner = new Runner(k, scn, variant);
+  runner.observers = observers;
+  for (const o of observers) o.start(k);
+  let bug = false;
+  try {
+    runner.run(scn.steps);
+  } catch (e) {
+    if (!(e instanceof KernelBug)) throw e;
+    bug = true;
+  } finally {
+    for (const o of observers) o.finish(k);
+  }
+  const run = finishRun(k, scn, variant, runner.steps, runner.executed, bug, true, runner.unlisted);
+  // The machine's own arrays are emptied by the next restore: the result keeps copies.
+  return { run: { ...run, reports: run.reports.slice(), console: run.console.slice() }, machine: k };
+}
+
+/** Gives back every kept machine's memory (tests; a campaign's threads end with their machines). */
+export function dropKeptMachines(): void {
+  for (const m of kept.values()) m.k.releaseMemory();
+  kept.clear();
+}
