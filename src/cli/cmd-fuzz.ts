@@ -113,7 +113,7 @@ function printSummary(s: Summary, json: boolean): void {
     process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
     return;
   }
-  const lines = [`fuzz ${s.variant} (seed ${s.seed}, shard ${s.shard}): ${s.programs} programs, ${s.ops} operations (${s.ops_per_cpu_second} per CPU second), coverage ${s.coverage.functions} functions, ${s.coverage.sites} report sites; ${s.findings.length} finding${s.findings.length === 1 ? '' : 's'}`];
+  const lines = [`fuzz ${s.variant} (seed ${s.seed}, shard ${s.shard}): ${s.programs} programs, ${s.ops} operations (${s.ops_per_cpu_second} per CPU second), coverage ${s.coverage.functions} functions, ${s.coverage.sites} sites; ${s.findings.length} finding${s.findings.length === 1 ? '' : 's'}`];
   for (const f of s.findings) lines.push(`  ${f.signature}  [${f.variant}; program ${f.program}, ${f.from_steps} -> ${f.steps} steps${f.file !== null ? `: ${f.file}` : ''}]`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
