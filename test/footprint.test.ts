@@ -15,10 +15,11 @@ import { PAGE_KINDS, classify, footprint, footprintJson, formatFootprint, type P
 import { footprintCommand } from '../src/cli/cmd-footprint.js';
 import { InputError } from '../src/util/errors.js';
 import { captureStdout } from './helpers/capture.js';
+import { realDataDir } from '../src/util/real-data.js';
 
 /** dist/test/footprint.test.js -> the repository root, two levels up. */
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const realRaw = path.resolve(repoRoot, '..', 'shared', 'data', 'real', 'page-types', 'kpageflags-raw');
+const realRaw = path.resolve(realDataDir(), 'page-types', 'kpageflags-raw');
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'kpageflags');
 const skipReal = existsSync(realRaw) ? false : `no real images at ${realRaw}`;
 const X86 = 'firecracker-vm-6.18.44-x86_64-2cpu-24GB';

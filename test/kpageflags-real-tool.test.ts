@@ -16,12 +16,13 @@ import { loadScenario, scenarioFiles } from '../src/engine/load.js';
 import { VARIANTS } from '../src/variants/index.js';
 import { buildVariant } from '../src/engine/build.js';
 import { buildSampleMachine, pageFlagLongname, pageTypesSummary, readImage, runScenarioKeepMachine, summarize, writeImages, type KpfContext } from '../src/kpageflags/index.js';
+import { realDataDir } from '../src/util/real-data.js';
 
 /** dist/test/x.test.js -> the repository root, two levels up. */
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tool = path.join(repoRoot, 'build', 'page-types', 'page-types');
 const skip = existsSync(tool) ? false : `no page-types binary at ${tool} (run .ci/build-page-types.sh)`;
-const realRaw = path.resolve(repoRoot, '..', 'shared', 'data', 'real', 'page-types', 'kpageflags-raw');
+const realRaw = path.resolve(realDataDir(), 'page-types', 'kpageflags-raw');
 
 function runTool(image: string, raw: boolean): string {
   return execFileSync(tool, [...(raw ? ['-r'] : []), '-F', image], { encoding: 'utf8', maxBuffer: 64 << 20 });

@@ -24,10 +24,11 @@ import { pageTypesCommand } from '../src/cli/cmd-page-types.js';
 import { kpageflagsCommand } from '../src/cli/cmd-kpageflags.js';
 import { InputError } from '../src/util/errors.js';
 import { captureStdout } from './helpers/capture.js';
+import { realDataDir } from '../src/util/real-data.js';
 
 /** dist/test/kpageflags.test.js -> the repository root, two levels up. */
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const realDir = path.resolve(repoRoot, '..', 'shared', 'data', 'real', 'page-types');
+const realDir = path.resolve(realDataDir(), 'page-types');
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'kpageflags');
 const skipReal = existsSync(realDir) ? false : `no real page-types data at ${realDir}`;
 const MACHINES = ['firecracker-vm-6.18.44-x86_64-2cpu-24GB', 'xilinx-zynq-4.4.0-arm', 'zte-router-4.1.25-arm'];

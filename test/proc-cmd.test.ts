@@ -16,10 +16,10 @@ import { roundtrip } from '../src/cli/cmd-proc.js';
 import { detectProcFile } from '../src/procfs/index.js';
 import { buildVariant, createMachine } from '../src/engine/build.js';
 import { procFile, PROC_FILES } from '../src/engine/proc.js';
+import { realDataDir } from '../src/util/real-data.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '..', '..');
-const real = resolve(repoRoot, '..', 'shared', 'data', 'real');
+const real = realDataDir();
 const ROUNDTRIP_KINDS = ['buddyinfo', 'pagetypeinfo', 'zoneinfo', 'vmstat', 'meminfo'] as const;
 const cmd = pathToFileURL(resolve(here, '..', 'src', 'cli', 'cmd-proc.js')).href;
 

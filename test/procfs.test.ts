@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   NODE_STAT_ITEMS, NUMA_EVENT_ITEMS, VMSTAT_ITEMS, ZONE_STAT_ITEMS,
   buildBuddyInfo, buildMemInfo, buildPageTypeInfo, buildVmStat, buildZoneInfo, detectProcFile,
@@ -17,10 +16,10 @@ import {
   type ZoneInfoZone, type ZoneInfoZoneInput,
 } from '../src/procfs/index.js';
 import { InputError } from '../src/util/errors.js';
+import { realDataDir as realData } from '../src/util/real-data.js';
 
 /** dist/test/procfs.test.js -> the repository root, two levels up. */
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const realDataDir = path.resolve(repoRoot, '..', 'shared', 'data', 'real');
+const realDataDir = realData();
 const skip = existsSync(realDataDir) ? false : `no real captures at ${realDataDir}`;
 
 interface Capture {

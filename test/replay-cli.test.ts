@@ -11,10 +11,10 @@ import { existsSync, mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { realDataDir } from '../src/util/real-data.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '..', '..');
-const captures = resolve(repoRoot, '..', 'shared', 'data', 'real', 'ftrace', 'captures');
+const captures = resolve(realDataDir(), 'ftrace', 'captures');
 const thpDir = join(captures, 'firecracker-vm-6.18.44-x86_64-2cpu-24GB-thp-32x2MB');
 const thp = join(thpDir, 'trace.txt');
 const cmd = pathToFileURL(resolve(here, '..', 'src', 'cli', 'cmd-replay.js')).href;

@@ -8,15 +8,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseTraceBuffer } from '../src/trace/index.js';
 import { readTraceBuffer, readTraceFile } from '../src/replay/parse.js';
 import { EVENT_KIND_NAMES, FLAG_FAILED, FLAG_REFILL, evCpu, evKind, evMt, evOrder, type EventLog } from '../src/replay/events.js';
+import { realDataDir } from '../src/util/real-data.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const real = resolve(repoRoot, '..', 'shared', 'data', 'real');
+const real = realDataDir();
 const captures = join(real, 'ftrace', 'captures');
 const excerpts = join(real, 'ftrace', 'trace-excerpts');
 

@@ -7,22 +7,22 @@
  */
 
 import { test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { parseTraceBuffer } from '../src/trace/index.js';
 import { replayTrace, type ReplayMode, type ReplayResult } from '../src/replay/replay.js';
 import { loadNextTo } from '../src/replay/snapshots.js';
-import { benchReplaySync, syntheticTrace } from '../src/replay/bench.js';
+import { benchReplaySync, mixedCapturePath, syntheticTrace } from '../src/replay/bench.js';
 import { buildVariant } from '../src/engine/build.js';
 import { bootReplayMachine } from '../src/replay/machine.js';
 import { ExactReplayer } from '../src/replay/exact.js';
 import { readTraceBuffer } from '../src/replay/parse.js';
 import { checkMachine } from '../src/check/checker.js';
+import { realDataDir, repoRoot } from '../src/util/real-data.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const captures = resolve(repoRoot, '..', 'shared', 'data', 'real', 'ftrace', 'captures');
+const captures = resolve(realDataDir(), 'ftrace', 'captures');
 const VM = 'firecracker-vm-6.18.44-x86_64-2cpu-24GB';
 
 interface Capture {
@@ -173,4 +173,16 @@ test('replay: benchReplaySync measures the synthetic trace', () => {
   assert.equal(r.trace, 'synthetic');
   assert.equal(r.events, 20_000);
   assert.ok(r.eventsPerSecond > 0 && r.seconds > 0);
+});
+
+test('the capture pagesim bench replays end to end ships with the repository, with its snapshots', () => {
+  const trace = mixedCapturePath();
+  assert.ok(trace.startsWith(join(repoRoot(), 'data', 'ftrace')), trace);
+  const initial = loadNextTo(trace, 't0_', '--initial');
+  const final = loadNextTo(trace, 't1_', '--compare');
+  assert.deepEqual(initial.files.map((f) => f.slice(f.lastIndexOf('/') + 1)).sort(), ['t0_buddyinfo', 't0_pagetypeinfo', 't0_zoneinfo']);
+  assert.deepEqual(final.files.map((f) => f.slice(f.lastIndexOf('/') + 1)).sort(), ['t1_buddyinfo', 't1_pagetypeinfo', 't1_zoneinfo']);
+  // Real kernel text of the six kmem events, read the way the bench reads it: its first event line.
+  const first = gunzipSync(readFileSync(trace)).toString('latin1').split('\n').find((l) => !l.startsWith('#'));
+  assert.match(first ?? '', /^ +\S.*\[00[01]\] .* mm_page_(alloc|free|alloc_zone_locked|pcpu_drain|free_batched): page=/);
 });

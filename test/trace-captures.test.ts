@@ -2,13 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { formatGfp, parseGfp, parseTraceFile, type EventKind } from '../src/trace/index.js';
+import { realDataDir } from '../src/util/real-data.js';
 
 // dist/test/trace-captures.test.js -> repository root is two levels up.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const captures = path.resolve(repoRoot, '..', 'shared', 'data', 'real', 'ftrace', 'captures');
+const captures = path.resolve(realDataDir(), 'ftrace', 'captures');
 const VM = 'firecracker-vm-6.18.44-x86_64-2cpu-24GB';
 
 interface Expected {

@@ -2,12 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildGfpTable, decodeGfp, formatGfp, GFP, gfpBit, parseGfp } from '../src/trace/gfp.js';
+import { realDataDir } from '../src/util/real-data.js';
 
 // dist/test/trace-gfp.test.js -> repository root is two levels up.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const formatFile = path.resolve(repoRoot, '..', 'shared', 'data', 'real', 'ftrace', 'format-files',
+const formatFile = path.resolve(realDataDir(), 'ftrace', 'format-files',
   'firecracker-vm-6.18.44-x86_64-2cpu-24GB', 'kmem', 'mm_page_alloc.format');
 
 /**

@@ -3,17 +3,16 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import {
   parseTraceBuffer, parseTraceFile, parseTraceText, TraceEvent, TraceParser, type TraceStats,
 } from '../src/trace/index.js';
 import { pfnFromPage } from '../src/trace/fields.js';
 import { InputError } from '../src/util/errors.js';
+import { realDataDir } from '../src/util/real-data.js';
 
 // dist/test/trace.test.js -> repository root is two levels up.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const realData = path.resolve(repoRoot, '..', 'shared', 'data', 'real');
+const realData = realDataDir();
 const excerpts = path.join(realData, 'ftrace', 'trace-excerpts');
 const noData = existsSync(excerpts) ? false : `real data not found at ${excerpts}`;
 

@@ -8,6 +8,7 @@
  */
 
 import { InputError } from '../util/errors.js';
+import { failure } from './failure.js';
 import { parseArgs } from './args.js';
 import { VARIANTS, baseline, resolveStack } from '../variants/index.js';
 import { loadVariantFiles } from '../variants/load-file.js';
@@ -276,19 +277,6 @@ function main(argv: readonly string[]): number | Promise<number> {
     default:
       if (cmd.startsWith('-') || looksLikePath(cmd)) return cmdSuite(argv, help);
       throw new InputError(`unknown command "${cmd}" (see pagesim --help; a scenario file or directory is given by its path)`);
-  }
-}
-
-/** The exit status and one line on stderr for an error a command threw. */
-function failure(e: unknown): number {
-  if (e instanceof InputError) {
-    process.stderr.write(`${e.oneLine()}\n`);
-    return 2;
-  } else {
-    const err = e as Error;
-    process.stderr.write(`pagesim: internal error: ${err?.message ?? String(e)} (this is a pagesim bug; please report it with the scenario)\n`);
-    if (process.env['PAGESIM_DEBUG']) process.stderr.write(`${err?.stack ?? ''}\n`);
-    return 3;
   }
 }
 

@@ -2,10 +2,13 @@
 /**
  * The pagesim executable: runs cli() on the process's arguments and sets the
  * exit status; output errors are handled here, where the process's streams
- * are.
+ * are. Only the modules a command needs are loaded: `pagesim replay`, whose
+ * time from process start to JSON out is a measured figure
+ * (docs/performance.md), goes straight to its command and loads the
+ * replay's modules alone, not every command's.
  */
 
-import { cli } from './cli.js';
+import { failure } from './failure.js';
 
 /** Exit status when the output cannot be written (docs/limits.md lists every status). */
 const EXIT_OUTPUT = 4;
@@ -28,6 +31,10 @@ function outputError(e: NodeJS.ErrnoException): void {
 process.stdout.on('error', outputError);
 process.stderr.on('error', () => undefined);
 
-const status = cli(process.argv.slice(2));
-if (typeof status === 'number') process.exitCode = status;
-else void status.then((code) => (process.exitCode = code));
+const argv = process.argv.slice(2);
+const variantFile = argv.some((a) => a === '--variant-file' || a.startsWith('--variant-file='));
+const status: Promise<number> =
+  argv[0] === 'replay' && !variantFile
+    ? import('./cmd-replay.js').then((m) => m.replayCommand(argv.slice(1))).catch(failure)
+    : import('./cli.js').then((m) => m.cli(argv));
+void status.then((code) => (process.exitCode = code));

@@ -10,8 +10,8 @@
  */
 
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { realDataDir, repoRoot } from '../util/real-data.js';
 import { buildVariant } from '../engine/build.js';
 import { ExactReplayer } from './exact.js';
 import { bootReplayMachine } from './machine.js';
@@ -31,10 +31,16 @@ export interface BenchReplayResult {
   readonly coldEventsPerSecond: number;
 }
 
-/** Where the real captures are: <repo>/../shared/data/real/ftrace/captures. */
+const MIXED = 'firecracker-vm-6.18.44-x86_64-2cpu-24GB-mixed-workload';
+
+/**
+ * The 244,492-event mixed capture of the 24 GiB VM, with its t0_ and t1_
+ * snapshots beside it: the repository's copy (data/ftrace), else the one
+ * among the real captures (src/util/real-data.ts).
+ */
 export function mixedCapturePath(): string {
-  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-  return resolve(repoRoot, '..', 'shared', 'data', 'real', 'ftrace', 'captures', 'firecracker-vm-6.18.44-x86_64-2cpu-24GB-mixed-workload', 'trace.txt.gz');
+  const inRepo = join(repoRoot(), 'data', 'ftrace', MIXED, 'trace.txt.gz');
+  return existsSync(inRepo) ? inRepo : join(realDataDir(), 'ftrace', 'captures', MIXED, 'trace.txt.gz');
 }
 
 /** The event loop alone: seconds of ExactReplayer.apply() over the whole parsed capture, on a fresh machine each run. */

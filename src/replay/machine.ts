@@ -140,10 +140,14 @@ function uncountedRanges(plan: MachinePlan, shape: TracedShape, counts: Readonly
     for (let pfn = start; pfn < end && pfn < bootEnd; pfn += pageblock_nr_pages) linked.push(pfn);
     let excess = linked.length - want;
     let zeroed = 0;
+    // The top of the free memory below the zone's end: going down from the top, the first
+    // pageblock that starts below it holds free pages, and none above it does.
+    let topFree = 0;
+    for (const [a, b] of free) if (a < end) topFree = Math.max(topFree, Math.min(b, end));
     for (let i = linked.length - 1; i >= 0 && excess > 0; i--, excess--) {
       const s = linked[i]!;
       const e = Math.min(s + pageblock_nr_pages, end);
-      if (free.some(([a, b]) => a < e && b > s)) break;
+      if (s < topFree) break;
       ranges.push([s, e]);
       zeroed += e - s;
     }

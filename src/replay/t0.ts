@@ -151,11 +151,28 @@ export function completeT0(rm: ReplayMachine, t0: T0Layout): void {
   }
 }
 
+/**
+ * The end of the zone's struct pages that boot initialised: the zone's end,
+ * or where the uninitialised reserved pages at its top begin (a traced
+ * VM's Normal zone: 5.2 M of its 5.5 M pages). Those pages are never the
+ * replay's (K_RSV), so the sweeps below stop there instead of reading
+ * millions of bytes that say so.
+ */
+function initialisedEnd(rm: ReplayMachine, zone: Zone): number {
+  let end = zone.zone_end_pfn();
+  const un = rm.k.plan.uninitialised ?? [];
+  for (let i = un.length - 1; i >= 0; i--) {
+    const [s, e] = un[i]!;
+    if (s < end && e >= end) end = Math.max(s, zone.zone_start_pfn);
+  }
+  return end;
+}
+
 /** The pages still untouched were held since before the trace: they get the reference a held page has. */
 export function holdUntouched(rm: ReplayMachine, rt: ZoneRuntime): void {
   const { k, st } = rm;
   const kind = st.kind;
-  const end = rt.zone.zone_end_pfn();
+  const end = initialisedEnd(rm, rt.zone);
   for (let p = rt.zone.zone_start_pfn; p < end; p++) if (kind[p] === K_PRE) k.set_page_refcounted(p);
 }
 
@@ -164,7 +181,7 @@ function placeRemaining(rm: ReplayMachine, rt: ZoneRuntime, t0: T0Layout): void 
   const zone = rt.zone;
   const tokens = rt.tokens!;
   const start = zone.zone_start_pfn;
-  const end = zone.zone_end_pfn();
+  const end = initialisedEnd(rm, zone);
   const budget = pageblockBudget(rm, rt);
   for (let order = MAX_PAGE_ORDER; order >= 0; order--) {
     const nr = 1 << order;
@@ -245,7 +262,7 @@ function fillPcp(rm: ReplayMachine, rt: ZoneRuntime, t0: T0Layout): void {
     const pfn = t0.pcp[i]!;
     if (k.page_zone(pfn) === zone) have[t0.pcp[i + 3]!]! += 1 << t0.pcp[i + 1]!;
   }
-  let pfn = zone.zone_end_pfn() - 1;
+  let pfn = initialisedEnd(rm, zone) - 1;
   for (let cpu = 0; cpu < target.length && cpu < zone.pcp.length; cpu++) {
     let want = target[cpu]! - have[cpu]!;
     if (want < 0) t0.pcpExcess += -want;
