@@ -449,30 +449,36 @@ export function memmapInitLimit(R: RecordWords, records: number): LimitLoop {
 /**
  * fault-unmap-anon-4k: per page, a write fault and its unmap. Fault: the
  * four page-table entries read on the walk (the tables stay), an order-0
- * page from a free list (allocOrder0), the folio made anonymous (mapcount,
- * mapping, index, flags), linked on the LRU list, the pte written, two
- * counters. Unmap: the pte read and cleared, the mapcount dropped, the page
- * stored in the gather batch; then each batched page unlinked from the LRU
- * and freed (freeOrder0) onto the free list. One op is one page. Left out:
- * the VMA lookup, page-table page allocation (one per 512 pages), the
- * per-CPU list refills and drains to the buddy lists.
+ * page taken from the head of a per-CPU list (allocOrder0), the folio made
+ * anonymous (mapcount, mapping, index, flags), linked on the LRU list, the
+ * pte written, two counters. Unmap: the pte read and cleared, the mapcount
+ * dropped, the page stored in the gather batch; then each batched page
+ * unlinked from the LRU and freed (freeOrder0) onto the per-CPU list.
+ *
+ * The per-CPU list holds at most `pcpHigh` pages, as the benchmark's zone
+ * lets it grow to (pcp->high_max): a fault on an empty list refills it with
+ * `pcpBatch` << 3 pages from a buddy allocator (LeanBuddy: the split and the
+ * list traffic of each), and a free that fills it returns `pcpBatch` pages
+ * from its tail to the buddy (merging). A 64 MiB mapping is more than the
+ * list holds, so about 5% of the pages go through the buddy each way. One
+ * op is one page. Left out: the kernel's high mark moves (nr_pcp_high),
+ * and its list sends about a quarter of the pages through the buddy each
+ * way; the VMA lookup; page-table page allocation (one per 512 pages).
  */
-export function faultUnmap4kLimit(R: RecordWords, records: number, pages: number): LimitLoop {
+export function faultUnmap4kLimit(R: RecordWords, records: number, pages: number, pcpHigh: number, pcpBatch: number): LimitLoop {
   const PW = R.PW;
   const tableWords = (pages / 512 + 3) * 1024;
-  const mem = new Mem(records, 16 + tableWords + pages * 2, R);
+  const { mem, buddy } = bootedBuddy(R, records, 16 + tableWords + pages * 2);
   const m = mem.m;
-  const freeHead = mem.extra;
-  const lruHead = freeHead + 4;
-  const counters = freeHead + 8;
-  const tables = freeHead + 16;
+  const pcpHead = buddy.nrFree + MAX_ORDER + 1;
+  const lruHead = pcpHead + 4;
+  const counters = pcpHead + 8;
+  const tables = pcpHead + 16;
   const batch = tables + tableWords;
-  listInit(m, freeHead);
+  listInit(m, pcpHead);
   listInit(m, lruHead);
-  for (let p = 0; p < pages + 64; p++) {
-    initRecord(m, (p + 1024) * PW, R);
-    listAddTail(m, (p + 1024) * PW + R.lru, freeHead);
-  }
+  let pcpCount = 0;
+  const refill = pcpBatch << 3;
   return (ops) => {
     let bad = 0;
     const n = Math.min(ops, pages);
@@ -481,8 +487,17 @@ export function faultUnmap4kLimit(R: RecordWords, records: number, pages: number
       bad |= m[tables + 2 * (i >> 18)]! | m[tables + 1024 + 2 * ((i >> 9) & 511)]!;
       const pte = tables + 2048 + 2 * i;
       bad |= m[pte]! | m[pte + 1]!;
-      const node = m[freeHead]! >>> 2;
+      if (pcpCount === 0) {
+        for (let b = 0; b < refill; b++) {
+          const pfn = buddy.alloc(0);
+          if (pfn < 0) break;
+          listAddTail(m, pfn * PW + R.lru, pcpHead);
+          pcpCount++;
+        }
+      }
+      const node = m[pcpHead]! >>> 2;
       listDel(m, node);
+      pcpCount--;
       const w = node - R.lru;
       bad |= allocOrder0(m, w, R);
       m[w + R.mapcount] = 0;
@@ -514,7 +529,15 @@ export function faultUnmap4kLimit(R: RecordWords, records: number, pages: number
       m[w + R.mapping + 1] = 0;
       m[w + R.flags] = m[w + R.flags]! & ~0x80010;
       bad |= freeOrder0(m, w, R);
-      listAdd(m, w + R.lru, freeHead);
+      listAdd(m, w + R.lru, pcpHead);
+      if (++pcpCount >= pcpHigh) {
+        for (let b = 0; b < pcpBatch; b++) {
+          const node = m[pcpHead + 2]! >>> 2;
+          listDel(m, node);
+          buddy.free(((node - R.lru) / PW) | 0, 0);
+        }
+        pcpCount -= pcpBatch;
+      }
     }
     consume(bad);
   };

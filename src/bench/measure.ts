@@ -3,11 +3,20 @@
 import type { Kernel } from '../kernel/kernel.js';
 import { GFP_KERNEL } from '../kernel/gfp.js';
 
-/** Wall time of one call, in nanoseconds. */
+/**
+ * CPU time of one call, in nanoseconds: the time this process spent running
+ * it, in all its threads (user and system, so first-touch page faults,
+ * garbage collection and compilation count), not the wall time.
+ * On a machine whose other processes keep every core busy, wall time counts
+ * the time this process waited for a core: it varied 5 to 10 times between
+ * rounds of the same benchmark, where CPU time varies by a few percent.
+ * process.cpuUsage() counts microseconds; every round runs for milliseconds.
+ */
 export function timeNs(body: () => void): number {
-  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   body();
-  return Number(process.hrtime.bigint() - t0);
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) * 1000;
 }
 
 export function median(xs: readonly number[]): number {
