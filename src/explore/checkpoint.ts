@@ -113,6 +113,11 @@ export class Checkpoint {
     }
   }
 
+  /** The machine's 32-bit words as they were when the checkpoint was taken (a view, not a copy). */
+  words(): Int32Array {
+    return new Int32Array(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength >> 2);
+  }
+
   /** How many objects a restore puts back (for the explorer's figures). */
   get objects(): number {
     return this.saved.length;

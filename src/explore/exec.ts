@@ -99,6 +99,13 @@ export interface Action {
   /** Steps numbered before it (the next step's number is one more). */
   readonly executed: number;
   readonly bug: boolean;
+  /**
+   * Which sequence of opaque actions led here, from what states (an interned
+   * id, 0 for none): memory outside the words atomic actions touched changes
+   * only in opaque actions, so with this id the touched words and the CPUs'
+   * locals determine the whole machine (see stateKey()).
+   */
+  chain: number;
 }
 
 interface CpuState {
@@ -139,8 +146,17 @@ export class Exec {
   private executed = 0;
   /** A BUG ended the schedule. */
   bugged = false;
-  /** Words written by atomic actions (for end states). */
+  /** Words written by atomic actions, and the same sorted (state keys and end states). */
   private readonly touched = new Set<number>();
+  private readonly touchedList: number[] = [];
+  /** The words as the setup left them (the checkpoint's copy). */
+  private setupWords: Int32Array = new Int32Array(0);
+  /** Interned chains of opaque actions (see Action.chain). */
+  private readonly chains = new Map<string, number>();
+  /** The state key at the current trail depth, when the search computed it (an opaque action's chain starts from it). */
+  private keyCache: { depth: number; key: string } | null = null;
+  /** Chains of the actions a restore replays (they were computed when the actions first ran). */
+  private replayChains: number[] | null = null;
   private undoBuf: number[] = [];
   /** Restores of the checkpoint, and actions run again after them (figures). */
   restores = 0;
@@ -153,6 +169,8 @@ export class Exec {
   checkEvery = false;
   /** The setup itself failed: a BUG or an expectation, so there is nothing to explore. */
   readonly setupResult: RunResult | null = null;
+  /** Reports the setup made (the same in every schedule). */
+  private setupReports = 0;
 
   constructor(
     built: BuiltVariant,
@@ -172,6 +190,7 @@ export class Exec {
     }
     this.setupExecuted = setup.executed;
     this.setupSteps = this.steps.length;
+    this.setupReports = k.reports.length;
     for (const s of this.steps) this.applyOwnership(SETUP, s, 0);
     this.setupBindings = new Map(setup.bindings());
     (scn.cpus ?? []).forEach((list, id) => {
@@ -182,10 +201,20 @@ export class Exec {
       onFree: (pfn, order) => this.onFree(pfn, order),
       onWrite: (w, old) => {
         this.undoBuf.push(w, old);
-        this.touched.add(w);
+        if (!this.touched.has(w)) {
+          this.touched.add(w);
+          let i = this.touchedList.length;
+          this.touchedList.push(w);
+          while (i > 0 && this.touchedList[i - 1]! > w) {
+            this.touchedList[i] = this.touchedList[i - 1]!;
+            i--;
+          }
+          this.touchedList[i] = w;
+        }
       },
     };
     this.checkpoint = new Checkpoint(k, [k.symbols, k.layouts, k.PF, k.FF, built]);
+    this.setupWords = this.checkpoint.words();
     this.resetCpus();
   }
 
@@ -316,6 +345,18 @@ export class Exec {
     if (bug) this.bugged = true;
     const opaque = whole || rcu || bug || k.reports.length !== reports || k.console.length !== consoleLen || (entry !== null && entry.word === -1);
     const footprint: Footprint = whole || (entry !== null && entry.word === -1) ? { word: -1, write: true } : entry === null ? { word: -2, write: false } : { word: entry.word, write: entry.prim !== 'atomic_read' };
+    const prevChain = this.trail.length === 0 ? 0 : this.trail[this.trail.length - 1]!.chain;
+    let chain = prevChain;
+    if (this.replayChains !== null) chain = this.replayChains[this.trail.length]!;
+    else if (opaque && this.keyCache !== null && this.keyCache.depth === this.trail.length) {
+      const from = `${this.keyCache.key}#${id}`;
+      chain = this.chains.get(from) ?? 0;
+      if (chain === 0) {
+        chain = this.chains.size + 1;
+        this.chains.set(from, chain);
+      }
+    } else if (opaque) chain = -1;
+    this.keyCache = null;
     const a: Action = {
       cpu: id,
       op: step.op,
@@ -331,6 +372,7 @@ export class Exec {
       steps: stepsBefore,
       executed: executedBefore,
       bug,
+      chain,
     };
     this.trail.push(a);
     return a;
@@ -348,6 +390,7 @@ export class Exec {
   backtrack(depth: number): void {
     let cheap = !this.leafDirty;
     for (let j = depth; j < this.trail.length && cheap; j++) if (this.trail[j]!.opaque) cheap = false;
+    this.keyCache = null;
     if (cheap) {
       while (this.trail.length > depth) {
         const a = this.trail.pop()!;
@@ -362,17 +405,84 @@ export class Exec {
       return;
     }
     const prefix = this.trail.slice(0, depth).map((a) => a.cpu);
+    const chains = this.trail.slice(0, depth).map((a) => a.chain);
     this.checkpoint.restore();
     this.restores++;
     this.trail.length = 0;
     this.resetCpus();
     this.leafDirty = false;
-    for (const cpu of prefix) this.step(cpu);
+    this.replayChains = chains;
+    try {
+      for (const cpu of prefix) this.step(cpu);
+    } finally {
+      this.replayChains = null;
+    }
     this.replayed += prefix.length;
   }
 
   /** The final steps and the checker changed the machine beyond undoing word by word. */
   private leafDirty = false;
+
+  /**
+   * The state the schedule so far has reached, as a string: two schedules
+   * with the same key behave the same from here on (the same actions, end
+   * states and findings), so the search explores the state once (see
+   * docs/explore.md). It holds the words atomic actions changed, with their
+   * values where they differ from the setup's; the chain of opaque actions
+   * (which stands for every other byte and JavaScript object of the
+   * machine); each CPU's program point, the log of the operation it is in
+   * (what its atomics returned: its locals), its handles, its steps' results
+   * and its lock sections; the ownership oracle's bookkeeping; and the
+   * reports made so far. Orders that a schedule's future cannot see (which
+   * CPU finished first) are left out.
+   */
+  stateKey(): string {
+    const i32 = this.k.i32;
+    const sw = this.setupWords;
+    let s = '';
+    for (const w of this.touchedList) {
+      const v = i32[w]!;
+      if (v !== sw[w]) s += `${w}=${v},`;
+    }
+    s += `|${this.trail.length === 0 ? 0 : this.trail[this.trail.length - 1]!.chain}|${this.bugged ? 'B' : ''}`;
+    for (const c of this.cpus) {
+      s += `|${c.pc}${c.op === null ? '' : ':'}`;
+      if (c.op !== null) for (const e of c.x.log) s += `${e.prim}@${e.word}=${String(e.ret)};`;
+      for (const [n, v] of c.runner.bindings()) if (this.setupBindings.get(n) !== v) s += `${n}=${boundKey(v)};`;
+    }
+    s += `|${this.resultsKey()}|${this.sectionsKey()}|${this.own.key()}|`;
+    const r = this.k.reports;
+    if (r.length > this.setupReports) s += r.slice(this.setupReports).map(signature).sort().join('|');
+    if (this.caching) this.keyCache = { depth: this.trail.length, key: s };
+    return s;
+  }
+
+  /** Set by the search when it merges states: opaque actions then record their chain. */
+  caching = false;
+
+  /** The steps' results, by CPU, each CPU's in its own order (final:'s last). */
+  private resultsKey(): string {
+    const by: string[] = this.cpus.map(() => '');
+    let fin = '';
+    for (let i = this.setupSteps; i < this.steps.length; i++) {
+      const st = this.steps[i]!;
+      let t = RESULT_KEYS.get(st);
+      if (t === undefined) {
+        t = `${st.op}=${JSON.stringify(st.result ?? null)}${st.expectFailure !== undefined ? '!' : ''}${st.killed === true ? 'K' : ''};`;
+        RESULT_KEYS.set(st, t);
+      }
+      if (st.cpu !== undefined && st.cpu >= 0 && st.cpu < by.length && i >= this.setupSteps) by[st.cpu] += t;
+      else fin += t;
+    }
+    return `${by.join('/')}/${fin}`;
+  }
+
+  /** The opaque actions (lock sections, operations run whole), by CPU. */
+  private sectionsKey(): string {
+    const by: string[] = this.cpus.map(() => '');
+    for (const a of this.trail) if (a.opaque) by[a.cpu] += `${a.entry?.prim ?? a.op},`;
+    return by.join('/');
+  }
 
   /** The schedule so far. */
   schedule(): number[] {
@@ -408,11 +518,13 @@ export class Exec {
       if ((scn.final ?? []).some((st) => st.kind !== 'op' || !READS_ONLY.has(st.op))) this.leafDirty = true;
     }
     if (!bug) this.own.end((pfn) => k.page_ref_count(pfn), (pfn) => k.PageBuddy(pfn));
-    const words = [...this.touched].sort((a, b) => a - b).map((w) => `${w}=${k.i32[w]}`);
-    const results = this.steps.slice(this.setupSteps).map((s) => `${s.cpu ?? '-'}:${s.op}=${JSON.stringify(s.result ?? null)}`);
-    const sections = this.trail.filter((a) => a.opaque).map((a) => `${a.cpu}:${a.entry?.prim ?? a.op}`);
+    // The end state: what the machine and each CPU hold at the end. Words are those atomic actions
+    // changed, where they differ from the setup; results and lock sections are each CPU's, in its
+    // own order (which CPU finished first is not part of it); reports and findings as sets.
+    const sw = this.setupWords;
+    const words = this.touchedList.filter((w) => k.i32[w] !== sw[w]).map((w) => `${w}=${k.i32[w]}`);
     const violations = this.own.violations.slice();
-    const before = [words.join(','), results.join(';'), sections.join(','), k.reports.slice(reports0).map(signature).join('|'), violations.map((v) => v.kind).join('|'), this.own.heldSummary()].join(' / ');
+    const before = [words.join(','), this.resultsKey(), this.sectionsKey(), k.reports.slice(this.setupReports).map(signature).sort().join('|'), violations.map((v) => v.kind).sort().join('|'), this.own.heldSummary()].join(' / ');
     // The checker reads the whole memmap: it runs once per distinct end state (what the atomic
     // words, the results and the lock sections run, by CPU and in order, leave).
     const known = this.checked.get(before);
@@ -431,6 +543,15 @@ export class Exec {
 }
 
 const NO_REPORTS: readonly Report[] = Object.freeze([]);
+
+/** A step result's part of a state key, made once per result. */
+const RESULT_KEYS = new WeakMap<StepResult, string>();
+
+/** A handle's value in a state key. */
+function boundKey(v: Bound): string {
+  if (v === null) return 'null';
+  return v.kind === 'page' ? `p${v.pfn}` : `o${v.type}:${v.id}`;
+}
 
 /** A report's signature: what distinguishes one failure from another. */
 export function signature(r: Report): string {

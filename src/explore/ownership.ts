@@ -225,6 +225,15 @@ export class Ownership {
     }
   }
 
+  /** Everything that decides what the oracle finds from here on, and what it found, as a string (state keys). */
+  key(): string {
+    const held = [...this.s.held.entries()].filter(([, n]) => n !== 0).map(([k, n]) => `${k}=${n}`).sort().join(',');
+    const freed = [...this.s.freed.keys()].sort((a, b) => a - b).join(',');
+    const pages = [...this.s.pages].sort((a, b) => a - b).join(',');
+    const v = this.violations.map((x) => x.kind).sort().join(',');
+    return `${held};${freed};${pages};${v}`;
+  }
+
   /** Held references at the end, for the end state's summary. */
   heldSummary(): string {
     return [...this.s.held.entries()]

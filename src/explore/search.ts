@@ -27,8 +27,10 @@ export interface ExploreOptions {
   readonly maxSchedules?: number;
   /** Called every so often with the schedules run (progress on a terminal). */
   readonly progress?: (schedules: number) => void;
-  /** Called with every finished schedule (tests replay them). */
+  /** Called with every schedule run to its end (tests replay them); merged schedules are not run. */
   readonly onLeaf?: (leaf: Leaf) => void;
+  /** Merge schedules that reach the same state (default true; false runs every schedule to its end). */
+  readonly stateCaching?: boolean;
 }
 
 /** A failure signature: how often it happened and the first schedule that showed it. */
@@ -44,8 +46,17 @@ export interface ExploreResult {
   readonly variant: string;
   readonly mode: 'exhaustive' | 'random';
   readonly preemptions: number | null;
-  /** Complete schedules run (each a different interleaving up to commuting actions in exhaustive mode). */
+  /**
+   * Schedules judged (each a different interleaving up to commuting actions
+   * in exhaustive mode): run to the end, or reaching a state explored before,
+   * whose schedules from there on are counted as they were found then.
+   */
   schedules: number;
+  /** Schedules run to their end. */
+  run: number;
+  /** Distinct (state, sleep set) pairs explored, and arrivals at one explored before. */
+  states: number;
+  merged: number;
   /** Branches cut because every CPU that could run was asleep (their schedules are equivalent to ones run). */
   sleepBlocked: number;
   /** Actions taken in all, and how many were taken again after a restore. */
@@ -82,6 +93,9 @@ export function explore(built: BuiltVariant, scn: Scenario, variant: string, opt
     mode: opts.random !== undefined ? 'random' : 'exhaustive',
     preemptions: opts.preemptions ?? null,
     schedules: 0,
+    run: 0,
+    states: 0,
+    merged: 0,
     sleepBlocked: 0,
     actions: 0,
     replayed: 0,
@@ -100,6 +114,7 @@ export function explore(built: BuiltVariant, scn: Scenario, variant: string, opt
   const leaf = (): void => {
     const l = ex.finish();
     res.schedules++;
+    res.run++;
     opts.onLeaf?.(l);
     res.maxActions = Math.max(res.maxActions, l.schedule.length);
     for (const a of ex.trail) count(res, a);
@@ -114,25 +129,44 @@ export function explore(built: BuiltVariant, scn: Scenario, variant: string, opt
         else g.count++;
       }
     }
-    if (opts.progress !== undefined && res.schedules % 1000 === 0) opts.progress(res.schedules);
+    if (opts.progress !== undefined && res.run % 1000 === 0) opts.progress(res.schedules);
   };
 
   if (ex.setupResult === null) {
     if (opts.random !== undefined) randomSearch(ex, opts.random, opts.seed ?? 1, max, leaf, res);
     else {
-      const dfs = (sleep: { cpu: number; fp: Footprint }[], last: number, preempted: number): void => {
-        if (res.schedules >= max) {
+      const caching = opts.stateCaching !== false;
+      ex.caching = caching;
+      /** What the subtree below a (state, sleep set) contributed, less what its history adds per schedule. */
+      const memo = new Map<string, Subtree>();
+      const dfs = (sleep: { cpu: number; fp: Footprint }[], last: number, preempted: number): number => {
+        if (res.run >= max) {
           res.truncated = true;
-          return;
+          return 0;
         }
         const en = ex.enabled();
+        const depth = ex.trail.length;
         if (en.length === 0) {
           leaf();
-          return;
+          return depth;
         }
-        const depth = ex.trail.length;
+        let key = '';
+        let start: Subtree | null = null;
+        if (caching) {
+          let mask = 0;
+          for (const z of sleep) mask |= 1 << z.cpu;
+          key = `${ex.stateKey()}/${mask}${opts.preemptions !== undefined ? `/${last}/${preempted}` : ''}`;
+          const hit = memo.get(key);
+          if (hit !== undefined) {
+            res.merged++;
+            addSubtree(res, hit, history(ex.trail), depth);
+            return depth + hit.maxLen;
+          }
+          start = snapshotCounts(res);
+        }
         const asleep = sleep.slice();
         let ran = false;
+        let maxLen = depth;
         for (const c of en) {
           if (asleep.some((s) => s.cpu === c)) continue;
           const switching = last >= 0 && c !== last && en.includes(last);
@@ -141,18 +175,27 @@ export function explore(built: BuiltVariant, scn: Scenario, variant: string, opt
           const a = ex.step(c);
           res.actions++;
           ran = true;
-          dfs(
-            asleep.filter((s) => independent(s.fp, a.footprint)),
-            c,
-            p,
+          maxLen = Math.max(
+            maxLen,
+            dfs(
+              asleep.filter((s) => independent(s.fp, a.footprint)),
+              c,
+              p,
+            ),
           );
           ex.backtrack(depth);
           asleep.push({ cpu: c, fp: a.footprint });
-          if (res.schedules >= max) break;
+          if (res.run >= max) {
+            res.truncated = true;
+            break;
+          }
         }
         if (!ran) res.sleepBlocked++;
+        if (start !== null && !res.truncated && memo.size < MAX_STATES) memo.set(key, subtreeSince(res, start, history(ex.trail), maxLen - depth));
+        return maxLen;
       };
       dfs([], -1, 0);
+      res.states = memo.size;
     }
   }
   res.replayed = ex.replayed;
@@ -167,8 +210,71 @@ export function explore(built: BuiltVariant, scn: Scenario, variant: string, opt
   return res;
 }
 
+/** Most (state, sleep set) pairs kept for merging; past it states are explored without being remembered. */
+const MAX_STATES = 2_000_000;
+
+/**
+ * The schedules below a state: how many, how many failed and with what,
+ * and the cost counters their actions after the state added (the actions
+ * before it are the history, added per schedule when the subtree is
+ * counted again from another path).
+ */
+interface Subtree {
+  readonly schedules: number;
+  readonly failing: number;
+  readonly signatures: readonly (readonly [string, number])[];
+  readonly rmw: number;
+  readonly failedCas: number;
+  readonly gets: number;
+  /** The longest schedule's actions after the state. */
+  readonly maxLen: number;
+}
+
+interface Costs {
+  rmw: number;
+  failedCas: number;
+  gets: number;
+}
+
+/** The cost counters of the schedule so far. */
+function history(trail: readonly Action[]): Costs {
+  const c: Costs = { rmw: 0, failedCas: 0, gets: 0 };
+  for (const a of trail) count(c, a);
+  return c;
+}
+
+function snapshotCounts(res: ExploreResult): Subtree {
+  return { schedules: res.schedules, failing: res.failing, signatures: [...res.failures.values()].map((g) => [g.signature, g.count] as const), rmw: res.rmw, failedCas: res.failedCas, gets: res.gets, maxLen: 0 };
+}
+
+/** What was counted since `start`, less the history's share. */
+function subtreeSince(res: ExploreResult, start: Subtree, hist: Costs, maxLen: number): Subtree {
+  const n = res.schedules - start.schedules;
+  const before = new Map(start.signatures);
+  const signatures: (readonly [string, number])[] = [];
+  for (const g of res.failures.values()) {
+    const d = g.count - (before.get(g.signature) ?? 0);
+    if (d > 0) signatures.push([g.signature, d]);
+  }
+  return { schedules: n, failing: res.failing - start.failing, signatures, rmw: res.rmw - start.rmw - n * hist.rmw, failedCas: res.failedCas - start.failedCas - n * hist.failedCas, gets: res.gets - start.gets - n * hist.gets, maxLen };
+}
+
+/** Counts a subtree explored before as reached again after `hist`. */
+function addSubtree(res: ExploreResult, t: Subtree, hist: Costs, depth: number): void {
+  res.schedules += t.schedules;
+  res.failing += t.failing;
+  for (const [sig, n] of t.signatures) {
+    const g = res.failures.get(sig);
+    if (g !== undefined) g.count += n;
+  }
+  res.rmw += t.rmw + t.schedules * hist.rmw;
+  res.failedCas += t.failedCas + t.schedules * hist.failedCas;
+  res.gets += t.gets + t.schedules * hist.gets;
+  res.maxActions = Math.max(res.maxActions, depth + t.maxLen);
+}
+
 /** The cost counters of one action. */
-function count(res: ExploreResult, a: Action): void {
+function count(res: Costs, a: Action): void {
   const e = a.entry;
   if (e !== null && e.word >= 0 && e.prim !== 'atomic_read' && e.prim !== 'atomic_set') {
     res.rmw++;
