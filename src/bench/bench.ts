@@ -61,6 +61,7 @@ import { mixedCapturePath } from '../replay/bench.js';
 import { buddyPairLimit, checkerLimit, faultUnmap4kLimit, faultUnmapThpLimit, memmapInitLimit, order9PairLimit, pcpPairLimit, poolRecycleLimit, type LimitLoop, type RecordWords } from './limits.js';
 import { median, timeNs, type MultiVariantResult } from './measure.js';
 import { runTask } from '../fuzz/exec.js';
+import { benchExplore, formatExploreBench, type ExploreBench } from './explore.js';
 
 export interface BenchResult {
   readonly name: string;
@@ -94,6 +95,7 @@ export interface BenchReport {
     readonly target_events_per_second: number;
     readonly met: boolean;
   };
+  readonly explore: ExploreBench;
   readonly rss_bytes_per_page: number;
   readonly boot_64g_seconds: number;
   readonly target_boot_64g_seconds: number;
@@ -370,6 +372,8 @@ export async function runBench(memoryBytes: number, progress: Progress): Promise
   const runner = benchRunner(250_000, 5);
   progress('fuzzing with the oracles on');
   const fuzz = benchFuzz(120, 5);
+  progress('exploring 2 CPUs x 12 atomic actions');
+  const exploreFigures = benchExplore(3);
   progress('the machine checker');
   const checker = benchChecker(7);
   progress('the baseline after every variant, in a child process');
@@ -412,6 +416,7 @@ export async function runBench(memoryBytes: number, progress: Progress): Promise
       target_events_per_second: TARGET_LOOP_EVENTS_PER_SECOND,
       met: (e2e === null || e2e.seconds <= TARGET_REPLAY_SECONDS) && loop.eventsPerSecond >= TARGET_LOOP_EVENTS_PER_SECOND,
     },
+    explore: exploreFigures,
     rss_bytes_per_page: round1(median(big.map((b) => b.rssPerPage))),
     boot_64g_seconds: Math.round(bootSeconds * 1000) / 1000,
     target_boot_64g_seconds: TARGET_BOOT_SECONDS,
@@ -445,6 +450,7 @@ export function formatBench(r: BenchReport): string {
       ? `replay end to end: ${rp.end_to_end_seconds.toFixed(2)} s for ${rp.end_to_end_events.toLocaleString('en-US')} events of the 24 GiB mixed capture, process start to JSON out (target <= 0.6 s)${mark(rp.end_to_end_seconds <= rp.target_end_to_end_seconds)}`
       : 'replay end to end: not measured (the real captures are absent)',
     `replay event loop: ${(rp.events_per_second / 1e6).toFixed(2)} M events/s warm, ${(rp.cold_events_per_second / 1e6).toFixed(2)} M cold, ${rp.events.toLocaleString('en-US')} events of ${rp.trace === 'synthetic' ? 'a synthetic trace' : 'the mixed capture'} (target >= 5 M)${mark(rp.events_per_second >= rp.target_events_per_second)}`,
+    formatExploreBench(r.explore),
     `resident memory per simulated page at 64 GiB: ${r.rss_bytes_per_page.toFixed(1)} bytes (target <= 72)${mark(r.rss_bytes_per_page <= r.target_rss_bytes_per_page)}`,
     `64 GiB machine boot: ${r.boot_64g_seconds.toFixed(2)} s (target < 1 s)${mark(r.boot_64g_seconds < r.target_boot_64g_seconds)}`,
     '',
