@@ -137,6 +137,54 @@ test('two CPUs with 12 atomic actions each, all on one word, are explored exhaus
   assert.equal(res.endStates.size, 1);
 });
 
+test('mapping a page: folio_get() and the mapcount atomics are actions; exactly one of two mappers is the first', () => {
+  const scn = loadScenario(join(repoRoot, 'scenarios', 'map-race-vm-insert-page.yaml'));
+  for (const v of scn.variants) {
+    const res = explore(buildVariant(v), scn, v);
+    assert.deepEqual(judgeExplore(scn, res), [], v);
+    assert.equal(res.failing, 0, v);
+    // One end state: _mapcount 1 (two mappings), refcount 3, NR_FILE_MAPPED counted once (final:'s expectations).
+    assert.equal(res.endStates.size, 1, v);
+  }
+  // Each CPU's atomic_inc_and_test() on _mapcount is its own action: either CPU can be the first mapper.
+  const firsts = new Set<string>();
+  for (const sched of [[0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1]]) {
+    const r = runSchedule(buildVariant('baseline'), scn, 'baseline', sched);
+    const incs = r.trail.filter((a) => a.entry?.prim === 'atomic_inc_and_test');
+    assert.equal(incs.length, 2);
+    assert.deepEqual(incs.map((a) => [a.entry!.old, a.entry!.value]), [[-1, 0], [0, 1]]);
+    firsts.add(String(incs[0]!.cpu));
+    assert.ok(r.trail.some((a) => a.entry?.prim === 'setEntry') && r.trail.some((a) => a.entry?.prim === 'add_mm_counter'));
+    assert.deepEqual(r.leaf.failures, []);
+    r.exec.k.releaseMemory();
+  }
+  assert.deepEqual([...firsts].sort(), ['0', '1']);
+});
+
+test('a page mapped while its last reference is dropped: the explorer finds the bad page state and the use-after-free', () => {
+  const scn = scenario(`
+machine: {memory: 64MiB, cpus: 2}
+steps:
+  - alloc_pages: {gfp: GFP_KERNEL}
+    as: p
+  - mm_alloc: {}
+    as: m
+  - mmap_device: {mm: m, len: 4KiB}
+    as: a
+cpus:
+  - - vm_insert_page: {mm: m, addr: a, page: p}
+  - - folio_put: p
+`);
+  const res = explore(buildVariant('baseline'), scn, 'baseline');
+  const sigs = [...res.failures.keys()];
+  assert.ok(sigs.includes('use-after-free'), sigs.join('; '));
+  assert.ok(sigs.includes('bad_page free_page_is_bad: nonzero _refcount'), sigs.join('; '));
+  // vm_insert_page() checked the count (1), the put took it to 0, then folio_get() and the mapping landed.
+  const g = res.failures.get('use-after-free')!;
+  assert.deepEqual(g.first.schedule, [0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 1]);
+  assert.match(g.first.failures.join('\n'), /use-after-free: action 11 \(CPU 1, folio_put\) freed page pfn 0x[0-9a-f]+ while CPU 0 held a reference to it/);
+});
+
 test('actions on different pages commute: one schedule instead of six', () => {
   const scn = scenario(`
 machine: {memory: 64MiB, cpus: 2}

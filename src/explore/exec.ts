@@ -44,6 +44,8 @@ export const INTERLEAVABLE: ReadonlySet<string> = new Set([
   'page_ref_freeze', 'page_ref_unfreeze', 'folio_ref_freeze', 'folio_ref_unfreeze',
   'folio_get', 'get_page', 'folio_put', 'put_page', 'folio_put_refs', 'put_page_testzero',
   '__free_pages', 'free_frozen_pages',
+  // Mapping a page: folio_get() and the mapcount atomics of folio_add_file_rmap_pte(), the rest as lock sections (machine.ts).
+  'vm_insert_page',
 ]);
 
 /** Operations in `final:` that only read, so a schedule's end needs no restore. */
@@ -54,7 +56,7 @@ export const MAX_OP_ACTIONS = 64;
 
 /** Where an action touched memory: one word (read or written), nothing shared, or anything. */
 export interface Footprint {
-  /** The word; -1 anything (a lock section, a whole operation); -2 nothing shared. */
+  /** The word; -1 anything (a lock section, a whole operation); -2 nothing shared; below -2 a place outside the memory (machine.ts, LogEntry.scope). */
   readonly word: number;
   readonly write: boolean;
 }
@@ -344,7 +346,13 @@ export class Exec {
     }
     if (bug) this.bugged = true;
     const opaque = whole || rcu || bug || k.reports.length !== reports || k.console.length !== consoleLen || (entry !== null && entry.word === -1);
-    const footprint: Footprint = whole || (entry !== null && entry.word === -1) ? { word: -1, write: true } : entry === null ? { word: -2, write: false } : { word: entry.word, write: entry.prim !== 'atomic_read' };
+    const footprint: Footprint = whole
+      ? { word: -1, write: true }
+      : entry === null
+        ? { word: -2, write: false }
+        : entry.word === -1
+          ? { word: entry.scope ?? -1, write: true }
+          : { word: entry.word, write: entry.prim !== 'atomic_read' };
     const prevChain = this.trail.length === 0 ? 0 : this.trail[this.trail.length - 1]!.chain;
     let chain = prevChain;
     if (this.replayChains !== null) chain = this.replayChains[this.trail.length]!;

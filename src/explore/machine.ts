@@ -39,6 +39,17 @@ export interface LogEntry {
   readonly arg: number;
   /** The innermost kernel function that made the access (trace mode only). */
   fn: string | null;
+  /**
+   * A lock section that touches only one place (a pte, one mm's counters):
+   * a word, or a negative id below -2 for memory outside the buffer, so that
+   * it commutes with actions elsewhere. Absent: it may touch anything.
+   */
+  readonly scope?: number;
+}
+
+/** Ids of places outside the simulated memory a lock section may be confined to (see LogEntry.scope). */
+export function mmCountersScope(mmId: number): number {
+  return -1000 - mmId;
 }
 
 /**
@@ -47,7 +58,7 @@ export interface LogEntry {
  * with plain stores to shared memory. Inside them no atomic is a
  * scheduling point.
  */
-export const LOCK_SECTIONS = ['__folio_put', '__free_frozen_pages', '__free_pages_ok'] as const;
+export const LOCK_SECTIONS = ['__folio_put', '__free_frozen_pages', '__free_pages_ok', 'get_locked_pte', 'setEntry', 'add_mm_counter', '__folio_mod_stat', 'folio_add_large_mapcount', 'folio_sub_large_mapcount'] as const;
 
 /** A CPU's state inside the operation it is running, as the explore kernel sees it. */
 export class CpuExec {
@@ -115,7 +126,7 @@ export function exploreClass(Base: KernelCtor): new (...args: ConstructorParamet
     private xfreeing = 0;
 
     /** Runs a lock section as one action (see LOCK_SECTIONS); `freeing` names the pages it frees, for the ownership oracle. */
-    xsection<T>(name: string, freeing: { pfn: number; order: number } | null, body: () => T): T {
+    xsection<T>(name: string, freeing: { pfn: number; order: number } | null, body: () => T, scope?: number): T {
       const x = this.xcpu;
       if (x !== null && x.inSection === 0) {
         if (x.cursor < x.log.length) {
@@ -124,7 +135,7 @@ export function exploreClass(Base: KernelCtor): new (...args: ConstructorParamet
           return e.ret as T;
         }
         if (x.performed) {
-          x.pendingWord = -1;
+          x.pendingWord = scope ?? -1;
           x.pendingWrite = true;
           throw PREEMPT;
         }
@@ -144,7 +155,7 @@ export function exploreClass(Base: KernelCtor): new (...args: ConstructorParamet
         if (x !== null) x.inSection--;
       }
       if (top) {
-        x.log.push({ prim: name, word: -1, old: 0, value: 0, ret, arg: 0, fn: x.trace ? name : null });
+        x.log.push({ prim: name, word: -1, old: 0, value: 0, ret, arg: 0, fn: x.trace ? name : null, ...(scope !== undefined ? { scope } : {}) });
         x.cursor++;
         x.performed = true;
       }
@@ -161,6 +172,36 @@ export function exploreClass(Base: KernelCtor): new (...args: ConstructorParamet
 
     override __free_pages_ok(page: number, order: number, fpi: number): void {
       this.xsection('__free_pages_ok', { pfn: page, order }, () => super.__free_pages_ok(page, order, fpi));
+    }
+
+    // The plain stores of mapping a page (vm_insert_page): walking to the pte and allocating the
+    // tables under the mm's and the PTE lock, the pte itself, the mm's rss counter and the node's
+    // vmstat. Each is one action; the refcount and mapcount atomics between them are actions of
+    // their own. The PTE lock is not held across them: two CPUs mapping into one page table at
+    // once are not modelled (each CPU of a scenario maps into its own mm).
+    override get_locked_pte(mm: Parameters<Kernel['get_locked_pte']>[0], addr: number): number {
+      return this.xsection('get_locked_pte', null, () => super.get_locked_pte(mm, addr));
+    }
+
+    override setEntry(w: number, pfn: number, flagsLo: number, flagsHi: number): void {
+      this.xsection('setEntry', null, () => super.setEntry(w, pfn, flagsLo, flagsHi), w);
+    }
+
+    override add_mm_counter(mm: Parameters<Kernel['add_mm_counter']>[0], member: number, value: number): void {
+      this.xsection('add_mm_counter', null, () => super.add_mm_counter(mm, member, value), mmCountersScope(mm.id));
+    }
+
+    override __folio_mod_stat(folio: number, nr: number, nr_pmdmapped: number): void {
+      this.xsection('__folio_mod_stat', null, () => super.__folio_mod_stat(folio, nr, nr_pmdmapped));
+    }
+
+    // folio_add/sub_return_large_mapcount() run under folio_lock_large_mapcount() (a bit spinlock).
+    override folio_add_large_mapcount(folio: number, diff: number, vma: Parameters<Kernel['folio_add_large_mapcount']>[2]): number {
+      return this.xsection('folio_add_large_mapcount', null, () => super.folio_add_large_mapcount(folio, diff, vma));
+    }
+
+    override folio_sub_large_mapcount(folio: number, diff: number, vma: Parameters<Kernel['folio_sub_large_mapcount']>[2]): number {
+      return this.xsection('folio_sub_large_mapcount', null, () => super.folio_sub_large_mapcount(folio, diff, vma));
     }
   }
   const proto = Explore.prototype as unknown as Record<string, unknown>;

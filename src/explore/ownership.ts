@@ -17,7 +17,7 @@
 
 /** How each refcount operation moves references: taken (on success for the conditional ones), dropped, frozen or unfrozen. */
 type Effect =
-  | { readonly kind: 'take'; readonly page: string; readonly n: (a: Args) => number; readonly ifTrue: boolean }
+  | { readonly kind: 'take'; readonly page: string; readonly n: (a: Args) => number; readonly ifTrue: boolean; readonly ifZero?: boolean }
   | { readonly kind: 'drop'; readonly page: string; readonly n: (a: Args) => number }
   | { readonly kind: 'alloc' }
   | { readonly kind: 'freeze'; readonly page: string; readonly n: (a: Args) => number }
@@ -70,6 +70,8 @@ for (const [op, page, n] of [
   ['__free_pages', 'page', one],
 ] as const) EFFECTS.set(op, { kind: 'drop', page, n });
 for (const op of ['alloc_pages', 'alloc_pages_node', 'folio_alloc']) EFFECTS.set(op, { kind: 'alloc' });
+// The pte vm_insert_page() installs holds the reference it took (0: mapped).
+EFFECTS.set('vm_insert_page', { kind: 'take', page: 'page', n: one, ifTrue: false, ifZero: true });
 EFFECTS.set('page_ref_freeze', { kind: 'freeze', page: 'page', n: arg('count') });
 EFFECTS.set('folio_ref_freeze', { kind: 'freeze', page: 'folio', n: arg('count') });
 EFFECTS.set('page_ref_unfreeze', { kind: 'unfreeze', page: 'page', n: arg('count') });
@@ -168,8 +170,9 @@ export class Ownership {
     switch (e.kind) {
       case 'take': {
         if (e.ifTrue && ret !== true) return;
+        if (e.ifZero === true && ret !== 0) return;
         const freed = this.s.freed.get(pfn);
-        if (freed !== undefined && e.ifTrue) {
+        if (freed !== undefined && (e.ifTrue || e.ifZero === true)) {
           this.violations.push({ kind: 'use-after-free', pfn, holder, at: freed, text: `use-after-free: ${who(holder)} got a reference to page pfn 0x${pfn.toString(16)} with ${op}() after action ${freed.action} (CPU ${freed.cpu}, ${freed.op}) freed it` });
         }
         this.add(holder, pfn, n);

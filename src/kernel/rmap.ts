@@ -231,21 +231,11 @@ export abstract class Rmap extends Cpa {
   folio_add_file_rmap_ptes(folio: number, page: number, nr_pages: number, vma: VmAreaStruct): void {
     let nr = 0;
     if (!this.folio_test_large(folio)) {
-      const w = this.fw(folio, this.W_mapcount);
-      this.i32[w] = (this.i32[w]! + 1) | 0;
-      nr = this.i32[w] === 0 ? 1 : 0;
+      nr = this.atomic_inc_and_test(this.fw(folio, this.W_mapcount)) ? 1 : 0;
     } else {
       let first = 0;
-      for (let i = 0; i < nr_pages; i++) {
-        const w = this.fw(page + i, this.W_mapcount);
-        this.i32[w] = (this.i32[w]! + 1) | 0;
-        if (this.i32[w] === 0) first++;
-      }
-      const mapped = this.fw(folio, this.W_nr_pages_mapped);
-      if (first) {
-        this.i32[mapped] = this.i32[mapped]! + first;
-        if (this.i32[mapped]! < ENTIRELY_MAPPED) nr = first;
-      }
+      for (let i = 0; i < nr_pages; i++) if (this.atomic_inc_and_test(this.fw(page + i, this.W_mapcount))) first++;
+      if (first && this.atomic_add_return(this.fw(folio, this.W_nr_pages_mapped), first) < ENTIRELY_MAPPED) nr = first;
       this.folio_add_large_mapcount(folio, nr_pages, vma);
     }
     this.__folio_mod_stat(folio, nr, 0);
@@ -277,13 +267,13 @@ export abstract class Rmap extends Cpa {
     if (!this.folio_test_flag(folio, PG_swapbacked)) this.folio_set_flag(folio, PG_swapbacked);
     this.__folio_set_anon(folio, vma, address);
     if (!this.folio_test_large(folio)) {
-      this.i32[this.fw(folio, this.W_mapcount)] = 0;
+      this.atomic_set(this.fw(folio, this.W_mapcount), 0);
       if (exclusive) this.SetPageAnonExclusive(folio);
     } else {
       nr = this.folio_nr_pages(folio);
-      this.i32[this.fw(folio, this.W_entire_mapcount)] = 0;
+      this.atomic_set(this.fw(folio, this.W_entire_mapcount), 0);
       this.folio_set_large_mapcount(folio, 1, vma);
-      this.i32[this.fw(folio, this.W_nr_pages_mapped)] = ENTIRELY_MAPPED;
+      this.atomic_set(this.fw(folio, this.W_nr_pages_mapped), ENTIRELY_MAPPED);
       if (exclusive) this.SetPageAnonExclusive(folio);
       nr_pmdmapped = nr;
     }
@@ -295,18 +285,11 @@ export abstract class Rmap extends Cpa {
     void address;
     let nr = 0;
     if (!this.folio_test_large(folio)) {
-      const w = this.fw(page, this.W_mapcount);
-      this.i32[w] = this.i32[w]! + 1;
-      if (this.i32[w] === 0) nr = 1;
+      if (this.atomic_inc_and_test(this.fw(page, this.W_mapcount))) nr = 1;
     } else {
       const mapped = this.fw(folio, this.W_nr_pages_mapped);
       for (let i = 0; i < nr_pages; i++) {
-        const w = this.fw(page + i, this.W_mapcount);
-        this.i32[w] = this.i32[w]! + 1;
-        if (this.i32[w] === 0) {
-          this.i32[mapped] = this.i32[mapped]! + 1;
-          if (this.i32[mapped]! < ENTIRELY_MAPPED) nr++;
-        }
+        if (this.atomic_inc_and_test(this.fw(page + i, this.W_mapcount)) && this.atomic_inc_return(mapped) < ENTIRELY_MAPPED) nr++;
       }
       this.folio_add_large_mapcount(folio, nr_pages, vma);
     }
@@ -317,14 +300,10 @@ export abstract class Rmap extends Cpa {
   /** folio_add_anon_rmap_pmd(): a PMD mapping of a whole anonymous folio that is already anon. */
   folio_add_anon_rmap_pmd(folio: number, page: number, vma: VmAreaStruct, address: number, flags: number): void {
     void address;
-    const ew = this.fw(folio, this.W_entire_mapcount);
-    this.i32[ew] = this.i32[ew]! + 1;
     let nr = 0;
     let nr_pmdmapped = 0;
-    if (this.i32[ew] === 0) {
-      const mapped = this.fw(folio, this.W_nr_pages_mapped);
-      this.i32[mapped] = this.i32[mapped]! + ENTIRELY_MAPPED;
-      const now = this.i32[mapped]!;
+    if (this.atomic_inc_and_test(this.fw(folio, this.W_entire_mapcount))) {
+      const now = this.atomic_add_return(this.fw(folio, this.W_nr_pages_mapped), ENTIRELY_MAPPED);
       if (now < ENTIRELY_MAPPED + ENTIRELY_MAPPED) {
         nr_pmdmapped = this.folio_nr_pages(folio);
         nr = Math.max(0, nr_pmdmapped - (now & FOLIO_PAGES_MAPPED));
@@ -339,20 +318,12 @@ export abstract class Rmap extends Cpa {
   folio_remove_rmap_ptes(folio: number, page: number, nr_pages: number, vma: VmAreaStruct): void {
     let nr = 0;
     if (!this.folio_test_large(folio)) {
-      // atomic_add_negative(-1, &folio->_mapcount)
-      const w = this.fw(folio, this.W_mapcount);
-      this.i32[w] = (this.i32[w]! - 1) | 0;
-      if (this.i32[w]! < 0) nr = 1;
+      if (this.atomic_add_negative(this.fw(folio, this.W_mapcount), -1)) nr = 1;
     } else {
       this.folio_sub_large_mapcount(folio, nr_pages, vma);
       const mapped = this.fw(folio, this.W_nr_pages_mapped);
       for (let i = 0; i < nr_pages; i++) {
-        const w = this.fw(page + i, this.W_mapcount);
-        this.i32[w] = this.i32[w]! - 1;
-        if (this.i32[w]! < 0) {
-          this.i32[mapped] = this.i32[mapped]! - 1;
-          if (this.i32[mapped]! < ENTIRELY_MAPPED) nr++;
-        }
+        if (this.atomic_add_negative(this.fw(page + i, this.W_mapcount), -1) && this.atomic_dec_return(mapped) < ENTIRELY_MAPPED) nr++;
       }
     }
     this.__folio_mod_stat(folio, -nr, 0);
@@ -366,14 +337,10 @@ export abstract class Rmap extends Cpa {
   folio_remove_rmap_pmd(folio: number, page: number, vma: VmAreaStruct): void {
     void page;
     this.folio_sub_large_mapcount(folio, 1, vma);
-    const ew = this.fw(folio, this.W_entire_mapcount);
-    this.i32[ew] = this.i32[ew]! - 1;
     let nr = 0;
     let nr_pmdmapped = 0;
-    if (this.i32[ew]! < 0) {
-      const mapped = this.fw(folio, this.W_nr_pages_mapped);
-      this.i32[mapped] = this.i32[mapped]! - ENTIRELY_MAPPED;
-      const left = this.i32[mapped]!;
+    if (this.atomic_add_negative(this.fw(folio, this.W_entire_mapcount), -1)) {
+      const left = this.atomic_sub_return(this.fw(folio, this.W_nr_pages_mapped), ENTIRELY_MAPPED);
       if (left < ENTIRELY_MAPPED) {
         nr_pmdmapped = this.folio_nr_pages(folio);
         nr = nr_pmdmapped - (left & FOLIO_PAGES_MAPPED);
