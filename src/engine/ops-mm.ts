@@ -116,7 +116,7 @@ defineOp({
     const names = ['MM_FILEPAGES', 'MM_ANONPAGES', 'MM_SWAPENTS', 'MM_SHMEMPAGES'];
     const i = names.indexOf(a['member'] as string);
     if (i < 0) throw new InputError(`member: expected one of ${names.join(', ')}`);
-    return mmArg(k, a).rss_stat[i]!;
+    return k.get_mm_counter(mmArg(k, a), i);
   },
 });
 defineOp({ name: 'mm_pgtables_bytes', params: [P.handle('mm')], result: 'int', group: MM, doc: 'Bytes of page tables charged to the mm.', run: (k, a) => mmArg(k, a).pgtables_bytes });

@@ -183,7 +183,8 @@ export function observe(scn: Scenario, variant: string, coverage?: Coverage, opt
   let pages: number | null = null;
   if (machine !== null && !stopped) {
     // The slab counters count pages here (vmstat keeps them in pages; /proc shows kB).
-    pages = machine.global_zone_page_state(NR_FREE_PAGES) + machine.global_node_page_state(NR_SLAB_RECLAIMABLE_B) + machine.global_node_page_state(NR_SLAB_UNRECLAIMABLE_B);
+    // The exact sums (vm_node_stat()): a variant with per-CPU deltas leaves some unfolded.
+    pages = machine.global_zone_page_state(NR_FREE_PAGES) + machine.vm_node_stat(NR_SLAB_RECLAIMABLE_B) + machine.vm_node_stat(NR_SLAB_UNRECLAIMABLE_B);
   }
   if (opts.fresh === true) machine?.releaseMemory();
   return { reports: run.reports, steps: run.steps, stopped, pages };

@@ -358,4 +358,13 @@ export abstract class Rmap extends Cpa {
   add_mm_counter(mm: MmStruct, member: number, value: number): void {
     mm.rss_stat[member] = mm.rss_stat[member]! + value;
   }
+
+  /**
+   * get_mm_counter(): the mm's count of a member. mm->rss_stat is exact here
+   * (percpu_counter_sum()); a variant that keeps per-CPU deltas answers as
+   * percpu_counter_read_positive() does (linux-6.12).
+   */
+  get_mm_counter(mm: MmStruct, member: number): number {
+    return mm.rss_stat[member]!;
+  }
 }

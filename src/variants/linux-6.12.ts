@@ -26,12 +26,28 @@
  * - dump_page()'s head line prints nr_pages_mapped as
  *   folio_nr_pages_mapped(): _nr_pages_mapped & FOLIO_PAGES_MAPPED, without
  *   the ENTIRELY_MAPPED bit (mm/debug.c __dump_folio()).
+ * - Node counters are per CPU first (mm/vmstat.c mod_node_state(), overstep
+ *   0 on x86's cmpxchg_local path): a CPU's vm_node_stat_diff goes into the
+ *   node's counter only when it passes the node's stat_threshold
+ *   (refresh_zone_stat_thresholds(): the largest calculate_normal_threshold()
+ *   of its populated zones), and global_node_page_state() reads the folded
+ *   part alone. A sleep of a second or more folds every CPU (vmstat_update()
+ *   every sysctl_stat_interval, HZ).
+ * - The mm's rss counters are percpu_counters (kernel/fork.c mm_init()):
+ *   percpu_counter_add_batch() with percpu_counter_batch, max(32, 2 * CPUs)
+ *   (lib/percpu_counter.c compute_batch_value()), and get_mm_counter() is
+ *   percpu_counter_read_positive() (include/linux/mm.h:2651).
+ * - collapse_pte_mapped_thp() works on file-backed ranges only: an
+ *   anonymous VMA is SCAN_VMA_CHECK (mm/khugepaged.c:1510), and enum
+ *   scan_result has 6.12's numbering (SCAN_VMA_CHECK is 22).
  */
 
 import type { Variant } from './variant.js';
 import type { Site } from '../report/report.js';
 import type { KmemCache } from '../kernel/slub.js';
-import type { MmStruct } from '../kernel/mm_types.js';
+import { NR_MM_COUNTERS, type MmStruct } from '../kernel/mm_types.js';
+import { NR_VM_NODE_STAT_ITEMS } from '../kernel/vmstat.js';
+import { PMD_SIZE } from '../kernel/pgtable.js';
 
 /** FOLIO_BATCH_SIZE (include/linux/pagevec.h, 6.12). */
 const FOLIO_BATCH_SIZE = 31;
@@ -71,6 +87,31 @@ const FUNCTIONS_6_12: ReadonlyMap<string, string> = new Map([['__alloc_frozen_pa
 
 /** FOLIO_PAGES_MAPPED (mm/internal.h, 6.12): the low bits of _nr_pages_mapped. */
 const FOLIO_PAGES_MAPPED = 0x7fffff;
+
+/** enum scan_result (mm/khugepaged.c:31, 6.12): its numbering differs from the baseline's past SCAN_PMD_MAPPED. */
+const SCAN_PMD_MAPPED = 4;
+const SCAN_VMA_CHECK_6_12 = 22;
+
+/** sysctl_stat_interval (mm/vmstat.c): HZ, one second. */
+const STAT_INTERVAL_MS = 1000;
+
+/** fls(): the 1-based index of the highest set bit, 0 for 0. */
+function fls(x: number): number {
+  return x === 0 ? 0 : 32 - Math.clz32(x);
+}
+
+/**
+ * Per-CPU state the variant adds. It lives beside the machine, not in class
+ * fields: the base constructor already updates counters while it boots, before
+ * a subclass's field initialisers would run.
+ */
+interface PerCpuState {
+  /** per_cpu_nodestats->vm_node_stat_diff of each node: [cpu * NR_VM_NODE_STAT_ITEMS + item] (an s8 in the kernel). */
+  readonly nodeDiff: Int8Array[];
+  /** The mm's rss percpu_counters: fbc->count and each CPU's delta. */
+  readonly rss: WeakMap<MmStruct, { readonly count: Float64Array; readonly local: Float64Array }>;
+}
+const perCpu = new WeakMap<object, PerCpuState>();
 
 export const linux612: Variant = {
   name: 'linux-6.12',
@@ -147,6 +188,118 @@ export const linux612: Variant = {
       override __free_slab(s: KmemCache, slab: number): void {
         // __free_pages(): the slab's own reference; a page someone still holds stays theirs.
         if (this.page_ref_dec_and_test(slab)) super.__free_slab(s, slab);
+      }
+
+      private pcpuState(): PerCpuState {
+        let st = perCpu.get(this);
+        if (st === undefined) {
+          st = { nodeDiff: this.nodes.map(() => new Int8Array(this.cpus * NR_VM_NODE_STAT_ITEMS)), rss: new WeakMap() };
+          perCpu.set(this, st);
+        }
+        return st;
+      }
+
+      /**
+       * calculate_normal_threshold() (mm/vmstat.c:222): 2 * fls(CPUs) * (1 +
+       * fls(managed pages in 128 MiB units)), at most 125.
+       */
+      calculate_normal_threshold(managed: number): number {
+        const mem = Math.floor(managed / 32768);
+        return Math.min(125, 2 * fls(this.cpus) * (1 + fls(mem)));
+      }
+
+      /** per_cpu_nodestats->stat_threshold: the largest of the node's populated zones (0 before memory is up). */
+      node_stat_threshold(nid: number): number {
+        let t = 0;
+        for (const z of this.nodes[nid]!.node_zones) if (z.populated()) t = Math.max(t, this.calculate_normal_threshold(z.managed_pages));
+        return t;
+      }
+
+      /** mod_node_state(pgdat, item, delta, 0): the CPU's delta, folded into the node past the threshold. */
+      override mod_node_page_state(nid: number, item: number, delta: number): void {
+        const diff = this.pcpuState().nodeDiff[nid]!;
+        const i = this.current.cpu * NR_VM_NODE_STAT_ITEMS + item;
+        const n = delta + diff[i]!;
+        if (Math.abs(n) > this.node_stat_threshold(nid)) {
+          super.mod_node_page_state(nid, item, n);
+          diff[i] = 0;
+        } else diff[i] = n;
+      }
+
+      /** The exact sum, node counters and every CPU's delta (what the checkers compare). */
+      override vm_node_stat(item: number): number {
+        let v = super.vm_node_stat(item);
+        for (const diff of this.pcpuState().nodeDiff) for (let cpu = 0; cpu < this.cpus; cpu++) v += diff[cpu * NR_VM_NODE_STAT_ITEMS + item]!;
+        return v;
+      }
+
+      /** global_node_page_state(): the folded part alone, clamped at 0 (include/linux/vmstat.h:194). */
+      override global_node_page_state(item: number): number {
+        let x = 0;
+        for (const n of this.nodes) x += n.vm_stat[item]!;
+        return x < 0 ? 0 : x;
+      }
+
+      /** refresh_cpu_vm_stats(): every CPU's node deltas into the node counters. */
+      refresh_cpu_vm_stats(): void {
+        const st = this.pcpuState();
+        st.nodeDiff.forEach((diff, nid) => {
+          for (let i = 0; i < diff.length; i++) {
+            if (diff[i] === 0) continue;
+            super.mod_node_page_state(nid, i % NR_VM_NODE_STAT_ITEMS, diff[i]!);
+            diff[i] = 0;
+          }
+        });
+      }
+
+      override msleep(msecs: number): void {
+        super.msleep(msecs);
+        // vmstat_update() runs every sysctl_stat_interval on a CPU with deltas.
+        if (msecs >= STAT_INTERVAL_MS) this.refresh_cpu_vm_stats();
+      }
+
+      private rssCounters(mm: MmStruct): { readonly count: Float64Array; readonly local: Float64Array } {
+        const rss = this.pcpuState().rss;
+        let c = rss.get(mm);
+        if (c === undefined) {
+          c = { count: new Float64Array(NR_MM_COUNTERS), local: new Float64Array(NR_MM_COUNTERS * this.cpus) };
+          rss.set(mm, c);
+        }
+        return c;
+      }
+
+      /** percpu_counter_add_batch(&mm->rss_stat[member], value, percpu_counter_batch); rss_stat stays the exact sum. */
+      override add_mm_counter(mm: MmStruct, member: number, value: number): void {
+        super.add_mm_counter(mm, member, value);
+        const c = this.rssCounters(mm);
+        const i = this.current.cpu * NR_MM_COUNTERS + member;
+        const count = c.local[i]! + value;
+        if (Math.abs(count) >= Math.max(32, 2 * this.cpus)) {
+          c.count[member] = c.count[member]! + count;
+          c.local[i] = 0;
+        } else c.local[i] = count;
+      }
+
+      /** percpu_counter_read_positive(): fbc->count, 0 if negative. */
+      override get_mm_counter(mm: MmStruct, member: number): number {
+        const x = this.rssCounters(mm).count[member]!;
+        return x < 0 ? 0 : x;
+      }
+
+      /**
+       * 6.12's collapse_pte_mapped_thp() (mm/khugepaged.c:1493): a range not
+       * inside one VMA, or a VMA without a file, is SCAN_VMA_CHECK; a PMD
+       * already mapped is SCAN_PMD_MAPPED; the files pagesim maps (a socket,
+       * a driver) are VM_MIXEDMAP or VM_PFNMAP, which
+       * thp_vma_allowable_order() refuses (VM_NO_KHUGEPAGED).
+       */
+      override collapse_pte_mapped_thp(mm: MmStruct, addr: number): number {
+        const haddr = Math.floor(addr / PMD_SIZE) * PMD_SIZE;
+        const vma = mm.find_vma(haddr);
+        if (vma === null || vma.vm_ops === null || haddr + PMD_SIZE > vma.vm_end) return SCAN_VMA_CHECK_6_12;
+        const pmd = this.walkToPmd(mm, haddr);
+        if (pmd >= 0 && !this.entryNone(pmd) && this.entryLeaf(pmd)) return SCAN_PMD_MAPPED;
+        return SCAN_VMA_CHECK_6_12;
       }
 
       override dump_page_lines(page: number, reason: string | null): string[] {

@@ -2,9 +2,10 @@
 # Builds linux 6.12 (Debian's linux-source-6.12) for KUnit under QEMU with the
 # suites in EXPORT_DIR (pagesim_*_kunit.c, from `pagesim kunit --out`) in mm/.
 # The unpacked tree and the build are cached under
-# ${XDG_CACHE_HOME:-$HOME/.cache}/pagesim/kernel/KEY, KEY a hash of the
-# kunitconfig, the Kconfig/Makefile lines and the package version: a cold build
-# takes about 12 minutes on 2 cores, one with only new suites a few.
+# $PAGESIM_KERNEL_CACHE/KEY (default ${XDG_CACHE_HOME:-$HOME/.cache}/pagesim/kernel),
+# KEY a hash of the kunitconfig, the Kconfig/Makefile lines and the package
+# version: a cold build takes about 12 minutes on 2 cores, one with only new
+# suites a few. PAGESIM_KERNEL_CACHE=an empty directory measures a cold build.
 #
 # usage: test/kernel/build.sh EXPORT_DIR
 # Prints the cache directory on stdout; progress goes to stderr.
@@ -34,7 +35,7 @@ VERSION=$(dpkg-query -W -f='${Version}' "$PKG" 2>/dev/null || stat -c %s "$TARBA
 KCONFIG_LINES=$'config PAGESIM_KUNIT\n\tbool "KUnit tests exported from pagesim scenarios"\n\tdepends on KUNIT\n'
 MAKEFILE_LINE='obj-$(CONFIG_PAGESIM_KUNIT) += $(patsubst $(src)/%.c,%.o,$(wildcard $(src)/pagesim_*_kunit.c))'
 KEY=$( { cat "$HERE/kunitconfig"; printf '%s\n%s\n%s\n' "$KCONFIG_LINES" "$MAKEFILE_LINE" "$VERSION"; } | sha256sum | cut -c1-16)
-CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/pagesim/kernel/$KEY"
+CACHE="${PAGESIM_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pagesim/kernel}/$KEY"
 SRC="$CACHE/$PKG"
 BUILD="$CACHE/build"
 mkdir -p "$CACHE"
