@@ -228,7 +228,7 @@ export function checkCompound(k: Kernel, ctx: CheckContext): void {
       continue;
     }
     if (pfn & (nr - 1)) ctx.violation(C, `compound page ${hex(pfn)} of order ${order} is not naturally aligned`, pfn);
-    const nrPages = k.m32[pfn * k.PW + k.FF['_nr_pages']!]!;
+    const nrPages = k.m32[pfn * k.PW + k.W_nr_pages]!;
     if (nrPages !== nr) ctx.violation(C, `head ${hex(pfn)} of order ${order} has _nr_pages ${nrPages}`, pfn);
     for (let i = 1; i < nr; i++) {
       const t = pfn + i;

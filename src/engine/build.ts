@@ -59,7 +59,9 @@ export function buildVariant(stack: string): BuiltVariant {
   }
   const structs = new Map<string, StructLayout>();
   for (const [name, decl] of decls) structs.set(name, computeLayout(name, decl));
-  structs.set('folio', computeLayout('folio', makeStructFolio(decls.get('page')!)));
+  let folio = makeStructFolio(decls.get('page')!);
+  for (const v of variants) if (v.folio) folio = v.folio(folio);
+  structs.set('folio', computeLayout('folio', folio));
   const built: BuiltVariant = {
     name: stack,
     variants,

@@ -65,10 +65,13 @@ export abstract class Internal extends MmZone {
     this.folio_set_order(page, order);
     this.i32[f + FF['_large_mapcount']!] = -1;
     this.i32[f + FF['_nr_pages_mapped']!] = 0; // CONFIG_PAGE_MAPCOUNT
-    this.m32[f + FF['_mm_ids']!] = 0; // CONFIG_MM_ID
-    this.m32[f + FF['_mm_ids']! + 1] = 0;
-    this.i32[f + FF['_mm_id_mapcount[0]']!] = -1;
-    this.i32[f + FF['_mm_id_mapcount[1]']!] = -1;
+    if (FF['_mm_ids'] !== undefined) {
+      // CONFIG_MM_ID (v6.15+): a layout without the fields predates it.
+      this.m32[f + FF['_mm_ids']] = 0;
+      this.m32[f + FF['_mm_ids'] + 1] = 0;
+      this.i32[f + FF['_mm_id_mapcount[0]']!] = -1;
+      this.i32[f + FF['_mm_id_mapcount[1]']!] = -1;
+    }
     this.i32[f + FF['_pincount']!] = 0; // CONFIG_64BIT
     this.i32[f + FF['_entire_mapcount']!] = -1;
     if (order > 1) this.INIT_LIST_HEAD(f + FF['_deferred_list.next']!);

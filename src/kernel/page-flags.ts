@@ -325,7 +325,8 @@ export abstract class PageFlags extends KernelList {
   readonly W_memcg_data = this.pageWord('memcg_data');
   readonly W_lru = this.pageWord('lru.next');
   /** struct folio fields used on hot paths (words from the folio's head page). */
-  readonly W_nr_pages = this.FF['_nr_pages']!;
+  /** The folio's page count: `_nr_pages` (v6.15+), `_folio_nr_pages` in older layouts. */
+  readonly W_nr_pages = (this.FF['_nr_pages'] ?? this.FF['_folio_nr_pages'])!;
   /** Whether testPageFlag() may read PagePoisoned()'s bytes itself: no variant overrides the helpers. */
   private readonly inlinePoisonCheck = this.PagePoisoned === PageFlags.prototype.PagePoisoned && this.flagsLo === PageFlags.prototype.flagsLo && this.flagsHi === PageFlags.prototype.flagsHi;
 

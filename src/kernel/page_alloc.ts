@@ -403,11 +403,11 @@ export abstract class PageAlloc extends Internal {
             this.bad_page(page, 'nonzero nr_pages_mapped');
             break check;
           }
-          if (this.i32[f + FF['_mm_id_mapcount[0]']!] !== -1) {
+          if (FF['_mm_id_mapcount[0]'] !== undefined && this.i32[f + FF['_mm_id_mapcount[0]']]! !== -1) {
             this.bad_page(page, 'nonzero mm mapcount 0');
             break check;
           }
-          if (this.i32[f + FF['_mm_id_mapcount[1]']!] !== -1) {
+          if (FF['_mm_id_mapcount[1]'] !== undefined && this.i32[f + FF['_mm_id_mapcount[1]']]! !== -1) {
             this.bad_page(page, 'nonzero mm mapcount 1');
             break check;
           }

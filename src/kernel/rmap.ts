@@ -53,8 +53,9 @@ export abstract class Rmap extends Cpa {
   private W_large_mapcount = this.FF['_large_mapcount']!;
   private W_entire_mapcount = this.FF['_entire_mapcount']!;
   private W_nr_pages_mapped = this.FF['_nr_pages_mapped']!;
-  private W_mm_id_mapcount = this.FF['_mm_id_mapcount']!;
-  private W_mm_ids = this.FF['_mm_ids']!;
+  /** CONFIG_MM_ID's words; undefined in a layout from before it (linux-6.12). */
+  private W_mm_id_mapcount = this.FF['_mm_id_mapcount'];
+  private W_mm_ids = this.FF['_mm_ids'];
 
   override boot(): void {
     super.boot();
@@ -162,6 +163,7 @@ export abstract class Rmap extends Cpa {
   /** folio_set_large_mapcount(): the first mapping(s) of a large folio, all by one mm. */
   folio_set_large_mapcount(folio: number, mapcount: number, vma: VmAreaStruct): void {
     this.i32[this.fw(folio, this.W_large_mapcount)] = mapcount - 1;
+    if (this.W_mm_ids === undefined) return; // a layout from before CONFIG_MM_ID
     this.setMmIdMapcount(folio, 0, mapcount - 1);
     this.folio_set_mm_id(folio, 0, vma.mm.id);
   }
@@ -172,6 +174,7 @@ export abstract class Rmap extends Cpa {
     const lw = this.fw(folio, this.W_large_mapcount);
     const nv = this.i32[lw]! + diff;
     this.i32[lw] = nv;
+    if (this.W_mm_ids === undefined) return nv + 1;
     if (this.folio_mm_id(folio, 0) === mm_id) this.setMmIdMapcount(folio, 0, this.mmIdMapcount(folio, 0) + diff);
     else if (this.folio_mm_id(folio, 1) === mm_id) this.setMmIdMapcount(folio, 1, this.mmIdMapcount(folio, 1) + diff);
     else if (this.folio_mm_id(folio, 0) === MM_ID_DUMMY) {
@@ -192,6 +195,7 @@ export abstract class Rmap extends Cpa {
     const lw = this.fw(folio, this.W_large_mapcount);
     const nv = this.i32[lw]! - diff;
     this.i32[lw] = nv;
+    if (this.W_mm_ids === undefined) return nv + 1;
     for (const idx of [0, 1]) {
       if (this.folio_mm_id(folio, idx) !== mm_id) continue;
       this.setMmIdMapcount(folio, idx, this.mmIdMapcount(folio, idx) - diff);

@@ -23,6 +23,12 @@
  *   is not PageLRU until the batch moves, when full (31), when a large folio
  *   joins it, or at lru_add_drain() (exit_mmap(), munmap's vms_clear_ptes()).
  *   The 2026 tree batches the same way; pagesim's baseline adds at once.
+ * - GUP with FOLL_TOUCH marks a PTE-mapped page accessed (mm/gup.c:932
+ *   follow_page_pte(); a PMD-mapped THP is only touch_pmd()'d):
+ *   folio_mark_accessed() (mm/swap.c:460) sets PG_referenced, and on a
+ *   second touch activates the folio: PG_active at once while it waits in
+ *   the lru_add batch (__lru_cache_activate_folio()), through the
+ *   lru_activate batch (its own reference) when it is on the LRU.
  * - dump_page()'s head line prints nr_pages_mapped as
  *   folio_nr_pages_mapped(): _nr_pages_mapped & FOLIO_PAGES_MAPPED, without
  *   the ENTIRELY_MAPPED bit (mm/debug.c __dump_folio()).
@@ -37,15 +43,23 @@
  *   percpu_counter_add_batch() with percpu_counter_batch, max(32, 2 * CPUs)
  *   (lib/percpu_counter.c compute_batch_value()), and get_mm_counter() is
  *   percpu_counter_read_positive() (include/linux/mm.h:2651).
+ * - struct folio's second page is 6.12's (include/linux/mm_types.h:369-378):
+ *   _large_mapcount, _entire_mapcount, _nr_pages_mapped, _pincount,
+ *   _folio_nr_pages, and nothing of CONFIG_MM_ID (_mm_id_mapcount,
+ *   _mm_ids) nor _mapcount_1/_refcount_1, which came in 6.15.
  * - collapse_pte_mapped_thp() works on file-backed ranges only: an
  *   anonymous VMA is SCAN_VMA_CHECK (mm/khugepaged.c:1510), and enum
  *   scan_result has 6.12's numbering (SCAN_VMA_CHECK is 22).
  */
 
 import type { Variant } from './variant.js';
+import { atomic_t, field, unsigned_int } from '../layout/ctype.js';
+import { removeMember, replaceMember } from '../layout/edit.js';
 import type { Site } from '../report/report.js';
 import type { KmemCache } from '../kernel/slub.js';
-import { NR_MM_COUNTERS, type MmStruct } from '../kernel/mm_types.js';
+import { NR_MM_COUNTERS, type MmStruct, type VmAreaStruct } from '../kernel/mm_types.js';
+import { PG_active, PG_lru, PG_referenced, PG_unevictable } from '../kernel/page-flags.js';
+import { FOLL_TOUCH } from '../kernel/gup.js';
 import { NR_VM_NODE_STAT_ITEMS } from '../kernel/vmstat.js';
 import { PMD_SIZE } from '../kernel/pgtable.js';
 
@@ -118,6 +132,20 @@ export const linux612: Variant = {
   description: 'linux 6.12.y (LTS, Debian linux-source-6.12): no type reset on free, 6.12 BUG lines and WARNING banner, masked nr_pages_mapped',
   seed: 'none: Debian linux-source-6.12 (6.12.118), checked by the differential run under QEMU (test/kernel/)',
   base: 'free-keeps-type',
+  folio: (f) => {
+    let t = replaceMember(
+      f,
+      'folio-mapcounts',
+      field('_large_mapcount', atomic_t),
+      field('_entire_mapcount', atomic_t),
+      field('_nr_pages_mapped', atomic_t),
+      field('_pincount', atomic_t),
+      field('_folio_nr_pages', unsigned_int),
+    );
+    for (const name of ['_mapcount_1', '_refcount_1', '_nr_pages']) t = removeMember(t, name);
+    return t;
+  },
+  assertions: (list) => list.filter((a) => !(a.macro === 'FOLIO_MATCH' && (a.left.field === '_mapcount_1' || a.left.field === '_refcount_1'))),
   kernel: (Base) =>
     class Linux612 extends Base {
       protected override reportSite(site: Site): Site {
@@ -140,11 +168,60 @@ export const linux612: Variant = {
         if (this.lruAddBatch.length >= FOLIO_BATCH_SIZE || this.folio_test_large(folio)) this.lru_add_drain();
       }
 
-      /** lru_add_drain(): folio_batch_move_lru(): each folio onto the LRU, then the batch's references go. */
+      /** lru_add_drain(): lru_add_drain_cpu(): the lru_add batch, then the lru_activate one (folio_activate_drain()). */
       lru_add_drain(): void {
         const batch = this.lruAddBatch.splice(0);
         for (const folio of batch) super.folio_add_lru(folio);
         for (const folio of batch) this.folio_put(folio);
+        this.folio_activate_drain();
+      }
+
+      /** cpu_fbatches.lru_activate of the CPU the scenario runs on. */
+      readonly lruActivateBatch: number[] = [];
+
+      /** folio_mark_accessed() (mm/swap.c:460, without MGLRU: lru_gen_enabled() is off by default). */
+      folio_mark_accessed(folio: number): void {
+        if (!this.folio_test_flag(folio, PG_referenced)) this.folio_set_flag(folio, PG_referenced);
+        else if (this.folio_test_flag(folio, PG_unevictable)) return;
+        else if (!this.folio_test_flag(folio, PG_active)) {
+          if (this.folio_test_flag(folio, PG_lru)) this.folio_activate(folio);
+          else if (this.lruAddBatch.includes(folio)) this.folio_set_flag(folio, PG_active); // __lru_cache_activate_folio()
+          this.folio_clear_flag(folio, PG_referenced);
+        }
+      }
+
+      /** folio_activate(): onto the lru_activate batch, which holds a reference; moved when full or for a large folio. */
+      folio_activate(folio: number): void {
+        if (this.folio_test_flag(folio, PG_active) || this.folio_test_flag(folio, PG_unevictable) || !this.folio_test_flag(folio, PG_lru)) return;
+        this.folio_get(folio);
+        this.lruActivateBatch.push(folio);
+        if (this.lruActivateBatch.length >= FOLIO_BATCH_SIZE || this.folio_test_large(folio)) this.folio_activate_drain();
+      }
+
+      /** folio_batch_move_lru(lru_activate): each folio still on the LRU to the active list, then the references go. */
+      folio_activate_drain(): void {
+        const batch = this.lruActivateBatch.splice(0);
+        for (const folio of batch) {
+          if (!this.folio_test_flag(folio, PG_lru)) continue;
+          this.folio_clear_flag(folio, PG_lru);
+          if (!this.folio_test_flag(folio, PG_active) && !this.folio_test_flag(folio, PG_unevictable)) {
+            this.lruvec_del_folio(folio);
+            this.folio_set_flag(folio, PG_active);
+            this.lruvec_add_folio(folio);
+          }
+          this.folio_set_flag(folio, PG_lru);
+        }
+        for (const folio of batch) this.folio_put(folio);
+      }
+
+      /** follow_page_pte() with FOLL_TOUCH: mark_page_accessed() on what a pte maps (the zero page too). */
+      override follow_page(vma: VmAreaStruct, address: number, flags: number): number {
+        const page = super.follow_page(vma, address, flags);
+        if (page >= 0 && flags & FOLL_TOUCH) {
+          const pmd = this.walkToPmd(vma.mm, address);
+          if (!this.entryLeaf(pmd)) this.folio_mark_accessed(this.page_folio(page));
+        }
+        return page;
       }
 
       override exit_mmap(mm: MmStruct): void {

@@ -15,7 +15,7 @@ import type { LayoutAssertion } from '../layout/assert.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { SymbolDecl } from '../kernel/symbols.js';
 
-/** Struct declarations by struct name (`page`, `ptdesc`, ...); `folio` is derived from `page`. */
+/** Struct declarations by struct name (`page`, `ptdesc`, ...); `folio` is derived from `page`, then edited by `folio`. */
 export type StructDecls = ReadonlyMap<string, AggregateType>;
 
 // eslint-style note: mixins need a constructor type that accepts any arguments.
@@ -32,6 +32,8 @@ export interface Variant {
   readonly base?: string;
   /** Struct declaration edits. */
   readonly structs?: (decls: StructDecls) => StructDecls;
+  /** struct folio edits, on the folio derived from the (edited) struct page. */
+  readonly folio?: (folio: AggregateType) => AggregateType;
   /** Layout assertion edits. */
   readonly assertions?: (list: readonly LayoutAssertion[]) => readonly LayoutAssertion[];
   /** Overrides of kernel functions. */
