@@ -61,3 +61,61 @@ test('gup-pins: a PMD-mapped THP dumps nr_pages_mapped without the ENTIRELY_MAPP
   const dump = r.steps.find((s) => s.op === 'dump_page')!.result as string;
   assert.match(dump, /^head: order:9 mapcount:1 entire_mapcount:1 nr_pages_mapped:0 pincount:3$/m);
 });
+
+test('gup-pins: node counters wait in the CPU delta below the 6.12 threshold, the global read sees none of the 4 pins', () => {
+  const r = run('gup-pins');
+  const reads = r.steps.filter((s) => s.op === 'global_node_page_state').map((s) => s.result);
+  assert.deepEqual(reads, [0, 0, 0]);
+  assert.deepEqual(run('gup-pins', 'baseline').steps.filter((s) => s.op === 'global_node_page_state').map((s) => s.result), [4, 4, 4]);
+});
+
+test('node vmstat: a delta past the threshold folds into the node counter, a sleep of a second folds the rest', async () => {
+  const { buildVariant, createMachine } = await import('../src/engine/build.js');
+  const { NR_FOLL_PIN_ACQUIRED } = await import('../src/kernel/vmstat.js');
+  const k = createMachine(buildVariant('linux-6.12'), { memoryBytes: 256 * 2 ** 20, cpus: 2, nodes: 1 }) as unknown as {
+    node_stat_threshold(nid: number): number;
+    mod_node_page_state(nid: number, item: number, delta: number): void;
+    global_node_page_state(item: number): number;
+    vm_node_stat(item: number): number;
+    msleep(ms: number): void;
+  };
+  // calculate_normal_threshold(): DMA32 (56254 pages, 1 unit of 128 MiB) 2 * fls(2) * (1 + fls(1)) = 8,
+  // DMA (under 128 MiB) 2 * 2 * 1 = 4; the node takes the larger.
+  const t = k.node_stat_threshold(0);
+  assert.equal(t, 8);
+  k.mod_node_page_state(0, NR_FOLL_PIN_ACQUIRED, t);
+  assert.equal(k.global_node_page_state(NR_FOLL_PIN_ACQUIRED), 0);
+  assert.equal(k.vm_node_stat(NR_FOLL_PIN_ACQUIRED), t);
+  k.mod_node_page_state(0, NR_FOLL_PIN_ACQUIRED, 1);
+  assert.equal(k.global_node_page_state(NR_FOLL_PIN_ACQUIRED), t + 1);
+  k.mod_node_page_state(0, NR_FOLL_PIN_ACQUIRED, 2);
+  assert.equal(k.global_node_page_state(NR_FOLL_PIN_ACQUIRED), t + 1);
+  k.msleep(1000);
+  assert.equal(k.global_node_page_state(NR_FOLL_PIN_ACQUIRED), t + 3);
+});
+
+test('page-table-workload: get_mm_counter() is percpu_counter_read_positive(), the 16 single faults stay in the CPU delta', () => {
+  const r = run('page-table-workload');
+  assert.equal(r.steps.find((s) => s.op === 'get_mm_counter')!.result, 512);
+  assert.equal(run('page-table-workload', 'baseline').steps.find((s) => s.op === 'get_mm_counter')!.result, 528);
+  // check_mm() sums the counters (percpu_counter_sum()): the process exits clean.
+  assert.equal(r.reports.length, 0);
+});
+
+test('ptdesc-pte-free-now: 6.12 collapse_pte_mapped_thp() is SCAN_VMA_CHECK (22) on an anonymous VMA', () => {
+  const r = run('ptdesc-pte-free-now');
+  assert.equal(r.steps.find((s) => s.op === 'collapse_pte_mapped_thp')!.result, 22);
+  assert.equal(run('ptdesc-pte-free-now', 'baseline').steps.find((s) => s.op === 'collapse_pte_mapped_thp')!.result, 1);
+});
+
+test('gup-pins: the THP head words in 6.12 order (_large_mapcount, _entire_mapcount, _nr_pages_mapped, _pincount, _folio_nr_pages), alone on its LRU list', () => {
+  const r = run('gup-pins');
+  const dump = r.steps.find((s) => s.op === 'dump_page')!.result as string;
+  const heads = dump.split('\n').filter((l) => l.startsWith('head: 0'));
+  assert.equal(heads.length, 4);
+  // lru.next and lru.prev are both the inactive anon list head: the small folio went to the active list.
+  const w = heads[0]!.split(' ');
+  assert.equal(w[2], w[3]);
+  assert.match(heads[2]!, / 0000000000000000 0000000300800000$/);
+  assert.match(heads[3]!, /^head: 0000000000000200 0000000000000000 00000000ffffffff 0000000000000000$/);
+});

@@ -15,7 +15,7 @@
 
 import { PAGE_SIZE } from './config.js';
 import { Cpa } from './cpa.js';
-import { PG_active, PG_lru, PG_swapbacked, PG_uptodate } from './page-flags.js';
+import { PG_active, PG_lru, PG_swapbacked, PG_unevictable, PG_uptodate } from './page-flags.js';
 import { nodeStat, NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED, NR_ZONE_INACTIVE_ANON } from './vmstat.js';
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES } from './mm_types.js';
 import { declareSymbols } from './symbols.js';
@@ -107,11 +107,16 @@ export abstract class Rmap extends Cpa {
     this.lruvec_add_folio(folio);
   }
 
-  /** __page_cache_release(): a folio whose last reference went leaves the LRU. */
+  /**
+   * __page_cache_release(): a folio whose last reference went leaves the LRU;
+   * __folio_clear_lru_flags() takes PG_lru, PG_active and PG_unevictable with it.
+   */
   __page_cache_release(folio: number): void {
     if (this.folio_test_flag(folio, PG_lru)) {
       this.lruvec_del_folio(folio);
       this.folio_clear_flag(folio, PG_lru);
+      this.folio_clear_flag(folio, PG_active);
+      this.folio_clear_flag(folio, PG_unevictable);
     }
   }
 
