@@ -84,4 +84,9 @@ test("a pointer the page's previous user left where pagesim has zero is forgiven
   assert.equal(staleEqual('page: refcount:0 mapcount:0 mapping:0000000000000000 index:0xffff888002c782a8 pfn:p', 'page: refcount:0 mapcount:0 mapping:0000000000000000 index:0x0 pfn:p'), true);
   assert.equal(staleEqual('page: refcount:1 mapcount:0 mapping:0000000000000000 index:0xffff888002c782a8 pfn:p', 'page: refcount:0 mapcount:0 mapping:0000000000000000 index:0x0 pfn:p'), false);
   assert.equal(staleEqual('raw: 0000000000000000 0000000000000000', 'raw: <ptr> 0000000000000000'), false);
+  // A 32-bit field under a stale pointer's top half (6.12 _folio_nr_pages), a tail page's index off a stale head index.
+  assert.equal(staleEqual('raw: <ptr> 0000000000000000 0000000000000000 0000000000000000', 'raw: 0000000000000004 0000000000000000 0000000000000000 0000000000000000'), true);
+  assert.equal(staleEqual('raw: <ptr> 0000000000000000', 'raw: 0000000100000004 0000000000000000'), false);
+  assert.equal(staleEqual('page: refcount:9 mapcount:1 mapping:0000000000000000 index:0xffff888002d00881 pfn:buf+1', 'page: refcount:9 mapcount:1 mapping:0000000000000000 index:0x1 pfn:buf+1'), true);
+  assert.equal(staleEqual('page: refcount:9 mapcount:1 mapping:0000000000000000 index:0xffff888002d00881 pfn:buf+1', 'page: refcount:9 mapcount:1 mapping:0000000000000000 index:0x300 pfn:buf+1'), false);
 });

@@ -160,6 +160,84 @@ static long __maybe_unused pagesim_collapse_pte_mapped_thp(struct mm_struct *mm,
 	return ret;
 }`,
   },
+  device: {
+    headers: ['linux/anon_inodes.h', 'linux/file.h'],
+    code: `/*
+ * A driver's file that hands out kernel pages with vm_insert_page(s), as an
+ * io_uring ring or a device buffer does: its mmap sets no ->fault.
+ */
+static const struct vm_operations_struct pagesim_device_vm_ops = {};
+
+static int pagesim_device_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &pagesim_device_vm_ops;
+	return 0;
+}
+
+static const struct file_operations pagesim_device_fops = {
+	.mmap = pagesim_device_mmap,
+};
+
+static __maybe_unused unsigned long pagesim_mmap_device(struct mm_struct *mm,
+							unsigned long addr,
+							unsigned long len)
+{
+	struct file *file;
+	unsigned long ret;
+
+	pagesim_use_mm(mm);
+	file = anon_inode_getfile("[pagesim-device]", &pagesim_device_fops,
+				  NULL, O_RDWR);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	ret = vm_mmap(file, addr, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	fput(file);
+	return ret;
+}
+
+/* vm_insert_page() may set VM_MIXEDMAP, which wants the mmap lock for writing. */
+static __maybe_unused long pagesim_vm_insert_page(struct mm_struct *mm,
+						  unsigned long addr,
+						  struct page *page)
+{
+	struct vm_area_struct *vma;
+	long ret = -EFAULT;
+
+	pagesim_use_mm(mm);
+	mmap_write_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma)
+		ret = vm_insert_page(vma, addr, page);
+	mmap_write_unlock(mm);
+	return ret;
+}
+
+#define PAGESIM_INSERT_PAGES 512
+
+static __maybe_unused long pagesim_vm_insert_pages(struct mm_struct *mm,
+						   unsigned long addr,
+						   struct page *page,
+						   unsigned long num)
+{
+	static struct page *pages[PAGESIM_INSERT_PAGES];
+	struct vm_area_struct *vma;
+	long ret = -EFAULT;
+	unsigned long i;
+
+	if (num > PAGESIM_INSERT_PAGES)
+		return -EINVAL;
+	for (i = 0; i < num; i++)
+		pages[i] = page + i;
+	pagesim_use_mm(mm);
+	mmap_write_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma)
+		ret = vm_insert_pages(vma, addr, pages, &num);
+	mmap_write_unlock(mm);
+	return ret;
+}`,
+  },
   gup: {
     headers: [],
     code: `static struct page *__maybe_unused pagesim_get_user_page(struct mm_struct *mm,

@@ -6,7 +6,8 @@
  * pagesim-only reader, API added after 6.12 (alloc_frozen_pages, the
  * dropbehind flag, large_kmalloc pages, pagetable_dtor), a static function
  * (pte_free_now, free_pages_prepare), or state a test cannot build alone (a
- * TCP socket, a dma-buf binding, a driver VMA).
+ * TCP socket with received data, a dma-buf binding). A driver VMA is an
+ * anonymous-inode file of the test's own with an mmap handler.
  *
  * Names and signatures follow Debian's linux-source-6.12 (6.12.y):
  * include/linux/page-flags.h, page_ref.h, mm.h, gfp.h, mm/internal.h.
@@ -106,6 +107,10 @@ const table: Record<string, KunitOp> = {
   get_mm_counter: T('get_mm_counter({mm}, {member:raw})'),
   mm_pgtables_bytes: T('mm_pgtables_bytes({mm})'),
   madvise_dontneed: T('pagesim_madvise({mm}, {addr}, {len}, MADV_DONTNEED)', { helpers: MM }),
+  // a driver's file whose mmap hands out kernel pages (an anonymous-inode file the test makes; mm/memory.c)
+  mmap_device: T('pagesim_mmap_device({mm}, {addr}, {len})', { helpers: [...MM, 'device'], print: 'name' }),
+  vm_insert_page: T('pagesim_vm_insert_page({mm}, {addr}, {page})', { helpers: [...MM, 'device'] }),
+  vm_insert_pages: T('pagesim_vm_insert_pages({mm}, {addr}, {page}, {num})', { helpers: [...MM, 'device'] }),
   // page tables and ptdesc (include/linux/mm.h, arch/x86/include/asm/pgalloc.h)
   pte_alloc_one: T('pte_alloc_one({mm})'),
   pte_free: T('pte_free({mm}, {pgtable})'),

@@ -29,6 +29,13 @@
  *   second touch activates the folio: PG_active at once while it waits in
  *   the lru_add batch (__lru_cache_activate_folio()), through the
  *   lru_activate batch (its own reference) when it is on the LRU.
+ * - FOLL_TOUCH with FOLL_WRITE on a pte that is not dirty dirties the folio
+ *   (set_page_dirty(); a folio without a mapping takes noop_dirty_folio():
+ *   PG_dirty), as a kernel page vm_insert_pages() mapped is when pinned for
+ *   writing.
+ * - walk_to_pmd() (mm/memory.c:1980) has VM_BUG_ON(pmd_trans_huge(*pmd)):
+ *   vm_insert_page(s) where a PMD-mapped THP maps the address is a kernel
+ *   BUG on a DEBUG_VM kernel, not -ENOMEM or -EFAULT.
  * - dump_page()'s head line prints nr_pages_mapped as
  *   folio_nr_pages_mapped(): _nr_pages_mapped & FOLIO_PAGES_MAPPED, without
  *   the ENTIRELY_MAPPED bit (mm/debug.c __dump_folio()).
@@ -58,8 +65,9 @@ import { removeMember, replaceMember } from '../layout/edit.js';
 import type { Site } from '../report/report.js';
 import type { KmemCache } from '../kernel/slub.js';
 import { NR_MM_COUNTERS, type MmStruct, type VmAreaStruct } from '../kernel/mm_types.js';
-import { PG_active, PG_lru, PG_referenced, PG_unevictable } from '../kernel/page-flags.js';
-import { FOLL_TOUCH } from '../kernel/gup.js';
+import { PG_active, PG_dirty, PG_lru, PG_referenced, PG_unevictable } from '../kernel/page-flags.js';
+import { FOLL_TOUCH, FOLL_WRITE } from '../kernel/gup.js';
+import { _PAGE_DIRTY } from '../kernel/pgtable.js';
 import { NR_VM_NODE_STAT_ITEMS } from '../kernel/vmstat.js';
 import { PMD_SIZE } from '../kernel/pgtable.js';
 
@@ -105,6 +113,9 @@ const FOLIO_PAGES_MAPPED = 0x7fffff;
 /** enum scan_result (mm/khugepaged.c:31, 6.12): its numbering differs from the baseline's past SCAN_PMD_MAPPED. */
 const SCAN_PMD_MAPPED = 4;
 const SCAN_VMA_CHECK_6_12 = 22;
+
+/** walk_to_pmd()'s check (mm/memory.c:1980, 6.12). */
+const WALK_TO_PMD_SITE: Site = { fn: 'walk_to_pmd', file: 'mm/memory.c', line: 1980, cond: 'pmd_trans_huge(*pmd)' };
 
 /** sysctl_stat_interval (mm/vmstat.c): HZ, one second. */
 const STAT_INTERVAL_MS = 1000;
@@ -219,9 +230,22 @@ export const linux612: Variant = {
         const page = super.follow_page(vma, address, flags);
         if (page >= 0 && flags & FOLL_TOUCH) {
           const pmd = this.walkToPmd(vma.mm, address);
-          if (!this.entryLeaf(pmd)) this.folio_mark_accessed(this.page_folio(page));
+          if (!this.entryLeaf(pmd)) {
+            const folio = this.page_folio(page);
+            const pte = this.pte_offset(pmd, address);
+            // set_page_dirty(): folio_mapping() is NULL for the pages pagesim maps without a file cache.
+            if (flags & FOLL_WRITE && !(this.m32[pte]! & _PAGE_DIRTY) && !this.folio_test_flag(folio, PG_dirty)) this.folio_set_flag(folio, PG_dirty);
+            this.folio_mark_accessed(folio);
+          }
         }
         return page;
+      }
+
+      /** walk_to_pmd(): VM_BUG_ON(pmd_trans_huge(*pmd)) on the entry it found. */
+      override walk_to_pmd(mm: MmStruct, addr: number): number {
+        const pmd = super.walk_to_pmd(mm, addr);
+        if (pmd >= 0) this.VM_BUG_ON(this.entryPresent(pmd) && this.entryLeaf(pmd), WALK_TO_PMD_SITE);
+        return pmd;
       }
 
       override exit_mmap(mm: MmStruct): void {

@@ -319,7 +319,12 @@ export function compareSides(kernel: KernelSide, ps: KernelSide, info: ReadonlyM
  * page's previous user left and pagesim's fresh machine a zero: the
  * allocator clears neither page->index nor the words a slab (its freelist)
  * or a page table (pt_mm) kept there, so a page's dump in a kernel that has
- * run for a while carries its history. Nothing else is forgiven.
+ * run for a while carries its history. Two forms of it: a word that is a
+ * 32-bit field and padding (struct folio's _folio_nr_pages in 6.12), where
+ * the field was written and the padding half kept the old pointer's top,
+ * so the kernel's word reads as a pointer and pagesim's has a zero top
+ * half; and a tail page's `index:`, the head's stale index plus the page's
+ * place in the folio. Nothing else is forgiven.
  */
 export function staleEqual(kernel: string, pagesim: string): boolean {
   const k = kernel.split(' ');
@@ -328,9 +333,19 @@ export function staleEqual(kernel: string, pagesim: string): boolean {
   let forgiven = 0;
   for (let i = 0; i < k.length; i++) {
     if (k[i] === p[i]) continue;
-    if (k[i] === '<ptr>' && p[i] === '0000000000000000') forgiven++;
-    else if (/^index:0xffff888[0-9a-f]{9}$/.test(k[i]!) && p[i] === 'index:0x0') forgiven++;
+    if (k[i] === '<ptr>' && /^00000000[0-9a-f]{8}$/.test(p[i]!)) forgiven++;
+    else if (staleIndex(k[i]!, p[i]!)) forgiven++;
     else return false;
   }
   return forgiven > 0;
+}
+
+/** `index:0x<stale pointer + n>` against `index:0x<n>`, n a page's place in its folio (under 512). */
+function staleIndex(kernel: string, pagesim: string): boolean {
+  const km = /^index:0x(ffff888[0-9a-f]{9})$/.exec(kernel);
+  const pm = /^index:0x([0-9a-f]+)$/.exec(pagesim);
+  if (km === null || pm === null) return false;
+  const n = BigInt(`0x${pm[1]}`);
+  const base = BigInt(`0x${km[1]}`) - n;
+  return n < 512n && base >= DIRECT_MAP && base < DIRECT_MAP_END;
 }
