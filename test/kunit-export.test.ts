@@ -98,3 +98,16 @@ test('--out writes pagesim_<name>_kunit.c for each scenario', () => {
   assert.match(gup, /global_node_page_state\(NR_FOLL_PIN_ACQUIRED\) - 0/);
   assert.match(gup, /static long __maybe_unused pagesim_pin\(/);
 });
+
+test('driver-vma-fault: mmap_device is an anonymous-inode file of the test with its own mmap, vm_insert_page runs under the mmap write lock', () => {
+  const c = exportKunit(loadScenario(join(repoRoot, 'scenarios', 'driver-vma-fault.yaml')));
+  assert.match(c, /#include <linux\/anon_inodes\.h>/);
+  assert.match(c, /file = anon_inode_getfile\("\[pagesim-device\]", &pagesim_device_fops,/);
+  assert.match(c, /vm_mmap\(file, addr, len, PROT_READ \| PROT_WRITE, MAP_SHARED, 0\)/);
+  const body = c.slice(c.indexOf('static void pagesim_driver_vma_fault_test'));
+  assert.match(body, /a = pagesim_mmap_device\(m, 0, 2097152\);\n\tpagesim_int\("mmap_device", a\);/);
+  assert.match(body, /long v = pagesim_vm_insert_page\(m, a, p\);/);
+  assert.match(c, /mmap_write_lock\(mm\);\n\tvma = vma_lookup\(mm, addr\);\n\tif \(vma\)\n\t\tret = vm_insert_page\(vma, addr, page\);/);
+  const pages = exportKunit(loadScenario(join(repoRoot, 'scenarios', 'iouring-buffer.yaml')));
+  assert.match(pages, /long v = pagesim_vm_insert_pages\(m, a, buf, 4\);/);
+});

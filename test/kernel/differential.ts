@@ -65,6 +65,17 @@ function stepInfo(scn: Scenario, run: PagesimRun): Map<number, StepInfo> {
   return out;
 }
 
+/**
+ * Whether a scenario reads the global vmstat counters. Such a scenario boots
+ * alone: in a shared boot the suites before it leave per-CPU deltas, which
+ * the vmstat worker folds into the global counters once a second
+ * (mm/vmstat.c vmstat_update()), so its reads would depend on the others
+ * and on time.
+ */
+function readsVmstat(steps: readonly Step[]): boolean {
+  return steps.some((st) => (st.kind === 'repeat' ? readsVmstat(st.steps) : st.op === 'global_node_page_state' || st.op === 'global_zone_page_state'));
+}
+
 function pagesimRun(file: string, variant: string): PagesimRun {
   const r = spawnSync(process.execPath, [CLI, 'run', file, '--variant', variant, '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.status !== 0 && r.status !== 1) throw new Error(`pagesim run ${file}: ${r.stderr.trim()}`);
@@ -104,7 +115,7 @@ function main(argv: readonly string[]): number {
     writeFileSync(join(exportDir, kunitFileName(scn)), text);
     const run = pagesimRun(file, variant);
     runs.set(scn.name, { scn, run });
-    entries.push({ scenario: scn.name, file: file.slice(repo.length + 1), suite: kunitSuiteName(scn), pagesimOutcome: run.outcome, boot: run.outcome === 'ok' ? 'shared' : 'own' });
+    entries.push({ scenario: scn.name, file: file.slice(repo.length + 1), suite: kunitSuiteName(scn), pagesimOutcome: run.outcome, boot: run.outcome === 'ok' && !readsVmstat(scn.steps) ? 'shared' : 'own' });
   }
   log(`kernel: ${entries.length} scenarios exported, ${refused.length} refused; building`);
   const t0 = Date.now();
