@@ -90,3 +90,12 @@ test("a pointer the page's previous user left where pagesim has zero is forgiven
   assert.equal(staleEqual('page: refcount:9 mapcount:1 mapping:0000000000000000 index:0xffff888002d00881 pfn:buf+1', 'page: refcount:9 mapcount:1 mapping:0000000000000000 index:0x1 pfn:buf+1'), true);
   assert.equal(staleEqual('page: refcount:9 mapcount:1 mapping:0000000000000000 index:0xffff888002d00881 pfn:buf+1', 'page: refcount:9 mapcount:1 mapping:0000000000000000 index:0x300 pfn:buf+1'), false);
 });
+
+test('known differences: a kernel line ending in " = *" takes any value of that step and operation, nothing else', async () => {
+  const { knownLine } = await import('./kernel/differential.js');
+  assert.equal(knownLine('step 26 global_zone_page_state = *', 'step 26 global_zone_page_state = 8'), true);
+  assert.equal(knownLine('step 26 global_zone_page_state = *', 'step 26 global_zone_page_state = -12'), true);
+  assert.equal(knownLine('step 26 global_zone_page_state = *', 'step 25 global_zone_page_state = 8'), false);
+  assert.equal(knownLine('step 26 global_zone_page_state = *', 'step 26 global_node_page_state = 8'), false);
+  assert.equal(knownLine('step 26 global_zone_page_state = 8', 'step 26 global_zone_page_state = 7'), false);
+});
