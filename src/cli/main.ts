@@ -9,6 +9,7 @@
  */
 
 import { failure } from './failure.js';
+import { relaunchWithHugePages } from './hugepages.js';
 
 /** Exit status when the output cannot be written (docs/limits.md lists every status). */
 const EXIT_OUTPUT = 4;
@@ -32,6 +33,10 @@ process.stdout.on('error', outputError);
 process.stderr.on('error', () => undefined);
 
 const argv = process.argv.slice(2);
+// The machine's memory wants huge pages, which glibc grants only to a process
+// started with its tunable set: run once more with it (src/cli/hugepages.ts).
+const relaunched = relaunchWithHugePages(process.argv[1] ?? '', argv);
+if (relaunched !== undefined) process.exit(relaunched);
 const variantFile = argv.some((a) => a === '--variant-file' || a.startsWith('--variant-file='));
 const status: Promise<number> =
   argv[0] === 'replay' && !variantFile

@@ -1,0 +1,54 @@
+/**
+ * Huge pages for the simulated machine's memory.
+ *
+ * A machine's memmap is one large ArrayBuffer (1 GiB of struct pages for a
+ * 64 GiB machine) that boot writes from end to end. Node allocates such
+ * buffers with glibc's calloc, which maps them with 4 KiB pages; where the
+ * host's transparent huge pages are in `madvise` mode (Debian's and most
+ * distributions' default) nothing asks for more, and a 64 GiB boot spends
+ * most of its time in 262,144 page faults and the TLB misses after them.
+ * glibc's tunable `glibc.malloc.hugetlb=1` makes malloc advise huge pages
+ * (MADV_HUGEPAGE) for the chunks it maps, much as the kernel maps its own
+ * vmemmap with PMD-sized pages. Tunables are read only when a process starts,
+ * so the executable runs itself once more with the tunable set
+ * (docs/performance.md, "Boot and replay's fixed cost", has the figures).
+ *
+ * Not done when: the host is not Linux, THP is `never`, the environment
+ * already names the tunable (the user's choice wins), or PAGESIM_HUGEPAGES=0.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const TUNABLE = 'glibc.malloc.hugetlb';
+
+/** Whether this process should run itself again with huge pages advised. */
+function wantsRelaunch(env: NodeJS.ProcessEnv): boolean {
+  if (process.platform !== 'linux' || env['PAGESIM_HUGEPAGES'] === '0') return false;
+  if ((env['GLIBC_TUNABLES'] ?? '').includes(TUNABLE)) return false;
+  try {
+    return !readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8').includes('[never]');
+  } catch {
+    return false; // no THP in this kernel
+  }
+}
+
+/** The environment of the relaunched process: the tunable appended to any the user set. */
+export function hugePageEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const tunables = env['GLIBC_TUNABLES'];
+  return { ...env, GLIBC_TUNABLES: tunables ? `${tunables}:${TUNABLE}=1` : `${TUNABLE}=1` };
+}
+
+/**
+ * Runs the executable again with huge pages advised and gives the exit status
+ * to end with, or undefined when this process should do the work itself (not
+ * wanted, or the child could not be started). A child killed by a signal
+ * kills this process with the same signal, so the shell sees what happened.
+ */
+export function relaunchWithHugePages(script: string, args: readonly string[]): number | undefined {
+  if (!wantsRelaunch(process.env)) return undefined;
+  const child = spawnSync(process.execPath, [...process.execArgv, script, ...args], { stdio: 'inherit', env: hugePageEnv(process.env) });
+  if (child.error !== undefined) return undefined;
+  if (child.signal !== null) process.kill(process.pid, child.signal);
+  return child.status ?? 1;
+}
