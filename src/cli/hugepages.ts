@@ -22,15 +22,20 @@ import { readFileSync } from 'node:fs';
 
 const TUNABLE = 'glibc.malloc.hugetlb';
 
-/** Whether this process should run itself again with huge pages advised. */
-function wantsRelaunch(env: NodeJS.ProcessEnv): boolean {
-  if (process.platform !== 'linux' || env['PAGESIM_HUGEPAGES'] === '0') return false;
-  if ((env['GLIBC_TUNABLES'] ?? '').includes(TUNABLE)) return false;
+/** The host's THP setting as /sys shows it (`always [madvise] never`), or undefined without THP. */
+function thpSetting(): string | undefined {
   try {
-    return !readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8').includes('[never]');
+    return readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
   } catch {
-    return false; // no THP in this kernel
+    return undefined;
   }
+}
+
+/** Whether a process with this environment, on this host, should run itself again with huge pages advised. */
+export function wantsRelaunch(env: NodeJS.ProcessEnv, platform: string, thp: string | undefined): boolean {
+  if (platform !== 'linux' || env['PAGESIM_HUGEPAGES'] === '0') return false;
+  if ((env['GLIBC_TUNABLES'] ?? '').includes(TUNABLE)) return false;
+  return thp !== undefined && !thp.includes('[never]');
 }
 
 /** The environment of the relaunched process: the tunable appended to any the user set. */
@@ -46,7 +51,7 @@ export function hugePageEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * kills this process with the same signal, so the shell sees what happened.
  */
 export function relaunchWithHugePages(script: string, args: readonly string[]): number | undefined {
-  if (!wantsRelaunch(process.env)) return undefined;
+  if (!wantsRelaunch(process.env, process.platform, thpSetting())) return undefined;
   const child = spawnSync(process.execPath, [...process.execArgv, script, ...args], { stdio: 'inherit', env: hugePageEnv(process.env) });
   if (child.error !== undefined) return undefined;
   if (child.signal !== null) process.kill(process.pid, child.signal);

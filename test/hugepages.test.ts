@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hugePageEnv, wantsRelaunch } from '../src/cli/hugepages.js';
+import { spawnCli } from './helpers/cli.js';
+
+const MADVISE = 'always [madvise] never\n';
+
+test('the executable asks for huge pages once, on Linux with THP, unless told not to or already asked', () => {
+  assert.equal(wantsRelaunch({}, 'linux', MADVISE), true);
+  assert.equal(wantsRelaunch({}, 'linux', '[always] madvise never\n'), true);
+  assert.equal(wantsRelaunch({}, 'linux', 'always madvise [never]\n'), false);
+  assert.equal(wantsRelaunch({}, 'linux', undefined), false);
+  assert.equal(wantsRelaunch({}, 'darwin', MADVISE), false);
+  assert.equal(wantsRelaunch({ PAGESIM_HUGEPAGES: '0' }, 'linux', MADVISE), false);
+  // The relaunched process has the tunable, so it never relaunches again.
+  assert.equal(wantsRelaunch(hugePageEnv({}), 'linux', MADVISE), false);
+  assert.equal(wantsRelaunch({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }, 'linux', MADVISE), false);
+  assert.equal(wantsRelaunch({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, 'linux', MADVISE), true);
+});
+
+test("the tunable is added to the user's own, not put in their place", () => {
+  assert.equal(hugePageEnv({ HOME: '/h' })['GLIBC_TUNABLES'], 'glibc.malloc.hugetlb=1');
+  assert.equal(hugePageEnv({ HOME: '/h' })['HOME'], '/h');
+  assert.equal(hugePageEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' })['GLIBC_TUNABLES'], 'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');
+});
+
+test('the relaunched executable keeps the exit status, stdout and stderr of the command', () => {
+  for (const env of [{}, { PAGESIM_HUGEPAGES: '0' }]) {
+    const ok = spawnCli(['run', 'scenarios/double-free.yaml'], { env });
+    const bad = spawnCli(['run', '--no-such-option'], { env });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /double-free/);
+    assert.equal(bad.status, 2);
+    assert.equal(bad.stdout, '');
+    assert.equal(bad.stderr.split('\n').filter(Boolean).length, 1);
+  }
+});
