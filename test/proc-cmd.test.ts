@@ -2,31 +2,29 @@
  * `pagesim proc`: the /proc files of a booted machine through the command
  * entry point (src/cli/cmd-proc.ts), and --roundtrip of real captures,
  * byte-identical, for every real file (through roundtrip()) and for a few
- * through the command in a child process; bad input is one line, exit 2.
+ * through the command line; bad input is one line, exit 2.
  */
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { roundtrip } from '../src/cli/cmd-proc.js';
 import { detectProcFile } from '../src/procfs/index.js';
 import { buildVariant, createMachine } from '../src/engine/build.js';
 import { procFile, PROC_FILES } from '../src/engine/proc.js';
 import { realDataDir } from '../src/util/real-data.js';
+import { pagesim } from './helpers/cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const real = realDataDir();
 const ROUNDTRIP_KINDS = ['buddyinfo', 'pagetypeinfo', 'zoneinfo', 'vmstat', 'meminfo'] as const;
-const cmd = pathToFileURL(resolve(here, '..', 'src', 'cli', 'cmd-proc.js')).href;
 
+/** `pagesim proc ARGS`, in-process (test/helpers/cli.ts; docs/proc.md's roundtrip runs the executable). */
 function procCli(args: readonly string[]): { status: number; stdout: string; stderr: string } {
-  const code = `const m = await import(${JSON.stringify(cmd)}); process.exitCode = m.procCommand(process.argv.slice(1));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, '--', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return pagesim(['proc', ...args]);
 }
 
 function oneLine(stderr: string): string {

@@ -590,6 +590,13 @@ test('limits: step nodes in a file and repeat nesting', () => {
 
 // ---- No input makes the parser throw anything but an InputError ----
 
+/**
+ * Cases per property: 500 in npm test, 2000 in .ci/run's longer campaign
+ * (PAGESIM_FUZZ_RUNS, as test/fuzz-inputs.test.ts takes it); each property
+ * keeps its seed, so a failure reproduces.
+ */
+const RUNS = Number(process.env['PAGESIM_FUZZ_RUNS'] ?? 0) || 500;
+
 /** Parses `text`; returns normally on success or an InputError, rethrows anything else. */
 function parsesOrInputError(text: string): boolean {
   try {
@@ -645,7 +652,7 @@ test('the fuzz seed scenario is valid', () => {
 test('property: random text never throws anything but an InputError', () => {
   fc.assert(
     fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }), fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1'))), parsesOrInputError),
-    { seed: 20240607, numRuns: 2000 },
+    { seed: 20240607, numRuns: RUNS },
   );
 });
 
@@ -677,7 +684,7 @@ const mutation = fc.oneof(
 test('property: mutations of a valid scenario never throw anything but an InputError', () => {
   fc.assert(
     fc.property(fc.array(mutation, { minLength: 1, maxLength: 6 }), (ms) => parsesOrInputError(ms.reduce((t, m) => m(t), VALID))),
-    { seed: 42, numRuns: 2000 },
+    { seed: 42, numRuns: RUNS },
   );
 });
 
@@ -701,6 +708,6 @@ test('property: random values in every argument position never throw anything bu
       const doc = { steps: steps.map((s) => ({ [s.op]: s.args, ...s.mods })) };
       return parsesOrInputError(stringify(doc));
     }),
-    { seed: 7, numRuns: 2000 },
+    { seed: 7, numRuns: RUNS },
   );
 });
