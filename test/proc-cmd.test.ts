@@ -9,8 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { roundtrip } from '../src/cli/cmd-proc.js';
 import { detectProcFile } from '../src/procfs/index.js';
 import { buildVariant, createMachine } from '../src/engine/build.js';
@@ -18,7 +17,6 @@ import { procFile, PROC_FILES } from '../src/engine/proc.js';
 import { realDataDir } from '../src/util/real-data.js';
 import { pagesim } from './helpers/cli.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const real = realDataDir();
 const ROUNDTRIP_KINDS = ['buddyinfo', 'pagetypeinfo', 'zoneinfo', 'vmstat', 'meminfo'] as const;
 
