@@ -36,6 +36,11 @@ function shimDir(): string {
   return dir;
 }
 const bin = shimDir();
+/**
+ * The commands' $TMPDIR: this run's own, so the files the documents write
+ * under "${TMPDIR:-/tmp}" are not another checkout's, tested at the same time.
+ */
+const tmp = mkdtempSync(join(tmpdir(), 'pagesim-docs-tmp-'));
 
 /** `npx pagesim ...` and `npm start [-- ...]` are the same binary. */
 function normalise(command: string): string {
@@ -53,7 +58,7 @@ function run(command: string): Promise<string> {
   const args = plain === null ? [] : plain[1]!.trim().split(/\s+/).filter((w) => w !== '');
   if (plain !== null && runsInProcess(args)) return Promise.resolve(pagesim(args, { env: { COLUMNS: undefined } }).output);
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}`, TMPDIR: tmp };
     // The output a document shows is the output of a pipe of no particular width.
     delete env['COLUMNS'];
     const child = spawn('bash', ['-c', `exec 2>&1; ${normalise(command)}`], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'inherit'] });
