@@ -121,8 +121,14 @@ test('blocks that quote a file (file=PATH) match the file', () => {
 
 test('the commands the documents show print what the documents say', { concurrency: 2 }, async (t) => {
   const consoleBlocks = blocks.filter((x) => x.lang === 'console');
-  await Promise.all(consoleBlocks.map((b) =>
-    t.test(`${b.file}:${b.line}`, async (st) => {
+  // A document's blocks run one after another (a file one writes is there
+  // for the next); documents run two at a time. Subtests start in order, so
+  // the block one waits for has started.
+  const previous = new Map<string, Promise<unknown>>();
+  await Promise.all(consoleBlocks.map((b) => {
+    const before = previous.get(b.file) ?? Promise.resolve();
+    const done = t.test(`${b.file}:${b.line}`, async (st) => {
+      await before;
       for (const c of consoleCommands(b)) {
         assert.doesNotMatch(c.command, /^npm (test|ci|install)\b/, `${b.file}:${c.line}: npm test/ci cannot run inside the tests; show it in an sh block`);
         const tool = missingTool(c.command);
@@ -136,8 +142,10 @@ test('the commands the documents show print what the documents say', { concurren
           assert.fail(`${b.file}:${c.line + 1 + m.expectedLine}: $ ${c.command}\n${m.why}\n--- it prints:\n${out}`);
         }
       }
-    }),
-  ));
+    });
+    previous.set(b.file, done.catch(() => undefined));
+    return done;
+  }));
 });
 
 test('the matcher: "..." spans lines, "[...]" spans text, anything else must be equal', () => {
