@@ -17,6 +17,7 @@ import { mix } from './rng.js';
 import type { GStep } from './model.js';
 import { Progress } from '../replay/progress.js';
 import { fuzzableOps, unfuzzedOps } from './generate.js';
+import { MISUSE } from './misuse.js';
 
 export interface CampaignOptions {
   readonly variant: string;
@@ -66,7 +67,7 @@ export interface Summary {
   readonly ops_per_cpu_second: number;
   readonly coverage: { readonly functions: number; readonly sites: number };
   readonly findings: SummaryFinding[];
-  readonly operations: { readonly fuzzed: number; readonly unfuzzed: readonly string[] };
+  readonly operations: { readonly fuzzed: number; readonly unfuzzed: readonly string[]; readonly misuse?: readonly string[] };
 }
 
 /** The detail a shard keeps for merging (coverage as names, not counts). */
@@ -214,7 +215,7 @@ export async function runCampaign(o: CampaignOptions): Promise<ShardFile> {
     ops_per_cpu_second: Math.round(ops / Math.max(cpuSeconds, 1e-3)),
     coverage: { functions: functions.size, sites: sites.size },
     findings: [...found.values()].sort((a, b) => a.program - b.program || (a.signature < b.signature ? -1 : 1)),
-    operations: { fuzzed: fuzzableOps(o.misuse).length, unfuzzed: unfuzzedOps() },
+    operations: { fuzzed: fuzzableOps(o.misuse).length, unfuzzed: unfuzzedOps(), ...(o.misuse ? { misuse: MISUSE.map((m) => m.name) } : {}) },
   };
   const shard: ShardFile = { summary, functions: [...functions].sort(), sites: [...sites].sort() };
   if (o.out !== undefined) writeFileSync(join(o.out, `shard-${o.shard.i}-of-${o.shard.n}.json`), `${JSON.stringify(shard, null, 2)}\n`);

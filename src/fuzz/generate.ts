@@ -11,6 +11,10 @@
 import { allOps, getOp } from '../engine/registry.js';
 import { fuzzSpec, fuzzSpecs, ps, h, type GArg, type GenApi, type GStep, type Obj, type ObjKind, type Picked } from './model.js';
 import { Rng } from './rng.js';
+import { MISUSE, victimArg, type MisuseMove } from './misuse.js';
+
+/** The share of steps that are API misuse under --misuse. */
+const MISUSE_RATE = 0.125;
 
 export interface Program {
   readonly seed: number;
@@ -60,6 +64,8 @@ export function unfuzzedOps(): string[] {
 /** The abstract state and the steps emitted so far. */
 export class GenState implements GenApi {
   readonly objs: Obj[] = [];
+  /** Objects the program released, most recent last (the victims of a double free, a put after free ...). */
+  readonly dead: Obj[] = [];
   readonly steps: GStep[] = [];
   readonly global: Record<string, number | boolean | string> = {};
   private readonly counters = new Map<string, number>();
@@ -92,11 +98,16 @@ export class GenState implements GenApi {
   add(kind: ObjKind, name: string, s: Obj['s']): Obj {
     const o: Obj = { kind, name, used: ++this.clock, s };
     this.objs.push(o);
+    const d = this.dead.findIndex((x) => x.name === name);
+    if (d >= 0) this.dead.splice(d, 1);
     return o;
   }
   drop(o: Obj): void {
     const i = this.objs.indexOf(o);
-    if (i >= 0) this.objs.splice(i, 1);
+    if (i < 0) return;
+    this.objs.splice(i, 1);
+    this.dead.push(o);
+    if (this.dead.length > 32) this.dead.shift();
   }
   live(kind: ObjKind): readonly Obj[] {
     return this.objs.filter((o) => o.kind === kind);
@@ -133,12 +144,32 @@ export class GenState implements GenApi {
     if (need === undefined || need.kind !== o.kind || (need.where !== undefined && !need.where(o, this))) return false;
     // Only o meets the need during this emit: the others of its kind are set aside.
     const aside = this.objs.filter((x) => x.kind === o.kind && x !== o);
-    for (const x of aside) this.drop(x);
+    for (const x of aside) this.objs.splice(this.objs.indexOf(x), 1);
     try {
       return this.emit(op);
     } finally {
       this.objs.push(...aside);
     }
+  }
+
+  /**
+   * Emits one API misuse (misuse.ts) whose victim the state has: a move
+   * drawn among those that fit, the victim picked as a need's object is.
+   */
+  emitMisuse(): boolean {
+    const live = (name: string): boolean => this.objs.some((x) => x.name === name);
+    const options: [MisuseMove, Obj[]][] = [];
+    for (const m of MISUSE) {
+      const c = (m.dead ? this.dead : this.objs).filter((o) => o.kind === m.kind && m.fits(o, live));
+      if (c.length > 0) options.push([m, c]);
+    }
+    if (options.length === 0) return false;
+    const [m, c] = options[this.rng.int(options.length)]!;
+    const o = this.pick(c);
+    o.used = ++this.clock;
+    this.steps.push({ op: m.op, args: { [m.param]: victimArg(m, o), ...m.args(o) }, misuse: m.name });
+    if (m.drops === true) this.drop(o);
+    return true;
   }
 
   /** Tries to emit one step of `op`; false when its needs or arguments cannot be met now. */
@@ -180,6 +211,8 @@ export function generateProgram(seed: number, index: number, opts: GenOptions = 
   let tries = 0;
   while (g.steps.length < target && tries < target * 40) {
     tries++;
+    // Under --misuse, one step in eight is an API misuse where the state has a victim.
+    if (g.misuse && rng.chance(MISUSE_RATE) && g.emitMisuse()) continue;
     g.emit(weightedPick(rng, ops, weights));
   }
   const body = g.steps.length;

@@ -33,6 +33,8 @@ export interface GStep {
   readonly op: string;
   readonly args: Readonly<Record<string, GArg>>;
   readonly as?: string;
+  /** The API misuse the step is (misuse.ts), under --misuse. */
+  readonly misuse?: string;
 }
 
 /** A live object of the program, with what the program owes for it. */

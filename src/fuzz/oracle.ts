@@ -217,7 +217,9 @@ export function judge(steps: readonly GStep[], variant: string, x: Observation |
   const out: Finding[] = [];
   if (x === null || b === null) return out;
   const base = variant === 'baseline' ? 'baseline' : baseOf(variant);
-  if (base === 'baseline') {
+  // Under --misuse a misused program's reports under baseline are the misuse's, not the model's.
+  const misused = steps.some((s) => s.misuse !== undefined);
+  if (base === 'baseline' && !misused) {
     for (const r of b.reports) out.push({ signature: `model-bug ${reportKey(r)}`, kind: 'model-bug', function: r.function, reason: r.reason, variant: 'baseline', report: { kind: r.kind, function: r.function, reason: r.reason } });
   }
   if (variant === 'baseline') return dedup(out);

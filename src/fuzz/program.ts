@@ -38,7 +38,8 @@ export function formatGArg(v: GArg): string {
 /** One step as a YAML list item (two lines when it binds a handle). */
 export function formatStep(s: GStep, extra: readonly string[] = []): string {
   const args = Object.entries(s.args).map(([k, v]) => `${k}: ${formatGArg(v)}`);
-  const lines = [`  - ${s.op}: {${args.join(', ')}}`];
+  const lines = s.misuse !== undefined ? [`  # API misuse (--misuse): ${s.misuse}`] : [];
+  lines.push(`  - ${s.op}: {${args.join(', ')}}`);
   if (s.as !== undefined) lines.push(`    as: ${s.as}`);
   for (const e of extra) lines.push(`    ${e}`);
   return lines.join('\n');

@@ -13,6 +13,7 @@ import { ProbeRng, Rng } from './rng.js';
 import { runOracles, type Finding, type Observation, baseOf } from './oracle.js';
 import { programYaml, parseProgramYaml } from './program.js';
 import { runScenario } from '../engine/run.js';
+import { misuseMove, victimArg } from './misuse.js';
 
 /**
  * Replays body steps through the specs: every step's needs must be met by
@@ -40,6 +41,7 @@ function nameIn(v: GArg | undefined): string | null {
 }
 
 export function replayStep(g: GenState, step: GStep): boolean {
+  if (step.misuse !== undefined) return replayMisuse(g, step);
   const spec = fuzzSpec(step.op);
   if (spec === undefined || (spec.misuse === true && !g.misuse)) return false;
   if (spec.when !== undefined && !spec.when(g)) return false;
@@ -70,6 +72,23 @@ export function replayStep(g: GenState, step: GStep): boolean {
   for (const o of Object.values(picked)) o.used = g.tick();
   g.steps.push(step);
   spec.effect?.(g, picked, step.as ?? null, { ...step.args });
+  return true;
+}
+
+/** A misuse step replays when its victim is still what the move takes and its arguments follow from it. */
+function replayMisuse(g: GenState, step: GStep): boolean {
+  const m = misuseMove(step.misuse!);
+  if (m === undefined || !g.misuse || m.op !== step.op) return false;
+  const name = nameIn(step.args[m.param]);
+  const o = (m.dead ? g.dead : g.objs).find((x) => x.name === name && x.kind === m.kind);
+  const live = (n: string): boolean => g.objs.some((x) => x.name === n);
+  if (o === undefined || !m.fits(o, live)) return false;
+  const want: Record<string, GArg> = { [m.param]: victimArg(m, o), ...m.args(o) };
+  const keys = Object.keys(want);
+  if (keys.length !== Object.keys(step.args).length || keys.some((k) => JSON.stringify(want[k]) !== JSON.stringify(step.args[k]))) return false;
+  o.used = g.tick();
+  g.steps.push(step);
+  if (m.drops === true) g.drop(o);
   return true;
 }
 
