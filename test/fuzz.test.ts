@@ -65,12 +65,15 @@ test('free-keeps-type: a finding shrinks to a scenario that pagesim run reproduc
     const f = runOracles(p.steps, 'free-keeps-type').findings.find((x) => x.reason === 'nonzero mapcount');
     if (f === undefined) continue;
     assert.equal(f.kind, 'bad_page');
-    const r = shrink(p.steps, p.body, 'free-keeps-type', f.signature);
+    // Found on a 128 MiB machine with 2 CPUs, it shrinks to the least a scenario may name: 64 MiB, one CPU.
+    const r = shrink(p.steps, p.body, 'free-keeps-type', f.signature, false, { mib: 128, cpus: 2 });
     assert.ok(r.steps.length <= 6, `shrunk to ${r.steps.length} steps`);
+    assert.deepEqual(r.machine, { mib: 64, cpus: 1 });
     assert.ok(r.steps.some((s) => s.op.startsWith('__SetPage')), 'the typed page is kept');
-    const sc = findingScenario(f, r.steps, 1, i, p.steps.length);
+    const sc = findingScenario(f, r.steps, 1, i, p.steps.length, r.machine);
     assert.equal(sc.reproduces, true);
     const scn = parseProgramYaml(sc.yaml, 'finding.yaml');
+    assert.deepEqual([scn.machine.memoryBytes, scn.machine.cpus], [64 * 2 ** 20, 1]);
     assert.deepEqual(scn.variants, ['baseline', 'free-keeps-type']);
     assert.equal(runScenario(scn, 'baseline').outcome, 'ok');
     const under = runScenario(scn, 'free-keeps-type');

@@ -6,7 +6,9 @@
 import { availableParallelism } from 'node:os';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from './args.js';
+import { parseArgs, parseSize } from './args.js';
+import { DEFAULT_FUZZ_MACHINE, type FuzzMachine } from '../fuzz/program.js';
+import { machineConfigProblem } from '../kernel/mm_init.js';
 import { checkVariants } from './cmd-run.js';
 import { InputError } from '../util/errors.js';
 import { mergeShards, runCampaign, type ShardFile, type Summary } from '../fuzz/campaign.js';
@@ -15,6 +17,7 @@ import { runScenario } from '../engine/run.js';
 
 export const FUZZ_HELP = `usage: pagesim fuzz [--variant V]... [--seed N] (--runs N | --time SECONDS) [--jobs N]
                    [--shard I/N] [--out DIR] [--json] [--misuse] [--no-feedback]
+                   [--memory SIZE] [--cpus N]
        pagesim fuzz --replay DIR
        pagesim fuzz --merge FILE...
 
@@ -28,7 +31,9 @@ under baseline itself (a model bug). Each finding is shrunk to a scenario that
 whatever --jobs; --shard I/N runs the indexes i % N == I (without coverage
 feedback) and --merge joins the shard files the shards wrote to their --out.
 --replay DIR runs the scenarios a campaign wrote (exit 1 if one no longer
-holds). --runs defaults to 200. docs/fuzz.md explains it all.`;
+holds). Programs run on a machine of --memory (default 64MiB) and --cpus (default
+2); findings shrink to the fewest CPUs and least memory that still show them.
+--runs defaults to 200. docs/fuzz.md explains it all.`;
 
 function intOption(a: ReturnType<typeof parseArgs>, name: string, min: number, max: number): number | undefined {
   const vs = a.options.get(name);
@@ -40,7 +45,7 @@ function intOption(a: ReturnType<typeof parseArgs>, name: string, min: number, m
 }
 
 export async function fuzzCommand(argv: readonly string[], help: (cmd: string) => number): Promise<number> {
-  const a = parseArgs(argv, { flags: ['json', 'help', 'misuse', 'no-feedback'], options: ['variant', 'seed', 'runs', 'time', 'jobs', 'shard', 'out', 'replay', 'merge'] }, 'fuzz');
+  const a = parseArgs(argv, { flags: ['json', 'help', 'misuse', 'no-feedback'], options: ['variant', 'seed', 'runs', 'time', 'jobs', 'shard', 'out', 'replay', 'merge', 'memory', 'cpus'] }, 'fuzz');
   if (a.flags.has('help')) return help('fuzz');
   if (a.options.has('replay')) return replayDir(a.options.get('replay')!);
   if (a.options.has('merge')) {
@@ -59,6 +64,7 @@ export async function fuzzCommand(argv: readonly string[], help: (cmd: string) =
   if (time === undefined && runs === undefined) runs = 200;
   const jobs = intOption(a, 'jobs', 1, 64) ?? availableParallelism();
   const shard = parseShard(a.options.get('shard'));
+  const machine = machineOption(a);
   const out = a.options.get('out');
   if (out !== undefined && out.length > 1) throw new InputError('fuzz: give --out once');
   const summaries: Summary[] = [];
@@ -73,6 +79,7 @@ export async function fuzzCommand(argv: readonly string[], help: (cmd: string) =
       shard,
       misuse: a.flags.has('misuse'),
       feedback: !a.flags.has('no-feedback'),
+      machine,
       ...(dir !== undefined ? { out: dir } : {}),
       progress: process.stderr.isTTY === true && process.stdout.isTTY === true,
     });
@@ -81,6 +88,16 @@ export async function fuzzCommand(argv: readonly string[], help: (cmd: string) =
   }
   if (a.flags.has('json')) process.stdout.write(`${JSON.stringify(summaries.length === 1 ? summaries[0] : { campaigns: summaries }, null, 2)}\n`);
   return 0;
+}
+
+function machineOption(a: ReturnType<typeof parseArgs>): FuzzMachine {
+  const mem = a.options.get('memory');
+  if (mem !== undefined && mem.length > 1) throw new InputError('fuzz: give --memory once');
+  const bytes = mem === undefined ? DEFAULT_FUZZ_MACHINE.mib * 2 ** 20 : parseSize(mem[0]!, '--memory');
+  const cpus = intOption(a, 'cpus', 1, 64) ?? DEFAULT_FUZZ_MACHINE.cpus;
+  const problem = machineConfigProblem({ memoryBytes: bytes, cpus, nodes: 1 });
+  if (problem !== null) throw new InputError(`fuzz: ${problem}`);
+  return { mib: bytes / 2 ** 20, cpus };
 }
 
 function parseShard(v: string[] | undefined): { i: number; n: number } {

@@ -18,6 +18,7 @@ import type { GStep } from './model.js';
 import { Progress } from '../replay/progress.js';
 import { fuzzableOps, unfuzzedOps } from './generate.js';
 import { MISUSE } from './misuse.js';
+import { DEFAULT_FUZZ_MACHINE, machineText, type FuzzMachine } from './program.js';
 
 export interface CampaignOptions {
   readonly variant: string;
@@ -30,6 +31,8 @@ export interface CampaignOptions {
   readonly shard: { readonly i: number; readonly n: number };
   readonly misuse: boolean;
   readonly feedback: boolean;
+  /** The machine programs run on (default DEFAULT_FUZZ_MACHINE: 64 MiB, 2 CPUs); findings shrink to smaller ones. */
+  readonly machine?: FuzzMachine;
   readonly out?: string;
   /** Shrink each new finding (default true). */
   readonly shrink?: boolean;
@@ -51,6 +54,8 @@ export interface SummaryFinding {
   readonly file: string | null;
   /** Whether `pagesim run` on the written scenario holds its expectations. */
   readonly reproduces: boolean;
+  /** The machine of the shrunk scenario (`{memory: 64MiB, cpus: 1}`). */
+  readonly machine: string;
   readonly first_found_after_s: number;
 }
 
@@ -166,7 +171,7 @@ export async function runCampaign(o: CampaignOptions): Promise<ShardFile> {
       }
       const per = Math.ceil(refs.length / Math.max(1, o.jobs));
       const parts: Promise<ProgramOutcome[]>[] = [];
-      for (let j = 0; j < refs.length; j += per) parts.push(exec.run({ seed: o.seed, variant: o.variant, misuse: o.misuse, programs: refs.slice(j, j + per) }));
+      for (let j = 0; j < refs.length; j += per) parts.push(exec.run({ seed: o.seed, variant: o.variant, misuse: o.misuse, ...(o.machine !== undefined ? { machine: o.machine } : {}), programs: refs.slice(j, j + per) }));
       const outcomes = (await Promise.all(parts)).flat();
       for (const r of outcomes) {
         programs++;
@@ -178,17 +183,17 @@ export async function runCampaign(o: CampaignOptions): Promise<ShardFile> {
         for (const f of r.findings) {
           if (found.has(f.signature)) continue;
           const at = elapsed();
-          const entry: SummaryFinding = { signature: f.signature, kind: f.kind, function: f.function, reason: f.reason, variant: f.variant, steps: r.steps.length, from_steps: r.steps.length, program: r.index, file: null, reproduces: false, first_found_after_s: round(at) };
+          const entry: SummaryFinding = { signature: f.signature, kind: f.kind, function: f.function, reason: f.reason, variant: f.variant, steps: r.steps.length, from_steps: r.steps.length, program: r.index, file: null, reproduces: false, machine: machineText(o.machine ?? DEFAULT_FUZZ_MACHINE), first_found_after_s: round(at) };
           found.set(f.signature, entry);
           if (o.shrink === false) continue;
           shrinks.push(
-            exec.shrink({ seed: o.seed, index: r.index, finding: f, steps: r.steps, body: r.body, misuse: o.misuse }).then((s) => {
+            exec.shrink({ seed: o.seed, index: r.index, finding: f, steps: r.steps, body: r.body, misuse: o.misuse, ...(o.machine !== undefined ? { machine: o.machine } : {}) }).then((s) => {
               let file: string | null = null;
               if (o.out !== undefined) {
                 file = join(o.out, `${s.name}.yaml`);
                 writeFileSync(file, s.yaml);
               }
-              found.set(f.signature, { ...entry, steps: s.steps, file, reproduces: s.reproduces });
+              found.set(f.signature, { ...entry, steps: s.steps, file, reproduces: s.reproduces, machine: s.machine });
             }),
           );
         }

@@ -11,6 +11,7 @@ import { mutate } from './mutate.js';
 import { Coverage, runOracles, type Finding } from './oracle.js';
 import { findingScenario, shrink } from './shrink.js';
 import type { GStep } from './model.js';
+import { machineText, type FuzzMachine } from './program.js';
 
 /** Which program an index is: a fresh one, or a mutant of a corpus program. */
 export interface ProgramRef {
@@ -23,6 +24,8 @@ export interface RunTask {
   readonly seed: number;
   readonly variant: string;
   readonly misuse: boolean;
+  /** The machine programs run on (default DEFAULT_FUZZ_MACHINE). */
+  readonly machine?: FuzzMachine;
   readonly programs: readonly ProgramRef[];
 }
 
@@ -51,7 +54,7 @@ export function runTask(t: RunTask): ProgramOutcome[] {
   return t.programs.map((ref) => {
     const p = programOf(t.seed, ref, t.misuse);
     const cov = new Coverage();
-    const { findings, x, b } = runOracles(p.steps, t.variant, cov);
+    const { findings, x, b } = runOracles(p.steps, t.variant, cov, t.machine === undefined ? {} : { machine: t.machine });
     const ops = (x?.steps.length ?? 0) + (x === b ? 0 : (b?.steps.length ?? 0));
     // Sites: the check sites evaluated, and where reports were made (bad_page's and the checker's have no check site).
     const sites = new Set<string>(cov.sites());
@@ -67,6 +70,7 @@ export interface ShrinkTask {
   readonly steps: readonly GStep[];
   readonly body: number;
   readonly misuse: boolean;
+  readonly machine?: FuzzMachine;
 }
 
 export interface ShrunkFinding {
@@ -77,10 +81,12 @@ export interface ShrunkFinding {
   readonly name: string;
   readonly yaml: string;
   readonly reproduces: boolean;
+  /** The machine the shrunk scenario names. */
+  readonly machine: string;
 }
 
 export function shrinkTask(t: ShrinkTask): ShrunkFinding {
-  const r = shrink(t.steps, t.body, t.finding.kind === 'model-bug' ? 'baseline' : t.finding.variant, t.finding.signature, t.misuse);
-  const sc = findingScenario(t.finding, r.steps, t.seed, t.index, t.steps.length);
-  return { finding: t.finding, index: t.index, steps: r.steps.length, from: t.steps.length, name: sc.name, yaml: sc.yaml, reproduces: sc.reproduces };
+  const r = shrink(t.steps, t.body, t.finding.kind === 'model-bug' ? 'baseline' : t.finding.variant, t.finding.signature, t.misuse, t.machine);
+  const sc = findingScenario(t.finding, r.steps, t.seed, t.index, t.steps.length, r.machine);
+  return { finding: t.finding, index: t.index, steps: r.steps.length, from: t.steps.length, name: sc.name, yaml: sc.yaml, reproduces: sc.reproduces, machine: machineText(r.machine) };
 }

@@ -17,7 +17,7 @@ import { errnoName } from '../kernel/errno.js';
 import { NR_FREE_PAGES, NR_SLAB_RECLAIMABLE_B, NR_SLAB_UNRECLAIMABLE_B } from '../kernel/vmstat.js';
 import { InputError } from '../util/errors.js';
 import { fuzzSpec, type GStep } from './model.js';
-import { fuzzMachine, programScenario } from './program.js';
+import { fuzzMachine, programScenario, type FuzzMachine } from './program.js';
 
 export type FindingKind = 'BUG' | 'bad_page' | 'WARN' | 'check' | 'differential' | 'leak' | 'model-bug';
 
@@ -161,8 +161,8 @@ export class Coverage implements RunObserver {
 export interface OracleOptions {
   /** Boot a machine for each run instead of restoring the kept one (the tests compare the two). */
   readonly fresh?: boolean;
-  /** The machine's memory in MiB (default FUZZ_MEMORY_MIB; shrinking tries larger ones down to it). */
-  readonly memoryMib?: number;
+  /** The machine (default DEFAULT_FUZZ_MACHINE; shrinking tries smaller ones). */
+  readonly machine?: FuzzMachine;
 }
 
 /**
@@ -262,7 +262,7 @@ function dedup(fs: Finding[]): Finding[] {
 export function runOracles(steps: readonly GStep[], variant: string, coverage?: Coverage, opts: OracleOptions = {}): { findings: Finding[]; x: Observation | null; b: Observation | null } {
   const base = variant === 'baseline' ? null : baseOf(variant);
   // One scenario for both runs (the runner plans its steps once).
-  const scn = programScenario(steps, 'fuzz', [], fuzzMachine(opts.memoryMib));
+  const scn = programScenario(steps, 'fuzz', [], fuzzMachine(opts.machine));
   const b = observe(scn, base ?? 'baseline', coverage, opts);
   const x = base === null ? b : observe(scn, variant, coverage, opts);
   return { findings: judge(steps, variant, x, b), x, b };

@@ -21,9 +21,22 @@ import type { GArg, GStep } from './model.js';
  */
 export const FUZZ_MEMORY_MIB = 64;
 
-/** The machine of `mib` MiB (two CPUs, one node, as every default machine). */
-export function fuzzMachine(mib: number = FUZZ_MEMORY_MIB): ScenarioMachine {
-  return { ...DEFAULT_MACHINE, memoryBytes: mib * 2 ** 20 };
+/** The machine a program runs on: memory in MiB and CPUs (one node). */
+export interface FuzzMachine {
+  readonly mib: number;
+  readonly cpus: number;
+}
+
+export const DEFAULT_FUZZ_MACHINE: FuzzMachine = { mib: FUZZ_MEMORY_MIB, cpus: DEFAULT_MACHINE.cpus };
+
+/** The scenario machine of a fuzz machine. */
+export function fuzzMachine(m: FuzzMachine = DEFAULT_FUZZ_MACHINE): ScenarioMachine {
+  return { ...DEFAULT_MACHINE, memoryBytes: m.mib * 2 ** 20, cpus: m.cpus };
+}
+
+/** The machine as a scenario's `machine:` line writes it (cpus only when not the default). */
+export function machineText(m: FuzzMachine): string {
+  return `{memory: ${m.mib}MiB${m.cpus !== DEFAULT_MACHINE.cpus ? `, cpus: ${m.cpus}` : ''}}`;
 }
 
 export function formatGArg(v: GArg): string {
@@ -53,8 +66,8 @@ export interface ScenarioText {
   readonly expect?: readonly string[];
   /** Step extras by step index (`show: true`). */
   readonly extras?: ReadonlyMap<number, readonly string[]>;
-  /** The machine's memory in MiB (default FUZZ_MEMORY_MIB). */
-  readonly memoryMib?: number;
+  /** The machine (default DEFAULT_FUZZ_MACHINE). */
+  readonly machine?: FuzzMachine;
 }
 
 /** The scenario file for a list of steps. */
@@ -64,7 +77,7 @@ export function programYaml(steps: readonly GStep[], t: ScenarioText): string {
     out.push('description: >');
     for (const line of wrap(t.description, 76)) out.push(`  ${line}`);
   }
-  out.push(`machine: {memory: ${t.memoryMib ?? FUZZ_MEMORY_MIB}MiB}`);
+  out.push(`machine: ${machineText(t.machine ?? DEFAULT_FUZZ_MACHINE)}`);
   out.push(`variants: [${t.variants.join(', ')}]`);
   out.push('steps:');
   steps.forEach((s, i) => out.push(formatStep(s, t.extras?.get(i) ?? [])));

@@ -11,7 +11,8 @@ import { fuzzSpec, type GArg, type GStep, type Obj } from './model.js';
 import { GenState, teardown } from './generate.js';
 import { ProbeRng, Rng } from './rng.js';
 import { runOracles, type Finding, type Observation, baseOf } from './oracle.js';
-import { programYaml, parseProgramYaml } from './program.js';
+import { programYaml, parseProgramYaml, DEFAULT_FUZZ_MACHINE, type FuzzMachine } from './program.js';
+import { LIMITS } from '../kernel/config.js';
 import { runScenario } from '../engine/run.js';
 import { misuseMove, victimArg } from './misuse.js';
 
@@ -96,30 +97,38 @@ export interface ShrinkResult {
   readonly steps: GStep[];
   readonly body: number;
   readonly tests: number;
+  /** The smallest machine that still shows the finding. */
+  readonly machine: FuzzMachine;
 }
 
 /** The most oracle runs one shrink may make. */
 const SHRINK_TESTS = 400;
 
-/** Minimises a program while it still shows `signature` under `variant`. */
-export function shrink(steps: readonly GStep[], body: number, variant: string, signature: string, misuse = false): ShrinkResult {
+/**
+ * Minimises a program while it still shows `signature` under `variant` on
+ * a machine no larger than `machine`: its steps, their arguments, then the
+ * machine (one CPU, then the least memory).
+ */
+export function shrink(steps: readonly GStep[], body: number, variant: string, signature: string, misuse = false, machine: FuzzMachine = DEFAULT_FUZZ_MACHINE): ShrinkResult {
   let tests = 0;
+  let mach = machine;
   const cache = new Map<string, boolean>();
-  const holds = (cand: readonly GStep[]): GStep[] | null => {
+  const shows = (full: readonly GStep[], m: FuzzMachine): boolean => runOracles(full, variant, undefined, { machine: m }).findings.some((f) => f.signature === signature);
+  const holds = (cand: readonly GStep[], m: FuzzMachine = mach): GStep[] | null => {
     const full = replay(cand, misuse);
     if (full === null) return null;
-    const key = JSON.stringify(full);
+    const key = `${m.mib}/${m.cpus} ${JSON.stringify(full)}`;
     let ok = cache.get(key);
     if (ok === undefined) {
       if (tests >= SHRINK_TESTS) return null;
       tests++;
-      ok = runOracles(full, variant).findings.some((f) => f.signature === signature);
+      ok = shows(full, m);
       cache.set(key, ok);
     }
     return ok ? full : null;
   };
   let cur = steps.slice(0, body);
-  if (holds(cur) === null) return { steps: [...steps], body, tests };
+  if (holds(cur) === null) return { steps: [...steps], body, tests, machine };
   // ddmin over the body's steps.
   let n = 2;
   while (cur.length >= 2) {
@@ -162,6 +171,15 @@ export function shrink(steps: readonly GStep[], body: number, variant: string, s
       }
     }
   }
+  // The machine: one CPU, then the least memory a scenario may have that still shows it.
+  if (mach.cpus > 1 && holds(cur, { ...mach, cpus: 1 }) !== null) mach = { ...mach, cpus: 1 };
+  // Memory from the least a scenario may name upwards, doubling: the first that holds is the least.
+  for (let mib = LIMITS.memoryBytesMin / 2 ** 20; mib < mach.mib; mib *= 2) {
+    if (holds(cur, { ...mach, mib }) !== null) {
+      mach = { ...mach, mib };
+      break;
+    }
+  }
   let full = replay(cur, misuse)!;
   // The teardown's closing steps (grace periods, the pools' delayed work, draining) go when the finding does not need them.
   for (let i = full.length - 1; i >= cur.length; i--) {
@@ -170,9 +188,9 @@ export function shrink(steps: readonly GStep[], body: number, variant: string, s
     const cand = [...full.slice(0, i), ...full.slice(i + 1)];
     if (tests >= SHRINK_TESTS) break;
     tests++;
-    if (runOracles(cand, variant).findings.some((f) => f.signature === signature)) full = cand;
+    if (shows(cand, mach)) full = cand;
   }
-  return { steps: full, body: cur.length, tests };
+  return { steps: full, body: cur.length, tests, machine: mach };
 }
 
 function smallerArgs(v: GArg): GArg[] {
@@ -204,9 +222,9 @@ export interface FindingScenario {
 }
 
 /** The scenario file of a shrunk finding: `variants: [base, X]`, the expectations as the runs showed them. */
-export function findingScenario(f: Finding, steps: readonly GStep[], seed: number, index: number, from: number): FindingScenario {
+export function findingScenario(f: Finding, steps: readonly GStep[], seed: number, index: number, from: number, machine: FuzzMachine = DEFAULT_FUZZ_MACHINE): FindingScenario {
   const base = f.variant === 'baseline' ? null : baseOf(f.variant);
-  const { x, b, findings } = runOracles(steps, f.variant);
+  const { x, b, findings } = runOracles(steps, f.variant, undefined, { machine });
   // The differing step as the shrunk program numbers it.
   const now = findings.find((g) => g.signature === f.signature) ?? f;
   const name = `fuzz-${f.variant.replace(/\+/g, '-')}-${slug(`${f.kind}-${f.function}-${f.reason}`)}`;
@@ -215,7 +233,7 @@ export function findingScenario(f: Finding, steps: readonly GStep[], seed: numbe
   const variants = base === null ? ['baseline'] : [base, f.variant];
   const expect = base === null ? [expectLines('baseline', b)] : [expectLines(base, b), expectLines(f.variant, x)];
   const extras = now.step !== undefined ? new Map([[now.step.index, ['show: true']]]) : undefined;
-  const yaml = programYaml(steps, { name, description, variants, expect, ...(extras !== undefined ? { extras } : {}) });
+  const yaml = programYaml(steps, { name, description, variants, expect, machine, ...(extras !== undefined ? { extras } : {}) });
   let reproduces = false;
   try {
     const scn = parseProgramYaml(yaml, `${name}.yaml`);
