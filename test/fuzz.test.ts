@@ -118,12 +118,21 @@ test('a campaign finds the same whatever --jobs', async () => {
   assert.deepEqual(comparable(two), comparable(one));
 });
 
-test('shards merged find what one campaign without feedback finds', async () => {
-  const o = { ...base, runs: 12, feedback: false, shrink: false };
-  const whole = await runCampaign(o);
-  const merged = mergeShards([await runCampaign({ ...o, shard: { i: 0, n: 2 } }), await runCampaign({ ...o, shard: { i: 1, n: 2 } })]);
-  assert.ok(whole.summary.findings.length > 0);
-  assert.deepEqual(comparable(merged), comparable(whole));
+test('shards keep their coverage feedback, and merged find what one campaign of as many lanes finds', async () => {
+  // 48 programs in batches of 4 a lane: each shard's corpus feeds mutants after its first batch.
+  const o = { ...base, runs: 48, batch: 4, shrink: false };
+  const shards = [await runCampaign({ ...o, shard: { i: 0, n: 2 } }), await runCampaign({ ...o, shard: { i: 1, n: 2 }, jobs: 2 })];
+  assert.ok(shards.every((s) => s.summary.mutants > 0), 'each shard ran mutants of its own corpus');
+  const merged = mergeShards(shards);
+  // One process running both lanes, batch by batch in index order: another path to the same programs.
+  const lanes = await runCampaign({ ...o, lanes: 2 });
+  assert.ok(lanes.summary.findings.length > 0);
+  assert.equal(merged.summary.mutants, lanes.summary.mutants);
+  assert.deepEqual(comparable(merged), comparable(lanes));
+  // Feedback changes what runs: without it the same indexes are all fresh programs, and cover differently.
+  const plain = await runCampaign({ ...o, lanes: 2, feedback: false });
+  assert.equal(plain.summary.mutants, 0);
+  assert.notDeepEqual(comparable(plain), comparable(lanes));
 });
 
 test('a design loaded with --variant-file is fuzzed in worker threads like a shipped one', () => {

@@ -28,8 +28,9 @@ WARN, bad page or checker report the base does not make, a step result that
 differs from the base's, pages not back after the teardown, and any report
 under baseline itself (a model bug). Each finding is shrunk to a scenario that
 'pagesim run' reproduces, written to --out DIR. Program i of a seed is the same
-whatever --jobs; --shard I/N runs the indexes i % N == I (without coverage
-feedback) and --merge joins the shard files the shards wrote to their --out.
+whatever --jobs; --shard I/N runs the indexes i % N == I (with coverage
+feedback from its own programs) and --merge joins the shard files the shards
+wrote to their --out.
 --replay DIR runs the scenarios a campaign wrote (exit 1 if one no longer
 holds). Programs run on a machine of --memory (default 64MiB) and --cpus (default
 2); findings shrink to the fewest CPUs and least memory that still show them.

@@ -2,10 +2,15 @@
  * A fuzz campaign: programs by index in batches, each batch split over the
  * jobs and merged back in index order; the coverage corpus updated after
  * each batch, so which program an index is never depends on --jobs; each
- * new signature shrunk (in a job) and written as a scenario. `--shard I/N`
- * runs the indexes i with i % N == I; shards run without feedback (a corpus
- * would make a program depend on other shards' results), so N shards merged
- * find what one campaign with --no-feedback finds.
+ * new signature shrunk (in a job) and written as a scenario.
+ *
+ * The indexes are dealt to lanes (index i to lane i % lanes), each lane
+ * with a corpus and a coverage of its own, updated after each of its
+ * batches: a lane's programs depend on its own results only. `--shard
+ * I/N` runs lane I of N lanes, with its feedback, so a shard is a function
+ * of (seed, I, N) alone, and N shards merged find exactly what one
+ * campaign of N lanes finds (`lanes`, which runs them all in one process).
+ * An unsharded campaign is one lane.
  */
 
 import { Worker } from 'node:worker_threads';
@@ -28,7 +33,12 @@ export interface CampaignOptions {
   /** seconds to run for. */
   readonly time?: number;
   readonly jobs: number;
+  /** Run lane i of n lanes (--shard I/N); lanes: n. */
   readonly shard: { readonly i: number; readonly n: number };
+  /** Lanes of an unsharded campaign (default 1): every lane is run, each with its own feedback. */
+  readonly lanes?: number;
+  /** Programs per lane per batch (default BATCH; the corpus changes between batches). */
+  readonly batch?: number;
   readonly misuse: boolean;
   readonly feedback: boolean;
   /** The machine programs run on (default DEFAULT_FUZZ_MACHINE: 64 MiB, 2 CPUs); findings shrink to smaller ones. */
@@ -64,6 +74,8 @@ export interface Summary {
   readonly seed: number;
   readonly shard: string;
   readonly programs: number;
+  /** Programs that were mutants of a corpus program (coverage feedback at work). */
+  readonly mutants: number;
   readonly ops: number;
   readonly ops_per_second: number;
   readonly seconds: number;
@@ -147,27 +159,36 @@ export async function runCampaign(o: CampaignOptions): Promise<ShardFile> {
   const elapsed = (): number => (performance.now() - start) / 1000;
   const exec = o.jobs > 1 ? workers(o.jobs) : inProcess();
   const progress = new Progress(o.progress);
-  const feedback = o.feedback && o.shard.n === 1;
+  if (o.shard.n > 1 && (o.lanes ?? 1) > 1) throw new Error('fuzz: a shard is one lane of --shard N lanes');
+  const nLanes = o.shard.n > 1 ? o.shard.n : (o.lanes ?? 1);
+  const active = o.shard.n > 1 ? [o.shard.i] : Array.from({ length: nLanes }, (_, i) => i);
   const functions = new Set<string>();
   const sites = new Set<string>();
-  const corpus: { steps: readonly GStep[]; body: number }[] = [];
+  // Each lane: its corpus, and the coverage that decides what is new to it.
+  const lanes = active.map((id) => ({ id, corpus: [] as { steps: readonly GStep[]; body: number }[], functions: new Set<string>(), sites: new Set<string>() }));
+  const laneOf = new Map(lanes.map((l) => [l.id, l]));
   const found = new Map<string, SummaryFinding>();
   const shrinks: Promise<void>[] = [];
   let programs = 0;
+  let mutants = 0;
   let ops = 0;
-  let k = 0; // the shard's k-th index is k * n + i
+  let k = 0; // a lane's k-th index is k * nLanes + lane
   if (o.out !== undefined) mkdirSync(o.out, { recursive: true });
   try {
     for (;;) {
-      if (o.runs !== undefined && k * o.shard.n + o.shard.i >= o.runs) break;
+      if (o.runs !== undefined && k * nLanes + active[0]! >= o.runs) break;
       if (o.time !== undefined && elapsed() >= o.time) break;
-      // One batch: its indexes, each fresh or (every fourth, with a corpus) a mutant.
+      // One batch of each lane, in index order: each index fresh or (every fourth of its lane, with a corpus) a mutant of its lane's corpus.
       const refs: ProgramRef[] = [];
-      for (let b = 0; b < BATCH; b++, k++) {
-        const index = k * o.shard.n + o.shard.i;
-        if (o.runs !== undefined && index >= o.runs) break;
-        const parent = feedback && corpus.length > 0 && index % 4 === 3 ? corpus[mix(o.seed, index) % corpus.length]! : null;
-        refs.push({ index, parent });
+      for (let b = 0; b < (o.batch ?? BATCH); b++, k++) {
+        for (const lane of lanes) {
+          const index = k * nLanes + lane.id;
+          if (o.runs !== undefined && index >= o.runs) continue;
+          const c = lane.corpus;
+          const parent = o.feedback && c.length > 0 && k % 4 === 3 ? c[mix(o.seed, index) % c.length]! : null;
+          if (parent !== null) mutants++;
+          refs.push({ index, parent });
+        }
       }
       const per = Math.ceil(refs.length / Math.max(1, o.jobs));
       const parts: Promise<ProgramOutcome[]>[] = [];
@@ -176,10 +197,17 @@ export async function runCampaign(o: CampaignOptions): Promise<ShardFile> {
       for (const r of outcomes) {
         programs++;
         ops += r.ops;
+        const lane = laneOf.get(r.index % nLanes)!;
         let fresh = false;
-        for (const f of r.functions) if (!functions.has(f)) (functions.add(f), (fresh = true));
-        for (const s of r.sites) if (!sites.has(s)) (sites.add(s), (fresh = true));
-        if (fresh && feedback && corpus.length < CORPUS_MAX) corpus.push({ steps: r.steps, body: r.body });
+        for (const f of r.functions) {
+          functions.add(f);
+          if (!lane.functions.has(f)) (lane.functions.add(f), (fresh = true));
+        }
+        for (const s of r.sites) {
+          sites.add(s);
+          if (!lane.sites.has(s)) (lane.sites.add(s), (fresh = true));
+        }
+        if (fresh && o.feedback && lane.corpus.length < CORPUS_MAX) lane.corpus.push({ steps: r.steps, body: r.body });
         for (const f of r.findings) {
           if (found.has(f.signature)) continue;
           const at = elapsed();
@@ -213,6 +241,7 @@ export async function runCampaign(o: CampaignOptions): Promise<ShardFile> {
     seed: o.seed,
     shard: `${o.shard.i}/${o.shard.n}`,
     programs,
+    mutants,
     ops,
     ops_per_second: Math.round(ops / Math.max(seconds, 1e-3)),
     seconds: round(seconds),
@@ -242,12 +271,14 @@ export function mergeShards(shards: readonly ShardFile[]): ShardFile {
   const functions = new Set(shards.flatMap((s) => s.functions));
   const sites = new Set(shards.flatMap((s) => s.sites));
   const programs = shards.reduce((a, s) => a + s.summary.programs, 0);
+  const mutants = shards.reduce((a, s) => a + (s.summary.mutants ?? 0), 0);
   const ops = shards.reduce((a, s) => a + s.summary.ops, 0);
   const seconds = Math.max(...shards.map((s) => s.summary.seconds));
   const summary: Summary = {
     ...first,
     shard: `merged ${shards.length}`,
     programs,
+    mutants,
     ops,
     ops_per_second: Math.round(shards.reduce((a, s) => a + s.summary.ops_per_second, 0)),
     seconds,
