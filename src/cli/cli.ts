@@ -114,11 +114,11 @@ Measures the simulated kernel on a machine of SIZE (default 16GiB): order-0 pair
 through the per-CPU and the buddy lists, order-9 pairs, memmap initialisation,
 anonymous faults (4 KiB and THP) and page_pool recycling, each against an honest
 limit measured in the same run (a plain loop doing the same memory traffic); the
-scenario runner, fuzzing with the oracles on, the machine checker, the baseline
-after every variant has run, replay end to end and its event loop, and a 64 GiB
-boot. Figures are medians of
-alternating rounds; a * marks a missed target (the exit status is still 0).
-docs/performance.md explains each figure.`,
+scenario runner, fuzzing with the oracles on, exhaustive exploration of a two-CPU
+refcount race, the machine checker, the baseline after every variant has run,
+replay end to end and its event loop, and a 64 GiB boot. Figures are medians of
+alternating rounds timed in process CPU time; a * marks a missed target (the exit
+status is still 0). docs/performance.md explains each figure.`,
 };
 
 function cmdLayout(argv: readonly string[]): number {
