@@ -642,9 +642,18 @@ export function runScenarioWithMachine(scn: Scenario, variant: string, opts: Run
   // With page_owner on, its records say which step allocated: it follows the steps too.
   const po = pageOwnerOf(k);
   const all = po === null ? observers : [pageOwnerSteps(po), ...observers];
+  return { run: runStepsOn(k, scn, variant, all), machine: k };
+}
+
+/**
+ * The scenario's steps on a booted machine, with the observers following
+ * them, to the end of the run (a kernel BUG ends it), then finishRun().
+ * Shared by runScenario() and the fuzzer's kept machines.
+ */
+export function runStepsOn(k: Kernel, scn: Scenario, variant: string, observers: readonly RunObserver[]): RunResult {
   const runner = new Runner(k, scn, variant);
-  runner.observers = all;
-  for (const o of all) o.start(k);
+  runner.observers = observers;
+  for (const o of observers) o.start(k);
   let bug = false;
   try {
     runner.run(scn.steps);
@@ -652,9 +661,9 @@ export function runScenarioWithMachine(scn: Scenario, variant: string, opts: Run
     if (!(e instanceof KernelBug)) throw e;
     bug = true;
   } finally {
-    for (const o of all) o.finish(k);
+    for (const o of observers) o.finish(k);
   }
-  return { run: finishRun(k, scn, variant, runner.steps, runner.executed, bug, true, runner.unlisted), machine: k };
+  return finishRun(k, scn, variant, runner.steps, runner.executed, bug, true, runner.unlisted);
 }
 
 /** The end of a run: the checkers (unless it BUGged), the scenario's expectations judged, the outcome. */

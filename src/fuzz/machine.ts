@@ -14,10 +14,9 @@
  */
 
 import { buildVariant, createMachine } from '../engine/build.js';
-import { finishRun, Runner, type RunObserver, type RunResult } from '../engine/run.js';
+import { runStepsOn, type RunObserver, type RunResult } from '../engine/run.js';
 import { Checkpoint } from '../explore/checkpoint.js';
 import type { Kernel } from '../kernel/kernel.js';
-import { KernelBug } from '../report/report.js';
 import type { Scenario } from '../scenario/types.js';
 import { InputError } from '../util/errors.js';
 import { forgetPins } from '../engine/ops-mm.js';
@@ -82,19 +81,7 @@ export function runOnKeptMachine(scn: Scenario, variant: string, observers: read
     m.dirty = true;
     k = m.k;
   }
-  const runner = new Runner(k, scn, variant);
-  runner.observers = observers;
-  for (const o of observers) o.start(k);
-  let bug = false;
-  try {
-    runner.run(scn.steps);
-  } catch (e) {
-    if (!(e instanceof KernelBug)) throw e;
-    bug = true;
-  } finally {
-    for (const o of observers) o.finish(k);
-  }
-  const run = finishRun(k, scn, variant, runner.steps, runner.executed, bug, true, runner.unlisted);
+  const run = runStepsOn(k, scn, variant, observers);
   // The machine's own arrays are emptied by the next restore: the result keeps copies.
   return { run: { ...run, reports: run.reports.slice(), console: run.console.slice() }, machine: k };
 }
