@@ -16,6 +16,7 @@ import { runOnKeptMachine } from './machine.js';
 import { errnoName } from '../kernel/errno.js';
 import { NR_FREE_PAGES, NR_SLAB_RECLAIMABLE_B, NR_SLAB_UNRECLAIMABLE_B } from '../kernel/vmstat.js';
 import { InputError } from '../util/errors.js';
+import { noteWrapper } from '../check/page-reader.js';
 import { fuzzSpec, type GStep } from './model.js';
 import { fuzzMachine, programScenario, type FuzzMachine } from './program.js';
 
@@ -127,7 +128,11 @@ function probe(k: Kernel): Probe {
     }
   }
   (p as { marks: Uint8Array }).marks = new Uint8Array(names.length);
-  for (const [name, w] of wrap) own[name] = w;
+  for (const [name, w] of wrap) {
+    // The checker reads struct pages' words itself where the helpers are the kernel's (page-reader.ts).
+    noteWrapper(w as object, (Object.getPrototypeOf(own) as Record<string, unknown>)[name]);
+    own[name] = w;
+  }
   probes.set(k, p);
   return p;
 }
