@@ -84,6 +84,11 @@ function* walkList(k: Kernel, head: number, limit: number, ctx: CheckContext, ch
   }
 }
 
+/** Whether a list head points at itself (walkList() would yield nothing and find nothing wrong). */
+function emptyList(k: Kernel, head: number): boolean {
+  return k.wordOfAddr(k.m32[head + 1]!, k.m32[head]!) === head;
+}
+
 function pfnOfNode(k: Kernel, node: number): number {
   return node < k.kdataWord && (node - k.W_lru) % k.PW === 0 ? k.pfnOfWord(node - k.W_lru) : -1;
 }
@@ -98,8 +103,11 @@ export function checkFreeLists(k: Kernel, ctx: CheckContext): void {
     for (let order = 0; order < NR_PAGE_ORDERS; order++) {
       let blocks = 0;
       for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
+        const head = zone.freeList(order, mt);
+        // Most lists are empty: nothing to walk, nothing to name.
+        if (emptyList(k, head)) continue;
         const where = `zone ${zone.name} free_area[${order}].free_list[${migratetype_names[mt]}]`;
-        for (const node of walkList(k, zone.freeList(order, mt), k.nr_pages + 1, ctx, C, where)) {
+        for (const node of walkList(k, head, k.nr_pages + 1, ctx, C, where)) {
           blocks++;
           const pfn = pfnOfNode(k, node);
           if (pfn < 0) {
@@ -132,12 +140,14 @@ function checkFreeBlock(k: Kernel, ctx: CheckContext, zone: Zone, pfn: number, o
   else if (k.page_private(pfn) !== order) ctx.violation(C, `${where}: pfn ${hex(pfn)} has buddy order ${k.page_private(pfn)} in private, expected ${order}`, pfn);
   const pbmt = k.get_pfnblock_migratetype(pfn, pfn);
   if (pbmt !== mt) ctx.violation(C, `${where}: pfn ${hex(pfn)} is in a ${migratetype_names[pbmt]} pageblock`, pfn);
-  for (let p = pfn; p < pfn + nr && p < k.nr_pages; p++) {
-    if (ctx.owner[p] !== OWNER_NONE) {
+  const owner = ctx.owner;
+  const end = Math.min(pfn + nr, k.nr_pages);
+  for (let p = pfn; p < end; p++) {
+    if (owner[p] !== OWNER_NONE) {
       ctx.violation(C, `${where}: pfn ${hex(p)} is free twice (block ${hex(pfn)} order ${order} overlaps another free block)`, p);
       return;
     }
-    ctx.owner[p] = p === pfn ? OWNER_BUDDY_HEAD : OWNER_BUDDY;
+    owner[p] = p === pfn ? OWNER_BUDDY_HEAD : OWNER_BUDDY;
   }
   ctx.headOrder.set(pfn, order);
 }
@@ -150,8 +160,10 @@ export function checkPcpLists(k: Kernel, ctx: CheckContext): void {
       let pages = 0;
       for (let pindex = 0; pindex < NR_PCP_LISTS; pindex++) {
         const order = pindex_to_order(pindex);
+        const head = pcp.listsWord + pindex * 4;
+        if (emptyList(k, head)) continue;
         const where = `zone ${zone.name} cpu ${cpu} pcp list ${pindex} (order ${order})`;
-        for (const node of walkList(k, pcp.listsWord + pindex * 4, k.nr_pages + 1, ctx, C, where)) {
+        for (const node of walkList(k, head, k.nr_pages + 1, ctx, C, where)) {
           const pfn = pfnOfNode(k, node);
           if (pfn < 0) {
             ctx.violation(C, `${where}: entry is not the lru of a struct page`);
