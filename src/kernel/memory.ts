@@ -454,8 +454,8 @@ export abstract class Memory extends Rmap {
   zap_present_folio_ptes(tlb: MmuGather, vma: VmAreaStruct, folio: number, page: number, pte: number, nr: number, addr: number, rss: number[]): void {
     const ptentLo = this.m32[pte]!;
     const ptentHi = this.m32[pte + 1]!;
-    const pmd = this.walkToPmd(vma.mm, addr);
-    for (let i = 0; i < nr; i++) this.clearEntry(this.pte_offset(pmd, addr + i * PAGE_SIZE));
+    // get_and_clear_full_ptes(): a batch's entries are consecutive in one PTE table (zap_pte_range stops at the PMD's end).
+    for (let i = 0; i < nr; i++) this.clearEntry(pte + 2 * i);
     rss[this.folio_test_anon(folio) ? MM_ANONPAGES : this.mm_counter(folio)]! -= nr;
     this.folio_remove_rmap_ptes(folio, page, nr, vma);
     if (this.folio_mapcount(folio) < 0) this.print_bad_pte(vma, addr, ptentHi, ptentLo, page);

@@ -96,13 +96,15 @@ export const PG_LEVEL_2M = 2;
 export const PG_LEVEL_1G = 3;
 
 /** struct mmu_gather, on the stack of the caller: pages to free after the TLB flush, and the table batch. */
+const NO_PAGES = new Float64Array(0);
+
 export class MmuGather {
   /**
    * Folio pages to release: [pfn, nr] pairs in pages[0 .. nr_pages). A typed
    * array grown by doubling, so gathering a page allocates nothing and stores
    * no boxed numbers (an unmap of 64 MiB gathers 16,384 pairs).
    */
-  pages = new Float64Array(64);
+  pages: Float64Array = NO_PAGES;
   nr_pages = 0;
   /** The current mmu_table_batch page (pfn), -1 when none. */
   batch = -1;
@@ -540,14 +542,22 @@ export abstract class Pgtable extends Rcu {
   // ---- mmu_gather: freeing pages and tables after the TLB flush -----------
 
   tlb_gather_mmu(mm: MmStruct, fullmm = false): MmuGather {
-    return new MmuGather(mm, fullmm);
+    const tlb = new MmuGather(mm, fullmm);
+    if (this.gatherSpare !== null) {
+      tlb.pages = this.gatherSpare;
+      this.gatherSpare = null;
+    }
+    return tlb;
   }
+
+  /** The page array of the last finished gather, for the next one: a big unmap grows it once, not on every munmap. */
+  private gatherSpare: Float64Array | null = null;
 
   /** __tlb_remove_folio_pages(): nr pages of a folio whose mappings were just zapped. */
   tlb_remove_folio_pages(tlb: MmuGather, page: number, nr: number): void {
     let n = tlb.nr_pages;
     if (n + 2 > tlb.pages.length) {
-      const grown = new Float64Array(tlb.pages.length * 2);
+      const grown = new Float64Array(Math.max(64, tlb.pages.length * 2));
       grown.set(tlb.pages);
       tlb.pages = grown;
     }
@@ -647,5 +657,7 @@ export abstract class Pgtable extends Rcu {
 
   tlb_finish_mmu(tlb: MmuGather): void {
     this.tlb_flush_mmu(tlb);
+    if (this.gatherSpare === null || tlb.pages.length > this.gatherSpare.length) this.gatherSpare = tlb.pages;
+    tlb.pages = NO_PAGES;
   }
 }
