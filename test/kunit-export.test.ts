@@ -111,3 +111,11 @@ test('driver-vma-fault: mmap_device is an anonymous-inode file of the test with 
   const pages = exportKunit(loadScenario(join(repoRoot, 'scenarios', 'iouring-buffer.yaml')));
   assert.match(pages, /long v = pagesim_vm_insert_pages\(m, a, buf, 4\);/);
 });
+
+test('zone counters are read whole: the global value plus every CPU delta, not the lagging global_zone_page_state()', () => {
+  const c = exportKunit(loadScenario(join(repoRoot, 'scenarios', 'net-page-pool-lifecycle.yaml')));
+  assert.match(c, /free0 = pagesim_zone_page_state_exact\(NR_FREE_PAGES\) - 0;/);
+  assert.match(c, /long v = pagesim_zone_page_state_exact\(NR_FREE_PAGES\) - free0;/);
+  assert.match(c, /static __maybe_unused long pagesim_zone_page_state_exact\(enum zone_stat_item item\)\n\{\n\tstruct zone \*zone;\n\tlong sum = 0;\n\n\tfor_each_populated_zone\(zone\)\n\t\tsum \+= zone_page_state_snapshot\(zone, item\);/);
+  assert.doesNotMatch(c, /= global_zone_page_state\(/);
+});

@@ -119,3 +119,17 @@ test('gup-pins: the THP head words in 6.12 order (_large_mapcount, _entire_mapco
   assert.match(heads[2]!, / 0000000000000000 0000000300800000$/);
   assert.match(heads[3]!, /^head: 0000000000000200 0000000000000000 00000000ffffffff 0000000000000000$/);
 });
+
+test('vm-insert-huge-pmd: walk_to_pmd() BUGs on a huge PMD, at 6.12 mm/memory.c:1980 and at the baseline tree line 2421; after a split, -EBUSY', () => {
+  for (const [variant, line] of [['linux-6.12', 1980], ['baseline', 2421]] as const) {
+    const r = run('vm-insert-huge-pmd', variant);
+    assert.equal(r.outcome, 'bug');
+    assert.equal(r.reports.length, 1);
+    assert.match(r.reports[0]!.text, new RegExp(`^kernel BUG at mm/memory\\.c:${line}!$`, 'm'));
+  }
+  for (const variant of ['linux-6.12', 'baseline']) {
+    const r = run('vm-insert-after-split', variant);
+    assert.equal(r.outcome, 'ok');
+    assert.deepEqual(r.steps.filter((s) => s.op.startsWith('vm_insert')).map((s) => s.result), [-16, -16]);
+  }
+});

@@ -26,6 +26,7 @@ const MEMORY_C = 'mm/memory.c';
 const S = {
   insert_pages_mixedmap: { fn: 'vm_insert_pages', file: MEMORY_C, line: 2642, cond: 'vma->vm_flags & VM_PFNMAP' },
   insert_page_pfnmap: { fn: 'vm_insert_page', file: MEMORY_C, line: 2720, cond: 'vma->vm_flags & VM_PFNMAP' },
+  walk_to_pmd_huge: { fn: 'walk_to_pmd', file: MEMORY_C, line: 2421, cond: 'pmd_trans_huge(*pmd)' },
 } satisfies Record<string, Site>;
 
 /** Pages one insert_pages() batch maps under one PTE lock. */
@@ -70,9 +71,15 @@ export abstract class VmInsert extends Mmap {
     return this.insert_page_into_pte_locked(vma, pte, addr, page);
   }
 
-  /** walk_to_pmd(): the pmd entry for addr, allocating upper tables; -1 when out of memory. */
+  /**
+   * walk_to_pmd(): the pmd entry for addr, allocating upper tables; -1 when
+   * out of memory. A huge PMD there is a VM_BUG_ON: callers want a PTE
+   * table under it (the linux 6.12 kernel run showed the BUG, not -ENOMEM).
+   */
   walk_to_pmd(mm: MmStruct, addr: number): number {
-    return this.pmdForAddress(mm, addr);
+    const pmd = this.pmdForAddress(mm, addr);
+    if (pmd >= 0) this.VM_BUG_ON(this.entryPresent(pmd) && this.entryLeaf(pmd), S.walk_to_pmd_huge);
+    return pmd;
   }
 
   /** insert_pages(): map pages[] from addr, eight per PTE lock; the first error stops it. Returns [err, pages not mapped]. */

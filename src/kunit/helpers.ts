@@ -240,7 +240,7 @@ static __maybe_unused long pagesim_vm_insert_pages(struct mm_struct *mm,
   },
   gup: {
     headers: [],
-    code: `static struct page *__maybe_unused pagesim_get_user_page(struct mm_struct *mm,
+    code: `static __maybe_unused struct page *pagesim_get_user_page(struct mm_struct *mm,
 							unsigned long addr,
 							unsigned int gup_flags)
 {
@@ -325,6 +325,25 @@ static long __maybe_unused pagesim_folio_pincount(struct page *page)
 	struct folio *folio = page_folio(page);
 
 	return folio_test_large(folio) ? atomic_read(&folio->_pincount) : 0;
+}`,
+  },
+  zonestat: {
+    headers: ['linux/mmzone.h'],
+    code: `/*
+ * A zone counter as it stands: the global value plus every online CPU's
+ * pending delta (zone_page_state_snapshot() over the populated zones).
+ * global_zone_page_state() alone lags by up to stat_threshold pages per
+ * CPU until the once-a-second vmstat worker folds them, so two boots of the
+ * same test read different values; pagesim keeps zone counters exact.
+ */
+static __maybe_unused long pagesim_zone_page_state_exact(enum zone_stat_item item)
+{
+	struct zone *zone;
+	long sum = 0;
+
+	for_each_populated_zone(zone)
+		sum += zone_page_state_snapshot(zone, item);
+	return sum;
 }`,
   },
   page_pool: {

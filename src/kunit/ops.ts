@@ -162,7 +162,10 @@ const table: Record<string, KunitOp> = {
   netmem_get_pp_ref_count: T('atomic_long_read(&({netmem:page})->pp_ref_count)'),
   // vmstat (include/linux/vmstat.h)
   global_node_page_state: T('global_node_page_state({item:nodestat}) - {minus}'),
-  global_zone_page_state: T('global_zone_page_state({item:zonestat}) - {minus}'),
+  // Zone counters are read whole (global plus every CPU's delta): the plain
+  // global_zone_page_state() misses what is still in the per-CPU deltas,
+  // and how much that is depends on when the vmstat worker last ran.
+  global_zone_page_state: T('pagesim_zone_page_state_exact({item:zonestat}) - {minus}', { helpers: ['zonestat'] }),
 };
 
 /**

@@ -33,9 +33,7 @@
  *   (set_page_dirty(); a folio without a mapping takes noop_dirty_folio():
  *   PG_dirty), as a kernel page vm_insert_pages() mapped is when pinned for
  *   writing.
- * - walk_to_pmd() (mm/memory.c:1980) has VM_BUG_ON(pmd_trans_huge(*pmd)):
- *   vm_insert_page(s) where a PMD-mapped THP maps the address is a kernel
- *   BUG on a DEBUG_VM kernel, not -ENOMEM or -EFAULT.
+ * - walk_to_pmd()'s VM_BUG_ON(pmd_trans_huge(*pmd)) is at mm/memory.c:1980.
  * - dump_page()'s head line prints nr_pages_mapped as
  *   folio_nr_pages_mapped(): _nr_pages_mapped & FOLIO_PAGES_MAPPED, without
  *   the ENTIRELY_MAPPED bit (mm/debug.c __dump_folio()).
@@ -241,9 +239,9 @@ export const linux612: Variant = {
         return page;
       }
 
-      /** walk_to_pmd(): VM_BUG_ON(pmd_trans_huge(*pmd)) on the entry it found. */
+      /** walk_to_pmd(): the same VM_BUG_ON at 6.12's line. */
       override walk_to_pmd(mm: MmStruct, addr: number): number {
-        const pmd = super.walk_to_pmd(mm, addr);
+        const pmd = this.pmdForAddress(mm, addr);
         if (pmd >= 0) this.VM_BUG_ON(this.entryPresent(pmd) && this.entryLeaf(pmd), WALK_TO_PMD_SITE);
         return pmd;
       }
