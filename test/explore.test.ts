@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pagesim as cli } from './helpers/cli.js';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseScenario } from '../src/scenario/parse.js';
 import { opLookup } from '../src/engine/ops.js';
 import '../src/engine/registry.js';
@@ -15,6 +16,7 @@ import { buildVariant } from '../src/engine/build.js';
 import { runScenario } from '../src/engine/run.js';
 import { explore, runSchedule } from '../src/explore/search.js';
 import { judgeExplore } from '../src/explore/expect.js';
+import { runConcurrentScenario } from '../src/explore/run.js';
 import { costTable } from '../src/explore/cost.js';
 import type { Leaf } from '../src/explore/exec.js';
 import { repoRoot } from './helpers/machine.js';
@@ -53,7 +55,7 @@ test('the naive frozen-bit variant frees a page a speculative getter holds; the 
 });
 
 test('every explored schedule, run again on a fresh machine, ends in the same state (undo and restore are exact)', () => {
-  for (const text of [TRY_GET_VS_PUT, TRY_GET_VS_PUT.replace('- - folio_try_get: p', '- - folio_try_get: p\n    - folio_put: p').replace('  - alloc_pages: {gfp: GFP_KERNEL}\n    as: p', '  - alloc_pages: {gfp: GFP_KERNEL}\n    as: p\n  - get_page: p')]) {
+  for (const text of [readFileSync(join(repoRoot, 'scenarios', 'seed-004-unmap-vs-try-get.yaml'), 'utf8'), TRY_GET_VS_PUT, TRY_GET_VS_PUT.replace('- - folio_try_get: p', '- - folio_try_get: p\n    - folio_put: p').replace('  - alloc_pages: {gfp: GFP_KERNEL}\n    as: p', '  - alloc_pages: {gfp: GFP_KERNEL}\n    as: p\n  - get_page: p')]) {
     const scn = scenario(text);
     for (const v of ['baseline', 'refcount-frozen-bit', 'refcount-frozen-bit-naive']) {
       const leaves: Leaf[] = [];
@@ -185,6 +187,112 @@ cpus:
   assert.match(g.first.failures.join('\n'), /use-after-free: action 11 \(CPU 1, folio_put\) freed page pfn 0x[0-9a-f]+ while CPU 0 held a reference to it/);
 });
 
+const FAULTS = `
+machine: {memory: 64MiB, cpus: 2}
+steps:
+  - mm_alloc: {}
+    as: m0
+  - mmap: {mm: m0, addr: 0, len: 2MiB}
+    as: a0
+  - mm_alloc: {}
+    as: m1
+  - mmap: {mm: m1, addr: 0, len: 16KiB}
+    as: a1
+cpus:
+  - - handle_mm_fault: {mm: m0, address: a0, write: true}
+    - handle_mm_fault: {mm: m0, address: a0, write: true}
+    - munmap: {mm: m0, addr: a0, len: 2MiB}
+  - - handle_mm_fault: {mm: m1, address: a1, write: false}
+    - handle_mm_fault: {mm: m1, address: a1, write: true}
+    - handle_mm_fault: {mm: m1, address: a1 + 4096, write: true}
+    - munmap: {mm: m1, addr: a1, len: 8KiB}
+final:
+  - check
+`;
+
+test('faults and unmaps run action by action leave the machine byte for byte as running them whole does', () => {
+  // An interleavable operation runs again from its start at every action: nothing it stores may happen twice.
+  // THP and 4 KiB faults (the zero page, a copy on write), a PMD and a pte zap, vm_insert_pages of a
+  // folio's pages and their unmap, each CPU's list one after the other as pagesim run takes them.
+  const unmapLarge = loadScenario(join(repoRoot, 'scenarios', 'unmap-race-large-folio.yaml'));
+  for (const [scn, v] of [[scenario(FAULTS), 'baseline'], [scenario(FAULTS), 'refcount-frozen-bit'], [unmapLarge, 'baseline']] as const) {
+    const r = runSchedule(buildVariant(v), scn, v, []);
+    const k = r.exec.k;
+    const whole = runConcurrentScenario(buildVariant(v), scn, v).machine as unknown as typeof k;
+    assert.deepEqual(r.leaf.failures, [], v);
+    assert.ok(r.trail.some((a) => a.entry?.prim === 'atomic_add_negative'), 'the mapcount atomics of the unmaps are actions');
+    let differ = 0;
+    for (let i = 0; i < whole.i32.length; i++) if (whole.i32[i] !== k.i32[i]) differ++;
+    assert.equal(differ, 0, `${v}: words that differ`);
+    const js = (m: typeof k) => JSON.stringify([m.nodes.map((n) => [...n.vm_stat]), m.zones.map((z) => [...z.vm_stat]), [...m.vm_events]]);
+    assert.equal(js(k), js(whole));
+    whole.releaseMemory();
+    k.releaseMemory();
+  }
+  const r = runSchedule(buildVariant('baseline'), scenario(FAULTS), 'baseline', []);
+  const prims = new Set(r.trail.map((a) => a.entry?.prim));
+  for (const p of ['atomic_set', 'folio_set_large_mapcount', 'setHugePmd', 'atomic_sub_return', 'zap_deposited_table', 'atomic_sub_and_test', '__folio_put', 'clearEntry', 'setEntry'])
+    assert.ok(prims.has(p), p);
+  r.exec.k.releaseMemory();
+});
+
+test('two CPUs unmap the two pages of one folio: each rmap atomic is an action, and either CPU can be the last', () => {
+  const scn = loadScenario(join(repoRoot, 'scenarios', 'unmap-race-large-folio.yaml'));
+  for (const v of scn.variants) {
+    const res = explore(buildVariant(v), scn, v);
+    assert.deepEqual(judgeExplore(scn, res), [], v);
+    assert.equal(res.failing, 0, v);
+    // Which CPU's folio_put_refs() dropped the last reference and freed the folio.
+    assert.equal(res.endStates.size, 2, v);
+  }
+  const lasts = new Set<number>();
+  // The two unmaps take the same number of actions: CPU 0's first, then CPU 1's; then CPU 1's first.
+  const n = runSchedule(buildVariant('baseline'), scn, 'baseline', [], false).trail.filter((a) => a.cpu === 0).length;
+  for (const first of [0, 1]) {
+    const r = runSchedule(buildVariant('baseline'), scn, 'baseline', Array(n).fill(first));
+    // _nr_pages_mapped goes 2 -> 1 -> 0 by atomic_dec_return(), one CPU each.
+    const decs = r.trail.filter((a) => a.entry?.prim === 'atomic_dec_return');
+    assert.deepEqual(decs.map((a) => [a.cpu, a.entry!.old, a.entry!.value]), [[first, 2, 1], [1 - first, 1, 0]]);
+    const put = r.trail.filter((a) => a.entry?.prim === 'atomic_sub_and_test');
+    assert.deepEqual(put.map((a) => [a.cpu, a.entry!.old, a.entry!.value]), [[first, 2, 1], [1 - first, 1, 0]]);
+    assert.equal(r.trail.find((a) => a.entry?.prim === '__folio_put')!.cpu, 1 - first);
+    lasts.add(1 - first);
+    assert.deepEqual(r.leaf.failures, []);
+    r.exec.k.releaseMemory();
+  }
+  assert.deepEqual([...lasts].sort(), [0, 1]);
+});
+
+test('a speculative folio_try_get() races the last put of an unmap: the naive frozen bit frees under the getter', () => {
+  const scn = loadScenario(join(repoRoot, 'scenarios', 'seed-004-unmap-vs-try-get.yaml'));
+  const naive = explore(buildVariant('refcount-frozen-bit-naive'), scn, 'refcount-frozen-bit-naive');
+  assert.deepEqual([...naive.failures.keys()], ['use-after-free']);
+  const g = naive.failures.get('use-after-free')!;
+  // The unmap's folio_put_refs() takes the count 1 -> 0, the getter's optimistic add lands, the put stores FROZEN and frees.
+  assert.deepEqual(g.first.schedule, [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+  assert.match(g.first.failures.join('\n'), /use-after-free: action 11 \(CPU 0, munmap\) freed page pfn 0x[0-9a-f]+ while CPU 1 held a reference to it/);
+  for (const v of ['baseline', 'refcount-frozen-bit']) {
+    const res = explore(buildVariant(v), scn, v);
+    assert.equal(res.failing, 0, v);
+    // The getter fails (the page freed), or gets it before or after the rmap's decrement (folio_mapcount 1 or 0).
+    assert.equal(res.endStates.size, 3, v);
+  }
+  // pagesim run replays the failing schedule.
+  const text = `${readFileSync(join(repoRoot, 'scenarios', 'seed-004-unmap-vs-try-get.yaml'), 'utf8')}schedule: [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1]\n`;
+  const run = runScenario(scenario(text), 'refcount-frozen-bit-naive');
+  assert.equal(run.expected, 'failed');
+  assert.match(run.failures.join('\n'), /use-after-free: action 11 \(CPU 0, munmap\)/);
+  assert.deepEqual(run.steps.filter((s) => s.cpu !== undefined).map((s) => [s.op, s.cpu, s.result ?? null]), [
+    ['munmap', 0, 0],
+    ['folio_try_get', 1, true],
+    ['folio_mapcount', 1, 0],
+  ]);
+  // Under baseline the get in that slot (the put has taken the count to 0) finds 0 and fails.
+  const base = runScenario(scenario(text.replace(/schedule: .*\n$/, 'schedule: [0, 0, 0, 0, 0, 0, 0, 0, 1]\n')), 'baseline');
+  assert.deepEqual(base.failures, []);
+  assert.equal(base.steps.find((s) => s.op === 'folio_try_get')!.result, false);
+});
+
 test('actions on different pages commute: one schedule instead of six', () => {
   const scn = scenario(`
 machine: {memory: 64MiB, cpus: 2}
@@ -287,7 +395,7 @@ test('schedule: in a scenario makes pagesim run replay that interleaving', () =>
 });
 
 test('the shipped seed 004 scenarios hold their explore: expectations', () => {
-  for (const f of ['try-get-vs-last-put', 'freeze-vs-try-get', 'unfreeze-vs-add-unless-frozen', 'last-two-refs', 'alloc-frozen-vs-stale-lookup']) {
+  for (const f of ['try-get-vs-last-put', 'freeze-vs-try-get', 'unfreeze-vs-add-unless-frozen', 'last-two-refs', 'alloc-frozen-vs-stale-lookup', 'unmap-vs-try-get']) {
     const scn = loadScenario(join(repoRoot, 'scenarios', `seed-004-${f}.yaml`));
     assert.ok(scn.exploreExpect !== undefined && scn.exploreExpect.size >= 3, f);
     for (const v of scn.variants) {

@@ -43,16 +43,25 @@ export const INTERLEAVABLE: ReadonlySet<string> = new Set([
   'folio_try_get', 'folio_ref_try_add', 'get_page_unless_zero', 'try_get_page',
   'page_ref_freeze', 'page_ref_unfreeze', 'folio_ref_freeze', 'folio_ref_unfreeze',
   'folio_get', 'get_page', 'folio_put', 'put_page', 'folio_put_refs', 'put_page_testzero',
+  'folio_mapcount',
   '__free_pages', 'free_frozen_pages',
   // Mapping a page: folio_get() and the mapcount atomics of folio_add_file_rmap_pte(), the rest as lock sections (machine.ts).
-  'vm_insert_page',
+  'vm_insert_page', 'vm_insert_pages',
+  // Faulting a page in: the mapcount atomics of folio_add_new_anon_rmap(); the allocation, the tables, the pte or PMD as sections.
+  'handle_mm_fault',
+  // Unmapping: the mapcount atomics of folio_remove_rmap_ptes()/_pmd() and the folio_put_refs() of tlb_finish_mmu() as
+  // actions; the VMAs, each pte, the page tables and the rss and vmstat counters as sections.
+  'munmap', 'madvise_dontneed',
 ]);
+
+/** Operations whose page argument the ownership oracle takes as its folio (the reference is the folio's). */
+const MAPS_FOLIO: ReadonlySet<string> = new Set(['vm_insert_page', 'vm_insert_pages']);
 
 /** Operations in `final:` that only read, so a schedule's end needs no restore. */
 const READS_ONLY: ReadonlySet<string> = new Set(['page_ref_count', 'page_count', 'folio_ref_count', 'folio_mapcount', 'check', 'dump_page']);
 
-/** Most actions one operation may take (a CAS loop that never wins is a livelock, and a bug to report). */
-export const MAX_OP_ACTIONS = 64;
+/** Most actions one operation may take (a CAS loop that never wins is a livelock, and a bug to report; an unmap of 2 MiB of ptes takes about 3,000). */
+export const MAX_OP_ACTIONS = 1024;
 
 /** Where an action touched memory: one word (read or written), nothing shared, or anything. */
 export interface Footprint {
@@ -77,6 +86,13 @@ interface CpuSnap {
   readonly executed: number;
   readonly opReports: Report[];
   readonly opReportsLen: number;
+  readonly drops: readonly Drop[];
+}
+
+/** References an operation drops inside the kernel (an unmap's TLB-gather puts), as it goes. */
+interface Drop {
+  readonly pfn: number;
+  readonly n: number;
 }
 
 /** An action as the trail keeps it. */
@@ -95,6 +111,8 @@ export interface Action {
   /** Undone by restoring the checkpoint. */
   readonly opaque: boolean;
   readonly undo: readonly number[];
+  /** Undoes what its section changed outside the memory (machine.ts, ExploreHooks.onUndo), last first. */
+  readonly undoJs: readonly (() => void)[];
   readonly before: CpuSnap;
   readonly own: ReturnType<Ownership['snapshot']>;
   readonly steps: number;
@@ -119,6 +137,8 @@ interface CpuState {
   x: CpuExec;
   /** The reports the current operation made so far. */
   opReports: Report[];
+  /** The references the current operation has dropped (or is dropping) inside the kernel so far: rebuilt at each action, as the operation runs again. */
+  drops: Drop[];
 }
 
 /** What a finished schedule left: its oracles' findings and its end state. */
@@ -160,6 +180,7 @@ export class Exec {
   /** Chains of the actions a restore replays (they were computed when the actions first ran). */
   private replayChains: number[] | null = null;
   private undoBuf: number[] = [];
+  private undoJsBuf: (() => void)[] = [];
   /** Restores of the checkpoint, and actions run again after them (figures). */
   restores = 0;
   replayed = 0;
@@ -171,6 +192,8 @@ export class Exec {
   checkEvery = false;
   /** The setup itself failed: a BUG or an expectation, so there is nothing to explore. */
   readonly setupResult: RunResult | null = null;
+  /** The large folios the setup's page handles head, and their sizes (naming the words of their tail pages). */
+  readonly setupFolioPages = new Map<number, number>();
   /** Reports the setup made (the same in every schedule). */
   private setupReports = 0;
 
@@ -195,12 +218,20 @@ export class Exec {
     this.setupReports = k.reports.length;
     for (const s of this.steps) this.applyOwnership(SETUP, s, 0);
     this.setupBindings = new Map(setup.bindings());
+    for (const v of this.setupBindings.values()) if (v !== null && v.kind === 'page' && v.pfn >= 0 && v.pfn < k.nr_pages && k.folio_test_large(v.pfn)) this.setupFolioPages.set(v.pfn, k.folio_nr_pages(v.pfn));
     (scn.cpus ?? []).forEach((list, id) => {
       const runner = new Runner(k, scn, variant, this.setupBindings, this.steps);
-      this.cpus.push({ id, list: flatten(list, scn.file), runner, pc: 0, op: null, x: new CpuExec(), opReports: [] });
+      this.cpus.push({ id, list: flatten(list, scn.file), runner, pc: 0, op: null, x: new CpuExec(), opReports: [], drops: [] });
     });
     k.xhooks = {
       onFree: (pfn, order) => this.onFree(pfn, order),
+      onDrop: (pfn, n) => {
+        const c = this.running;
+        if (c !== null) c.drops.push({ pfn, n });
+      },
+      onUndo: (fn) => {
+        this.undoJsBuf.push(fn);
+      },
       onWrite: (w, old) => {
         this.undoBuf.push(w, old);
         if (!this.touched.has(w)) {
@@ -227,6 +258,7 @@ export class Exec {
       c.x = new CpuExec();
       c.x.trace = this.trace;
       c.opReports = [];
+      c.drops = [];
       c.runner.executed = this.setupExecuted;
       const h = c.runner.bindings() as Map<string, Bound>;
       h.clear();
@@ -247,7 +279,14 @@ export class Exec {
   private onFree(pfn: number, order: number): void {
     const c = this.running;
     if (c === null || c.op === null) return;
-    this.own.free(pfn, order, c.id, c.op.plan.step.op, (c.runner.currentArgs() ?? {}) as OpArgs, this.trail.length + 1);
+    this.own.free(pfn, order, c.id, c.op.plan.step.op, (c.runner.currentArgs() ?? {}) as OpArgs, this.trail.length + 1, (p) => this.pendingDrops(p));
+  }
+
+  /** References to page `pfn` that operations in flight have dropped inside the kernel but not yet returned from. */
+  private pendingDrops(pfn: number): number {
+    let n = 0;
+    for (const c of this.cpus) for (const d of c.drops) if (d.pfn === pfn) n += d.n;
+    return n;
   }
 
   /** CPUs that have an action to take. */
@@ -259,7 +298,7 @@ export class Exec {
   }
 
   private snapCpu(c: CpuState): CpuSnap {
-    return { pc: c.pc, op: c.op, log: c.x.log, logLen: c.x.log.length, handles: [...c.runner.bindings()], executed: c.runner.executed, opReports: c.opReports, opReportsLen: c.opReports.length };
+    return { pc: c.pc, op: c.op, log: c.x.log, logLen: c.x.log.length, handles: [...c.runner.bindings()], executed: c.runner.executed, opReports: c.opReports, opReportsLen: c.opReports.length, drops: c.drops };
   }
 
   private restoreCpu(c: CpuState, s: CpuSnap): void {
@@ -273,6 +312,7 @@ export class Exec {
     c.runner.executed = s.executed;
     c.opReports = s.opReports;
     s.opReports.length = s.opReportsLen;
+    c.drops = s.drops as Drop[];
   }
 
   /** CPU `id` takes its next action. */
@@ -303,6 +343,9 @@ export class Exec {
     const reports = k.reports.length;
     const consoleLen = k.console.length;
     this.undoBuf = [];
+    this.undoJsBuf = [];
+    // The operation runs again from its start: the drops it makes are counted again.
+    c.drops = [];
     k.current.cpu = id;
     k.xcpu = whole ? null : x;
     this.running = c;
@@ -324,9 +367,10 @@ export class Exec {
       k.xcpu = null;
       this.running = null;
     }
-    const entry = x.log.length > logLen ? x.log[x.log.length - 1]! : null;
-    if (!done && !bug && x.log.length >= MAX_OP_ACTIONS) {
-      throw new InputError(`explore: ${step.op} took more than ${MAX_OP_ACTIONS} atomic actions without returning on CPU ${id} (a livelock)`, this.scn.file, step.line);
+    let entry: LogEntry | null = null;
+    for (let j = x.log.length - 1; j >= logLen && entry === null; j--) if (x.log[j]!.local !== true) entry = x.log[j]!;
+    if (!done && !bug && x.log.length >= MAX_OP_ACTIONS && x.log.filter((e) => e.local !== true).length >= MAX_OP_ACTIONS) {
+      throw new InputError(`explore: ${step.op} took more than ${MAX_OP_ACTIONS} atomic actions without returning on CPU ${id} (a livelock, or an operation too large to explore)`, this.scn.file, step.line);
     }
     let rcu = false;
     for (const r of attributeReports(k.reports, reports, op.index)) c.opReports.push(r);
@@ -335,6 +379,8 @@ export class Exec {
       const expectFailure = done ? c.runner.completeOp(op, ret, i) : undefined;
       c.runner.recordOp(op, ret, mine, expectFailure, done, true, false);
       if (done) {
+        for (const d of c.drops) this.own.dropRefs(id, d.pfn, d.n);
+        c.drops = [];
         this.applyOwnership(id, this.steps[this.steps.length - 1]!, this.trail.length + 1, ret);
         if (k.rcuGraceSteps > 0) {
           k.rcuStep();
@@ -345,7 +391,7 @@ export class Exec {
       c.op = null;
     }
     if (bug) this.bugged = true;
-    const opaque = whole || rcu || bug || k.reports.length !== reports || k.console.length !== consoleLen || (entry !== null && entry.word === -1);
+    const opaque = whole || rcu || bug || k.reports.length !== reports || k.console.length !== consoleLen || (entry !== null && entry.word === -1 && entry.undoable !== true);
     const footprint: Footprint = whole
       ? { word: -1, write: true }
       : entry === null
@@ -375,6 +421,7 @@ export class Exec {
       footprint,
       opaque,
       undo: this.undoBuf,
+      undoJs: this.undoJsBuf,
       before,
       own,
       steps: stepsBefore,
@@ -390,6 +437,8 @@ export class Exec {
     const args: Record<string, unknown> = {};
     const raw = s.args ?? {};
     for (const [n, v] of Object.entries(raw)) args[n] = v !== null && typeof v === 'object' && 'pfn' in v ? v.pfn : v;
+    // A mapping's reference is on the folio of the page mapped.
+    if (MAPS_FOLIO.has(s.op) && typeof args['page'] === 'number' && args['page'] >= 0 && args['page'] < this.k.nr_pages) args['page'] = this.k.page_folio(args['page']);
     const value = ret !== undefined ? ret : s.result !== null && typeof s.result === 'object' && 'pfn' in s.result ? s.result.pfn : s.result;
     this.own.step(holder, s.op, args, value, action);
   }
@@ -404,6 +453,7 @@ export class Exec {
         const a = this.trail.pop()!;
         const i32 = this.k.i32;
         for (let u = a.undo.length - 2; u >= 0; u -= 2) i32[a.undo[u]!] = a.undo[u + 1]!;
+        for (let u = a.undoJs.length - 1; u >= 0; u--) a.undoJs[u]!();
         this.restoreCpu(this.cpus[a.cpu]!, a.before);
         this.own.restore(a.own);
         this.steps.length = a.steps;
@@ -452,7 +502,7 @@ export class Exec {
       const v = i32[w]!;
       if (v !== sw[w]) s += `${w}=${v},`;
     }
-    s += `|${this.trail.length === 0 ? 0 : this.trail[this.trail.length - 1]!.chain}|${this.bugged ? 'B' : ''}`;
+    s += `|${this.trail.length === 0 ? 0 : this.trail[this.trail.length - 1]!.chain}|${this.bugged ? 'B' : ''}|${this.jsKey()}`;
     for (const c of this.cpus) {
       s += `|${c.pc}${c.op === null ? '' : ':'}`;
       if (c.op !== null) for (const e of c.x.log) s += `${e.prim}@${e.word}=${String(e.ret)};`;
@@ -462,6 +512,14 @@ export class Exec {
     const r = this.k.reports;
     if (r.length > this.setupReports) s += r.slice(this.setupReports).map(signature).sort().join('|');
     if (this.caching) this.keyCache = { depth: this.trail.length, key: s };
+    return s;
+  }
+
+  /** What undoable sections change outside the memory: each mm's rss counters and each node's vmstat. */
+  private jsKey(): string {
+    let s = '';
+    for (const mm of this.k.mms.values()) s += `${mm.id}:${mm.rss_stat.join(',')};`;
+    for (const n of this.k.nodes) s += `${n.vm_stat.join(',')};`;
     return s;
   }
 

@@ -72,6 +72,7 @@ for (const [op, page, n] of [
 for (const op of ['alloc_pages', 'alloc_pages_node', 'folio_alloc']) EFFECTS.set(op, { kind: 'alloc' });
 // The pte vm_insert_page() installs holds the reference it took (0: mapped).
 EFFECTS.set('vm_insert_page', { kind: 'take', page: 'page', n: one, ifTrue: false, ifZero: true });
+EFFECTS.set('vm_insert_pages', { kind: 'take', page: 'page', n: arg('num'), ifTrue: false, ifZero: true });
 EFFECTS.set('page_ref_freeze', { kind: 'freeze', page: 'page', n: arg('count') });
 EFFECTS.set('folio_ref_freeze', { kind: 'freeze', page: 'folio', n: arg('count') });
 EFFECTS.set('page_ref_unfreeze', { kind: 'unfreeze', page: 'page', n: arg('count') });
@@ -144,6 +145,11 @@ export class Ownership {
     if (rest > 0 && holder !== SETUP) this.add(SETUP, pfn, -Math.min(rest, Math.max(0, this.get(SETUP, pfn))));
   }
 
+  /** References an operation dropped inside the kernel (an unmap's TLB-gather puts): its own first, then the setup's. */
+  dropRefs(holder: number, pfn: number, n: number): void {
+    this.drop(holder, pfn, n);
+  }
+
   /** The references an operation in flight is about to drop on a page (its drop has not been counted yet). */
   static inFlightDrop(op: string, args: Args, pfn: number): number {
     const e = EFFECTS.get(op);
@@ -202,11 +208,11 @@ export class Ownership {
    * (whose own drop of `inflight` references is not counted yet): any
    * reference still held is a use-after-free.
    */
-  free(pfn: number, order: number, cpu: number, op: string, args: Args, action: number): void {
+  free(pfn: number, order: number, cpu: number, op: string, args: Args, action: number, pending: (pfn: number) => number): void {
     const at = { action, cpu, op };
     for (let p = pfn; p < pfn + 2 ** order; p++) {
       const { total, who: hs } = this.holders(p);
-      const inflight = Ownership.inFlightDrop(op, args, p);
+      const inflight = Ownership.inFlightDrop(op, args, p) + pending(p);
       if (total - inflight > 0) {
         // The freeing CPU's own reference is the one its operation is dropping.
         const others = hs.filter((h) => h !== cpu || this.get(cpu, p) > inflight);

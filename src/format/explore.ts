@@ -22,14 +22,30 @@ export function wordName(ex: Exec, w: number): string {
   if (w >= k.kdataWord) return `word ${w}`;
   const pfn = k.pfnOfWord(w);
   const off = (w - pfn * k.PW) * 4;
-  const fields = fieldsAt(k.layout('page'), off, 4).filter((f) => f.leaf && f.size <= 4);
-  const field = fields.find((f) => f.path.startsWith('_refcount') || f.path.startsWith('_mapcount')) ?? fields[0];
-  return `${pageName(ex, pfn)}.${field?.path ?? `+${off}`}`;
+  const { name, base } = pageName(ex, pfn);
+  const pick = (fs: ReturnType<typeof fieldsAt>) => fs.find((f) => f.path.startsWith('_refcount') || f.path.startsWith('_mapcount')) ?? fs[0];
+  const field = pick(fieldsAt(k.layout('page'), off, 4).filter((f) => f.leaf && f.size <= 4));
+  // Each page's own _mapcount and _refcount are named by the page (p+1._mapcount); the other words of a
+  // large folio's first tail pages are struct folio's (p._nr_pages_mapped).
+  const tail = base === null ? 0 : pfn - base;
+  const folioOff = tail * k.PW * 4 + off;
+  if (tail >= 1 && folioOff < k.layout('folio').size && (field === undefined || !/^_(refcount|mapcount)$/.test(field.path))) {
+    const ff = pick(fieldsAt(k.layout('folio'), folioOff, 4).filter((f) => f.leaf && f.size <= 4));
+    if (ff !== undefined) return `${handleNames(ex).get(base!) ?? name}.${ff.path.replace(/^.*\./, '')}`;
+  }
+  return `${name}.${field?.path ?? `+${off}`}`;
 }
 
-function pageName(ex: Exec, pfn: number): string {
+/** A page by the setup's handle for it, or for the head of its folio (`p+1`); else by pfn. */
+function pageName(ex: Exec, pfn: number): { name: string; base: number | null } {
   const names = handleNames(ex);
-  return names.get(pfn) ?? `pfn:0x${pfn.toString(16)}`;
+  const own = names.get(pfn);
+  if (own !== undefined) return { name: own, base: pfn };
+  for (let d = 1; d <= 8 && d <= pfn; d++) {
+    const n = names.get(pfn - d);
+    if (n !== undefined && d < (ex.setupFolioPages.get(pfn - d) ?? 1)) return { name: `${n}+${d}`, base: pfn - d };
+  }
+  return { name: `pfn:0x${pfn.toString(16)}`, base: null };
 }
 
 function handleNames(ex: Exec): Map<number, string> {

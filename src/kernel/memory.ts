@@ -253,12 +253,11 @@ export abstract class Memory extends Rmap {
       const ret = this.create_huge_pmd(vmf);
       if (!(ret & VM_FAULT_FALLBACK)) return ret;
     } else if (this.entryPresent(vmf.pmd) && this.entryLeaf(vmf.pmd)) {
-      if (flags & FAULT_FLAG_WRITE && !(this.m32[vmf.pmd]! & _PAGE_RW)) {
+      if (flags & FAULT_FLAG_WRITE && !this.pmd_write(vmf.pmd)) {
         const ret = this.wp_huge_pmd(vmf);
         if (!(ret & VM_FAULT_FALLBACK)) return ret;
       } else {
-        // huge_pmd_set_accessed()
-        this.m32[vmf.pmd] = (this.m32[vmf.pmd]! | _PAGE_ACCESSED) >>> 0;
+        this.huge_pmd_set_accessed(vmf);
         return 0;
       }
     }
@@ -269,12 +268,32 @@ export abstract class Memory extends Rmap {
     if (this.entryNone(vmf.pmd)) return this.do_pte_missing(vmf);
     vmf.pte = this.pte_offset(vmf.pmd, vmf.address);
     if (this.entryNone(vmf.pte)) return this.do_pte_missing(vmf);
-    if (vmf.flags & FAULT_FLAG_WRITE) {
-      if (!(this.m32[vmf.pte]! & _PAGE_RW)) return this.do_wp_page(vmf);
-      this.m32[vmf.pte] = (this.m32[vmf.pte]! | _PAGE_DIRTY) >>> 0;
-    }
-    this.m32[vmf.pte] = (this.m32[vmf.pte]! | _PAGE_ACCESSED) >>> 0;
+    const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
+    if (write && !this.pte_write(vmf.pte)) return this.do_wp_page(vmf);
+    this.ptep_set_access_flags(vmf.pte, write);
     return 0;
+  }
+
+  pte_write(pte: number): boolean {
+    return (this.m32[pte]! & _PAGE_RW) !== 0;
+  }
+
+  pmd_write(pmd: number): boolean {
+    return (this.m32[pmd]! & _PAGE_RW) !== 0;
+  }
+
+  pte_special(pte: number): boolean {
+    return (this.m32[pte]! & _PAGE_SPECIAL) !== 0;
+  }
+
+  /** huge_pmd_set_accessed(): a fault on a present huge PMD marks it young. */
+  huge_pmd_set_accessed(vmf: VmFault): void {
+    this.m32[vmf.pmd] = (this.m32[vmf.pmd]! | _PAGE_ACCESSED) >>> 0;
+  }
+
+  /** ptep_set_access_flags(): a fault on a present pte marks it young, and dirty for a write. */
+  ptep_set_access_flags(pte: number, dirty: boolean): void {
+    this.m32[pte] = (this.m32[pte]! | (dirty ? _PAGE_DIRTY | _PAGE_ACCESSED : _PAGE_ACCESSED)) >>> 0;
   }
 
   do_pte_missing(vmf: VmFault): number {
@@ -413,7 +432,7 @@ export abstract class Memory extends Rmap {
   vm_normal_page(vma: VmAreaStruct, addr: number, pte: number): number {
     void vma;
     void addr;
-    return this.m32[pte]! & _PAGE_SPECIAL ? -1 : this.entryPfn(pte);
+    return this.pte_special(pte) ? -1 : this.entryPfn(pte);
   }
 
   /** zap_pte_range(): clear each pte; a folio's rmap goes now, its reference after the TLB flush. */
@@ -443,7 +462,7 @@ export abstract class Memory extends Rmap {
     if (this.folio_test_large(folio)) {
       while (addr + nr * PAGE_SIZE < end) {
         const p2 = this.pte_offset(pmd, addr + nr * PAGE_SIZE);
-        if (!this.entryPresent(p2) || this.m32[p2]! & _PAGE_SPECIAL || this.entryPfn(p2) !== page + nr || this.page_folio(page + nr) !== folio) break;
+        if (!this.entryPresent(p2) || this.pte_special(p2) || this.entryPfn(p2) !== page + nr || this.page_folio(page + nr) !== folio) break;
         nr++;
       }
     }

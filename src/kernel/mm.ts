@@ -106,7 +106,7 @@ export abstract class Mm extends PageRef {
   /** folio_large_mapcount(): _large_mapcount + 1. */
   folio_large_mapcount(folio: number): number {
     this.VM_WARN_ON_FOLIO(!this.folio_test_large(folio), folio, SITES.folio_large_mapcount);
-    return this.i32[folio * this.PW + this.FF['_large_mapcount']!]! + 1;
+    return this.atomic_read(folio * this.PW + this.FF['_large_mapcount']!) + 1;
   }
 
   folio_entire_mapcount(folio: number): number {
@@ -114,10 +114,10 @@ export abstract class Mm extends PageRef {
     return this.i32[folio * this.PW + this.FF['_entire_mapcount']!]! + 1;
   }
 
-  /** folio_mapcount(): small folios report 0 when _mapcount holds a page type. */
+  /** folio_mapcount(): atomic_read() of _mapcount (_large_mapcount for a large folio); small folios report 0 when _mapcount holds a page type. */
   folio_mapcount(folio: number): number {
     if (!this.folio_test_large(folio)) {
-      const mapcount = (this.mapcountRaw(folio) + 1) | 0;
+      const mapcount = (this.atomic_read(folio * this.PW + this.W_mapcount) + 1) | 0;
       return PageFlags.page_type_has_type((mapcount - 1) | 0) ? 0 : mapcount;
     }
     return this.folio_large_mapcount(folio);

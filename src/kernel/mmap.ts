@@ -30,6 +30,13 @@ declareSymbols('mm/vma.c', ['do_vmi_munmap', 'do_vmi_align_munmap', 'unmap_regio
 const FIRST_USER_ADDRESS = 0;
 const USER_PGTABLES_CEILING = 0;
 
+/** struct vma_munmap_struct, the part pagesim keeps: the VMAs being unmapped and their neighbours. */
+export interface MunmapVmas {
+  readonly vmas: readonly VmAreaStruct[];
+  readonly prev: VmAreaStruct | null;
+  readonly next: VmAreaStruct | null;
+}
+
 /** vm.max_map_count */
 export const DEFAULT_MAX_MAP_COUNT = 65530;
 /** How many mm_structs a scenario may have alive at once. */
@@ -234,17 +241,34 @@ export abstract class Mmap extends Khugepaged {
   }
 
   do_vmi_align_munmap(mm: MmStruct, start: number, end: number): number {
+    const vms = this.vms_gather_munmap_vmas(mm, start, end);
+    if (vms === null) return -ENOMEM;
+    this.vms_complete_munmap_vmas(mm, vms);
+    return 0;
+  }
+
+  /**
+   * vms_gather_munmap_vmas() (mm/vma.c, v6.12): split the VMAs at the
+   * range's ends and gather the ones inside it, with the neighbours that
+   * bound free_pgtables(); null when a split is out of memory. Everything it
+   * changes is the mm's own, under the mmap lock.
+   */
+  vms_gather_munmap_vmas(mm: MmStruct, start: number, end: number): MunmapVmas | null {
     const first = mm.vmas.find((v) => v.vm_start < end && start < v.vm_end)!;
-    if (first.vm_start < start && this.__split_vma(first, start) === null) return -ENOMEM;
+    if (first.vm_start < start && this.__split_vma(first, start) === null) return null;
     const last = [...mm.vmas].reverse().find((v) => v.vm_start < end && start < v.vm_end)!;
-    if (last.vm_end > end && this.__split_vma(last, end) === null) return -ENOMEM;
+    if (last.vm_end > end && this.__split_vma(last, end) === null) return null;
     const detached = mm.vmas.filter((v) => v.vm_start >= start && v.vm_end <= end);
     const i = mm.vmas.indexOf(detached[0]!);
     const prev = i > 0 ? mm.vmas[i - 1]! : null;
     const next = mm.vmas[i + detached.length] ?? null;
-    this.unmap_region(mm, detached, prev, next);
-    for (const vma of detached) this.remove_vma(vma);
-    return 0;
+    return { vmas: detached, prev, next };
+  }
+
+  /** vms_complete_munmap_vmas(): clear the ptes (vms_clear_ptes: zap, free the tables, flush), then free the VMAs. */
+  vms_complete_munmap_vmas(mm: MmStruct, vms: MunmapVmas): void {
+    this.unmap_region(mm, vms.vmas, vms.prev, vms.next);
+    for (const vma of vms.vmas) this.remove_vma(vma);
   }
 
   /** unmap_region(): zap, free the tables between the neighbours, flush. */

@@ -254,6 +254,10 @@ export abstract class Rmap extends Cpa {
     this.folio_add_file_rmap_ptes(folio, page, 1, vma);
   }
 
+  __folio_set_swapbacked(folio: number): void {
+    this.folio_set_flag(folio, PG_swapbacked);
+  }
+
   /** __folio_set_anon(): mapping = anon_vma | FOLIO_MAPPING_ANON, index = the page offset in the VMA. */
   __folio_set_anon(folio: number, vma: VmAreaStruct, address: number): void {
     const w = this.fw(folio, this.W_mapping);
@@ -273,7 +277,7 @@ export abstract class Rmap extends Cpa {
     const exclusive = (flags & RMAP_EXCLUSIVE) !== 0;
     let nr = 1;
     let nr_pmdmapped = 0;
-    if (!this.folio_test_flag(folio, PG_swapbacked)) this.folio_set_flag(folio, PG_swapbacked);
+    if (!this.folio_test_flag(folio, PG_swapbacked)) this.__folio_set_swapbacked(folio);
     this.__folio_set_anon(folio, vma, address);
     if (!this.folio_test_large(folio)) {
       this.atomic_set(this.fw(folio, this.W_mapcount), 0);
