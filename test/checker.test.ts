@@ -5,7 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { machine } from './helpers/machine.js';
-import { checkMachine, reportViolations } from '../src/check/checker.js';
+import { checkMachine, noteCheckpoint, reportViolations } from '../src/check/checker.js';
+import { forgetMemmapReference } from '../src/check/memmap-pass.js';
+import { Checkpoint } from '../src/explore/checkpoint.js';
 import { GFP_KERNEL, __GFP_COMP } from '../src/kernel/gfp.js';
 import { ZONE_DMA32, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE } from '../src/kernel/config.js';
 import { buildVariant, createMachine } from '../src/engine/build.js';
@@ -112,4 +114,54 @@ test('the memmap pass reports the same through the kernel helpers as from the wo
   const calls = corrupt(createMachine({ ...base, kernelClass: Overridden }, { memoryBytes: 256 * 2 ** 20, cpus: 2, nodes: 1 }));
   assert.ok(words.length >= 5, words.join('\n'));
   assert.deepEqual(calls, words);
+});
+
+/**
+ * A machine put back to a checkpoint before each run (the fuzzer's) is
+ * checked by reading only the struct pages that differ from the
+ * checkpoint, or whose list ownership does (memmap-pass.ts): its reports
+ * must be those of the whole pass, corruptions near the compared chunks'
+ * edges included.
+ */
+test('a check reading only the struct pages changed since a checkpoint reports what the whole pass reports', () => {
+  const k = machine();
+  const cp = new Checkpoint(k, [k.symbols, k.layouts, k.PF, k.FF]);
+  const runs: ((k: ReturnType<typeof machine>) => void)[] = [
+    () => {},
+    (k) => {
+      Array.from({ length: 40 }, (_, i) => k.alloc_pages(GFP_KERNEL | (i % 3 === 0 ? __GFP_COMP : 0), i % 5)).forEach((p, i) => i % 2 === 0 && k.__free_pages(p, i % 5));
+    },
+    (k) => {
+      const held = Array.from({ length: 24 }, (_, i) => k.alloc_pages(GFP_KERNEL | (i % 2 === 0 ? __GFP_COMP : 0), i % 4));
+      const mm = k.mm_alloc()!;
+      const a = k.do_mmap(mm, 0, 2 ** 21);
+      k.handle_mm_fault(mm.find_vma(a)!, a, FAULT_FLAG_WRITE);
+      k.__SetPageBuddy(held[1]!);
+      k.m32[held[3]! * k.PW + k.W_flags] |= 1 << PG_head;
+      k.m32[(held[6]! + 1) * k.PW + k.W_compound_head] = 0x41;
+      const free = k.zones.find((z) => z.populated() && k.free_area_nr_free(z, 3) > 0)!;
+      const blk = k.get_page_from_free_area(free, 3, MIGRATE_MOVABLE);
+      k.i32[(blk + 2) * k.PW + k.W_refcount] = 7;
+      k.m32[blk * k.PW + k.W_flags] |= 1 << PG_head;
+    },
+    (k) => {
+      // Free pages (a big block's, untouched by the allocator) given a type and a reference, at chunk edges (32 pages).
+      const free = k.zones.find((z) => z.populated() && k.free_area_nr_free(z, 10) > 0)!;
+      const blk = k.get_page_from_free_area(free, 10, MIGRATE_MOVABLE);
+      for (const p of [blk + 31, blk + 32, blk + 1023]) k.i32[p * k.PW + k.W_refcount] = 1;
+      k.m32[(blk + 63) * k.PW + k.W_page_type] = 0xf3000000;
+      k.m32[(blk + 64) * k.PW + k.W_compound_head] = 0x1;
+    },
+  ];
+  let violations = 0;
+  for (const run of runs) {
+    cp.restore();
+    noteCheckpoint(k, cp.words());
+    run(k);
+    const changed = whats(k);
+    assert.ok(forgetMemmapReference(k), 'the check read only what changed');
+    assert.deepEqual(changed, whats(k));
+    violations += changed.length;
+  }
+  assert.ok(violations >= 8, `corruptions found: ${violations}`);
 });

@@ -15,7 +15,7 @@ import { pindex_to_order } from '../kernel/page_alloc.js';
 import { PAGE_TYPE_RESET } from '../kernel/page-flags.js';
 import type { Zone } from '../kernel/mmzone.js';
 import { checkPageTables, checkRmap, checkSlab } from './mm.js';
-import { memmapNotes, STATE_BUDDY_UNLISTED, STATE_FREE_HEAD, STATE_FREE_REFCOUNT, STATE_FREE_TAIL, STATE_FREE_TYPED } from './memmap-pass.js';
+import { memmapNotes, noteMemmapReference, STATE_BUDDY_UNLISTED, STATE_FREE_HEAD, STATE_FREE_REFCOUNT, STATE_FREE_TAIL, STATE_FREE_TYPED } from './memmap-pass.js';
 
 export interface Violation {
   readonly checker: string;
@@ -131,6 +131,9 @@ export function checkFreeLists(k: Kernel, ctx: CheckContext): void {
   }
 }
 
+/** OWNER_NONE for the largest block, to compare a block's pages' owners with. */
+const ZEROS = Buffer.alloc(1 << MAX_PAGE_ORDER, OWNER_NONE);
+
 function checkFreeBlock(k: Kernel, ctx: CheckContext, zone: Zone, pfn: number, order: number, mt: number, where: string): void {
   const C = 'free-lists';
   const nr = 1 << order;
@@ -142,6 +145,13 @@ function checkFreeBlock(k: Kernel, ctx: CheckContext, zone: Zone, pfn: number, o
   if (pbmt !== mt) ctx.violation(C, `${where}: pfn ${hex(pfn)} is in a ${migratetype_names[pbmt]} pageblock`, pfn);
   const owner = ctx.owner;
   const end = Math.min(pfn + nr, k.nr_pages);
+  if (end - pfn >= 64 && ZEROS.compare(owner, pfn, end, 0, end - pfn) === 0) {
+    // A large block on pages nothing has claimed (as free blocks are): marked natively.
+    owner.fill(OWNER_BUDDY, pfn + 1, end);
+    owner[pfn] = OWNER_BUDDY_HEAD;
+    ctx.headOrder.set(pfn, order);
+    return;
+  }
   for (let p = pfn; p < end; p++) {
     if (owner[p] !== OWNER_NONE) {
       ctx.violation(C, `${where}: pfn ${hex(p)} is free twice (block ${hex(pfn)} order ${order} overlaps another free block)`, p);
@@ -296,6 +306,29 @@ export function checkMachine(k: Kernel): { violations: Violation[]; dropped: num
     }
   }
   return { violations: ctx.violations, dropped: ctx.dropped };
+}
+
+/**
+ * Notes a machine that is at a checkpoint (`words`: the checkpoint's copy
+ * of its memory) and will be put back to it before each run, so that
+ * checks of it read again only the struct pages a run changed
+ * (memmap-pass.ts). The reports are those of a check that reads them all.
+ */
+export function noteCheckpoint(k: Kernel, words: Int32Array): void {
+  const ctx = new CheckContext(k);
+  const reports = k.reports.length;
+  const consoleLines = k.console.length;
+  try {
+    checkFreeLists(k, ctx);
+    checkPcpLists(k, ctx);
+  } catch (e) {
+    if (!(e instanceof KernelBug)) throw e;
+    // A machine the list checkers cannot read is checked whole each time.
+    k.reports.length = reports;
+    k.console.length = consoleLines;
+    return;
+  }
+  noteMemmapReference(k, words, ctx.owner);
 }
 
 /** Records violations as `check` reports, each with a dump of its page. */

@@ -21,7 +21,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import { PAGE_TYPE_RESET, PGTY_table } from '../kernel/page-flags.js';
 import { initialisedRanges } from '../kernel/mm_init.js';
 import { OWNER_BUDDY, OWNER_BUDDY_HEAD, OWNER_NONE, OWNER_PCP, type CheckContext } from './checker.js';
-import { readerFor, type PageReader } from './page-reader.js';
+import { readerFor, readsWords, WordReader, type PageReader } from './page-reader.js';
 
 /** What page-state found at a pfn (checkPageState words each). */
 export const STATE_BUDDY_UNLISTED = 1;
@@ -45,33 +45,147 @@ const notesOfCheck = new WeakMap<CheckContext, MemmapNotes>();
 export function memmapNotes(k: Kernel, ctx: CheckContext): MemmapNotes {
   let notes = notesOfCheck.get(ctx);
   if (notes === undefined) {
-    notes = memmapPass(readerFor(k), ctx.owner, initialisedRanges(k.plan));
+    const ref = references.get(k);
+    notes = ref !== undefined && readsWords(k) ? changedPass(k, ref, ctx.owner) : memmapPass(readerFor(k), ctx.owner, initialisedRanges(k.plan));
     notesOfCheck.set(ctx, notes);
   }
   return notes;
 }
 
+interface Notes {
+  readonly state: number[];
+  readonly heads: number[];
+  tablePages: number;
+}
+
 function memmapPass(r: PageReader, owner: Uint8Array, ranges: readonly (readonly [number, number])[]): MemmapNotes {
-  const state: number[] = [];
-  const heads: number[] = [];
+  const notes: Notes = { state: [], heads: [], tablePages: 0 };
+  for (const [start, end] of ranges) notePages(r, owner, start, end, notes);
+  return notes;
+}
+
+/** What the pass notes of pfns start..end-1, added to `notes`. */
+function notePages(r: PageReader, owner: Uint8Array, start: number, end: number, notes: Notes): void {
+  const { state, heads } = notes;
   let tablePages = 0;
-  for (const [start, end] of ranges) {
-    for (let pfn = start; pfn < end; pfn++) {
-      const type = r.type(pfn);
-      if (type >>> 24 === PGTY_table) tablePages += r.pageTableNrPages(pfn);
-      const o = owner[pfn]!;
-      if (o === OWNER_NONE) {
-        if (r.PageBuddy(pfn)) state.push(pfn, STATE_BUDDY_UNLISTED);
-        if (r.PageHead(pfn) && !r.PageTail(pfn)) heads.push(pfn);
-        continue;
-      }
-      if (o === OWNER_BUDDY) {
-        if (type !== PAGE_TYPE_RESET) state.push(pfn, STATE_FREE_TYPED);
-        if (r.PageTail(pfn)) state.push(pfn, STATE_FREE_TAIL);
-      }
-      if (o !== OWNER_PCP && r.page_ref_count(pfn) !== 0) state.push(pfn, STATE_FREE_REFCOUNT);
-      if (o === OWNER_BUDDY_HEAD && r.PageHead(pfn)) state.push(pfn, STATE_FREE_HEAD);
+  for (let pfn = start; pfn < end; pfn++) {
+    const type = r.type(pfn);
+    if (type >>> 24 === PGTY_table) tablePages += r.pageTableNrPages(pfn);
+    const o = owner[pfn]!;
+    if (o === OWNER_NONE) {
+      if (r.PageBuddy(pfn)) state.push(pfn, STATE_BUDDY_UNLISTED);
+      if (r.PageHead(pfn) && !r.PageTail(pfn)) heads.push(pfn);
+      continue;
+    }
+    if (o === OWNER_BUDDY) {
+      if (type !== PAGE_TYPE_RESET) state.push(pfn, STATE_FREE_TYPED);
+      if (r.PageTail(pfn)) state.push(pfn, STATE_FREE_TAIL);
+    }
+    if (o !== OWNER_PCP && r.page_ref_count(pfn) !== 0) state.push(pfn, STATE_FREE_REFCOUNT);
+    if (o === OWNER_BUDDY_HEAD && r.PageHead(pfn)) state.push(pfn, STATE_FREE_HEAD);
+  }
+  notes.tablePages += tablePages;
+}
+
+/**
+ * A machine's memmap at a checkpoint it is put back to again and again
+ * (the fuzzer's kept machines), with what the pass noted of it then. A
+ * page's notes depend only on its struct page's words, on how the list
+ * checkers found it held, and (for the page-table count) on the next
+ * page's flags: where none of those changed since the checkpoint, its
+ * notes are the checkpoint's. A fuzz program changes a few dozen struct
+ * pages of 16,384; comparing the bytes (natively, a block and then a
+ * chunk at a time) costs less than reading every struct page in a loop.
+ */
+interface Reference {
+  /** The memmap's bytes at the checkpoint, and the machine's own, as Buffers to compare. */
+  readonly then: Buffer;
+  readonly now: Buffer;
+  readonly thenReader: WordReader;
+  readonly nowReader: WordReader;
+  /** The list checkers' ownership map at the checkpoint. */
+  readonly owner: Buffer;
+  readonly notes: MemmapNotes;
+}
+
+const references = new WeakMap<Kernel, Reference>();
+
+/** Pages compared at once, first by the block, then by the chunk within a block that differs. */
+const BLOCK_PAGES = 1024;
+const CHUNK_PAGES = 32;
+
+/**
+ * Notes the machine's memmap as a checkpoint holds it (`words`: the
+ * checkpoint's copy of the machine's memory; `owner`: the list checkers'
+ * map of the machine in that state). Later checks of the machine read
+ * only the struct pages that differ from it. Not for a machine whose
+ * struct pages are read through a variant's helpers, nor one with
+ * uninitialised struct pages.
+ */
+export function noteMemmapReference(k: Kernel, words: Int32Array, owner: Uint8Array): void {
+  const ranges = initialisedRanges(k.plan);
+  if (!readsWords(k) || ranges.length !== 1 || ranges[0]![0] !== 0 || ranges[0]![1] !== k.nr_pages) return;
+  const bytes = k.nr_pages * k.PW * 4;
+  if (words.byteLength < bytes + 4 * k.PW) return;
+  const thenReader = new WordReader(k, words);
+  references.set(k, {
+    then: Buffer.from(words.buffer, words.byteOffset, bytes),
+    now: Buffer.from(k.buf, 0, bytes),
+    thenReader,
+    nowReader: new WordReader(k),
+    owner: Buffer.from(owner),
+    notes: memmapPass(thenReader, owner, ranges),
+  });
+}
+
+/** memmapPass() over the whole memmap, reading only the pages that changed since the reference. */
+function changedPass(k: Kernel, ref: Reference, owner: Uint8Array): MemmapNotes {
+  const n = k.nr_pages;
+  const PB = k.PW * 4;
+  // Changed pfns as ranges [a, b), ascending and merged.
+  const changed: number[] = [];
+  const add = (a: number, b: number): void => {
+    const last = changed.length - 1;
+    if (last >= 0 && changed[last]! >= a) changed[last] = b;
+    else changed.push(a, b);
+  };
+  for (let b = 0; b < n; b += BLOCK_PAGES) {
+    const be = Math.min(b + BLOCK_PAGES, n);
+    const blockSame = ref.now.compare(ref.then, b * PB, be * PB, b * PB, be * PB) === 0;
+    const ownersSame = ref.owner.compare(owner, b, be, b, be) === 0;
+    if (blockSame && ownersSame) continue;
+    for (let c = b; c < be; c += CHUNK_PAGES) {
+      const ce = Math.min(c + CHUNK_PAGES, be);
+      let same = blockSame || ref.now.compare(ref.then, c * PB, ce * PB, c * PB, ce * PB) === 0;
+      for (let p = c; same && !ownersSame && p < ce; p++) same = owner[p] === ref.owner[p];
+      // The page before the chunk too: its page-table count reads the chunk's first page's flags.
+      if (!same) add(Math.max(c - 1, 0), ce);
     }
   }
-  return { state, heads, tablePages };
+  // The last page's page-table count reads the word after the memmap.
+  add(n - 1, n);
+  const then = ref.notes;
+  const notes: Notes = { state: [], heads: [], tablePages: then.tablePages };
+  const was: Notes = { state: [], heads: [], tablePages: 0 };
+  let si = 0;
+  let hi = 0;
+  for (let i = 0; i < changed.length; i += 2) {
+    const a = changed[i]!;
+    const e = changed[i + 1]!;
+    for (; si < then.state.length && then.state[si]! < a; si += 2) notes.state.push(then.state[si]!, then.state[si + 1]!);
+    while (si < then.state.length && then.state[si]! < e) si += 2;
+    while (hi < then.heads.length && then.heads[hi]! < a) notes.heads.push(then.heads[hi++]!);
+    while (hi < then.heads.length && then.heads[hi]! < e) hi++;
+    notePages(ref.thenReader, ref.owner, a, e, was);
+    notePages(ref.nowReader, owner, a, e, notes);
+  }
+  for (; si < then.state.length; si++) notes.state.push(then.state[si]!);
+  for (; hi < then.heads.length; hi++) notes.heads.push(then.heads[hi]!);
+  notes.tablePages -= was.tablePages;
+  return notes;
+}
+
+/** Forgets a machine's reference (its checks read every struct page again); whether it had one. */
+export function forgetMemmapReference(k: Kernel): boolean {
+  return references.delete(k);
 }

@@ -32,7 +32,7 @@ const READ_HELPERS = ['page_type', 'PageBuddy', 'PageTail', 'PageHead', 'flagsLo
 
 const HEAD = 1 << PG_head;
 
-class WordReader implements PageReader {
+export class WordReader implements PageReader {
   private readonly m32: Uint32Array;
   private readonly i32: Int32Array;
   private readonly PW: number;
@@ -41,9 +41,10 @@ class WordReader implements PageReader {
   private readonly wHead: number;
   private readonly wRef: number;
 
-  constructor(k: Kernel) {
-    this.m32 = k.m32;
-    this.i32 = k.i32;
+  /** `words`: the machine's memory as 32-bit words (default: as it is now; a checkpoint's copy reads the past). */
+  constructor(k: Kernel, words: Int32Array = k.i32) {
+    this.m32 = words === k.i32 ? k.m32 : new Uint32Array(words.buffer, words.byteOffset, words.length);
+    this.i32 = words;
     this.PW = k.PW;
     this.wType = k.W_page_type;
     this.wFlags = k.W_flags;
@@ -119,8 +120,13 @@ export function noteWrapper(wrapper: object, helper: unknown): void {
 
 /** WordReader when the machine's variant reads struct pages as mainline does, else KernelReader. */
 export function readerFor(k: Kernel): PageReader {
+  return readsWords(k) ? new WordReader(k) : new KernelReader(k);
+}
+
+/** Whether the machine's variant reads struct pages as mainline does (none of READ_HELPERS overridden). */
+export function readsWords(k: Kernel): boolean {
   const base = Kernel.prototype as unknown as Record<string, unknown>;
   const mine = k as unknown as Record<string, unknown>;
   const helper = (f: unknown): unknown => (typeof f === 'function' ? (wrappers.get(f) ?? f) : f);
-  return READ_HELPERS.every((name) => helper(mine[name]) === base[name]) ? new WordReader(k) : new KernelReader(k);
+  return READ_HELPERS.every((name) => helper(mine[name]) === base[name]);
 }

@@ -20,6 +20,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { Scenario } from '../scenario/types.js';
 import { InputError } from '../util/errors.js';
 import { forgetPins } from '../engine/ops-mm.js';
+import { noteCheckpoint } from '../check/checker.js';
 
 interface Kept {
   readonly k: Kernel;
@@ -73,6 +74,8 @@ export function runOnKeptMachine(scn: Scenario, variant: string, observers: read
         old.k.releaseMemory();
       }
       m = { k: b, checkpoint: new Checkpoint(b, [b.symbols, b.layouts, b.PF, b.FF, buildVariant(variant)]), dirty: false };
+      // The checker reads again only the struct pages a program changed from the checkpoint.
+      noteCheckpoint(b, m.checkpoint.words());
       kept.set(key, m);
     } else if (m.dirty) {
       m.checkpoint.restore();
