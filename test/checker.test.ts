@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { machine } from './helpers/machine.js';
 import { checkMachine, noteCheckpoint, reportViolations } from '../src/check/checker.js';
-import { forgetMemmapReference } from '../src/check/memmap-pass.js';
+import { forgetMemmapReference, takeChangedMemmap } from '../src/check/memmap-pass.js';
 import { Checkpoint } from '../src/explore/checkpoint.js';
 import { GFP_KERNEL, __GFP_COMP } from '../src/kernel/gfp.js';
 import { ZONE_DMA32, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE } from '../src/kernel/config.js';
@@ -164,4 +164,22 @@ test('a check reading only the struct pages changed since a checkpoint reports w
     violations += changed.length;
   }
   assert.ok(violations >= 8, `corruptions found: ${violations}`);
+});
+
+test('a restore that copies back only the memmap bytes the check found changed leaves the checkpoint', () => {
+  const k = machine();
+  const cp = new Checkpoint(k, [k.symbols, k.layouts, k.PF, k.FF]);
+  noteCheckpoint(k, cp.words());
+  const memmap = k.nr_pages * k.PW * 4;
+  const then = Buffer.from(cp.words().buffer, cp.words().byteOffset, cp.words().byteLength);
+  for (let round = 0; round < 4; round++) {
+    const held = Array.from({ length: 30 }, (_, i) => k.alloc_pages(GFP_KERNEL | (i % 3 === 0 ? __GFP_COMP : 0), (i + round) % 6));
+    held.forEach((p, i) => i % 3 !== 0 && k.__free_pages(p, (i + round) % 6));
+    checkMachine(k);
+    const ranges = takeChangedMemmap(k);
+    assert.ok(ranges !== null && ranges.length > 0, 'the check compared the memmap');
+    assert.equal(takeChangedMemmap(k), null, 'taken once');
+    cp.restore({ ranges, from: memmap });
+    assert.equal(Buffer.from(k.buf, 0, then.length).compare(then), 0, `round ${round}: memory is the checkpoint's`);
+  }
 });

@@ -106,6 +106,8 @@ interface Reference {
   /** The list checkers' ownership map at the checkpoint. */
   readonly owner: Buffer;
   readonly notes: MemmapNotes;
+  /** The memmap's byte ranges [start, end) that differed at the last check, until taken. */
+  changed: number[] | null;
 }
 
 const references = new WeakMap<Kernel, Reference>();
@@ -135,6 +137,7 @@ export function noteMemmapReference(k: Kernel, words: Int32Array, owner: Uint8Ar
     nowReader: new WordReader(k),
     owner: Buffer.from(owner),
     notes: memmapPass(thenReader, owner, ranges),
+    changed: null,
   });
 }
 
@@ -142,8 +145,9 @@ export function noteMemmapReference(k: Kernel, words: Int32Array, owner: Uint8Ar
 function changedPass(k: Kernel, ref: Reference, owner: Uint8Array): MemmapNotes {
   const n = k.nr_pages;
   const PB = k.PW * 4;
-  // Changed pfns as ranges [a, b), ascending and merged.
+  // Changed pfns as ranges [a, b), ascending and merged; and the byte ranges that differ.
   const changed: number[] = [];
+  const bytes: number[] = [];
   const add = (a: number, b: number): void => {
     const last = changed.length - 1;
     if (last >= 0 && changed[last]! >= a) changed[last] = b;
@@ -157,11 +161,13 @@ function changedPass(k: Kernel, ref: Reference, owner: Uint8Array): MemmapNotes 
     for (let c = b; c < be; c += CHUNK_PAGES) {
       const ce = Math.min(c + CHUNK_PAGES, be);
       let same = blockSame || ref.now.compare(ref.then, c * PB, ce * PB, c * PB, ce * PB) === 0;
+      if (!same) bytes.push(c * PB, ce * PB);
       for (let p = c; same && !ownersSame && p < ce; p++) same = owner[p] === ref.owner[p];
       // The page before the chunk too: its page-table count reads the chunk's first page's flags.
       if (!same) add(Math.max(c - 1, 0), ce);
     }
   }
+  ref.changed = bytes;
   // The last page's page-table count reads the word after the memmap.
   add(n - 1, n);
   const then = ref.notes;
@@ -183,6 +189,23 @@ function changedPass(k: Kernel, ref: Reference, owner: Uint8Array): MemmapNotes 
   for (; hi < then.heads.length; hi++) notes.heads.push(then.heads[hi]!);
   notes.tablePages -= was.tablePages;
   return notes;
+}
+
+/**
+ * The byte ranges of the memmap, as pairs [start, end), outside which the
+ * machine's memmap was its checkpoint's at its last check; null when it
+ * was not checked since this was last asked (the machine then has to be
+ * compared or copied whole). Asked by the restore that follows a run and
+ * its check: nothing writes the machine's memory in between (the check
+ * only reads), so the restore copies back only these ranges of the
+ * memmap.
+ */
+export function takeChangedMemmap(k: Kernel): number[] | null {
+  const ref = references.get(k);
+  if (ref === undefined) return null;
+  const c = ref.changed;
+  ref.changed = null;
+  return c;
 }
 
 /** Forgets a machine's reference (its checks read every struct page again); whether it had one. */

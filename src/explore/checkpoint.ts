@@ -75,12 +75,22 @@ export class Checkpoint {
     visit(k);
   }
 
-  /** Puts the machine back as it was when the checkpoint was taken. */
-  restore(): void {
+  /**
+   * Puts the machine back as it was when the checkpoint was taken.
+   * `changed`: byte ranges [start, end), as pairs, below `from`, outside
+   * which the memory below `from` is known to be the checkpoint's (the
+   * fuzzer's check compared the memmap): only those are copied back there.
+   */
+  restore(changed?: { readonly ranges: readonly number[]; readonly from: number }): void {
     const k = this.k;
     const used = usedBytes(k);
     const mem = new Uint8Array(k.buf);
-    mem.set(this.bytes);
+    if (changed === undefined) mem.set(this.bytes);
+    else {
+      const r = changed.ranges;
+      for (let i = 0; i < r.length; i += 2) mem.set(this.bytes.subarray(r[i]!, r[i + 1]!), r[i]!);
+      mem.set(this.bytes.subarray(changed.from), changed.from);
+    }
     if (used > this.bytes.length) mem.fill(0, this.bytes.length, used);
     for (const s of this.saved) {
       switch (s.kind) {

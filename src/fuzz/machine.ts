@@ -21,6 +21,7 @@ import type { Scenario } from '../scenario/types.js';
 import { InputError } from '../util/errors.js';
 import { forgetPins } from '../engine/ops-mm.js';
 import { noteCheckpoint } from '../check/checker.js';
+import { takeChangedMemmap } from '../check/memmap-pass.js';
 
 interface Kept {
   readonly k: Kernel;
@@ -78,7 +79,9 @@ export function runOnKeptMachine(scn: Scenario, variant: string, observers: read
       noteCheckpoint(b, m.checkpoint.words());
       kept.set(key, m);
     } else if (m.dirty) {
-      m.checkpoint.restore();
+      // The memmap's bytes that differ from the checkpoint are known when the run's check compared them.
+      const ranges = takeChangedMemmap(m.k);
+      m.checkpoint.restore(ranges === null ? undefined : { ranges, from: m.k.nr_pages * m.k.PW * 4 });
       forgetPins(m.k);
     }
     m.dirty = true;
