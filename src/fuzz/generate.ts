@@ -33,10 +33,15 @@ export interface GenOptions {
 
 /** The operations the generator may call: those with a fuzz spec, that every variant has. */
 export function fuzzableOps(misuse = false): string[] {
+  return fuzzable(misuse).slice();
+}
+
+/** fuzzableOps()'s list itself (not to be changed). */
+function fuzzable(misuse: boolean): readonly string[] {
   const key = `${misuse}:${fuzzSpecs().size}:${allOps().length}`;
   let hit = fuzzableCache.get(key);
   if (hit === undefined) fuzzableCache.set(key, (hit = listFuzzable(misuse)));
-  return hit.slice();
+  return hit;
 }
 
 /** fuzzableOps() by (misuse, specs, operations): a program asks for it once or more. */
@@ -203,9 +208,7 @@ export class GenState implements GenApi {
 export function generateProgram(seed: number, index: number, opts: GenOptions = {}): Program {
   const rng = new Rng(seed, index);
   const g = new GenState(rng, opts.misuse === true);
-  const ops = focus(g, fuzzableOps(opts.misuse === true));
-  // An operation that takes objects is weighted up by how many it takes: programs build on what they made.
-  const weights = ops.map((o) => (fuzzSpec(o)!.weight ?? 1) * (1 + Object.keys(fuzzSpec(o)!.needs ?? {}).length));
+  const { ops, weights } = focus(g, fuzzable(opts.misuse === true));
   const max = opts.maxSteps ?? 28;
   const target = 4 + rng.int(max - 3);
   let tries = 0;
@@ -236,11 +239,34 @@ const KIND_OF_PREFIX: Readonly<Record<string, ObjKind>> = { p: 'page', f: 'page'
  * API; the operations that make the objects those areas need come along
  * (TCP zero-copy brings address spaces and page_pool).
  */
-function focus(g: GenState, ops: readonly string[]): string[] {
-  const groups = [...new Set(ops.map((o) => getOp(o)!.group))].sort();
+function focus(g: GenState, ops: readonly string[]): Focus {
+  let byGroups = focused.get(ops);
+  if (byGroups === undefined) focused.set(ops, (byGroups = { groups: [...new Set(ops.map((o) => getOp(o)!.group))].sort(), by: new Map() }));
+  const groups = byGroups.groups;
   const n = 1 + (g.chance(0.5) ? 0 : g.chance(0.6) ? 1 : 2);
   const chosen = new Set<string>();
   while (chosen.size < Math.min(n, groups.length)) chosen.add(g.oneOf(groups));
+  const key = [...chosen].sort().join('\u0000');
+  let f = byGroups.by.get(key);
+  if (f === undefined) {
+    const fops = focusOn(ops, chosen);
+    // An operation that takes objects is weighted up by how many it takes: programs build on what they made.
+    f = { ops: fops, weights: fops.map((o) => (fuzzSpec(o)!.weight ?? 1) * (1 + Object.keys(fuzzSpec(o)!.needs ?? {}).length)) };
+    byGroups.by.set(key, f);
+  }
+  return f;
+}
+
+/** A program's operations and their weights. */
+interface Focus {
+  readonly ops: readonly string[];
+  readonly weights: readonly number[];
+}
+
+/** focus() by list of operations: its groups, and what each set of chosen groups gives (a function of them alone). */
+const focused = new WeakMap<readonly string[], { readonly groups: readonly string[]; readonly by: Map<string, Focus> }>();
+
+function focusOn(ops: readonly string[], chosen: ReadonlySet<string>): string[] {
   const set = new Set(ops.filter((o) => chosen.has(getOp(o)!.group)));
   // Close over needs: add the operations that make a kind some chosen operation needs.
   for (let changed = true; changed; ) {
