@@ -137,5 +137,15 @@ function argValue(type: ParamType, v: GArg): ArgValue {
     return { kind: 'handle', name: v.h.slice(0, plus), offset: { kind: 'num', value: Number(v.h.slice(plus + 1)) } };
   }
   const text = typeof v === 'object' ? v.gfp : typeof v === 'string' ? v : String(v);
-  return parseArg(type, { value: typeof v === 'object' ? v.gfp : v, source: text }, false);
+  // A literal parses to the same value every time (parsed values are never changed): parsed once.
+  const key = `${type}\u0000${typeof v}\u0000${text}`;
+  let parsed = literals.get(key);
+  if (parsed === undefined) {
+    parsed = parseArg(type, { value: typeof v === 'object' ? v.gfp : v, source: text }, false);
+    if (literals.size < 4096) literals.set(key, parsed);
+  }
+  return parsed;
 }
+
+/** Literal arguments parsed, by type and text. */
+const literals = new Map<string, ArgValue>();
