@@ -3,13 +3,18 @@
  * (per-variant reports and per-step results) must hold. The same runs then
  * make the shipped outcome matrix (`pagesim` with no arguments), which must
  * fit 80 and 160 columns and show every run once with its mark: the suite
- * is run once for both.
+ * is run once for both. It runs as `pagesim` runs it, on kept machines put
+ * back to their boot checkpoint (src/engine/suite.ts), and every run is
+ * compared, step results, reports and console word for word, with the same
+ * run on a machine booted for it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { expandCases, loadScenario, scenarioFiles } from '../src/engine/load.js';
 import { runScenario, type RunResult } from '../src/engine/run.js';
+import { runSuiteScenario } from '../src/engine/suite.js';
+import { formatRunHuman, runJson } from '../src/format/run.js';
 import { matrixModel } from '../src/observe/matrix.js';
 import { formatMatrixText } from '../src/format/matrix.js';
 import { repoRoot } from './helpers/machine.js';
@@ -21,9 +26,12 @@ for (const file of scenarioFiles(join(repoRoot, 'scenarios'))) {
   for (const scn of expandCases(loadScenario(file))) for (const variant of scn.variants) {
     const at = planned++;
     test(`${scn.name} [${variant}]`, () => {
-      // As the suite runs it (cmd-run.ts runPlan): no observers, page_owner off.
-      const run = runScenario(scn, variant, { observers: [], pageOwner: false });
+      // As the suite runs it (cmd-run.ts runPlan): no observers, page_owner off, the machine kept.
+      const run = runSuiteScenario(scn, variant, { observers: [], pageOwner: false });
       runs[at] = run;
+      const fresh = runScenario(scn, variant, { observers: [], pageOwner: false });
+      assert.deepEqual(runJson(run, { console: true }), runJson(fresh, { console: true }), 'the run on a kept machine is the run on a fresh one');
+      assert.equal(formatRunHuman(run, { console: true }), formatRunHuman(fresh, { console: true }));
       assert.deepEqual(run.failures, [], run.failures.join('\n'));
       assert.equal(run.expected, 'held');
       assert.ok(scn.expect.has(variant), `shipped scenarios state an expectation for every variant they run (${variant})`);

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../util/errors.js';
 import { parseArgs } from './args.js';
 import { expandCases, loadScenario, scenarioFiles } from '../engine/load.js';
-import { runScenario, type RunResult } from '../engine/run.js';
+import type { RunResult } from '../engine/run.js';
+import { runSuiteScenario } from '../engine/suite.js';
 import { formatRunHuman, runJson } from '../format/run.js';
 import { formatLeaks, formatTimeline, formatWatch } from '../format/observe.js';
 import { LeakFinder, type LeakResult } from '../observe/leaks.js';
@@ -122,7 +123,7 @@ function runPlan(p: Plan, watch: readonly Target[], follow: readonly Target[], g
         const timelines = follow.map((t) => new Timeline(t, v));
         const finder = leaks ? new LeakFinder(v) : null;
         try {
-          const run = runScenario(scn, v, { observers: [...(w === null ? [] : [w]), ...timelines, ...(finder === null ? [] : [finder])], pageOwner: leaks });
+          const run = runSuiteScenario(scn, v, { observers: [...(w === null ? [] : [w]), ...timelines, ...(finder === null ? [] : [finder])], pageOwner: leaks });
           runs.push({ run, watch: w === null ? [] : w.results(), timelines: timelines.map((t) => t.result()), leaks: finder === null ? null : finder.results() });
         } catch (e) {
           if (!gapsOk || !(e instanceof InputError) || !/does not exist in variant/.test(e.message)) throw e;

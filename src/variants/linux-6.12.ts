@@ -124,9 +124,9 @@ function fls(x: number): number {
 }
 
 /**
- * Per-CPU state the variant adds. It lives beside the machine, not in class
- * fields: the base constructor already updates counters while it boots, before
- * a subclass's field initialisers would run.
+ * Per-CPU state the variant adds, made when first used (no counter moves
+ * before boot is over). It is a field of the machine, so a checkpoint of the
+ * machine (src/explore/checkpoint.ts) saves and restores it with the rest.
  */
 interface PerCpuState {
   /** per_cpu_nodestats->vm_node_stat_diff of each node: [cpu * NR_VM_NODE_STAT_ITEMS + item] (an s8 in the kernel). */
@@ -134,7 +134,6 @@ interface PerCpuState {
   /** The mm's rss percpu_counters: fbc->count and each CPU's delta. */
   readonly rss: WeakMap<MmStruct, { readonly count: Float64Array; readonly local: Float64Array }>;
 }
-const perCpu = new WeakMap<object, PerCpuState>();
 
 export const linux612: Variant = {
   name: 'linux-6.12',
@@ -289,13 +288,11 @@ export const linux612: Variant = {
         if (this.page_ref_dec_and_test(slab)) super.__free_slab(s, slab);
       }
 
+      /** The per-CPU state, once a counter has moved. */
+      private pcpu: PerCpuState | null = null;
+
       private pcpuState(): PerCpuState {
-        let st = perCpu.get(this);
-        if (st === undefined) {
-          st = { nodeDiff: this.nodes.map(() => new Int8Array(this.cpus * NR_VM_NODE_STAT_ITEMS)), rss: new WeakMap() };
-          perCpu.set(this, st);
-        }
-        return st;
+        return (this.pcpu ??= { nodeDiff: this.nodes.map(() => new Int8Array(this.cpus * NR_VM_NODE_STAT_ITEMS)), rss: new WeakMap() });
       }
 
       /**

@@ -12,10 +12,18 @@
  * then pagesim's own), writes the JavaScript next to the source so that its
  * imports resolve as the source's would, imports it and deletes it. Without
  * the typescript package, build the variant to .js and give that.
+ *
+ * Loading the typescript package costs 1-2 s of CPU, far more than the
+ * stripping, and every `--variant-file` process (each fuzz worker too) would
+ * pay it: the JavaScript is kept in a cache (transpileCache()), keyed by the
+ * source, the typescript package it came from and the options, so the same
+ * file is stripped once and later loads never load the compiler.
  */
 
-import { existsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
@@ -35,18 +43,87 @@ interface TypeScriptApi {
   ScriptTarget: { ES2022: number };
 }
 
-async function typescriptFor(file: string): Promise<TypeScriptApi> {
-  const tried: string[] = [];
+/** Where the typescript package for a variant file is (its directory first, then pagesim's own), or null. */
+function typescriptPath(file: string): string | null {
   for (const from of [file, import.meta.url]) {
     try {
-      const path = createRequire(from).resolve('typescript');
-      const mod = (await import(pathToFileURL(path).href)) as { default?: TypeScriptApi } & TypeScriptApi;
-      return mod.default ?? mod;
-    } catch (e) {
-      tried.push((e as Error).message.split('\n')[0]!);
+      return createRequire(from).resolve('typescript');
+    } catch {
+      // Not found from there: try the next.
     }
   }
-  throw new InputError('a TypeScript variant needs the typescript package (npm install typescript where the file is), or build it to a .js file and give that', file);
+  return null;
+}
+
+async function typescriptAt(path: string, file: string): Promise<TypeScriptApi> {
+  try {
+    const mod = (await import(pathToFileURL(path).href)) as { default?: TypeScriptApi } & TypeScriptApi;
+    return mod.default ?? mod;
+  } catch {
+    throw new InputError('a TypeScript variant needs the typescript package (npm install typescript where the file is), or build it to a .js file and give that', file);
+  }
+}
+
+/** The typescript package's version, from its package.json beside lib/ ('' when it cannot be read). */
+function typescriptVersion(path: string): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(dirname(path), '..', 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The directory of transpiled variants: $PAGESIM_VARIANT_CACHE, else
+ * $XDG_CACHE_HOME/pagesim/variants, else ~/.cache/pagesim/variants; null when
+ * PAGESIM_VARIANT_CACHE is empty (no cache). A cache that cannot be read or
+ * written is no cache: the file is stripped again.
+ */
+function transpileCache(): string | null {
+  const own = process.env['PAGESIM_VARIANT_CACHE'];
+  if (own !== undefined) return own === '' ? null : own;
+  const xdg = process.env['XDG_CACHE_HOME'];
+  return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.cache'), 'pagesim', 'variants');
+}
+
+const COMPILER_OPTIONS = { sourceMap: false, inlineSourceMap: false } as const;
+
+/** The JavaScript of a TypeScript variant: from the cache, or stripped by the typescript package (and cached). */
+async function transpile(source: string, abs: string, file: string): Promise<string> {
+  const tsPath = typescriptPath(abs);
+  if (tsPath === null) throw new InputError('a TypeScript variant needs the typescript package (npm install typescript where the file is), or build it to a .js file and give that', file);
+  const dir = transpileCache();
+  const key = createHash('sha256').update(JSON.stringify([tsPath, typescriptVersion(tsPath), extname(abs), COMPILER_OPTIONS, source])).digest('hex');
+  const cached = dir === null ? null : join(dir, `${key}.mjs`);
+  if (cached !== null) {
+    try {
+      return readFileSync(cached, 'utf8');
+    } catch {
+      // Not cached yet.
+    }
+  }
+  const ts = await typescriptAt(tsPath, file);
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, ...COMPILER_OPTIONS },
+    fileName: abs,
+  });
+  if (cached !== null) {
+    // Written whole under another name, then renamed: a process reading the cache at the same time sees all of it or nothing.
+    const tmp = `${cached}.${process.pid}-${threadId}.tmp`;
+    try {
+      mkdirSync(dir!, { recursive: true });
+      writeFileSync(tmp, outputText);
+      renameSync(tmp, cached);
+    } catch {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // Never written.
+      }
+    }
+  }
+  return outputText;
 }
 
 /** The module's exports, imported (TypeScript transpiled first). */
@@ -58,11 +135,7 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
   if (!statSync(abs).isFile()) throw new InputError('cannot read variant file (not a regular file)', file);
   if (ext === '.js' || ext === '.mjs') return load(pathToFileURL(abs).href, file);
   const source = readInputText(file, 'variant file', VARIANT_FILE_BYTES_MAX);
-  const ts = await typescriptFor(abs);
-  const { outputText } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: false, inlineSourceMap: false },
-    fileName: abs,
-  });
+  const outputText = await transpile(source, abs, file);
   // The thread id too: fuzz workers of one process load the same file at once.
   const js = join(dirname(abs), `.${basename(abs, ext)}.pagesim-${process.pid}-${threadId}.mjs`);
   try {
