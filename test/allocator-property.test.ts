@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { machine, buddyinfo } from './helpers/machine.js';
+import { restoredMachine, buddyinfo } from './helpers/machine.js';
 import { checkMachine } from '../src/check/checker.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { GFP_ATOMIC, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOWAIT, __GFP_COMP, __GFP_NOWARN, __GFP_RECLAIMABLE, formatGfp } from '../src/kernel/gfp.js';
@@ -108,7 +108,7 @@ for (const variant of ['baseline', 'refcount-frozen-bit']) {
   test(`random allocation sequences keep the machine consistent and free back to the boot state [${variant}]`, () => {
     fc.assert(
       fc.property(fc.commands(commands, { maxCommands: 120 }), (cmds) => {
-        const k = machine(variant, 128 * 2 ** 20, 2);
+        const k = restoredMachine(variant, 128 * 2 ** 20, 2);
         const boot = buddyinfo(k);
         const model: Model = { held: [] };
         fc.modelRun(() => ({ model, real: k }), cmds);

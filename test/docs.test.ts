@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,15 +48,28 @@ function normalise(command: string): string {
 }
 
 /**
+ * The words of a plain `pagesim ARGS` (no quoting, variables, pipes or
+ * redirection; `*` patterns are expanded by bash, as the shell would), or
+ * null for any other command.
+ */
+function plainArgs(command: string): string[] | null {
+  const plain = /^pagesim((?:\s+[\w./:,=+@%*-]+)*)\s*$/.exec(normalise(command));
+  if (plain === null) return null;
+  const words = plain[1]!.trim();
+  if (!words.includes('*')) return words.split(/\s+/).filter((w) => w !== '');
+  const r = spawnSync('bash', ['-c', `printf '%s\\0' ${words}`], { cwd: repoRoot, encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  return r.stdout.split('\0').filter((w) => w !== '');
+}
+
+/**
  * Runs a command from the repository root; stdout and stderr interleaved, as
- * a terminal shows them. A plain `pagesim ARGS` (no quoting, expansion,
- * pipes or redirection) runs in this process (test/helpers/cli.ts), what
- * bash would run otherwise.
+ * a terminal shows them. A plain `pagesim ARGS` runs in this process
+ * (test/helpers/cli.ts), what bash would run otherwise.
  */
 function run(command: string): Promise<string> {
-  const plain = /^pagesim((?:\s+[\w./:,=+@%-]+)*)\s*$/.exec(normalise(command));
-  const args = plain === null ? [] : plain[1]!.trim().split(/\s+/).filter((w) => w !== '');
-  if (plain !== null && runsInProcess(args)) return Promise.resolve(pagesim(args, { env: { COLUMNS: undefined } }).output);
+  const args = plainArgs(command);
+  if (args !== null && runsInProcess(args)) return Promise.resolve(pagesim(args, { env: { COLUMNS: undefined } }).output);
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}`, TMPDIR: tmp };
     // The output a document shows is the output of a pipe of no particular width.

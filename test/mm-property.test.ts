@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { machine } from './helpers/machine.js';
+import { restoredMachine } from './helpers/machine.js';
 import { checkMachine } from '../src/check/checker.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import type { MmStruct } from '../src/kernel/mm_types.js';
@@ -198,7 +198,7 @@ for (const variant of ['baseline', 'ptdesc-frozen', 'ptdesc-memdesc']) {
   test(`random address-space lives keep every checker clean and give all memory back (${variant})`, () => {
     fc.assert(
       fc.property(fc.commands(commands, { maxCommands: 60, size: 'large' }), (cmds) => {
-        const k = machine(variant, 256 * MiB);
+        const k = restoredMachine(variant, 256 * MiB);
         k.drain_all_pages(null);
         const free0 = k.global_zone_page_state(NR_FREE_PAGES);
         const model: Model = { mms: [], maps: [] };

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { machine } from './helpers/machine.js';
+import { restoredMachine } from './helpers/machine.js';
 import { checkMachine } from '../src/check/checker.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import type { MmStruct } from '../src/kernel/mm_types.js';
@@ -164,7 +164,7 @@ const commands = [
 test('random page_pool / receive / zero-copy / recvmsg / MADV_DONTNEED sequences keep the machine clean and end with nothing in flight (baseline)', () => {
   fc.assert(
     fc.property(fc.integer({ min: 16, max: 1024 }), fc.commands(commands, { maxCommands: 50, size: 'large' }), (pool_size, cmds) => {
-      const k = machine('baseline', 256 * 2 ** 20);
+      const k = restoredMachine('baseline', 256 * 2 ** 20);
       const pool = k.page_pool_create({ order: 0, pool_size, nid: -1, flags: PP_FLAG_DMA_MAP });
       assert.ok(typeof pool !== 'number');
       const mm = k.mm_alloc()!;

@@ -15,7 +15,8 @@
  * its own machines) boot a machine of their own, as runScenario() does.
  */
 
-import { buildVariant, createMachine } from './build.js';
+import { buildVariant, createMachine, type MachineKnobs } from './build.js';
+import type { MachineConfig } from '../kernel/mm_init.js';
 import { runScenario, runStepsOn, type RunOptions, type RunResult } from './run.js';
 import { forgetPins } from './ops-mm.js';
 import { Checkpoint } from '../explore/checkpoint.js';
@@ -43,19 +44,17 @@ function keepable(scn: Scenario, opts: RunOptions): boolean {
 }
 
 /**
- * Runs a scenario under a variant stack as runScenario() does, on the kept
- * machine of its stack and machine when it can. The result's reports and
- * console are the run's own copies, since the machine is reused.
+ * The kept machine of a stack that builds and a machine (page_owner off), in
+ * its boot state: booted now, or put back to its boot checkpoint. The
+ * machine handed out before for the same stack and machine is the same
+ * object, so whatever held it must be done with it.
  */
-export function runSuiteScenario(scn: Scenario, variant: string, opts: RunOptions = {}): RunResult {
-  if (!keepable(scn, opts)) return runScenario(scn, variant, opts);
-  const built = buildVariant(variant);
-  // A stack that does not build has no machine: runScenario() says why.
-  if (built.assertionFailures.length > 0) return runScenario(scn, variant, opts);
-  const m = scn.machine;
+export function keptMachine(variant: string, m: MachineConfig & MachineKnobs): Kernel {
+  if (m.page_owner === true) throw new Error('keptMachine: page_owner keeps its records beside the machine; boot one with createMachine()');
   const key = `${variant}\u0000${m.memoryBytes}\u0000${m.cpus}\u0000${m.nodes}\u0000${m.thp ?? ''}\u0000${m.rcu_grace_steps ?? ''}\u0000${m.panic_on_oops ?? ''}`;
   let entry = kept.get(key);
   if (entry === undefined) {
+    const built = buildVariant(variant);
     const k = createMachine(built, m);
     k.current.comm = 'pagesim';
     entry = { k, checkpoint: new Checkpoint(k, [k.symbols, k.layouts, k.PF, k.FF, built]), dirty: false };
@@ -74,7 +73,18 @@ export function runSuiteScenario(scn: Scenario, variant: string, opts: RunOption
   }
   kept.set(key, entry);
   entry.dirty = true;
-  const run = runStepsOn(entry.k, scn, variant, []);
+  return entry.k;
+}
+
+/**
+ * Runs a scenario under a variant stack as runScenario() does, on the kept
+ * machine of its stack and machine when it can. The result's reports and
+ * console are the run's own copies, since the machine is reused.
+ */
+export function runSuiteScenario(scn: Scenario, variant: string, opts: RunOptions = {}): RunResult {
+  // A stack that does not build has no machine: runScenario() says why.
+  if (!keepable(scn, opts) || buildVariant(variant).assertionFailures.length > 0) return runScenario(scn, variant, opts);
+  const run = runStepsOn(keptMachine(variant, scn.machine), scn, variant, []);
   // The machine's own arrays are emptied by the next restore: the result keeps copies.
   return { ...run, reports: run.reports.slice(), console: run.console.slice() };
 }
