@@ -3,8 +3,8 @@
  * (per-variant reports and per-step results) must hold. The same runs then
  * make the shipped outcome matrix (`pagesim` with no arguments), which must
  * fit 80 and 160 columns and show every run once with its mark: the suite
- * is run once for both. It runs as `pagesim` runs it, on kept machines put
- * back to their boot checkpoint (src/engine/suite.ts), and every run is
+ * is run once for both. It runs as `pagesim` runs it, the runs on one stack and
+ * machine sharing a boot (src/engine/suite.ts), and every run is
  * compared, step results, reports and console word for word, with the same
  * run on a machine booted for it.
  */
@@ -13,24 +13,33 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { expandCases, loadScenario, scenarioFiles } from '../src/engine/load.js';
 import { runScenario, type RunResult } from '../src/engine/run.js';
-import { runSuiteScenario } from '../src/engine/suite.js';
+import { runSuite, type SuiteOutcome, type SuiteRun } from '../src/engine/suite.js';
 import { formatRunHuman, runJson } from '../src/format/run.js';
 import { matrixModel } from '../src/observe/matrix.js';
 import { formatMatrixText } from '../src/format/matrix.js';
 import { repoRoot } from './helpers/machine.js';
 
 const runs: RunResult[] = [];
-let planned = 0;
+const plan: SuiteRun[] = [];
+let suite: SuiteOutcome[] | null = null;
+
+/** The shipped suite as `pagesim` runs it (cmd-run.ts runPlan: no observers, page_owner off, boots shared), run once. */
+function suiteOutcome(at: number): RunResult {
+  suite ??= runSuite(plan);
+  const o = suite[at]!;
+  if ('error' in o) throw o.error;
+  return o.run;
+}
 
 for (const file of scenarioFiles(join(repoRoot, 'scenarios'))) {
   for (const scn of expandCases(loadScenario(file))) for (const variant of scn.variants) {
-    const at = planned++;
+    const at = plan.length;
+    plan.push({ scn, variant, opts: { observers: [], pageOwner: false } });
     test(`${scn.name} [${variant}]`, () => {
-      // As the suite runs it (cmd-run.ts runPlan): no observers, page_owner off, the machine kept.
-      const run = runSuiteScenario(scn, variant, { observers: [], pageOwner: false });
+      const run = suiteOutcome(at);
       runs[at] = run;
       const fresh = runScenario(scn, variant, { observers: [], pageOwner: false });
-      assert.deepEqual(runJson(run, { console: true }), runJson(fresh, { console: true }), 'the run on a kept machine is the run on a fresh one');
+      assert.deepEqual(runJson(run, { console: true }), runJson(fresh, { console: true }), 'the run on a shared, restored machine is the run on a machine booted for it');
       assert.equal(formatRunHuman(run, { console: true }), formatRunHuman(fresh, { console: true }));
       assert.deepEqual(run.failures, [], run.failures.join('\n'));
       assert.equal(run.expected, 'held');
@@ -43,7 +52,7 @@ const widest = (text: string): number => Math.max(...text.split('\n').map((l) =>
 
 /** The shipped matrix as `pagesim` prints it at this width (null: --wide), from the runs above. */
 function shippedMatrix(t: { skip: (why: string) => void }, width: number | null): string | null {
-  if (runs.filter((r) => r !== undefined).length !== planned) {
+  if (runs.filter((r) => r !== undefined).length !== plan.length) {
     t.skip('not every shipped run ran (a filtered run of this file)');
     return null;
   }
@@ -60,7 +69,7 @@ for (const columns of [80, 160]) {
     assert.match(out, /^legend: ✓ expectations held; ✗ an expectation failed; · none stated/m);
     assert.match(out, /^outcomes: \d+ ok, \d+ bug, \d+ bad_page/m);
     const n = Number(/(\d+) runs/.exec(lines[lines.length - 1]!)![1]);
-    assert.equal(n, planned);
+    assert.equal(n, plan.length);
     assert.equal((out.match(/✓ /g) ?? []).length - 1, n, 'one mark per run (and one in the legend)');
     // Seed 003's row: the RFC's BUG, the others clean.
     const rfc = out.split('\n').find((l) => l.startsWith('ptdesc-pte-free-now') && l.includes('BUG'));

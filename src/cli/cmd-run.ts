@@ -11,7 +11,7 @@ import { InputError } from '../util/errors.js';
 import { parseArgs } from './args.js';
 import { expandCases, loadScenario, scenarioFiles } from '../engine/load.js';
 import type { RunResult } from '../engine/run.js';
-import { runSuiteScenario } from '../engine/suite.js';
+import { runSuite, type SuiteOutcome, type SuiteRun } from '../engine/suite.js';
 import { formatRunHuman, runJson } from '../format/run.js';
 import { formatLeaks, formatTimeline, formatWatch } from '../format/observe.js';
 import { LeakFinder, type LeakResult } from '../observe/leaks.js';
@@ -107,33 +107,39 @@ function plan(files: readonly string[], variants: readonly string[] | null, only
  * Runs a plan with watchpoints and timelines on every run, showing progress
  * on a terminal. With `gapsOk`, a scenario that uses an operation the
  * variant lacks is a gap (n/a), not an error: the matrix runs every
- * scenario under a --variant the scenario did not choose.
+ * scenario under a --variant the scenario did not choose. Runs on the same
+ * stack and machine share a boot (src/engine/suite.ts); results, gaps and
+ * the first error come in the plan's order.
  */
 function runPlan(p: Plan, watch: readonly Target[], follow: readonly Target[], gapsOk: boolean, leaks = false): { runs: ObservedRun[]; gaps: MatrixGap[] } {
-  const runs: ObservedRun[] = [];
-  const gaps: MatrixGap[] = [];
-  const progress = new Progress();
-  let done = 0;
-  try {
-    for (const { scn, variants } of p.scenarios) {
-      for (const v of variants) {
-        progress.update(`pagesim: ${done + 1}/${p.total} ${scn.name} [${v}]`);
-        done++;
-        const w = watch.length > 0 ? new Watcher(watch, v) : null;
-        const timelines = follow.map((t) => new Timeline(t, v));
-        const finder = leaks ? new LeakFinder(v) : null;
-        try {
-          const run = runSuiteScenario(scn, v, { observers: [...(w === null ? [] : [w]), ...timelines, ...(finder === null ? [] : [finder])], pageOwner: leaks });
-          runs.push({ run, watch: w === null ? [] : w.results(), timelines: timelines.map((t) => t.result()), leaks: finder === null ? null : finder.results() });
-        } catch (e) {
-          if (!gapsOk || !(e instanceof InputError) || !/does not exist in variant/.test(e.message)) throw e;
-          gaps.push({ scenario: scn.name, file: scn.file, variant: v, reason: e.message });
-        }
-      }
+  const planned: (SuiteRun & { readonly w: Watcher | null; readonly timelines: Timeline[]; readonly finder: LeakFinder | null })[] = [];
+  for (const { scn, variants } of p.scenarios) {
+    for (const v of variants) {
+      const w = watch.length > 0 ? new Watcher(watch, v) : null;
+      const timelines = follow.map((t) => new Timeline(t, v));
+      const finder = leaks ? new LeakFinder(v) : null;
+      planned.push({ scn, variant: v, opts: { observers: [...(w === null ? [] : [w]), ...timelines, ...(finder === null ? [] : [finder])], pageOwner: leaks }, w, timelines, finder });
     }
+  }
+  const progress = new Progress();
+  let outcomes: SuiteOutcome[];
+  try {
+    outcomes = runSuite(planned, (i, nth) => progress.update(`pagesim: ${nth}/${p.total} ${planned[i]!.scn.name} [${planned[i]!.variant}]`));
   } finally {
     progress.done();
   }
+  const runs: ObservedRun[] = [];
+  const gaps: MatrixGap[] = [];
+  outcomes.forEach((o, i) => {
+    const { scn, variant, w, timelines, finder } = planned[i]!;
+    if ('error' in o) {
+      const e = o.error;
+      if (!gapsOk || !(e instanceof InputError) || !/does not exist in variant/.test(e.message)) throw e;
+      gaps.push({ scenario: scn.name, file: scn.file, variant, reason: e.message });
+      return;
+    }
+    runs.push({ run: o.run, watch: w === null ? [] : w.results(), timelines: timelines.map((t) => t.result()), leaks: finder === null ? null : finder.results() });
+  });
   return { runs, gaps };
 }
 

@@ -1,96 +1,121 @@
 /**
  * Runs of many scenarios in one process (`pagesim`, `pagesim run A B...`):
- * each variant stack's machine of a given shape is booted once and put back
- * to its boot checkpoint before every later run on it
+ * the runs on the same variant stack and machine (size, CPUs, nodes,
+ * knobs) share one boot. The machine is booted once, checkpointed, and put
+ * back to that checkpoint before each later run of its group
  * (src/explore/checkpoint.ts: the bytes the boot wrote copied back, every
  * JavaScript value reachable from the kernel restored by identity), as the
- * fuzzer's kept machines are (src/fuzz/machine.ts). The shipped suite runs
- * 76 single-CPU scenarios on 20 machine kinds: without this, boots were a
- * quarter of `npm start`.
+ * fuzzer's kept machines are (src/fuzz/machine.ts). The shipped suite makes
+ * 76 single-CPU runs on 20 kinds of machine.
+ *
+ * Groups run one after another, and a group's machine gives its memory back
+ * when the group is done (the next machine of its size takes it, already
+ * resident), as does the checkpoint's copy (the next checkpoint's): new
+ * memory costs a page fault per 4 KiB page written, more than a boot of the
+ * same machine in memory already written once. Runs do not depend on each
+ * other, so running them grouped gives each the result it has in the
+ * order given; the caller gets them back in that order.
  *
  * A run on a restored machine gives what it gives on one booted for it
- * (test/suite-kept.test.ts compares every shipped run both ways). A run
+ * (test/scenarios.test.ts compares every shipped run both ways). A run
  * that something follows (observers), one with page_owner on (its records
  * live beside the machine) and a concurrent scenario (the explorer boots
- * its own machines) boot a machine of their own, as runScenario() does.
+ * its own machines) are run by runScenario() on a machine of their own.
  */
 
-import { buildVariant, createMachine, type MachineKnobs } from './build.js';
-import type { MachineConfig } from '../kernel/mm_init.js';
+import { buildVariant, createMachine } from './build.js';
 import { runScenario, runStepsOn, type RunOptions, type RunResult } from './run.js';
+// The registry first: it loads the operation modules in the order `pagesim ops` lists them.
+import './registry.js';
 import { forgetPins } from './ops-mm.js';
 import { Checkpoint } from '../explore/checkpoint.js';
-import type { Kernel } from '../kernel/kernel.js';
 import type { Scenario } from '../scenario/types.js';
 
-interface Kept {
-  readonly k: Kernel;
-  readonly checkpoint: Checkpoint;
-  /** The machine ran a scenario since its checkpoint. */
-  dirty: boolean;
+/** One run of a suite: a scenario under a variant stack. */
+export interface SuiteRun {
+  readonly scn: Scenario;
+  readonly variant: string;
+  readonly opts: RunOptions;
+}
+
+/** What a run gave: its result, or what it threw (bad input found while it ran, a gap). */
+export type SuiteOutcome = { readonly run: RunResult } | { readonly error: unknown };
+
+/** The machine key of a run that can share a boot, or null (it boots its own). */
+function groupKey(r: SuiteRun): string | null {
+  const { scn, opts } = r;
+  if (scn.cpus !== undefined || scn.cases !== undefined || (opts.observers !== undefined && opts.observers.length > 0) || opts.pageOwner === true || scn.machine.page_owner === true) return null;
+  try {
+    // A stack that does not build has no machine: runScenario() says why.
+    if (buildVariant(r.variant).assertionFailures.length > 0) return null;
+  } catch {
+    return null;
+  }
+  const m = scn.machine;
+  return `${r.variant}\u0000${m.memoryBytes}\u0000${m.cpus}\u0000${m.nodes}\u0000${m.thp ?? ''}\u0000${m.rcu_grace_steps ?? ''}\u0000${m.panic_on_oops ?? ''}`;
+}
+
+/** The memory of the last checkpoint, for the next (see the module's comment). */
+let spare: Uint8Array | undefined;
+
+function attempt(f: () => RunResult): SuiteOutcome {
+  try {
+    return { run: f() };
+  } catch (error) {
+    return { error };
+  }
 }
 
 /**
- * Machines by stack and machine (size, CPUs, nodes, knobs), least recently
- * used first. The shipped suite uses 20; each keeps its memory and a copy of
- * the bytes its boot wrote (16 MiB for a 1 GiB machine).
+ * Runs every run, grouped by machine, and gives each one's outcome at its
+ * index. `starting(i, n)` is called before run i, the n-th to start.
  */
-const kept = new Map<string, Kept>();
-const KEPT_MAX = 32;
-
-/** Whether a run can use a kept machine: nothing follows it and nothing of it lives beside the machine. */
-function keepable(scn: Scenario, opts: RunOptions): boolean {
-  return scn.cpus === undefined && scn.cases === undefined && (opts.observers === undefined || opts.observers.length === 0) && opts.pageOwner !== true && scn.machine.page_owner !== true;
-}
-
-/**
- * The kept machine of a stack that builds and a machine (page_owner off), in
- * its boot state: booted now, or put back to its boot checkpoint. The
- * machine handed out before for the same stack and machine is the same
- * object, so whatever held it must be done with it.
- */
-export function keptMachine(variant: string, m: MachineConfig & MachineKnobs): Kernel {
-  if (m.page_owner === true) throw new Error('keptMachine: page_owner keeps its records beside the machine; boot one with createMachine()');
-  const key = `${variant}\u0000${m.memoryBytes}\u0000${m.cpus}\u0000${m.nodes}\u0000${m.thp ?? ''}\u0000${m.rcu_grace_steps ?? ''}\u0000${m.panic_on_oops ?? ''}`;
-  let entry = kept.get(key);
-  if (entry === undefined) {
-    const built = buildVariant(variant);
-    const k = createMachine(built, m);
-    k.current.comm = 'pagesim';
-    entry = { k, checkpoint: new Checkpoint(k, [k.symbols, k.layouts, k.PF, k.FF, built]), dirty: false };
-    if (kept.size >= KEPT_MAX) {
-      const [oldest, old] = kept.entries().next().value as [string, Kept];
-      kept.delete(oldest);
-      old.k.releaseMemory();
+export function runSuite(runs: readonly SuiteRun[], starting: (index: number, nth: number) => void = () => {}): SuiteOutcome[] {
+  const out: SuiteOutcome[] = new Array<SuiteOutcome>(runs.length);
+  const groups = new Map<string, number[]>();
+  const keys = runs.map((r, i) => {
+    const key = groupKey(r);
+    if (key !== null) {
+      const g = groups.get(key);
+      if (g === undefined) groups.set(key, [i]);
+      else g.push(i);
     }
-  } else {
-    // Most recently used last.
-    kept.delete(key);
-    if (entry.dirty) {
-      entry.checkpoint.restore();
-      forgetPins(entry.k);
+    return key;
+  });
+  let nth = 0;
+  for (let i = 0; i < runs.length; i++) {
+    if (out[i] !== undefined) continue;
+    const key = keys[i]!;
+    if (key === null) {
+      const { scn, variant, opts } = runs[i]!;
+      starting(i, ++nth);
+      out[i] = attempt(() => runScenario(scn, variant, opts));
+      continue;
+    }
+    const group = groups.get(key)!;
+    const first = runs[group[0]!]!;
+    const built = buildVariant(first.variant);
+    const k = createMachine(built, first.scn.machine);
+    k.current.comm = 'pagesim';
+    const checkpoint = group.length > 1 ? new Checkpoint(k, [k.symbols, k.layouts, k.PF, k.FF, built], spare) : null;
+    try {
+      group.forEach((index, j) => {
+        if (j > 0) {
+          checkpoint!.restore();
+          forgetPins(k);
+        }
+        const { scn, variant } = runs[index]!;
+        starting(index, ++nth);
+        // The machine's own arrays are emptied by the next restore: the result keeps copies.
+        out[index] = attempt(() => {
+          const run = runStepsOn(k, scn, variant, []);
+          return { ...run, reports: run.reports.slice(), console: run.console.slice() };
+        });
+      });
+    } finally {
+      k.releaseMemory();
+      if (checkpoint !== null) spare = checkpoint.storage;
     }
   }
-  kept.set(key, entry);
-  entry.dirty = true;
-  return entry.k;
-}
-
-/**
- * Runs a scenario under a variant stack as runScenario() does, on the kept
- * machine of its stack and machine when it can. The result's reports and
- * console are the run's own copies, since the machine is reused.
- */
-export function runSuiteScenario(scn: Scenario, variant: string, opts: RunOptions = {}): RunResult {
-  // A stack that does not build has no machine: runScenario() says why.
-  if (!keepable(scn, opts) || buildVariant(variant).assertionFailures.length > 0) return runScenario(scn, variant, opts);
-  const run = runStepsOn(keptMachine(variant, scn.machine), scn, variant, []);
-  // The machine's own arrays are emptied by the next restore: the result keeps copies.
-  return { ...run, reports: run.reports.slice(), console: run.console.slice() };
-}
-
-/** Gives back every kept machine's memory. */
-export function dropSuiteMachines(): void {
-  for (const e of kept.values()) e.k.releaseMemory();
-  kept.clear();
+  return out;
 }

@@ -24,13 +24,23 @@ export class Checkpoint {
   private readonly saved: Saved[] = [];
   private readonly bytes: Uint8Array;
 
-  /** `skip`: objects that never change during a run (symbol tables, layouts), left out. */
+  /**
+   * `skip`: objects that never change during a run (symbol tables, layouts),
+   * left out. `into`: memory to keep the bytes in when it is large enough
+   * (the storage of an earlier checkpoint: memory already written costs
+   * nothing to write again, where new memory costs a page fault a page).
+   */
   constructor(
     private readonly k: Kernel,
     skip: readonly unknown[],
+    into?: Uint8Array,
   ) {
     const used = usedBytes(k);
-    this.bytes = new Uint8Array(k.buf, 0, used).slice();
+    const src = new Uint8Array(k.buf, 0, used);
+    if (into !== undefined && into.byteLength >= used) {
+      this.bytes = into.subarray(0, used);
+      this.bytes.set(src);
+    } else this.bytes = src.slice();
     const seen = new Set<unknown>(skip);
     seen.add(k.buf);
     seen.add(k.m32);
@@ -126,6 +136,11 @@ export class Checkpoint {
   /** The machine's 32-bit words as they were when the checkpoint was taken (a view, not a copy). */
   words(): Int32Array {
     return new Int32Array(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength >> 2);
+  }
+
+  /** The memory the bytes are kept in, for a later checkpoint once this one is no longer needed. */
+  get storage(): Uint8Array {
+    return new Uint8Array(this.bytes.buffer);
   }
 
   /** How many objects a restore puts back (for the explorer's figures). */
