@@ -4,7 +4,10 @@
  * (four folio_try_get()/folio_put() pairs a CPU under refcount-frozen-bit:
  * 1,240,484 schedules), target under 5 s; and the time to find the naive
  * frozen-bit variant's use-after-free in seed 004's try-get-vs-last-put
- * race, target under 1 s. Medians of a few rounds, each exploration in the
+ * race, target under 1 s; and, without a target, the exhaustive search of
+ * two munmap()s of one large folio's pages (rmap atomics, the TLB-gather
+ * put and the unmap's lock sections, as scenarios/unmap-race-large-folio.yaml
+ * has them). Medians of a few rounds, each exploration in the
  * same process as the other benchmarks (the explore class is built once per
  * variant, as a CLI run builds it).
  */
@@ -27,6 +30,9 @@ export interface ExploreBench {
   /** Finding and judging the naive variant's use-after-free (the whole exploration of that race). */
   readonly naive_uaf_seconds: number;
   readonly target_naive_uaf_seconds: number;
+  /** Two CPUs unmapping the two pages of one folio (refcount-frozen-bit), exhaustive. */
+  readonly unmap_schedules: number;
+  readonly unmap_seconds: number;
   readonly met: boolean;
 }
 
@@ -41,6 +47,28 @@ export function pairsScenario(pairs: number): string {
 
 /** The speculative get against the last put, as scenarios/seed-004-try-get-vs-last-put.yaml has it. */
 const TRY_GET_VS_LAST_PUT = 'name: try-get-vs-last-put\nmachine: {memory: 64MiB, cpus: 2}\nsteps:\n  - alloc_pages: {gfp: GFP_KERNEL}\n    as: p\ncpus:\n  - - folio_try_get: p\n  - - folio_put: p\n';
+
+/** Two processes each map one page of a two-page folio and unmap it at once, as scenarios/unmap-race-large-folio.yaml has it. */
+const UNMAP_RACE = `name: unmap-race-large-folio
+machine: {memory: 64MiB, cpus: 2}
+steps:
+  - alloc_pages: {gfp: GFP_KERNEL | __GFP_COMP, order: 1}
+    as: p
+  - mm_alloc: {}
+    as: m0
+  - mmap_device: {mm: m0, len: 4KiB}
+    as: a0
+  - vm_insert_pages: {mm: m0, addr: a0, page: p, num: 1}
+  - mm_alloc: {}
+    as: m1
+  - mmap_device: {mm: m1, len: 4KiB}
+    as: a1
+  - vm_insert_pages: {mm: m1, addr: a1, page: p + 1, num: 1}
+  - put_page: p
+cpus:
+  - - munmap: {mm: m0, addr: a0, len: 4KiB}
+  - - munmap: {mm: m1, addr: a1, len: 4KiB}
+`;
 
 export function benchExplore(rounds: number): ExploreBench {
   const v = 'refcount-frozen-bit';
@@ -65,6 +93,15 @@ export function benchExplore(rounds: number): ExploreBench {
     naiveTimes.push((performance.now() - t0) / 1000);
     if (!res.failures.has('use-after-free')) throw new Error('explore benchmark: the naive variant\'s use-after-free was not found');
   }
+  const unmap = parseScenario(UNMAP_RACE, 'unmap-race-large-folio.yaml', opLookup, variantLookup);
+  const unmapTimes: number[] = [];
+  let unmapSchedules = 0;
+  for (let r = 0; r < rounds; r++) {
+    const res = explore(built, unmap, v);
+    if (res.truncated || res.failing !== 0) throw new Error('explore benchmark: the unmap race did not finish clean');
+    unmapTimes.push(res.elapsedMs / 1000);
+    unmapSchedules = res.schedules;
+  }
   const seconds = median(times);
   const naiveSeconds = median(naiveTimes);
   return {
@@ -77,11 +114,13 @@ export function benchExplore(rounds: number): ExploreBench {
     target_seconds: TARGET_SECONDS,
     naive_uaf_seconds: Math.round(naiveSeconds * 1000) / 1000,
     target_naive_uaf_seconds: TARGET_NAIVE_SECONDS,
+    unmap_schedules: unmapSchedules,
+    unmap_seconds: Math.round(median(unmapTimes) * 1000) / 1000,
     met: seconds < TARGET_SECONDS && naiveSeconds < TARGET_NAIVE_SECONDS,
   };
 }
 
 /** The bench report's line. */
 export function formatExploreBench(e: ExploreBench): string {
-  return `explore: 2 CPUs x 12 atomic actions on one refcount (${e.variant}), exhaustive: ${e.schedules.toLocaleString('en-US')} schedules (${e.states} states) in ${e.seconds.toFixed(2)} s, ${e.schedules_per_second.toLocaleString('en-US')} schedules/s (target < 5 s); the naive variant's use-after-free in ${e.naive_uaf_seconds.toFixed(2)} s (target < 1 s)${e.met ? '' : '  *'}`;
+  return `explore: 2 CPUs x 12 atomic actions on one refcount (${e.variant}), exhaustive: ${e.schedules.toLocaleString('en-US')} schedules (${e.states} states) in ${e.seconds.toFixed(2)} s, ${e.schedules_per_second.toLocaleString('en-US')} schedules/s (target < 5 s); the naive variant's use-after-free in ${e.naive_uaf_seconds.toFixed(2)} s (target < 1 s); two unmaps of one folio, exhaustive: ${e.unmap_schedules.toLocaleString('en-US')} schedules in ${e.unmap_seconds.toFixed(2)} s${e.met ? '' : '  *'}`;
 }
