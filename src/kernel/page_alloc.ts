@@ -35,6 +35,11 @@ import {
   LRU_REFS_WIDTH,
   NODES_WIDTH,
   TAIL_MAPPING,
+  POISON_HI,
+  MAX_NR_ZONES,
+  NODES_PGOFF,
+  ZONES_PGOFF,
+  ZONES_WIDTH,
 } from './config.js';
 import { VMEMMAP_HI } from './machine.js';
 import {
@@ -57,7 +62,7 @@ import {
   FPI_TO_TAIL,
   Internal,
 } from './internal.js';
-import { PCPF_FREE_HIGH_BATCH, PCPF_PREV_FREE_HIGH_ORDER, ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK, ZONE_RECLAIM_ACTIVE, WMARK_HIGH, WMARK_MIN, type PerCpuPages, type Zone } from './mmzone.js';
+import { PCPF_FREE_HIGH_BATCH, PCPF_PREV_FREE_HIGH_ORDER, ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK, ZONE_RECLAIM_ACTIVE, WMARK_HIGH, WMARK_MIN, type PerCpuPages, type PgData, type Zone } from './mmzone.js';
 import {
   PAGE_FLAGS_SECOND,
   PAGE_TYPE_RESET,
@@ -196,6 +201,8 @@ const FREE0_OFF_INLINE = bit(PG_head) | bit(PG_mlocked) | bit(PG_hwpoison);
 const TAIL_MAPPING_LO_S = Number(TAIL_MAPPING & 0xffffffffn) | 0;
 const TAIL_MAPPING_HI_S = Number(TAIL_MAPPING >> 32n) | 0;
 const VMEMMAP_HI_S = VMEMMAP_HI | 0;
+/** LIST_POISON1/2's high word, signed. */
+const POISON_HI_S = POISON_HI | 0;
 /**
  * The page helpers the inline order-0 paths read the bytes of directly. The
  * inline paths are taken only while all of them are this file's own: a
@@ -239,6 +246,62 @@ const BLOCK_LOOP_HELPERS = [
   'prep_compound_tail',
 ] as const;
 
+/**
+ * What the fused order-0 per-CPU paths (allocPcp0, freePcp0) do without
+ * calling, besides INLINE_PAGE_HELPERS: every kernel function between
+ * __alloc_pages_noprof() or ___free_pages() and the per-CPU list, the
+ * refcount and atomic helpers (explore overrides the atomics) and the list
+ * helpers. Same rule: any override and the paths make the calls.
+ */
+const FUSED_PCP_HELPERS = [
+  ...INLINE_PAGE_HELPERS,
+  '__alloc_frozen_pages_noprof',
+  'alloc_order_allowed',
+  'prepare_alloc_pages',
+  'alloc_flags_nofragment',
+  'alloc_flags_nonblocking',
+  'get_page_from_freelist',
+  'zone_watermark_fast',
+  '__zone_watermark_unusable_free',
+  'zone_page_state',
+  'rmqueue',
+  'rmqueue_pcplist',
+  '__rmqueue_pcplist',
+  'prep_new_page',
+  'post_alloc_hook',
+  'setWord64',
+  'set_page_refcounted',
+  'init_page_count',
+  'set_page_count',
+  'page_ref_count',
+  'page_ref_dec_and_test',
+  'put_page_testzero',
+  'refcountWord',
+  'atomic_read',
+  'atomic_set',
+  'atomic_dec_and_test',
+  '__free_frozen_pages',
+  '__free_pages_prepare',
+  'free_pages_reset_type',
+  'page_has_type',
+  'page_type',
+  'set_page_type',
+  'touchPage',
+  'page_zone',
+  'get_pfnblock_migratetype',
+  'free_frozen_page_commit',
+  'nr_pcp_high',
+  'count_vm_events',
+  'list_add',
+  'list_del',
+  'list_empty',
+  'list_first',
+  'derefWord',
+  'pfnOfWord',
+  'PageHead',
+  'PageTail',
+] as const;
+
 // page_pool's signature in pp_magic (include/linux/mm.h): PP_SIGNATURE = 0x40 + POISON_POINTER_DELTA,
 // compared under PP_MAGIC_MASK, which hides the DMA index in bits 7..38 and the low two bits.
 const PP_SIGNATURE_LO = 0x40;
@@ -267,6 +330,109 @@ class AllocContext {
   /** Index in zonelist of the first usable zone (preferred_zoneref). */
   preferred = 0;
   alloc_flags = 0;
+}
+
+/**
+ * The machine as the fused order-0 per-CPU paths (PageAlloc.allocPcp0,
+ * freePcp0) read it: the memory views, the struct page word offsets, kernel
+ * data's place, the zones and counters. Every machine has one of these, of
+ * this one class, so the paths' accesses see one shape whichever variant
+ * stacks have run in the process; the kernel object's own shape differs
+ * with each stack. Fields are copies of the machine's, fixed at
+ * construction (the arrays are the machine's own, filled in later).
+ */
+class PcpHot {
+  readonly i32: Int32Array;
+  readonly m32: Uint32Array;
+  readonly nr_pages: number;
+  readonly PW: number;
+  readonly PWshift: number;
+  readonly W_flags: number;
+  readonly W_compound_head: number;
+  readonly W_mapping: number;
+  readonly W_private: number;
+  readonly W_mapcount: number;
+  readonly W_page_type: number;
+  readonly W_refcount: number;
+  readonly W_memcg_data: number;
+  readonly W_lru: number;
+  readonly kdataWord: number;
+  readonly kdataBytes: number;
+  readonly kdataLoS: number;
+  readonly kdataHiS: number;
+  readonly zones: readonly Zone[];
+  readonly nodes: readonly PgData[];
+  readonly pageblockFlags: Uint8Array;
+  readonly vm_events: Float64Array;
+  /** The mask allocPcp0() last saw (-1: none), with its gfp_zone() and gfp_migratetype(). */
+  gfp = -1;
+  gfpZone = 0;
+  gfpMigratetype = 0;
+
+  constructor(
+    k: PageAlloc,
+    readonly ac: AllocContext,
+    /** Whether the machine may take the fused paths at all (PageAlloc.fusedPcp()). */
+    readonly fused: boolean,
+  ) {
+    this.i32 = k.i32;
+    this.m32 = k.m32;
+    this.nr_pages = k.nr_pages;
+    this.PW = k.PW;
+    this.PWshift = k.PWshift;
+    this.W_flags = k.W_flags;
+    this.W_compound_head = k.W_compound_head;
+    this.W_mapping = k.W_mapping;
+    this.W_private = k.W_private;
+    this.W_mapcount = k.W_mapcount;
+    this.W_page_type = k.W_page_type;
+    this.W_refcount = k.W_refcount;
+    this.W_memcg_data = k.W_memcg_data;
+    this.W_lru = k.W_lru;
+    this.kdataWord = k.kdataWord;
+    this.kdataBytes = k.kdataBytes;
+    this.kdataLoS = k.kdataLoS;
+    this.kdataHiS = k.kdataHiS;
+    this.zones = k.zones;
+    this.nodes = k.nodes;
+    this.pageblockFlags = k.pageblockFlags;
+    this.vm_events = k.vm_events;
+  }
+
+  /**
+   * The word a list link (an address, as two signed words) points at when it
+   * is a struct page's word or a word of kernel data, as derefWord() decodes
+   * them; -1 for any other (derefWord() would take its general path).
+   */
+  linkWord(lo: number, hi: number): number {
+    if (hi === VMEMMAP_HI_S) {
+      const t = lo >>> 2;
+      return (lo & 3) === 0 && t < this.kdataWord ? t : -1;
+    }
+    if (hi === this.kdataHiS) {
+      const d = (lo - this.kdataLoS) | 0;
+      if (d >= 0 && d < this.kdataBytes && (d & 3) === 0) return this.kdataWord + (d >>> 2);
+    }
+    return -1;
+  }
+
+  /** pageExpectedInline() of the struct page at word w, with its refcount read as `ref` (not as 0). */
+  expected(w: number, check_flags: number, ref: number): boolean {
+    const i32 = this.i32;
+    const wmap = w + this.W_mapping;
+    const wmc = w + this.W_memcg_data;
+    const wl = w + this.W_lru;
+    return (
+      i32[w + this.W_mapcount] === -1 &&
+      i32[wmap] === 0 &&
+      i32[wmap + 1] === 0 &&
+      i32[w + this.W_refcount] === ref &&
+      i32[wmc] === 0 &&
+      i32[wmc + 1] === 0 &&
+      !((i32[wl]! & 0x7c) === PP_SIGNATURE_LO && (i32[wl + 1]! & 0xffffff80) === PP_SIGNATURE_HI_S) &&
+      (i32[w + this.W_flags]! & check_flags) === 0
+    );
+  }
 }
 
 export function pcp_allowed_order(order: number): boolean {
@@ -301,6 +467,14 @@ export abstract class PageAlloc extends Internal {
   private readonly inlinePageHelpers = INLINE_PAGE_HELPERS.every((name) => this[name] === PageAlloc.prototype[name]);
   /** Whether none of BLOCK_LOOP_HELPERS is overridden. */
   private readonly blockLoops = BLOCK_LOOP_HELPERS.every((name) => this[name] === PageAlloc.prototype[name]);
+  /**
+   * What the fused order-0 paths read, in one object of one shape whatever
+   * the machine's class; `fused` when none of FUSED_PCP_HELPERS is
+   * overridden by that class and there is one node. Wrappers installed
+   * later (watchpoints and page_owner on the instance, fuzz coverage on the
+   * machine's own class) are seen at each call: see fusedPcp().
+   */
+  private readonly pcpHot = new PcpHot(this, this.ac, this.nodeCount === 1 && FUSED_PCP_HELPERS.every((name) => this[name] === PageAlloc.prototype[name]));
   /** Node of the CPU the current step runs on (numa_node_id()). */
   numa_node_id(): number {
     // One node: every CPU's (cpu < cpus, so the quotient is below 1).
@@ -899,8 +1073,223 @@ export abstract class PageAlloc extends Internal {
     if (zone.flags & ZONE_BELOW_HIGH && this.zone_watermark_ok(zone, 0, zone.wmark_pages(WMARK_HIGH), ZONE_MOVABLE, 0)) zone.flags &= ~ZONE_BELOW_HIGH;
   }
 
+  // ---- the fused order-0 per-CPU paths ----------------------------------
+
+  /**
+   * Whether the order-0 pair may take the fused paths below: the machine's
+   * class overrides none of FUSED_PCP_HELPERS, nothing has wrapped the
+   * kernel functions since (watchpoints and page_owner shadow them on the
+   * instance, fuzz coverage on the machine's own class: both wrap
+   * __free_pages_prepare and post_alloc_hook, which these compare), and
+   * there is one node.
+   */
+  private fusedPcp(): boolean {
+    return this.pcpHot.fused && this.__free_pages_prepare === BASE_FREE_PAGES_PREPARE && this.post_alloc_hook === BASE_POST_ALLOC_HOOK;
+  }
+
+  /**
+   * __alloc_pages_noprof(gfp, 0, nid, ALLOC_DEFAULT) when the page comes
+   * off the per-CPU list of the zonelist's first zone and nothing on the
+   * way reports or takes a slower branch: prepare_alloc_pages(), the
+   * fast-path alloc_flags, get_page_from_freelist()'s order-0 watermark
+   * shortcut, rmqueue_pcplist(), list_del() with its checks,
+   * check_new_pages(), prep_new_page() and set_page_refcounted(), read and
+   * written here without the calls.
+   *
+   * Why: each of those functions is shared by every variant stack and
+   * every path that has run in the process, so what V8 inlines along the
+   * chain of calls, and how many receiver shapes each access checks,
+   * depends on all of them (after the shipped scenarios and variants had
+   * run, the pair took 1.6-2.6 times as long as in a fresh process). This
+   * code runs for this case only, and reads the machine through one
+   * object of one shape (PcpHot), so it is compiled for this case alone.
+   *
+   * Everything is checked before anything is written, except the stores
+   * prepare_alloc_pages() makes, which the calls make again with the same
+   * values. -1: the calls must do it (and they report what there is to
+   * report, from the kernel's own functions). The machine ends byte for
+   * byte as the calls leave it (test/fused-pcp.test.ts).
+   */
+  private allocPcp0(gfp: number, preferred_nid: number): number {
+    const h = this.pcpHot;
+    // prepare_alloc_pages()
+    if (gfp !== h.gfp) {
+      h.gfpZone = gfp_zone(gfp);
+      h.gfpMigratetype = gfp_migratetype(gfp);
+      h.gfp = gfp;
+    }
+    const node = h.nodes[preferred_nid];
+    if (node === undefined) return -1;
+    const ac = h.ac;
+    ac.alloc_flags = ALLOC_DEFAULT;
+    const highest = h.gfpZone;
+    const migratetype = h.gfpMigratetype;
+    ac.highest_zoneidx = highest;
+    const zonelist = gfp & __GFP_THISNODE ? node.zonelist_nofallback : node.zonelist;
+    if (ac.zonelist !== zonelist) ac.zonelist = zonelist;
+    ac.migratetype = migratetype;
+    let preferred = -1;
+    for (let i = 0; i < zonelist.length; i++) {
+      if (zonelist[i]!.idx <= highest) {
+        preferred = i;
+        break;
+      }
+    }
+    ac.preferred = preferred;
+    if (preferred < 0 || migratetype >= MIGRATE_PCPTYPES) return -1;
+    const zone = zonelist[preferred]!;
+    if (zone.present_pages === 0) return -1;
+    // alloc_flags_nofragment() on one node; alloc_flags_nonblocking() adds nothing at order 0.
+    const alloc_flags = ALLOC_WMARK_LOW | (gfp & __GFP_KSWAPD_RECLAIM ? ALLOC_KSWAPD : 0) | (zone.idx === ZONE_NORMAL ? ALLOC_NOFRAGMENT : 0);
+    // zoneWatermarksAllow() where zone_watermark_fast()'s order-0 shortcut passes.
+    const mark = zone._watermark[zone.flags & ZONE_BELOW_HIGH ? alloc_flags & ALLOC_WMARK_MASK : WMARK_HIGH]! + zone.watermark_boost;
+    const stat = zone.vm_stat[NR_FREE_PAGES]!;
+    const free_pages = stat < 0 ? 0 : stat;
+    const reserved = alloc_flags & ALLOC_RESERVES ? 0 : zone.nr_free_highatomic;
+    if (!(free_pages - Math.min(free_pages, reserved) > mark + zone.lowmem_reserve[highest]!)) return -1;
+    // rmqueue_pcplist() -> __rmqueue_pcplist(): the first page of a non-empty list.
+    const pcp = zone.pcp[this.current.cpu]!;
+    const list = pcp.listsWord + order_to_pindex(migratetype, 0) * 4;
+    const i32 = h.i32;
+    // list_first(): the head's next is a struct page's lru (an empty list points at itself, in kernel data).
+    const hlo = i32[list]!;
+    if (i32[list + 1] !== VMEMMAP_HI_S || (hlo & 3) !== 0 || hlo >>> 2 >= h.kdataWord) return -1;
+    const entry = hlo >>> 2;
+    // pfnOfWord(entry - W_lru)
+    const lw = entry - h.W_lru;
+    const page = h.PWshift >= 0 && lw >= 0 ? lw >>> h.PWshift : Math.floor(lw / h.PW);
+    const w = page * h.PW;
+    // A link into the middle of a struct page: the calls (the checks below read the page's own lru).
+    if (w + h.W_lru !== entry) return -1;
+    // __list_del_entry()'s checks, on links that are struct pages' lru or a list head in kernel data.
+    const xlo = i32[entry]!;
+    const xhi = i32[entry + 1]!;
+    const plo = i32[entry + 2]!;
+    const phi = i32[entry + 3]!;
+    const next = h.linkWord(xlo, xhi);
+    const prev = h.linkWord(plo, phi);
+    if (next < 0 || prev < 0) return -1;
+    const elo = (entry * 4) | 0;
+    if (i32[prev] !== elo || i32[prev + 1] !== VMEMMAP_HI_S || i32[next + 2] !== elo || i32[next + 3] !== VMEMMAP_HI_S) return -1;
+    // check_new_page() passes (pageExpectedInline, CHECK_AT_NEW) and set_page_refcounted() will not BUG.
+    if (!h.expected(w, CHECK_AT_NEW, 0) || (i32[w + h.W_compound_head]! & 1) !== 0) return -1;
+    // From here on, what the calls write, in their order.
+    pcp.free_count >>= 1;
+    i32[next + 2] = plo;
+    i32[next + 3] = phi;
+    i32[prev] = xlo;
+    i32[prev + 1] = xhi;
+    i32[entry] = 0x100;
+    i32[entry + 1] = POISON_HI_S;
+    i32[entry + 2] = 0x122;
+    i32[entry + 3] = POISON_HI_S;
+    pcp.count -= 1;
+    const ev = h.vm_events;
+    ev[PGALLOC_BASE + zone.idx] = ev[PGALLOC_BASE + zone.idx]! + 1;
+    if (alloc_flags & ALLOC_KSWAPD && zone.flags & ZONE_BOOSTED_WATERMARK) zone.flags &= ~ZONE_BOOSTED_WATERMARK;
+    // post_alloc_hook(): set_page_private(page, 0), then the contents zeroed for __GFP_ZERO.
+    const wp = w + h.W_private;
+    i32[wp] = 0;
+    i32[wp + 1] = 0;
+    if (gfp & __GFP_ZERO) this.clear_page_contents(page, 0);
+    // prep_new_page(): clear_page_pfmemalloc() (lru.next = 0); set_page_refcounted().
+    const wl = w + h.W_lru;
+    i32[wl] = 0;
+    i32[wl + 1] = 0;
+    i32[w + h.W_refcount] = 1;
+    return page;
+  }
+
+  /**
+   * ___free_pages(page, 0, FPI_NONE) of a page whose last reference this
+   * is (`dropRef`), or __free_frozen_pages(page, 0, FPI_NONE) of a frozen
+   * one, when it goes onto the per-CPU list without a report, a trim of the
+   * list or a slower branch: put_page_testzero(), __free_pages_prepare()
+   * for an order-0 page (an anonymous one's mapping cleared), page_zone(),
+   * the pageblock's migratetype and
+   * free_frozen_page_commit() with list_add()'s checks and nr_pcp_high(),
+   * without the calls. Why, and the rule for what is written before the
+   * checks: allocPcp0(). False: the calls must do it.
+   */
+  private freePcp0(pfn: number, dropRef: boolean): boolean {
+    const h = this.pcpHot;
+    // Callers pass pfns read from float arrays too (mmu_gather's batch): one int32 from here on,
+    // so that the arithmetic below is compiled for small integers whoever called first.
+    const page = pfn | 0;
+    if (page !== pfn || page < 0 || page >= h.nr_pages) return false;
+    const i32 = h.i32;
+    const w = page * h.PW;
+    const wf = w + h.W_flags;
+    // put_page_testzero() takes the count from 1 to 0; a frozen page has 0 (checked below).
+    const ref = dropRef ? 1 : 0;
+    if (i32[w + h.W_refcount] !== ref) return false;
+    // __free_pages_prepare() of an order-0 page: not a tail or head, not mlocked or hwpoisoned.
+    if ((i32[w + h.W_compound_head]! & 1) !== 0 || (i32[wf]! & FREE0_OFF_INLINE) !== 0) return false;
+    // page_zone(): node and zone from the high word of the flags.
+    const flagsHi = i32[wf + 1]! >>> 0;
+    const nid = (flagsHi >>> (NODES_PGOFF - 32)) & ((1 << NODES_WIDTH) - 1);
+    const zone = h.zones[nid * MAX_NR_ZONES + ((flagsHi >>> (ZONES_PGOFF - 32)) & ((1 << ZONES_WIDTH) - 1))];
+    if (zone === undefined) return false;
+    // get_pfnblock_migratetype(): MIGRATE_ISOLATE (bit 3) and the other types >= MIGRATE_PCPTYPES take the calls.
+    const migratetype = h.pageblockFlags[page >>> pageblock_order]!;
+    if (migratetype >= MIGRATE_PCPTYPES) return false;
+    const pcp = zone.pcp[this.current.cpu]!;
+    // nr_pcp_high() leaves the list below high: no trim, no change of high but the clamp.
+    if (zone.flags & ZONE_RECLAIM_ACTIVE) return false;
+    const high = Math.min(Math.max(pcp.high, pcp.high_min), pcp.high_max);
+    if (high === 0 || (pcp.high_min !== pcp.high_max && zone.flags & ZONE_BELOW_HIGH) || pcp.count + 1 >= high) return false;
+    // list_add() onto the head in kernel data: its checks pass.
+    const head = pcp.listsWord + order_to_pindex(migratetype, 0) * 4;
+    const kd = head - h.kdataWord;
+    if (kd < 0 || kd * 4 >= h.kdataBytes) return false;
+    const xlo = i32[head]!;
+    const xhi = i32[head + 1]!;
+    const next = h.linkWord(xlo, xhi);
+    const hlo = (h.kdataLoS + kd * 4) | 0;
+    const hhi = h.kdataHiS;
+    const nw = w + h.W_lru;
+    if (next < 0 || i32[next + 2] !== hlo || i32[next + 3] !== hhi || nw === head || nw === next) return false;
+    // An anon folio's mapping cleared, then free_pages_reset_type(): the calls do both before the
+    // state check too (whatever it finds), and again they are no-ops.
+    const wm = w + h.W_mapping;
+    if ((i32[wm]! & 1) !== 0) {
+      h.m32[wm] = 0;
+      h.m32[wm + 1] = 0;
+    }
+    const wt = w + h.W_page_type;
+    if (PageFlags.page_type_has_type(i32[wt]!)) h.m32[wt] = PAGE_TYPE_RESET;
+    if (!h.expected(w, PAGE_FLAGS_CHECK_AT_FREE, ref)) return false;
+    // From here on, what the calls write, in their order.
+    i32[w + h.W_refcount] = 0;
+    // page_cpupid_reset_last(), clearing PAGE_FLAGS_CHECK_AT_PREP, set_page_private(page, 0).
+    i32[wf] = (i32[wf]! | (3 << 30)) & ~PAGE_FLAGS_CHECK_AT_PREP;
+    i32[wf + 1] = (i32[wf + 1]! & ~(LAST_CPUPID_MASK >>> 2)) | (LAST_CPUPID_MASK >>> 2);
+    const wp = w + h.W_private;
+    i32[wp] = 0;
+    i32[wp + 1] = 0;
+    // free_frozen_page_commit()
+    pcp.alloc_factor >>= 1;
+    const ev = h.vm_events;
+    ev[PGFREE] = ev[PGFREE]! + 1;
+    const nlo = (nw * 4) | 0;
+    i32[next + 2] = nlo;
+    i32[next + 3] = VMEMMAP_HI_S;
+    i32[nw] = xlo;
+    i32[nw + 1] = xhi;
+    i32[nw + 2] = hlo;
+    i32[nw + 3] = hhi;
+    i32[head] = nlo;
+    i32[head + 1] = VMEMMAP_HI_S;
+    pcp.count += 1;
+    if (pcp.flags & PCPF_PREV_FREE_HIGH_ORDER) pcp.flags &= ~PCPF_PREV_FREE_HIGH_ORDER;
+    if (pcp.free_count < pcp.batch << CONFIG_PCP_BATCH_SCALE_MAX) pcp.free_count += 1;
+    pcp.high = high;
+    return true;
+  }
+
   /** __free_frozen_pages(): free a page whose refcount already dropped to 0. */
   __free_frozen_pages(page: number, order: number, fpi_flags: number): void {
+    if (order === 0 && fpi_flags === FPI_NONE && this.fusedPcp() && this.freePcp0(page, false)) return;
     // page_zone(page) or the free checks read page->flags first.
     this.touchPage(page, this.W_flags * 4);
     if (!pcp_allowed_order(order)) {
@@ -930,6 +1319,7 @@ export abstract class PageAlloc extends Internal {
    * keeps that page and frees the rest, half by half.
    */
   ___free_pages(page: number, order: number, fpi_flags: number): void {
+    if (order === 0 && fpi_flags === FPI_NONE && this.fusedPcp() && this.freePcp0(page, true)) return;
     const head = this.PageHead(page);
     if (this.put_page_testzero(page)) this.__free_frozen_pages(page, order, fpi_flags);
     else if (!head) {
@@ -1553,6 +1943,10 @@ export abstract class PageAlloc extends Internal {
   }
 
   __alloc_pages_noprof(gfp: number, order: number, preferred_nid: number, alloc_flags: number): number {
+    if (order === 0 && alloc_flags === ALLOC_DEFAULT && this.fusedPcp()) {
+      const fused = this.allocPcp0(gfp, preferred_nid);
+      if (fused >= 0) return fused;
+    }
     const page = this.__alloc_frozen_pages_noprof(gfp, order, preferred_nid, alloc_flags);
     if (page >= 0) this.set_page_refcounted(page);
     return page;
@@ -1652,3 +2046,7 @@ export abstract class PageAlloc extends Internal {
 }
 
 export { PageFlags, PG_head, NR_FREE_CMA_PAGES, __GFP_COMP, ALLOC_CMA, ALLOC_OOM };
+
+/** The functions fusedPcp() compares: wrapped, the machine takes the calls. */
+const BASE_FREE_PAGES_PREPARE = PageAlloc.prototype.__free_pages_prepare;
+const BASE_POST_ALLOC_HOOK = PageAlloc.prototype.post_alloc_hook;

@@ -1,0 +1,176 @@
+/**
+ * The fused order-0 per-CPU paths (PageAlloc.allocPcp0 and freePcp0) leave
+ * the machine as the chain of kernel functions does, byte for byte: random
+ * sequences of allocations (every order the pcp lists hold, and others),
+ * frees, extra references, anonymous mappings left for the free to clear,
+ * misuse (double frees, a flag left set, an isolated pageblock), drains and
+ * CPU switches run on two baseline machines, one that takes the fused paths
+ * and one that cannot (its class overrides a helper they read inline), and
+ * the memory, pageblock types, zones, per-CPU lists, event counters,
+ * reports and console must agree after every few operations and at the end.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { buildVariant, createMachine } from '../src/engine/build.js';
+import type { Kernel } from '../src/kernel/kernel.js';
+import { KernelBug } from '../src/report/report.js';
+import { GFP_ATOMIC, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOWAIT, __GFP_COMP, __GFP_THISNODE, __GFP_ZERO, GFP_DMA32 } from '../src/kernel/gfp.js';
+import { PG_active } from '../src/kernel/page-flags.js';
+
+const GFPS = [GFP_KERNEL, GFP_KERNEL | __GFP_ZERO, GFP_HIGHUSER_MOVABLE | __GFP_ZERO | __GFP_COMP, GFP_ATOMIC, GFP_NOWAIT, GFP_KERNEL | __GFP_THISNODE, GFP_KERNEL | GFP_DMA32];
+const ORDERS = [0, 0, 0, 0, 1, 3, 9];
+
+type Op =
+  | { readonly op: 'alloc'; readonly gfp: number; readonly order: number; readonly n: number }
+  | { readonly op: 'free'; readonly i: number; readonly n: number }
+  | { readonly op: 'getput'; readonly i: number }
+  | { readonly op: 'doublefree'; readonly i: number }
+  | { readonly op: 'flag'; readonly i: number }
+  | { readonly op: 'anon'; readonly i: number }
+  | { readonly op: 'isolate'; readonly i: number }
+  | { readonly op: 'drain' }
+  | { readonly op: 'cpu'; readonly cpu: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('alloc' as const), gfp: fc.constantFrom(...GFPS), order: fc.constantFrom(...ORDERS), n: fc.constantFrom(1, 1, 1, 40, 400) }) },
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('free' as const), i: fc.nat(), n: fc.constantFrom(1, 1, 1, 40, 400) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('getput' as const), i: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('doublefree' as const), i: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('flag' as const), i: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('anon' as const), i: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('isolate' as const), i: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('drain' as const) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('cpu' as const), cpu: fc.constantFrom(0, 1) }) },
+);
+
+function machines(): { fused: Kernel; calls: Kernel } {
+  const built = buildVariant('baseline');
+  // Overriding one helper the fused paths read inline sends this machine through the calls.
+  class Calls extends built.kernelClass {
+    override list_first(head: number): number {
+      return super.list_first(head);
+    }
+  }
+  const config = { memoryBytes: 64 * 2 ** 20, cpus: 2, nodes: 1 };
+  const fused = createMachine(built, config);
+  const calls = createMachine({ ...built, kernelClass: Calls }, config);
+  const on = (k: Kernel): boolean => (k as unknown as { fusedPcp(): boolean }).fusedPcp();
+  assert.equal(on(fused), true, 'the baseline machine takes the fused paths');
+  assert.equal(on(calls), false, 'a machine whose class overrides a helper does not');
+  return { fused, calls };
+}
+
+function state(k: Kernel): unknown {
+  return {
+    zones: k.zones.map((z) => ({
+      flags: z.flags,
+      stat: [...z.vm_stat],
+      highatomic: [z.nr_free_highatomic, z.nr_reserved_highatomic],
+      pcp: z.pcp.map((p) => [p.count, p.high, p.high_min, p.high_max, p.batch, p.flags, p.alloc_factor, p.free_count]),
+    })),
+    events: [...k.vm_events],
+    pageblocks: Array.from(k.pageblockFlags),
+    reports: k.reports.map((r) => [r.kind, r.function, r.message, r.text]),
+    console: [...k.console],
+  };
+}
+
+function assertSame(a: Kernel, b: Kernel, what: string): void {
+  const bytes = a.poolWord * 4 + Math.max(a.contentPagesUsed(), b.contentPagesUsed()) * 4096;
+  const x = Buffer.from(a.buf, 0, bytes);
+  const y = Buffer.from(b.buf, 0, bytes);
+  if (Buffer.compare(x, y) !== 0) {
+    let i = 0;
+    while (x[i] === y[i]) i++;
+    assert.fail(`${what}: memory differs first at byte ${i} (pfn ${Math.floor(i / a.structPageSize)} if in the memmap)`);
+  }
+  assert.deepEqual(state(a), state(b), what);
+}
+
+/** Runs one operation; a BUG ends the run (as it ends a scenario): returns its message. */
+function apply(k: Kernel, held: [number, number][], o: Op): string | null {
+  const pick = (i: number): [number, number] | undefined => (held.length === 0 ? undefined : held[i % held.length]);
+  try {
+    switch (o.op) {
+      case 'alloc':
+        for (let j = 0; j < o.n; j++) {
+          const page = k.alloc_pages(o.gfp, o.order);
+          if (page >= 0) held.push([page, o.order]);
+        }
+        break;
+      case 'free':
+        for (let j = 0; j < o.n && held.length > 0; j++) {
+          const [page, order] = held.splice((o.i + j) % held.length, 1)[0]!;
+          k.__free_pages(page, order);
+        }
+        break;
+      case 'getput': {
+        const h = pick(o.i);
+        if (h !== undefined) {
+          k.page_ref_inc(h[0]);
+          k.__free_pages(h[0], h[1]);
+        }
+        break;
+      }
+      case 'doublefree': {
+        const h = pick(o.i);
+        if (h !== undefined) {
+          held.splice(held.indexOf(h), 1);
+          k.__free_pages(h[0], h[1]);
+          k.__free_pages(h[0], h[1]);
+        }
+        break;
+      }
+      case 'flag': {
+        const h = pick(o.i);
+        if (h !== undefined) k.m32[h[0] * k.PW + k.W_flags] = (k.m32[h[0] * k.PW + k.W_flags]! | (1 << PG_active)) >>> 0;
+        break;
+      }
+      case 'anon': {
+        // PAGE_MAPPING_ANON: an anon_vma's address with the low bit set, as a mapped anonymous folio has.
+        const h = pick(o.i);
+        if (h !== undefined) {
+          k.m32[h[0] * k.PW + k.W_mapping] = 0x1230c1;
+          k.m32[h[0] * k.PW + k.W_mapping + 1] = 0xffff8880;
+        }
+        break;
+      }
+      case 'isolate': {
+        const h = pick(o.i);
+        if (h !== undefined) k.set_pageblock_isolate(h[0], !k.get_pageblock_isolate(h[0]));
+        break;
+      }
+      case 'drain':
+        k.drain_all_pages(null);
+        break;
+      case 'cpu':
+        k.current.cpu = o.cpu;
+        break;
+    }
+  } catch (e) {
+    if (e instanceof KernelBug) return e.message;
+    throw e;
+  }
+  return null;
+}
+
+test('the fused order-0 per-CPU paths leave the machine as the kernel functions do', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => {
+      const { fused, calls } = machines();
+      const ha: [number, number][] = [];
+      const hb: [number, number][] = [];
+      for (let i = 0; i < ops.length; i++) {
+        const ea = apply(fused, ha, ops[i]!);
+        const eb = apply(calls, hb, ops[i]!);
+        assert.equal(ea, eb, `operation ${i}: ${JSON.stringify(ops[i])}`);
+        assert.deepEqual(ha, hb, `operation ${i}: pages held`);
+        if (ea !== null) break;
+        if (i % 8 === 7) assertSame(fused, calls, `after operation ${i}`);
+      }
+      assertSame(fused, calls, 'at the end');
+    }),
+    { numRuns: 40, seed: 11 },
+  );
+});
