@@ -13,6 +13,10 @@ import { generateProgram } from '../src/fuzz/generate.js';
 import { Coverage, runOracles, type Observation } from '../src/fuzz/oracle.js';
 import { replay } from '../src/fuzz/shrink.js';
 import type { GStep } from '../src/fuzz/model.js';
+import { runOnKeptMachine } from '../src/fuzz/machine.js';
+import { fuzzMachine, programScenario } from '../src/fuzz/program.js';
+import { readsWords } from '../src/check/page-reader.js';
+import { Kernel } from '../src/kernel/kernel.js';
 
 const seen = (o: Observation | null): unknown =>
   o === null
@@ -66,4 +70,14 @@ test('a run that BUGs with a page pinned leaves nothing behind for the next prog
   const { fresh, kept } = both(pinned, 'baseline');
   assert.deepEqual(kept, fresh);
   assert.deepEqual((kept as { findings: unknown[] }).findings, []);
+});
+
+test('the coverage probes, which only wrap the helpers, leave the checker reading struct pages word by word', () => {
+  const scn = programScenario(generateProgram(1, 0).steps, 'probed', [], fuzzMachine());
+  const out = runOnKeptMachine(scn, 'baseline', [new Coverage()]);
+  assert.ok(out !== null);
+  const k = out.machine as unknown as Record<string, unknown>;
+  const base = Kernel.prototype as unknown as Record<string, unknown>;
+  assert.notEqual(k['page_ref_count'], base['page_ref_count'], 'page_ref_count is probed');
+  assert.ok(readsWords(out.machine));
 });
