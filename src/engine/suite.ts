@@ -41,8 +41,8 @@ export interface SuiteRun {
 /** What a run gave: its result, or what it threw (bad input found while it ran, a gap). */
 export type SuiteOutcome = { readonly run: RunResult } | { readonly error: unknown };
 
-/** The machine key of a run that can share a boot, or null (it boots its own). */
-function groupKey(r: SuiteRun): string | null {
+/** The machine key of a run that can share a boot (runs with the same key share one), or null (it boots its own). */
+export function groupKey(r: SuiteRun): string | null {
   const { scn, opts } = r;
   if (scn.cpus !== undefined || scn.cases !== undefined || (opts.observers !== undefined && opts.observers.length > 0) || opts.pageOwner === true || scn.machine.page_owner === true) return null;
   try {
