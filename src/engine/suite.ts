@@ -6,7 +6,7 @@
  * (src/explore/checkpoint.ts: the bytes the boot wrote copied back, every
  * JavaScript value reachable from the kernel restored by identity), as the
  * fuzzer's kept machines are (src/fuzz/machine.ts). The shipped suite makes
- * 76 single-CPU runs on 20 kinds of machine.
+ * 77 single-CPU runs on 20 kinds of machine.
  *
  * Groups run one after another, and a group's machine gives its memory back
  * when the group is done (the next machine of its size takes it, already
@@ -17,7 +17,9 @@
  * order given; the caller gets them back in that order.
  *
  * A run on a restored machine gives what it gives on one booted for it
- * (test/scenarios.test.ts compares every shipped run both ways). A run
+ * (test/scenarios.test.ts compares the last run on each shared machine with
+ * a fresh one; every shipped scenario under every shipped variant agreed
+ * both ways when this was written). A run
  * that something follows (observers), one with page_owner on (its records
  * live beside the machine) and a concurrent scenario (the explorer boots
  * its own machines) are run by runScenario() on a machine of their own.
