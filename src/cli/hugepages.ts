@@ -14,7 +14,10 @@
  * (docs/performance.md, "Boot and replay's fixed cost", has the figures).
  *
  * Not done when: the host is not Linux, THP is `never`, the environment
- * already names the tunable (the user's choice wins), or PAGESIM_HUGEPAGES=0.
+ * already names the tunable (the user's choice wins), PAGESIM_HUGEPAGES=0,
+ * or the command boots no large machine: the second start costs about 90 ms
+ * (Node and the modules loaded twice), more than huge pages save below a few
+ * GiB, and the shipped scenarios' machines are 64-512 MiB.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -29,6 +32,27 @@ function thpSetting(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Machines from this size up boot faster with huge pages than the relaunch costs. */
+const LARGE_MACHINE_BYTES = 4 * 2 ** 30;
+
+/**
+ * Whether the command line may boot a large machine: bench (64 GiB),
+ * replay and view (the traced machine, 24 GiB for the shipped capture), or
+ * any command given `--memory` of 4 GiB or more. A scenario file that
+ * declares a large machine itself runs without huge pages unless
+ * GLIBC_TUNABLES names the tunable (docs/performance.md).
+ */
+export function bootsLargeMachine(args: readonly string[]): boolean {
+  if (args[0] === 'bench' || args[0] === 'replay' || args[0] === 'view') return true;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = a === '--memory' ? args[i + 1] : a.startsWith('--memory=') ? a.slice('--memory='.length) : undefined;
+    const m = value === undefined ? null : /^(\d+)\s*([GT])iB$/i.exec(value);
+    if (m !== null && Number(m[1]) * 2 ** (m[2]!.toUpperCase() === 'T' ? 40 : 30) >= LARGE_MACHINE_BYTES) return true;
+  }
+  return false;
 }
 
 /** Whether a process with this environment, on this host, should run itself again with huge pages advised. */
@@ -51,7 +75,7 @@ export function hugePageEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * kills this process with the same signal, so the shell sees what happened.
  */
 export function relaunchWithHugePages(script: string, args: readonly string[]): number | undefined {
-  if (!wantsRelaunch(process.env, process.platform, thpSetting())) return undefined;
+  if (!bootsLargeMachine(args) || !wantsRelaunch(process.env, process.platform, thpSetting())) return undefined;
   const child = spawnSync(process.execPath, [...process.execArgv, script, ...args], { stdio: 'inherit', env: hugePageEnv(process.env) });
   if (child.error !== undefined) return undefined;
   if (child.signal !== null) process.kill(process.pid, child.signal);
