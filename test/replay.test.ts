@@ -20,7 +20,8 @@ import { bootReplayMachine } from '../src/replay/machine.js';
 import { ExactReplayer } from '../src/replay/exact.js';
 import { readTraceBuffer } from '../src/replay/parse.js';
 import { checkMachine } from '../src/check/checker.js';
-import { realDataDir, repoRoot } from '../src/util/real-data.js';
+import { realDataDir } from '../src/util/real-data.js';
+import { packageRoot } from '../src/util/package-root.js';
 
 const captures = resolve(realDataDir(), 'ftrace', 'captures');
 const VM = 'firecracker-vm-6.18.44-x86_64-2cpu-24GB';
@@ -177,7 +178,7 @@ test('replay: benchReplaySync measures the synthetic trace', () => {
 
 test('the capture pagesim bench replays end to end ships with the repository, with its snapshots', () => {
   const trace = mixedCapturePath();
-  assert.ok(trace.startsWith(join(repoRoot(), 'data', 'ftrace')), trace);
+  assert.ok(trace.startsWith(join(packageRoot(), 'data', 'ftrace')), trace);
   const initial = loadNextTo(trace, 't0_', '--initial');
   const final = loadNextTo(trace, 't1_', '--compare');
   assert.deepEqual(initial.files.map((f) => f.slice(f.lastIndexOf('/') + 1)).sort(), ['t0_buddyinfo', 't0_pagetypeinfo', 't0_zoneinfo']);

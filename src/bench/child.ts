@@ -12,8 +12,8 @@
  */
 
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../util/package-root.js';
 import { buildVariant, createMachine } from '../engine/build.js';
 import { loadScenario } from '../engine/load.js';
 import { runScenario } from '../engine/run.js';
@@ -30,8 +30,7 @@ function multiVariant(): MultiVariantResult {
   const machine = (v: string): ReturnType<typeof createMachine> => createMachine(buildVariant(v), { memoryBytes: 2 ** 30, cpus: 2, nodes: 1 });
   const fresh = pcpPairs(machine('baseline'), PAIRS, ROUNDS);
   const stacks = new Set<string>();
-  // dist/src/bench -> the package's scenarios/.
-  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'scenarios');
+  const dir = join(packageRoot(), 'scenarios');
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
     const scn = loadScenario(join(dir, f));
     for (const v of scn.variants) {

@@ -5,8 +5,8 @@
  */
 
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
+import { packageRoot } from '../util/package-root.js';
 import { InputError } from '../util/errors.js';
 import { parseArgs } from './args.js';
 import { expandCases, loadScenario, scenarioFiles } from '../engine/load.js';
@@ -64,11 +64,6 @@ export function checkVariants(list: readonly string[]): void {
     const p = variantProblem(v);
     if (p !== null) throw new InputError(`--variant: ${p}`);
   }
-}
-
-function packageRoot(): string {
-  // dist/src/cli/cmd-run.js -> the package root.
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 }
 
 /** Whether a command-line word names a scenario file or directory rather than a command. */

@@ -11,7 +11,8 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { realDataDir, repoRoot } from '../util/real-data.js';
+import { realDataDir } from '../util/real-data.js';
+import { packageRoot } from '../util/package-root.js';
 import { buildVariant } from '../engine/build.js';
 import { ExactReplayer } from './exact.js';
 import { bootReplayMachine } from './machine.js';
@@ -39,7 +40,7 @@ const MIXED = 'firecracker-vm-6.18.44-x86_64-2cpu-24GB-mixed-workload';
  * among the real captures (src/util/real-data.ts).
  */
 export function mixedCapturePath(): string {
-  const inRepo = join(repoRoot(), 'data', 'ftrace', MIXED, 'trace.txt.gz');
+  const inRepo = join(packageRoot(), 'data', 'ftrace', MIXED, 'trace.txt.gz');
   return existsSync(inRepo) ? inRepo : join(realDataDir(), 'ftrace', 'captures', MIXED, 'trace.txt.gz');
 }
 

@@ -8,17 +8,12 @@
  * is absent; `pagesim bench` prefers the repository's copy.
  */
 
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The repository's root (this file is dist/src/util/real-data.js). */
-export function repoRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-}
+import { resolve } from 'node:path';
+import { packageRoot } from './package-root.js';
 
 /** The directory of real captures: $PAGESIM_REAL_DATA, or shared/data/real beside the repository. */
 export function realDataDir(): string {
   const env = process.env['PAGESIM_REAL_DATA'];
   if (env !== undefined && env !== '') return resolve(env);
-  return resolve(repoRoot(), '..', 'shared', 'data', 'real');
+  return resolve(packageRoot(), '..', 'shared', 'data', 'real');
 }
