@@ -6,18 +6,20 @@
  * frozen-bit variant's use-after-free in seed 004's try-get-vs-last-put
  * race, target under 1 s; and, without a target, the exhaustive search of
  * two munmap()s of one large folio's pages (rmap atomics, the TLB-gather
- * put and the unmap's lock sections, as scenarios/unmap-race-large-folio.yaml
- * has them). Medians of a few rounds, each exploration in the
- * same process as the other benchmarks (the explore class is built once per
- * variant, as a CLI run builds it).
+ * put and the unmap's lock sections: scenarios/unmap-race-large-folio.yaml).
+ * The two races are the shipped scenarios. Medians of a few rounds, each
+ * exploration in the same process as the other benchmarks (the explore
+ * class is built once per variant, as a CLI run builds it).
  */
 
 import { buildVariant } from '../engine/build.js';
 import { opLookup } from '../engine/registry.js';
-import { variantLookup } from '../engine/load.js';
+import { loadScenario, variantLookup } from '../engine/load.js';
 import { parseScenario } from '../scenario/parse.js';
 import { explore } from '../explore/search.js';
 import { median } from './measure.js';
+import { shippedScenarioPath } from '../util/package-root.js';
+import type { Scenario } from '../scenario/types.js';
 
 export interface ExploreBench {
   readonly scenario: string;
@@ -45,47 +47,28 @@ export function pairsScenario(pairs: number): string {
   return `name: explore-2x${3 * pairs}\nmachine: {memory: 64MiB, cpus: 2}\nsteps:\n  - alloc_pages: {gfp: GFP_KERNEL}\n    as: p\ncpus:\n${cpu}${cpu}`;
 }
 
-/** The speculative get against the last put, as scenarios/seed-004-try-get-vs-last-put.yaml has it. */
-const TRY_GET_VS_LAST_PUT = 'name: try-get-vs-last-put\nmachine: {memory: 64MiB, cpus: 2}\nsteps:\n  - alloc_pages: {gfp: GFP_KERNEL}\n    as: p\ncpus:\n  - - folio_try_get: p\n  - - folio_put: p\n';
-
-/** Two processes each map one page of a two-page folio and unmap it at once, as scenarios/unmap-race-large-folio.yaml has it. */
-const UNMAP_RACE = `name: unmap-race-large-folio
-machine: {memory: 64MiB, cpus: 2}
-steps:
-  - alloc_pages: {gfp: GFP_KERNEL | __GFP_COMP, order: 1}
-    as: p
-  - mm_alloc: {}
-    as: m0
-  - mmap_device: {mm: m0, len: 4KiB}
-    as: a0
-  - vm_insert_pages: {mm: m0, addr: a0, page: p, num: 1}
-  - mm_alloc: {}
-    as: m1
-  - mmap_device: {mm: m1, len: 4KiB}
-    as: a1
-  - vm_insert_pages: {mm: m1, addr: a1, page: p + 1, num: 1}
-  - put_page: p
-cpus:
-  - - munmap: {mm: m0, addr: a0, len: 4KiB}
-  - - munmap: {mm: m1, addr: a1, len: 4KiB}
-`;
-
-export function benchExplore(rounds: number): ExploreBench {
-  const v = 'refcount-frozen-bit';
-  const scn = parseScenario(pairsScenario(4), 'explore-2x12.yaml', opLookup, variantLookup);
-  const built = buildVariant(v);
+/** Exhaustive exploration of `scn` under variant `v`, `rounds` times, which must finish with no failing schedule: the median time and the search's counts. */
+function exhaustClean(built: ReturnType<typeof buildVariant>, scn: Scenario, v: string, rounds: number): { seconds: number; schedules: number; states: number } {
   const times: number[] = [];
   let schedules = 0;
   let states = 0;
   for (let r = 0; r < rounds; r++) {
     const res = explore(built, scn, v);
-    if (res.truncated || res.failing !== 0) throw new Error('explore benchmark: the 2 x 12 search did not finish clean');
+    if (res.truncated || res.failing !== 0) throw new Error(`explore benchmark: the search of ${scn.name} did not finish clean`);
     times.push(res.elapsedMs / 1000);
     schedules = res.schedules;
     states = res.states;
   }
+  return { seconds: median(times), schedules, states };
+}
+
+export function benchExplore(rounds: number): ExploreBench {
+  const v = 'refcount-frozen-bit';
+  const scn = parseScenario(pairsScenario(4), 'explore-2x12.yaml', opLookup, variantLookup);
+  const built = buildVariant(v);
+  const main = exhaustClean(built, scn, v, rounds);
   const naive = 'refcount-frozen-bit-naive';
-  const race = parseScenario(TRY_GET_VS_LAST_PUT, 'try-get-vs-last-put.yaml', opLookup, variantLookup);
+  const race = loadScenario(shippedScenarioPath('seed-004-try-get-vs-last-put'));
   const naiveTimes: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const t0 = performance.now();
@@ -93,29 +76,21 @@ export function benchExplore(rounds: number): ExploreBench {
     naiveTimes.push((performance.now() - t0) / 1000);
     if (!res.failures.has('use-after-free')) throw new Error('explore benchmark: the naive variant\'s use-after-free was not found');
   }
-  const unmap = parseScenario(UNMAP_RACE, 'unmap-race-large-folio.yaml', opLookup, variantLookup);
-  const unmapTimes: number[] = [];
-  let unmapSchedules = 0;
-  for (let r = 0; r < rounds; r++) {
-    const res = explore(built, unmap, v);
-    if (res.truncated || res.failing !== 0) throw new Error('explore benchmark: the unmap race did not finish clean');
-    unmapTimes.push(res.elapsedMs / 1000);
-    unmapSchedules = res.schedules;
-  }
-  const seconds = median(times);
+  const unmap = exhaustClean(built, loadScenario(shippedScenarioPath('unmap-race-large-folio')), v, rounds);
+  const seconds = main.seconds;
   const naiveSeconds = median(naiveTimes);
   return {
     scenario: scn.name,
     variant: v,
-    schedules,
-    states,
+    schedules: main.schedules,
+    states: main.states,
     seconds: Math.round(seconds * 1000) / 1000,
-    schedules_per_second: Math.round(schedules / seconds),
+    schedules_per_second: Math.round(main.schedules / seconds),
     target_seconds: TARGET_SECONDS,
     naive_uaf_seconds: Math.round(naiveSeconds * 1000) / 1000,
     target_naive_uaf_seconds: TARGET_NAIVE_SECONDS,
-    unmap_schedules: unmapSchedules,
-    unmap_seconds: Math.round(median(unmapTimes) * 1000) / 1000,
+    unmap_schedules: unmap.schedules,
+    unmap_seconds: Math.round(unmap.seconds * 1000) / 1000,
     met: seconds < TARGET_SECONDS && naiveSeconds < TARGET_NAIVE_SECONDS,
   };
 }
