@@ -418,6 +418,11 @@ class PcpHot {
 
   /** pageExpectedInline() of the struct page at word w, with its refcount read as `ref` (not as 0). */
   expected(w: number, check_flags: number, ref: number): boolean {
+    return this.expectedButCount(w, check_flags) && this.i32[w + this.W_refcount] === ref;
+  }
+
+  /** page_expected_state()'s checks of the struct page at word w, all but the refcount's. */
+  expectedButCount(w: number, check_flags: number): boolean {
     const i32 = this.i32;
     const wmap = w + this.W_mapping;
     const wmc = w + this.W_memcg_data;
@@ -426,7 +431,6 @@ class PcpHot {
       i32[w + this.W_mapcount] === -1 &&
       i32[wmap] === 0 &&
       i32[wmap + 1] === 0 &&
-      i32[w + this.W_refcount] === ref &&
       i32[wmc] === 0 &&
       i32[wmc + 1] === 0 &&
       !((i32[wl]! & 0x7c) === PP_SIGNATURE_LO && (i32[wl + 1]! & 0xffffff80) === PP_SIGNATURE_HI_S) &&
@@ -538,21 +542,8 @@ export abstract class PageAlloc extends Internal {
    * variants change what a count is.
    */
   private pageExpectedInline(page: number, check_flags: number): boolean {
-    const i32 = this.i32;
-    const w = page * this.PW;
-    const wmap = w + this.W_mapping;
-    const wmc = w + this.W_memcg_data;
-    const wl = w + this.W_lru;
-    return (
-      i32[w + this.W_mapcount] === -1 &&
-      i32[wmap] === 0 &&
-      i32[wmap + 1] === 0 &&
-      this.page_ref_count(page) === 0 &&
-      i32[wmc] === 0 &&
-      i32[wmc + 1] === 0 &&
-      !((i32[wl]! & 0x7c) === PP_SIGNATURE_LO && (i32[wl + 1]! & 0xffffff80) === PP_SIGNATURE_HI_S) &&
-      (i32[w + this.W_flags]! & check_flags) === 0
-    );
+    // The count last: the other words are plain reads, so the answer is page_expected_state()'s.
+    return this.pcpHot.expectedButCount(page * this.PW, check_flags) && this.page_ref_count(page) === 0;
   }
 
   free_page_is_bad(page: number): boolean {
