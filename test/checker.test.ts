@@ -81,6 +81,21 @@ test('violations become check reports with a page dump', () => {
   assert.match(r.text, /page_type: f0\(buddy\)/);
 });
 
+/** Allocations, a THP fault, and five corruptions: a Buddy page off the lists, a stray PG_head, a tail pointing elsewhere, a free page with a reference, a head free block with PG_head. */
+function corruptFiveWays(k: ReturnType<typeof machine>): void {
+  const held = Array.from({ length: 24 }, (_, i) => k.alloc_pages(GFP_KERNEL | (i % 2 === 0 ? __GFP_COMP : 0), i % 4));
+  const pt = k.mm_alloc()!;
+  const a = k.do_mmap(pt, 0, 2 ** 21);
+  k.handle_mm_fault(pt.find_vma(a)!, a, FAULT_FLAG_WRITE);
+  k.__SetPageBuddy(held[1]!);
+  k.m32[held[3]! * k.PW + k.W_flags] |= 1 << PG_head;
+  k.m32[(held[6]! + 1) * k.PW + k.W_compound_head] = 0x41;
+  const free = k.zones.find((z) => z.populated() && k.free_area_nr_free(z, 3) > 0)!;
+  const blk = k.get_page_from_free_area(free, 3, MIGRATE_MOVABLE);
+  k.i32[(blk + 2) * k.PW + k.W_refcount] = 7;
+  k.m32[blk * k.PW + k.W_flags] |= 1 << PG_head;
+}
+
 /**
  * page-state, compound and page-tables read every struct page in one pass,
  * reading the words themselves while the variant reads struct pages as
@@ -96,18 +111,7 @@ test('the memmap pass reports the same through the kernel helpers as from the wo
     }
   }
   const corrupt = (k: ReturnType<typeof machine>): string[] => {
-    const held = Array.from({ length: 24 }, (_, i) => k.alloc_pages(GFP_KERNEL | (i % 2 === 0 ? __GFP_COMP : 0), i % 4));
-    const pt = k.mm_alloc()!;
-    const a = k.do_mmap(pt, 0, 2 ** 21);
-    k.handle_mm_fault(pt.find_vma(a)!, a, FAULT_FLAG_WRITE);
-    // A Buddy page off the lists, a stray PG_head, a tail pointing elsewhere, a free page with a reference, a head free block with PG_head.
-    k.__SetPageBuddy(held[1]!);
-    k.m32[held[3]! * k.PW + k.W_flags] |= 1 << PG_head;
-    k.m32[(held[6]! + 1) * k.PW + k.W_compound_head] = 0x41;
-    const free = k.zones.find((z) => z.populated() && k.free_area_nr_free(z, 3) > 0)!;
-    const blk = k.get_page_from_free_area(free, 3, MIGRATE_MOVABLE);
-    k.i32[(blk + 2) * k.PW + k.W_refcount] = 7;
-    k.m32[blk * k.PW + k.W_flags] |= 1 << PG_head;
+    corruptFiveWays(k);
     return whats(k);
   };
   const words = corrupt(machine());
@@ -131,19 +135,7 @@ test('a check reading only the struct pages changed since a checkpoint reports w
     (k) => {
       Array.from({ length: 40 }, (_, i) => k.alloc_pages(GFP_KERNEL | (i % 3 === 0 ? __GFP_COMP : 0), i % 5)).forEach((p, i) => i % 2 === 0 && k.__free_pages(p, i % 5));
     },
-    (k) => {
-      const held = Array.from({ length: 24 }, (_, i) => k.alloc_pages(GFP_KERNEL | (i % 2 === 0 ? __GFP_COMP : 0), i % 4));
-      const mm = k.mm_alloc()!;
-      const a = k.do_mmap(mm, 0, 2 ** 21);
-      k.handle_mm_fault(mm.find_vma(a)!, a, FAULT_FLAG_WRITE);
-      k.__SetPageBuddy(held[1]!);
-      k.m32[held[3]! * k.PW + k.W_flags] |= 1 << PG_head;
-      k.m32[(held[6]! + 1) * k.PW + k.W_compound_head] = 0x41;
-      const free = k.zones.find((z) => z.populated() && k.free_area_nr_free(z, 3) > 0)!;
-      const blk = k.get_page_from_free_area(free, 3, MIGRATE_MOVABLE);
-      k.i32[(blk + 2) * k.PW + k.W_refcount] = 7;
-      k.m32[blk * k.PW + k.W_flags] |= 1 << PG_head;
-    },
+    (k) => corruptFiveWays(k),
     (k) => {
       // Free pages (a big block's, untouched by the allocator) given a type and a reference, at chunk edges (32 pages).
       const free = k.zones.find((z) => z.populated() && k.free_area_nr_free(z, 10) > 0)!;
