@@ -29,8 +29,8 @@ import { buildVariant, createMachine } from './build.js';
 import { runScenario, runStepsOn, type RunOptions, type RunResult } from './run.js';
 // The registry first: it loads the operation modules in the order `pagesim ops` lists them.
 import './registry.js';
-import { forgetPins } from './ops-mm.js';
-import { Checkpoint } from '../explore/checkpoint.js';
+import { bootCheckpoint, keptResult, machineKey, restoreBoot } from './reuse.js';
+import type { Checkpoint } from '../explore/checkpoint.js';
 import type { Scenario } from '../scenario/types.js';
 
 /** One run of a suite: a scenario under a variant stack. */
@@ -53,8 +53,7 @@ export function groupKey(r: SuiteRun): string | null {
   } catch {
     return null;
   }
-  const m = scn.machine;
-  return `${r.variant}\u0000${m.memoryBytes}\u0000${m.cpus}\u0000${m.nodes}\u0000${m.thp ?? ''}\u0000${m.rcu_grace_steps ?? ''}\u0000${m.panic_on_oops ?? ''}`;
+  return machineKey(r.variant, scn.machine);
 }
 
 /** The memory of the last checkpoint, for the next (see the module's comment). */
@@ -99,20 +98,13 @@ export function runSuite(runs: readonly SuiteRun[], starting: (index: number, nt
     const built = buildVariant(first.variant);
     const k = createMachine(built, first.scn.machine);
     k.current.comm = 'pagesim';
-    const checkpoint = group.length > 1 ? new Checkpoint(k, [k.symbols, k.layouts, k.PF, k.FF, built], spare) : null;
+    const checkpoint: Checkpoint | null = group.length > 1 ? bootCheckpoint(k, built, spare) : null;
     try {
       group.forEach((index, j) => {
-        if (j > 0) {
-          checkpoint!.restore();
-          forgetPins(k);
-        }
+        if (j > 0) restoreBoot(k, checkpoint!);
         const { scn, variant } = runs[index]!;
         starting(index, ++nth);
-        // The machine's own arrays are emptied by the next restore: the result keeps copies.
-        out[index] = attempt(() => {
-          const run = runStepsOn(k, scn, variant, []);
-          return { ...run, reports: run.reports.slice(), console: run.console.slice() };
-        });
+        out[index] = attempt(() => keptResult(runStepsOn(k, scn, variant, [])));
       });
     } finally {
       k.releaseMemory();

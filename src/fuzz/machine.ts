@@ -15,11 +15,11 @@
 
 import { buildVariant, createMachine } from '../engine/build.js';
 import { runStepsOn, type RunObserver, type RunResult } from '../engine/run.js';
-import { Checkpoint } from '../explore/checkpoint.js';
+import type { Checkpoint } from '../explore/checkpoint.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Scenario } from '../scenario/types.js';
 import { InputError } from '../util/errors.js';
-import { forgetPins } from '../engine/ops-mm.js';
+import { bootCheckpoint, keptResult, machineKey, restoreBoot } from '../engine/reuse.js';
 import { noteCheckpoint } from '../check/checker.js';
 import { takeChangedMemmap } from '../check/memmap-pass.js';
 
@@ -64,7 +64,7 @@ export function runOnKeptMachine(scn: Scenario, variant: string, observers: read
     if (b === null) return null;
     k = b;
   } else {
-    const key = `${variant}\u0000${scn.machine.memoryBytes}\u0000${scn.machine.cpus}\u0000${scn.machine.nodes}`;
+    const key = machineKey(variant, scn.machine);
     let m = kept.get(key);
     if (m === undefined) {
       const b = boot(variant, scn);
@@ -74,22 +74,19 @@ export function runOnKeptMachine(scn: Scenario, variant: string, observers: read
         kept.delete(oldest);
         old.k.releaseMemory();
       }
-      m = { k: b, checkpoint: new Checkpoint(b, [b.symbols, b.layouts, b.PF, b.FF, buildVariant(variant)]), dirty: false };
+      m = { k: b, checkpoint: bootCheckpoint(b, buildVariant(variant)), dirty: false };
       // The checker reads again only the struct pages a program changed from the checkpoint.
       noteCheckpoint(b, m.checkpoint.words());
       kept.set(key, m);
     } else if (m.dirty) {
       // The memmap's bytes that differ from the checkpoint are known when the run's check compared them.
       const ranges = takeChangedMemmap(m.k);
-      m.checkpoint.restore(ranges === null ? undefined : { ranges, from: m.k.nr_pages * m.k.PW * 4 });
-      forgetPins(m.k);
+      restoreBoot(m.k, m.checkpoint, ranges === null ? undefined : { ranges, from: m.k.nr_pages * m.k.PW * 4 });
     }
     m.dirty = true;
     k = m.k;
   }
-  const run = runStepsOn(k, scn, variant, observers);
-  // The machine's own arrays are emptied by the next restore: the result keeps copies.
-  return { run: { ...run, reports: run.reports.slice(), console: run.console.slice() }, machine: k };
+  return { run: keptResult(runStepsOn(k, scn, variant, observers)), machine: k };
 }
 
 /** Gives back every kept machine's memory (tests; a campaign's threads end with their machines). */
