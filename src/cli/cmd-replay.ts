@@ -7,13 +7,9 @@
 import { accessSync, constants } from 'node:fs';
 import { parseArgs } from './args.js';
 import { InputError } from '../util/errors.js';
-import { variantProblem } from '../variants/index.js';
-import { EMPTY_SNAPSHOT, loadNextTo, loadSnapshot, type Snapshot } from '../replay/snapshots.js';
-import { replayTrace, type ReplayMode, type ReplayResult, type SnapshotFrom } from '../replay/replay.js';
-import { formatReplayHuman, replayJson } from '../replay/report.js';
-import { Progress } from '../replay/progress.js';
-import { countTraceEvents, ReplayRecorder, replayViewData } from '../view/replay.js';
-import { writeViewHtml } from '../view/html.js';
+import { ParseWorker } from '../replay/worker-stream.js';
+import type { Snapshot } from '../replay/snapshots.js';
+import type { ReplayMode, ReplayResult, SnapshotFrom } from '../replay/replay.js';
 
 export const REPLAY_HELP = `usage: pagesim replay TRACE [--variant V]... [--initial FILES] [--mode exact|model]
                       [--compare FILES] [--json] [--html FILE]
@@ -54,10 +50,38 @@ function single(values: readonly string[] | undefined, name: string): string | u
   return values[0];
 }
 
-function snapshot(list: string | undefined, trace: string, prefix: 't0_' | 't1_', option: string): { snap: Snapshot; from: SnapshotFrom } {
-  if (list !== undefined) return { snap: loadSnapshot(list, option), from: 'option' };
-  const found = loadNextTo(trace, prefix, option);
-  return { snap: found, from: found === EMPTY_SNAPSHOT ? 'none' : 'found' };
+type Snapshots = typeof import('../replay/snapshots.js');
+
+function snapshot(m: Snapshots, list: string | undefined, trace: string, prefix: 't0_' | 't1_', option: string): { snap: Snapshot; from: SnapshotFrom } {
+  if (list !== undefined) return { snap: m.loadSnapshot(list, option), from: 'option' };
+  const found = m.loadNextTo(trace, prefix, option);
+  return { snap: found, from: found === m.EMPTY_SNAPSHOT ? 'none' : 'found' };
+}
+
+/** Whether the file can be read. */
+function readable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The replay's modules (the simulated kernel, the checker, the /proc
+ * parsers: most of pagesim), loaded once the trace is being read: on two
+ * cores the reader thread starts up and reads while this thread loads them
+ * and boots (docs/performance.md, "Boot and replay's fixed cost").
+ */
+async function replayModules() {
+  // One after another, in the order they were imported statically (a module's side effects keep their order).
+  const { variantProblem } = await import('../variants/index.js');
+  const snapshots = await import('../replay/snapshots.js');
+  const { replayTrace } = await import('../replay/replay.js');
+  const { formatReplayHuman, replayJson } = await import('../replay/report.js');
+  const { Progress } = await import('../replay/progress.js');
+  return { variantProblem, snapshots, replayTrace, formatReplayHuman, replayJson, Progress };
 }
 
 async function run(argv: readonly string[]): Promise<number> {
@@ -70,6 +94,18 @@ async function run(argv: readonly string[]): Promise<number> {
   const trace = a.positional[0]!;
   const mode = single(a.options.get('mode'), 'mode') ?? 'exact';
   if (!(MODES as readonly string[]).includes(mode)) throw new InputError(`replay: --mode must be exact or model (got "${mode}")`);
+  // The first replay's read starts now, before the checks below (which keep their order): a
+  // command that fails one of them gives the read up.
+  if (readable(trace)) ParseWorker.shared().prefetch(trace);
+  try {
+    return await replayRun(a, trace, mode as ReplayMode);
+  } finally {
+    ParseWorker.abandon(trace);
+  }
+}
+
+async function replayRun(a: ReturnType<typeof parseArgs>, trace: string, mode: ReplayMode): Promise<number> {
+  const { variantProblem, snapshots, replayTrace, formatReplayHuman, replayJson, Progress } = await replayModules();
   const variants = a.options.get('variant') ?? ['baseline'];
   for (const v of variants) {
     const p = variantProblem(v);
@@ -80,13 +116,14 @@ async function run(argv: readonly string[]): Promise<number> {
   } catch (err) {
     throw new InputError(`cannot read trace: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, trace);
   }
-  const initial = snapshot(single(a.options.get('initial'), 'initial'), trace, 't0_', '--initial');
-  const compare = snapshot(single(a.options.get('compare'), 'compare'), trace, 't1_', '--compare');
+  const initial = snapshot(snapshots, single(a.options.get('initial'), 'initial'), trace, 't0_', '--initial');
+  const compare = snapshot(snapshots, single(a.options.get('compare'), 'compare'), trace, 't1_', '--compare');
   const json = a.flags.has('json');
   const html = single(a.options.get('html'), 'html');
   if (html !== undefined && variants.length !== 1) throw new InputError('replay: --html FILE draws one replay: give one --variant');
   if (html !== undefined && !/\.html?$/.test(html)) throw new InputError(`replay: --html ${html}: the file name should end in .html`);
-  const sampler = html === undefined ? undefined : new ReplayRecorder(await countTraceEvents(trace));
+  const view = html === undefined ? undefined : await import('../view/replay.js');
+  const sampler = view === undefined ? undefined : new view.ReplayRecorder(await view.countTraceEvents(trace));
   const results: ReplayResult[] = [];
   for (const variant of variants) {
     results.push(
@@ -94,7 +131,7 @@ async function run(argv: readonly string[]): Promise<number> {
         ...(sampler !== undefined ? { sample: sampler } : {}),
         trace,
         variant,
-        mode: mode as ReplayMode,
+        mode,
         initial: initial.snap,
         initialFrom: initial.from,
         compare: compare.snap,
@@ -110,7 +147,8 @@ async function run(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${results.map(formatReplayHuman).join('\n\n')}\n`);
   }
   if (html !== undefined) {
-    const data = await replayViewData(results[0]!, sampler!, formatReplayHuman(results[0]!).split('\n'));
+    const data = await view!.replayViewData(results[0]!, sampler!, formatReplayHuman(results[0]!).split('\n'));
+    const { writeViewHtml } = await import('../view/html.js');
     const size = writeViewHtml(html, `pagesim replay: ${trace}`, data);
     (json ? process.stderr : process.stdout).write(`wrote ${html} (${Math.ceil(size / 1024)} KiB): ${data.time.length} samples over ${data.events} events\n`);
   }

@@ -31,6 +31,9 @@ export interface ReadRequest {
   readonly path: string;
 }
 
+/** Text read between two batches posted to the main thread. */
+const POST_BYTES = 512 * 1024;
+
 async function run(path: string): Promise<void> {
   const port = parentPort!;
   const reader = new FastTraceReader();
@@ -53,9 +56,14 @@ async function run(path: string): Promise<void> {
     log.clear();
     port.postMessage(batch, [batch.pfn.buffer as ArrayBuffer, batch.line.buffer as ArrayBuffer, batch.info.buffer as ArrayBuffer, batch.aux.buffer as ArrayBuffer]);
   };
+  let posted = 0;
   for await (const chunk of traceFileChunks(path)) {
     reader.pushBytes(chunk);
-    post();
+    // Inflated chunks are small (trace/input.ts): the events go over in batches of at least POST_BYTES of text.
+    if (reader.bytesRead() - posted >= POST_BYTES) {
+      post();
+      posted = reader.bytesRead();
+    }
   }
   const stats = reader.finish();
   post();

@@ -163,7 +163,8 @@ async function exactPass(input: ReplayInput, progress: Progress, total: number):
   let setup: number;
   let stream: number;
   if (src.shape === null) {
-    // Without a zoneinfo the machine's size comes from the trace: read it all first.
+    // Without a zoneinfo the machine's size comes from the trace: read it all first, here.
+    ParseWorker.abandon(input.trace);
     const t = process.hrtime.bigint();
     const read = await readTraceFile(input.trace, show('reading the trace'));
     const readSeconds = since(t);

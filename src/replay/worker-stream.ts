@@ -57,11 +57,20 @@ function startParseWorker(): Worker {
   }
 }
 
+/** A read asked for ahead of its replay (ParseWorker.prefetch): the messages so far, or how the worker failed. */
+interface Prefetch {
+  readonly path: string;
+  readonly t0: bigint;
+  readonly queue: Message[];
+  failed: Error | null;
+}
+
 export class ParseWorker {
   private readonly worker: Worker;
   private handler: ((m: Message) => void) | null = null;
   private failure: ((e: Error) => void) | null = null;
   private busy = false;
+  private prefetched: Prefetch | null = null;
 
   private constructor() {
     this.worker = startParseWorker();
@@ -83,15 +92,52 @@ export class ParseWorker {
     return shared;
   }
 
+  /**
+   * Starts reading `path` before its replay asks for it (`pagesim replay`
+   * does while it loads the replay's modules and boots): the events wait
+   * here until stream() is called with the same path. The worker stays
+   * unreferenced meanwhile, so a command that fails before its replay
+   * still ends.
+   */
+  prefetch(path: string): void {
+    if (this.busy) return;
+    this.busy = true;
+    const pre: Prefetch = { path, t0: process.hrtime.bigint(), queue: [], failed: null };
+    this.prefetched = pre;
+    this.handler = (m) => pre.queue.push(m);
+    this.failure = (e) => (pre.failed ??= e);
+    this.worker.postMessage({ path });
+  }
+
+  /**
+   * Gives up a read prefetched for `path` that no replay will take (the
+   * command failed, or its replay reads the trace itself): the worker is
+   * stopped, as it cannot be told to stop reading, and the next use starts
+   * another.
+   */
+  static abandon(path: string): void {
+    const w = shared;
+    if (w === null || w.prefetched?.path !== path) return;
+    shared = null;
+    w.prefetched = null;
+    w.handler = null;
+    w.failure = null;
+    void w.worker.terminate();
+  }
+
   /** Reads the trace on the worker, handing each chunk's events to `sink` here. */
   stream(path: string, sink: Sink, onProgress?: (bytes: number) => void): Promise<StreamResult> {
-    if (this.busy) return Promise.reject(new Error('the trace reader is busy with another trace'));
+    const pre = this.prefetched?.path === path ? this.prefetched : null;
+    this.prefetched = null;
+    if (this.busy && pre === null) return Promise.reject(new Error('the trace reader is busy with another trace'));
     this.busy = true;
     this.worker.ref();
-    const t0 = process.hrtime.bigint();
+    const t0 = pre?.t0 ?? process.hrtime.bigint();
     const log = new EventLog(1);
     return new Promise<StreamResult>((resolve, reject) => {
+      let settled = false;
       const settle = (): void => {
+        settled = true;
         this.busy = false;
         this.handler = null;
         this.failure = null;
@@ -102,7 +148,7 @@ export class ParseWorker {
         reject(e);
       };
       this.failure = fail;
-      this.handler = (m) => {
+      const handler = (m: Message): void => {
         try {
           if (m.kind === 'events') {
             for (let i = 0; i < m.gfps.length; i++) log.gfpIndex(m.gfps[i]!, m.gfpTexts[i]!);
@@ -126,7 +172,21 @@ export class ParseWorker {
           fail(e as Error);
         }
       };
-      this.worker.postMessage({ path });
+      if (pre === null) {
+        this.handler = handler;
+        this.worker.postMessage({ path });
+        return;
+      }
+      // What the worker sent before, then what it sends next, in order; from a microtask, as
+      // the sink is never called before the caller's next await (its replayer is not built yet).
+      const queue = pre.queue;
+      this.handler = (m) => queue.push(m);
+      queueMicrotask(() => {
+        for (let i = 0; i < queue.length && !settled; i++) handler(queue[i]!);
+        if (settled) return;
+        if (pre.failed !== null) fail(pre.failed);
+        else this.handler = handler;
+      });
     });
   }
 }
