@@ -74,19 +74,54 @@ export interface MachinePlan {
    * stay zeroed (page_zone() 0, no flags), as on a VM that initialises only
    * the memory it accounts for. memmap_init() does not write them and the
    * checkers do not read them. Sorted, non-overlapping; none by default.
+   * (Memory sections without RAM are never initialised either, named or
+   * not: sectionsWithoutRam().)
    */
   readonly uninitialised?: readonly Range[];
 }
 
-/** [0, nr_pages) without the plan's uninitialised ranges: the struct pages memmap_init() writes. */
+/**
+ * [0, nr_pages) without the plan's uninitialised ranges and its sections
+ * without RAM: the struct pages memmap_init() writes.
+ */
 export function initialisedRanges(plan: MachinePlan): Range[] {
+  const skip = [...(plan.uninitialised ?? []), ...sectionsWithoutRam(plan)].sort((a, b) => a[0] - b[0]);
   const out: Range[] = [];
   let at = 0;
-  for (const [s, e] of plan.uninitialised ?? []) {
+  for (const [s, e] of skip) {
     if (s > at) out.push([at, Math.min(s, plan.nr_pages)]);
     at = Math.max(at, e);
   }
   if (at < plan.nr_pages) out.push([at, plan.nr_pages]);
+  return out;
+}
+
+/** SECTION_SIZE_BITS on x86_64 (arch/x86/include/asm/sparsemem.h): a memory section is 128 MiB. */
+const SECTION_SIZE_BITS = 27;
+export const PAGES_PER_SECTION = 1 << (SECTION_SIZE_BITS - PAGE_SHIFT);
+
+/**
+ * The memory sections of [0, nr_pages) that hold no RAM, as pfn ranges.
+ * With SPARSEMEM_VMEMMAP only sections with present memory get a memmap
+ * (sparse_init()); pfn_valid() is false in the others, so memmap_init()'s
+ * init_unavailable_range() skips them (mm/mm_init.c, 6.12) and their
+ * struct pages are never written: a VM's PCI hole below 4 GiB is 1 GiB of
+ * them (a replayed 24 GiB VM's: 16 MB of memmap boot no longer touches).
+ * A machine planned by planMachine() has RAM in every section.
+ */
+export function sectionsWithoutRam(plan: Pick<MachinePlan, 'ram' | 'nr_pages'>): Range[] {
+  const out: [number, number][] = [];
+  let at = 0;
+  const hole = (s: number, e: number): void => {
+    const first = Math.ceil(s / PAGES_PER_SECTION) * PAGES_PER_SECTION;
+    const last = Math.min(Math.floor(e / PAGES_PER_SECTION) * PAGES_PER_SECTION, plan.nr_pages);
+    if (last > first) out.push([first, last]);
+  };
+  for (const [s, e] of plan.ram) {
+    if (s > at) hole(at, s);
+    at = Math.max(at, e);
+  }
+  if (at < plan.nr_pages) hole(at, Math.ceil(plan.nr_pages / PAGES_PER_SECTION) * PAGES_PER_SECTION);
   return out;
 }
 
