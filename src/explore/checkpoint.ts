@@ -18,7 +18,39 @@ type Saved =
   | { readonly kind: 'array'; readonly obj: unknown[]; readonly data: unknown[] }
   | { readonly kind: 'map'; readonly obj: Map<unknown, unknown>; readonly data: [unknown, unknown][] }
   | { readonly kind: 'set'; readonly obj: Set<unknown>; readonly data: unknown[] }
-  | { readonly kind: 'object'; readonly obj: Record<string, unknown>; readonly keys: string[]; readonly values: unknown[] };
+  | { readonly kind: 'object'; readonly obj: Record<string, unknown>; readonly keys: string[]; readonly values: unknown[]; readonly assign: Assign; readonly inherits: boolean };
+
+/** Puts an object's saved values back, property by property. */
+type Assign = (o: Record<string, unknown>, values: readonly unknown[]) => void;
+
+/**
+ * One assigner per list of property names, its stores written out by name:
+ * a store through a computed key that sees every object of the machine
+ * goes the slow, generic way (a restore spent most of its time there);
+ * each assigner sees only objects of its own shape. A value is written
+ * only where it differs (a write of a reference costs a write barrier);
+ * a zero is always written (-0 and 0 are not taken for each other), and
+ * undefined (a property deleted since is made again).
+ */
+const assigners = new Map<string, Assign>();
+function assigner(keys: readonly string[]): Assign {
+  const sig = keys.join('\u0000');
+  let a = assigners.get(sig);
+  if (a === undefined) {
+    const body = keys.map((key, i) => `v = values[${i}]; if (o[${JSON.stringify(key)}] !== v || v === 0 || v === undefined) o[${JSON.stringify(key)}] = v;`).join('\n');
+    a = new Function('o', 'values', `"use strict"; let v;\n${body}`) as Assign;
+    assigners.set(sig, a);
+  }
+  return a;
+}
+
+/** Enumerable properties an object has (its own and inherited), counted without an array. */
+function enumerableCount(o: object): number {
+  let n = 0;
+  // eslint-disable-next-line guard-for-in
+  for (const _ in o) n++;
+  return n;
+}
 
 export class Checkpoint {
   private readonly saved: Saved[] = [];
@@ -79,7 +111,8 @@ export class Checkpoint {
       const o = v as Record<string, unknown>;
       const keys = Object.keys(o);
       const values = keys.map((key) => o[key]);
-      this.saved.push({ kind: 'object', obj: o, keys, values });
+      // The kernel's classes get methods mixed in by assignment (enumerable): such an object's own keys are counted as keys.
+      this.saved.push({ kind: 'object', obj: o, keys, values, assign: assigner(keys), inherits: enumerableCount(o) !== keys.length });
       for (const e of values) visit(e);
     };
     visit(k);
@@ -109,24 +142,35 @@ export class Checkpoint {
           break;
         case 'array': {
           const a = s.obj;
-          a.length = s.data.length;
-          for (let i = 0; i < s.data.length; i++) a[i] = s.data[i];
+          const d = s.data;
+          if (a.length !== d.length) a.length = d.length;
+          for (let i = 0; i < d.length; i++) {
+            const v = d[i];
+            if (a[i] !== v || v === 0 || v === undefined) a[i] = v;
+          }
           break;
         }
         case 'map':
+          if (s.obj.size === 0 && s.data.length === 0) break;
           s.obj.clear();
           for (const [a, b] of s.data) s.obj.set(a, b);
           break;
         case 'set':
+          if (s.obj.size === 0 && s.data.length === 0) break;
           s.obj.clear();
           for (const e of s.data) s.obj.add(e);
           break;
         case 'object': {
           const o = s.obj;
-          for (let i = 0; i < s.keys.length; i++) o[s.keys[i]!] = s.values[i];
-          // A property added since (a lazily made table) goes too: the object is as it was.
-          const now = Object.keys(o);
-          if (now.length !== s.keys.length) for (const key of now) if (!s.keys.includes(key)) delete o[key];
+          s.assign(o, s.values);
+          // A property added since (a lazily made table) goes too: the object is as it was. With
+          // as many enumerable properties as were saved, none was added and none deleted.
+          if ((s.inherits ? Object.keys(o).length : enumerableCount(o)) !== s.keys.length) {
+            // (a property deleted since whose name an inherited one of the same value shadowed is made again)
+            for (let i = 0; i < s.keys.length; i++) o[s.keys[i]!] = s.values[i];
+            const now = Object.keys(o);
+            if (now.length !== s.keys.length) for (const key of now) if (!s.keys.includes(key)) delete o[key];
+          }
           break;
         }
       }
