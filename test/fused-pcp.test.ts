@@ -3,8 +3,10 @@
  * the machine as the chain of kernel functions does, byte for byte: random
  * sequences of allocations (every order the pcp lists hold, and others),
  * frees, extra references, anonymous mappings left for the free to clear,
- * misuse (double frees, a flag left set, an isolated pageblock), drains and
- * CPU switches run on two baseline machines, one that takes the fused paths
+ * misuse (double frees, a flag left set, an isolated pageblock, a free
+ * buddy damaged where the merge reads it), drains, the per-CPU lists
+ * disabled and enabled (zone_pcp_disable(): every page through the buddy
+ * lists) and CPU switches run on two baseline machines, one that takes the fused paths
  * and one that cannot (its class overrides a helper they read inline), and
  * the memory, pageblock types, zones, per-CPU lists, event counters,
  * reports and console must agree after every few operations and at the end.
@@ -30,6 +32,9 @@ type Op =
   | { readonly op: 'anon'; readonly i: number }
   | { readonly op: 'isolate'; readonly i: number }
   | { readonly op: 'drain' }
+  | { readonly op: 'pcpoff' }
+  | { readonly op: 'freelist'; readonly how: 'flag' | 'type' | 'next' | 'prev' | 'mapping' }
+  | { readonly op: 'buddy'; readonly i: number; readonly bit: number; readonly how: 'ref' | 'guard' | 'next' | 'prev' | 'order' }
   | { readonly op: 'cpu'; readonly cpu: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -41,6 +46,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('anon' as const), i: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('isolate' as const), i: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('drain' as const) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('pcpoff' as const) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('freelist' as const), how: fc.constantFrom('flag' as const, 'type' as const, 'next' as const, 'prev' as const, 'mapping' as const) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('buddy' as const), i: fc.nat(), bit: fc.nat({ max: 9 }), how: fc.constantFrom('ref' as const, 'guard' as const, 'next' as const, 'prev' as const, 'order' as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('cpu' as const), cpu: fc.constantFrom(0, 1) }) },
 );
 
@@ -58,6 +66,9 @@ function machines(): { fused: Kernel; calls: Kernel } {
   const on = (k: Kernel): boolean => (k as unknown as { fusedPcp(): boolean }).fusedPcp();
   assert.equal(on(fused), true, 'the baseline machine takes the fused paths');
   assert.equal(on(calls), false, 'a machine whose class overrides a helper does not');
+  const buddy = (k: Kernel): boolean => (k as unknown as { pcpHot: { buddy: boolean } }).pcpHot.buddy;
+  assert.equal(buddy(fused), true, 'the baseline machine frees through a disabled per-CPU list without the calls');
+  assert.equal(buddy(calls), false, 'the other makes them');
   return { fused, calls };
 }
 
@@ -144,6 +155,63 @@ function apply(k: Kernel, held: [number, number][], o: Op): string | null {
       case 'drain':
         k.drain_all_pages(null);
         break;
+      case 'pcpoff':
+        // zone_pcp_disable() (every free and allocation through the buddy lists) or back.
+        for (const z of k.zones) {
+          if (z.pcp[0]!.high_max === 0) k.zone_pcp_enable(z);
+          else k.zone_pcp_disable(z);
+        }
+        break;
+      case 'freelist': {
+        // The block the next GFP_KERNEL allocation takes from the buddy lists (the first on the
+        // smallest non-empty list of its zone and type), damaged where that
+        // allocation reads it; then the allocation.
+        const a = k.alloc_pages(GFP_KERNEL, 0);
+        if (a < 0) break;
+        held.push([a, 0]);
+        const z = k.page_zone(a);
+        const mt = k.get_pageblock_migratetype(a);
+        for (let order = 0; order <= 10; order++) {
+          const head = z.freeList(order, mt);
+          // An empty list's head points at itself, in kernel data (not at a struct page's lru).
+          if (k.i32[head + 1] !== (0xffffea00 | 0)) continue;
+          const first = k.i32[head]! >>> 2;
+          const w = first - k.W_lru;
+          if (o.how === 'flag') k.m32[w + k.W_flags] = (k.m32[w + k.W_flags]! | (1 << PG_active)) >>> 0;
+          else if (o.how === 'type') k.m32[w + k.W_page_type] = 0xf5000000;
+          else if (o.how === 'mapping') k.m32[w + k.W_mapping] = 0x40;
+          else k.i32[first + (o.how === 'next' ? 0 : 2)] = (first + 64 * k.PW) * 4;
+          break;
+        }
+        const b = k.alloc_pages(GFP_KERNEL, 0);
+        if (b >= 0) held.push([b, 0]);
+        break;
+      }
+      case 'buddy': {
+        // Two pages allocated and the first freed (with the lists disabled, usually the second's
+        // buddy); the last free block (up to order `bit`) the second's free would merge with,
+        // or that of a held page, damaged where the merge reads it; then the page is freed.
+        const a = k.alloc_pages(GFP_KERNEL, 0);
+        const second = k.alloc_pages(GFP_KERNEL, 0);
+        if (a >= 0) k.__free_pages(a, 0);
+        if (second >= 0) held.push([second, 0]);
+        const h = o.i % 2 === 0 && second >= 0 ? held[held.length - 1]! : pick(o.i);
+        if (h === undefined) break;
+        const buddyAt = (order: number): number => (h[0] & -(1 << order)) ^ (1 << order);
+        const free = (b: number): boolean => b < k.nr_pages && k.m32[b * k.PW + k.W_page_type]! >>> 24 === 0xf0;
+        let order = -1;
+        while (order < o.bit && free(buddyAt(order + 1))) order++;
+        if (order >= 0) {
+          const w = buddyAt(order) * k.PW;
+          if (o.how === 'ref') k.i32[w + k.W_refcount] = 1;
+          else if (o.how === 'guard') k.m32[w + k.W_page_type] = 0xf3000000;
+          else if (o.how === 'order') k.i32[w + k.W_private] = k.i32[w + k.W_private]! + 1;
+          else k.i32[w + k.W_lru + (o.how === 'next' ? 0 : 2)] = (h[0] * k.PW + k.W_lru) * 4;
+        }
+        held.splice(held.indexOf(h), 1);
+        k.__free_pages(h[0], h[1]);
+        break;
+      }
       case 'cpu':
         k.current.cpu = o.cpu;
         break;
@@ -172,5 +240,26 @@ test('the fused order-0 per-CPU paths leave the machine as the kernel functions 
       assertSame(fused, calls, 'at the end');
     }),
     { numRuns: 40, seed: 11 },
+  );
+});
+
+test('with the per-CPU lists disabled, the fused free to the buddy lists leaves the machine as the kernel functions do', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => {
+      const { fused, calls } = machines();
+      const ha: [number, number][] = [];
+      const hb: [number, number][] = [];
+      for (const k of [fused, calls]) for (const z of k.zones) k.zone_pcp_disable(z);
+      for (let i = 0; i < ops.length; i++) {
+        const ea = apply(fused, ha, ops[i]!);
+        const eb = apply(calls, hb, ops[i]!);
+        assert.equal(ea, eb, `operation ${i}: ${JSON.stringify(ops[i])}`);
+        assert.deepEqual(ha, hb, `operation ${i}: pages held`);
+        if (ea !== null) break;
+        if (i % 8 === 7) assertSame(fused, calls, `after operation ${i}`);
+      }
+      assertSame(fused, calls, 'at the end');
+    }),
+    { numRuns: 40, seed: 12 },
   );
 });

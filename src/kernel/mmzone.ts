@@ -35,8 +35,8 @@ export const FREE_AREA_WORDS = MIGRATE_TYPES * 4 + 2;
 /** Words of the per-CPU list heads of one zone on one CPU. */
 export const PCP_LISTS_WORDS = NR_PCP_LISTS * 4;
 
-const PB_MIGRATETYPE_MASK = 0x7;
-const PB_MIGRATE_ISOLATE = 0x8;
+export const PB_MIGRATETYPE_MASK = 0x7;
+export const PB_MIGRATE_ISOLATE = 0x8;
 
 /** An array of n zeroes built by push, so it is packed (no holes to check when the allocator reads it). */
 function packedZeros(n: number): number[] {

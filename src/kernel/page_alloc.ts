@@ -62,10 +62,12 @@ import {
   FPI_TO_TAIL,
   Internal,
 } from './internal.js';
-import { PCPF_FREE_HIGH_BATCH, PCPF_PREV_FREE_HIGH_ORDER, ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK, ZONE_RECLAIM_ACTIVE, WMARK_HIGH, WMARK_MIN, type PerCpuPages, type PgData, type Zone } from './mmzone.js';
+import { PB_MIGRATE_ISOLATE, PB_MIGRATETYPE_MASK, PCPF_FREE_HIGH_BATCH, PCPF_PREV_FREE_HIGH_ORDER, ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK, ZONE_RECLAIM_ACTIVE, WMARK_HIGH, WMARK_MIN, type PerCpuPages, type PgData, type Zone } from './mmzone.js';
 import {
   PAGE_FLAGS_SECOND,
   PAGE_TYPE_RESET,
+  PGTY_buddy,
+  PGTY_guard,
   PG_active,
   PG_head,
   PG_hwpoison,
@@ -322,6 +324,58 @@ const fallbacks: readonly (readonly [number, number])[] = [
   [MIGRATE_UNMOVABLE, MIGRATE_MOVABLE], // MIGRATE_RECLAIMABLE
 ];
 
+/**
+ * What the fused order-0 paths through a disabled per-CPU list (freePcp0
+ * with freeOneFused, allocBuddy0) do without calling, besides
+ * FUSED_PCP_HELPERS: free_frozen_page_commit()'s trim down to
+ * __free_one_page(), the refill down to page_del_and_expand(), and
+ * everything those call. Same rule: any override and the paths make the
+ * calls.
+ */
+const FUSED_BUDDY_HELPERS = [
+  ...FUSED_PCP_HELPERS,
+  'list_add_tail',
+  'list_last',
+  'nr_pcp_free',
+  'free_pcppages_bulk',
+  '__free_one_page',
+  'bad_range',
+  'account_freepages',
+  '__mod_zone_page_state',
+  'find_buddy_page_pfn',
+  'page_is_buddy',
+  'PageBuddy',
+  'PageGuard',
+  'PageType',
+  'buddy_order',
+  'page_private',
+  'page_zone_id',
+  'page_to_nid',
+  'page_zonenum',
+  'page_count',
+  'folio_ref_count',
+  'get_pageblock_migratetype',
+  '__del_page_from_free_list',
+  '__add_to_free_list',
+  '__ClearPageBuddy',
+  '__SetPageBuddy',
+  '__ClearPageType',
+  '__SetPageType',
+  '__ClearPageTypeWord',
+  '__SetPageTypeWord',
+  'free_area_nr_free',
+  'set_free_area_nr_free',
+  'set_buddy_order',
+  'buddy_merge_likely',
+  'nr_pcp_alloc',
+  'rmqueue_bulk',
+  '__rmqueue',
+  '__rmqueue_smallest',
+  'get_page_from_free_area',
+  'page_del_and_expand',
+  'expand',
+] as const;
+
 /** struct alloc_context, reused across calls so the hot path allocates no objects. */
 class AllocContext {
   zonelist: Zone[] = [];
@@ -364,6 +418,18 @@ class PcpHot {
   readonly nodes: readonly PgData[];
   readonly pageblockFlags: Uint8Array;
   readonly vm_events: Float64Array;
+  /**
+   * The merges freeOneFused() found, for freeOneCommit(): each buddy's pfn,
+   * and the words of its lru node's prev and next (MAX_PAGE_ORDER at most).
+   */
+  readonly mergeBuddy = new Int32Array(MAX_PAGE_ORDER + 1);
+  readonly mergePrev = new Int32Array(MAX_PAGE_ORDER + 1);
+  readonly mergeNext = new Int32Array(MAX_PAGE_ORDER + 1);
+  /** The list node the merged block is linked after (list_add) or before (list_add_tail), and whether at the tail. */
+  addPrev = 0;
+  addNext = 0;
+  addTail = false;
+  mergeN = 0;
   /** The mask allocPcp0() last saw (-1: none), with its gfp_zone() and gfp_migratetype(). */
   gfp = -1;
   gfpZone = 0;
@@ -374,6 +440,8 @@ class PcpHot {
     readonly ac: AllocContext,
     /** Whether the machine may take the fused paths at all (PageAlloc.fusedPcp()). */
     readonly fused: boolean,
+    /** Whether freePcp0() may also free through a disabled per-CPU list to the buddy lists (FUSED_BUDDY_HELPERS). */
+    readonly buddy: boolean,
   ) {
     this.i32 = k.i32;
     this.m32 = k.m32;
@@ -414,6 +482,24 @@ class PcpHot {
       if (d >= 0 && d < this.kdataBytes && (d & 3) === 0) return this.kdataWord + (d >>> 2);
     }
     return -1;
+  }
+
+  /**
+   * linkWord() for the list nodes the fused buddy free reads: a link into
+   * the memmap must lead to a struct page's lru (so nodes never overlap
+   * part of another); -1 for any other.
+   */
+  nodeWord(lo: number, hi: number): number {
+    const t = this.linkWord(lo, hi);
+    if (t < 0 || t >= this.kdataWord) return t;
+    const lw = t - this.W_lru;
+    return lw >= 0 && lw % this.PW === 0 ? t : -1;
+  }
+
+  /** get_pfnblock_migratetype() of a pfn. */
+  migratetypeOf(pfn: number): number {
+    const pb = this.pageblockFlags[pfn >>> pageblock_order]!;
+    return pb & PB_MIGRATE_ISOLATE ? MIGRATE_ISOLATE : pb & PB_MIGRATETYPE_MASK;
   }
 
   /** pageExpectedInline() of the struct page at word w, with its refcount read as `ref` (not as 0). */
@@ -478,7 +564,12 @@ export abstract class PageAlloc extends Internal {
    * later (watchpoints and page_owner on the instance, fuzz coverage on the
    * machine's own class) are seen at each call: see fusedPcp().
    */
-  private readonly pcpHot = new PcpHot(this, this.ac, this.nodeCount === 1 && FUSED_PCP_HELPERS.every((name) => this[name] === PageAlloc.prototype[name]));
+  private readonly pcpHot = new PcpHot(
+    this,
+    this.ac,
+    this.nodeCount === 1 && FUSED_PCP_HELPERS.every((name) => this[name] === PageAlloc.prototype[name]),
+    this.nodeCount === 1 && FUSED_BUDDY_HELPERS.every((name) => this[name] === PageAlloc.prototype[name]),
+  );
   /** Node of the CPU the current step runs on (numa_node_id()). */
   numa_node_id(): number {
     // One node: every CPU's (cpu < cpus, so the quotient is below 1).
@@ -1142,6 +1233,8 @@ export abstract class PageAlloc extends Internal {
     const pcp = zone.pcp[this.current.cpu]!;
     const list = pcp.listsWord + order_to_pindex(migratetype, 0) * 4;
     const i32 = h.i32;
+    // A disabled list (zone_pcp_disable(): high 0): the refill takes one page from the buddy lists.
+    if (h.buddy && Math.min(Math.max(pcp.high, pcp.high_min), pcp.high_max) === 0) return this.allocBuddy0(gfp, zone, pcp, list, migratetype, alloc_flags);
     // list_first(): the head's next is a struct page's lru (an empty list points at itself, in kernel data).
     const hlo = i32[list]!;
     if (i32[list + 1] !== VMEMMAP_HI_S || (hlo & 3) !== 0 || hlo >>> 2 >= h.kdataWord) return -1;
@@ -1192,6 +1285,131 @@ export abstract class PageAlloc extends Internal {
   }
 
   /**
+   * The rest of allocPcp0() when the per-CPU list is disabled (high 0) and
+   * empty: __rmqueue_pcplist() refills it with one page (nr_pcp_alloc()),
+   * rmqueue_bulk() -> __rmqueue() -> __rmqueue_smallest(): the first block
+   * on the smallest non-empty free list of the migratetype,
+   * page_del_and_expand() putting the upper halves back on the lower lists,
+   * list_add_tail() onto the per-CPU list, and straight back off it, then
+   * what allocPcp0() does after the list. Everything is checked first, on
+   * whole list nodes (as freeOneFused() does): the block's and the lower
+   * lists' links, the types __ClearPageBuddy()/__SetPageBuddy() and the
+   * free-list WARN need, and that check_new_page() will pass; -1 when the
+   * calls must do it (no block of the type, so the fallbacks; anything a
+   * check would report).
+   */
+  private allocBuddy0(gfp: number, zone: Zone, pcp: PerCpuPages, list: number, migratetype: number, alloc_flags: number): number {
+    const h = this.pcpHot;
+    const i32 = h.i32;
+    const m32 = h.m32;
+    const PW = h.PW;
+    const Wl = h.W_lru;
+    const Wt = h.W_page_type;
+    // nr_pcp_alloc() returns 1 (high below a batch of at least 1); the list is empty (and canonical).
+    if (pcp.batch < 1) return -1;
+    const llo = (h.kdataLoS + (list - h.kdataWord) * 4) | 0;
+    const lhi = h.kdataHiS;
+    if (i32[list] !== llo || i32[list + 1] !== lhi || i32[list + 2] !== llo || i32[list + 3] !== lhi) return -1;
+    // __rmqueue_smallest(): the lists below `order` empty (canonical heads, as list_add() will check them).
+    let order = 0;
+    let entry = -1;
+    for (; order < NR_PAGE_ORDERS; order++) {
+      const head = zone.freeList(order, migratetype);
+      const first = h.nodeWord(i32[head]!, i32[head + 1]!);
+      if (first < 0) return -1;
+      if (first !== head) {
+        entry = first;
+        break;
+      }
+      const hlo = (h.kdataLoS + (head - h.kdataWord) * 4) | 0;
+      if (i32[head + 2] !== hlo || i32[head + 3] !== h.kdataHiS) return -1;
+    }
+    // No block of the type (the claim and steal fallbacks), or a free-list entry outside the memmap.
+    if (entry < 0 || entry >= h.kdataWord) return -1;
+    const page = ((entry - Wl) / PW) | 0;
+    const w = page * PW;
+    // __del_page_from_free_list(): the WARN on the type, list_del()'s checks, __ClearPageBuddy() (a buddy or no type).
+    if (h.migratetypeOf(page) !== migratetype) return -1;
+    const t = m32[w + Wt]!;
+    if (t !== PAGE_TYPE_RESET && t >>> 24 !== PGTY_buddy) return -1;
+    const next = h.nodeWord(i32[entry]!, i32[entry + 1]!);
+    const prev = h.nodeWord(i32[entry + 2]!, i32[entry + 3]!);
+    if (next < 0 || prev < 0 || next === list || prev === list) return -1;
+    const elo = (entry * 4) | 0;
+    if (i32[prev] !== elo || i32[prev + 1] !== VMEMMAP_HI_S || i32[next + 2] !== elo || i32[next + 3] !== VMEMMAP_HI_S) return -1;
+    // expand(): each upper half's pageblock has the type, its type lets __SetPageBuddy() through, and
+    // the block's neighbours are none of the (empty) lower lists it goes on.
+    for (let high = order - 1; high >= 0; high--) {
+      const piece = page + (1 << high);
+      const pt = m32[piece * PW + Wt]!;
+      if (h.migratetypeOf(piece) !== migratetype || (pt !== PAGE_TYPE_RESET && pt >>> 24 !== PGTY_buddy)) return -1;
+      const head = zone.freeList(high, migratetype);
+      if (next === head || prev === head) return -1;
+    }
+    // check_new_page() will pass: list_del() leaves a poisoned lru (no pp signature, no compound_head
+    // bit), __ClearPageBuddy() the type (_mapcount) -1, private 0; the other words as they are.
+    const wmap = w + h.W_mapping;
+    const wmc = w + h.W_memcg_data;
+    if ((i32[wmap]! | i32[wmap + 1]! | i32[wmc]! | i32[wmc + 1]! | (i32[w + h.W_flags]! & CHECK_AT_NEW) | i32[w + h.W_refcount]!) !== 0) return -1;
+    // From here on, what the calls write, in their order.
+    pcp.free_count >>= 1;
+    pcp.high = 0;
+    this.rmqm = RMQUEUE_NORMAL;
+    // page_del_and_expand()
+    i32[next + 2] = i32[entry + 2]!;
+    i32[next + 3] = i32[entry + 3]!;
+    i32[prev] = i32[entry]!;
+    i32[prev + 1] = i32[entry + 1]!;
+    m32[w + Wt] = PAGE_TYPE_RESET;
+    i32[w + h.W_private] = 0;
+    i32[w + h.W_private + 1] = 0;
+    let nf = zone.nrFreeWord(order);
+    m32[nf] = m32[nf]! - 1;
+    m32[nf + 1] = 0;
+    if (order >= pageblock_order) zone.vm_stat[NR_FREE_PAGES_BLOCKS] = zone.vm_stat[NR_FREE_PAGES_BLOCKS]! - (1 << order);
+    for (let high = order - 1; high >= 0; high--) {
+      const piece = page + (1 << high);
+      const pw = piece * PW;
+      const head = zone.freeList(high, migratetype);
+      const hlo = (h.kdataLoS + (head - h.kdataWord) * 4) | 0;
+      const nw = pw + Wl;
+      const nlo = (nw * 4) | 0;
+      // list_add() onto the empty list.
+      i32[head + 2] = nlo;
+      i32[head + 3] = VMEMMAP_HI_S;
+      i32[nw] = hlo;
+      i32[nw + 1] = h.kdataHiS;
+      i32[nw + 2] = hlo;
+      i32[nw + 3] = h.kdataHiS;
+      i32[head] = nlo;
+      i32[head + 1] = VMEMMAP_HI_S;
+      nf = zone.nrFreeWord(high);
+      m32[nf] = m32[nf]! + 1;
+      m32[nf + 1] = 0;
+      if (high >= pageblock_order) zone.vm_stat[NR_FREE_PAGES_BLOCKS] = zone.vm_stat[NR_FREE_PAGES_BLOCKS]! + (1 << high);
+      // set_buddy_order(): __SetPageBuddy() leaves a buddy's type word as it is.
+      i32[pw + h.W_private] = high;
+      i32[pw + h.W_private + 1] = 0;
+      if (m32[pw + Wt]! >>> 24 !== PGTY_buddy) m32[pw + Wt] = (PGTY_buddy << 24) >>> 0;
+    }
+    zone.vm_stat[NR_FREE_PAGES] = zone.vm_stat[NR_FREE_PAGES]! - 1;
+    // list_add_tail() onto the per-CPU list and list_del() off it: the head as it was, the lru poisoned.
+    i32[entry] = 0x100;
+    i32[entry + 1] = POISON_HI_S;
+    i32[entry + 2] = 0x122;
+    i32[entry + 3] = POISON_HI_S;
+    const ev = h.vm_events;
+    ev[PGALLOC_BASE + zone.idx] = ev[PGALLOC_BASE + zone.idx]! + 1;
+    if (alloc_flags & ALLOC_KSWAPD && zone.flags & ZONE_BOOSTED_WATERMARK) zone.flags &= ~ZONE_BOOSTED_WATERMARK;
+    // post_alloc_hook(): private (already 0), the contents zeroed for __GFP_ZERO; prep_new_page().
+    if (gfp & __GFP_ZERO) this.clear_page_contents(page, 0);
+    i32[entry] = 0;
+    i32[entry + 1] = 0;
+    i32[w + h.W_refcount] = 1;
+    return page;
+  }
+
+  /**
    * ___free_pages(page, 0, FPI_NONE) of a page whose last reference this
    * is (`dropRef`), or __free_frozen_pages(page, 0, FPI_NONE) of a frozen
    * one, when it goes onto the per-CPU list without a report, a trim of the
@@ -1228,7 +1446,10 @@ export abstract class PageAlloc extends Internal {
     // nr_pcp_high() leaves the list below high: no trim, no change of high but the clamp.
     if (zone.flags & ZONE_RECLAIM_ACTIVE) return false;
     const high = Math.min(Math.max(pcp.high, pcp.high_min), pcp.high_max);
-    if (high === 0 || (pcp.high_min !== pcp.high_max && zone.flags & ZONE_BELOW_HIGH) || pcp.count + 1 >= high) return false;
+    // A disabled list (zone_pcp_disable(): high 0, batch 1): nr_pcp_high() returns 0, and the trim
+    // takes the page straight back off the empty list and on to the buddy lists (freeOneFused()).
+    const direct = high === 0;
+    if (direct ? !h.buddy || pcp.count !== 0 || pcp.batch < 1 || (zone.flags & ZONE_BELOW_HIGH) !== 0 : (pcp.high_min !== pcp.high_max && zone.flags & ZONE_BELOW_HIGH) || pcp.count + 1 >= high) return false;
     // list_add() onto the head in kernel data: its checks pass.
     const head = pcp.listsWord + order_to_pindex(migratetype, 0) * 4;
     const kd = head - h.kdataWord;
@@ -1240,6 +1461,8 @@ export abstract class PageAlloc extends Internal {
     const hhi = h.kdataHiS;
     const nw = w + h.W_lru;
     if (next < 0 || i32[next + 2] !== hlo || i32[next + 3] !== hhi || nw === head || nw === next) return false;
+    // free_pcppages_bulk() takes the last page of the first non-empty list from this one on: this page, if the list was empty.
+    if (direct && (next !== head || i32[head + 2] !== hlo || i32[head + 3] !== hhi)) return false;
     // An anon folio's mapping cleared, then free_pages_reset_type(): the calls do both before the
     // state check too (whatever it finds), and again they are no-ops.
     const wm = w + h.W_mapping;
@@ -1250,6 +1473,8 @@ export abstract class PageAlloc extends Internal {
     const wt = w + h.W_page_type;
     if (PageFlags.page_type_has_type(i32[wt]!)) h.m32[wt] = PAGE_TYPE_RESET;
     if (!h.expected(w, PAGE_FLAGS_CHECK_AT_FREE, ref)) return false;
+    const order = direct ? this.freeOneFused(page, zone, migratetype) : 0;
+    if (order < 0) return false;
     // From here on, what the calls write, in their order.
     i32[w + h.W_refcount] = 0;
     // page_cpupid_reset_last(), clearing PAGE_FLAGS_CHECK_AT_PREP, set_page_private(page, 0).
@@ -1262,6 +1487,19 @@ export abstract class PageAlloc extends Internal {
     pcp.alloc_factor >>= 1;
     const ev = h.vm_events;
     ev[PGFREE] = ev[PGFREE]! + 1;
+    if (pcp.flags & PCPF_PREV_FREE_HIGH_ORDER) pcp.flags &= ~PCPF_PREV_FREE_HIGH_ORDER;
+    if (pcp.free_count < pcp.batch << CONFIG_PCP_BATCH_SCALE_MAX) pcp.free_count += 1;
+    pcp.high = high;
+    if (direct) {
+      // list_add() then free_pcppages_bulk()'s list_del() of the one entry: the head is left as it
+      // was (empty) and the page's lru poisoned; the count goes up and back down. Then __free_one_page().
+      i32[nw] = 0x100;
+      i32[nw + 1] = POISON_HI_S;
+      i32[nw + 2] = 0x122;
+      i32[nw + 3] = POISON_HI_S;
+      this.freeOneCommit(page, zone, migratetype, order);
+      return true;
+    }
     const nlo = (nw * 4) | 0;
     i32[next + 2] = nlo;
     i32[next + 3] = VMEMMAP_HI_S;
@@ -1272,10 +1510,173 @@ export abstract class PageAlloc extends Internal {
     i32[head] = nlo;
     i32[head + 1] = VMEMMAP_HI_S;
     pcp.count += 1;
-    if (pcp.flags & PCPF_PREV_FREE_HIGH_ORDER) pcp.flags &= ~PCPF_PREV_FREE_HIGH_ORDER;
-    if (pcp.free_count < pcp.batch << CONFIG_PCP_BATCH_SCALE_MAX) pcp.free_count += 1;
-    pcp.high = high;
     return true;
+  }
+
+  /**
+   * __free_one_page(pfn, pfn, zone, 0, migratetype, FPI_NONE), as
+   * free_pcppages_bulk() calls it for an order-0 page freePcp0() sends
+   * through a disabled per-CPU list, when nothing on the way would report:
+   * reads only, deciding the merges and where the block goes. Returns the
+   * order of the merged block, and leaves in PcpHot each merged buddy and
+   * its list neighbours and the list node the block is added next to; -1
+   * when the calls must do it (a merge into a pageblock-sized block or more,
+   * a guard page, a buddy that VM_BUG_ON_PAGE() or a list check would
+   * report, a free list whose type WARNs, a list linked oddly).
+   *
+   * The order matters: the calls make each list_del() on the lists as the
+   * earlier ones left them. Links are required to lead to whole list nodes
+   * (a struct page's lru or kernel data), and no merged buddy, nor the
+   * freed page, nor the merged block's list neighbours may be a neighbour
+   * of another merged buddy; then no write of one step changes a word a
+   * later step reads, and checking everything first on the memory as it is
+   * decides what the calls decide. The page itself is read only for its
+   * zone bits, which the free does not change.
+   */
+  private freeOneFused(pfn: number, zone: Zone, migratetype: number): number {
+    const h = this.pcpHot;
+    const i32 = h.i32;
+    const PW = h.PW;
+    const Wf = h.W_flags;
+    const Wl = h.W_lru;
+    const Wt = h.W_page_type;
+    const Wp = h.W_private;
+    // bad_range(): the page lies in the zone its flags name.
+    if (pfn < zone.zone_start_pfn || pfn >= zone.zone_start_pfn + zone.spanned_pages) return -1;
+    // page_zone_id() as the bits of the flags' high word that hold it.
+    const zmask = (((1 << NODES_WIDTH) - 1) << (NODES_PGOFF - 32)) | (((1 << ZONES_WIDTH) - 1) << (ZONES_PGOFF - 32));
+    const zid = i32[pfn * PW + Wf + 1]! & zmask;
+    const self = pfn * PW + Wl;
+    let order = 0;
+    let n = 0;
+    let buddy_pfn = 0;
+    for (; order < MAX_PAGE_ORDER; order++) {
+      buddy_pfn = pfn ^ (1 << order);
+      const bw = buddy_pfn * PW;
+      // page_is_buddy(): PageGuard() or PageBuddy(), buddy_order(), page_zone_id().
+      const type = i32[bw + Wt]! >>> 24;
+      if ((type !== PGTY_buddy && type !== PGTY_guard) || i32[bw + Wp] !== order || i32[bw + Wp + 1] !== 0 || (i32[bw + Wf + 1]! & zmask) !== zid) break;
+      // A guard page (its __ClearPageBuddy() BUGs), VM_BUG_ON_PAGE(page_count(buddy)), a pageblock-sized merge.
+      if (type === PGTY_guard || (i32[bw + h.W_compound_head]! & 1) !== 0 || i32[bw + h.W_refcount] !== 0 || order >= pageblock_order) return -1;
+      // warnFreeListType(buddy, migratetype): the buddy's pageblock has the type.
+      if (h.migratetypeOf(buddy_pfn) !== migratetype) return -1;
+      // list_del()'s checks, on whole nodes.
+      const e = bw + Wl;
+      const next = h.nodeWord(i32[e]!, i32[e + 1]!);
+      const prev = h.nodeWord(i32[e + 2]!, i32[e + 3]!);
+      if (next < 0 || prev < 0 || next === self || prev === self) return -1;
+      const elo = (e * 4) | 0;
+      if (i32[prev] !== elo || i32[prev + 1] !== VMEMMAP_HI_S || i32[next + 2] !== elo || i32[next + 3] !== VMEMMAP_HI_S) return -1;
+      h.mergeBuddy[n] = buddy_pfn;
+      h.mergePrev[n] = prev;
+      h.mergeNext[n] = next;
+      n++;
+      pfn &= buddy_pfn;
+    }
+    if (order >= MAX_PAGE_ORDER) return -1;
+    // No merged buddy is another's neighbour.
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const ej = h.mergeBuddy[j]! * PW + Wl;
+        if (i !== j && (h.mergePrev[i] === ej || h.mergeNext[i] === ej)) return -1;
+      }
+    }
+    // buddy_merge_likely(): the next-higher buddy is free at order + 1; its page_is_buddy() must not BUG.
+    let tail = false;
+    if (order < MAX_PAGE_ORDER - 1) {
+      const higher = buddy_pfn & pfn;
+      const hb = higher ^ (1 << (order + 1));
+      const hw = hb * PW;
+      const type = i32[hw + Wt]! >>> 24;
+      if ((type === PGTY_buddy || type === PGTY_guard) && i32[hw + Wp] === order + 1 && i32[hw + Wp + 1] === 0 && (i32[hw + Wf + 1]! & zmask) === (i32[higher * PW + Wf + 1]! & zmask)) {
+        if ((i32[hw + h.W_compound_head]! & 1) !== 0 || i32[hw + h.W_refcount] !== 0) return -1;
+        tail = true;
+      }
+    }
+    // __add_to_free_list(): list_add() or list_add_tail() of the block's lru onto its free list, with their checks.
+    const head = zone.freeList(order, migratetype);
+    const nw = pfn * PW + Wl;
+    const hlo = (h.kdataLoS + (head - h.kdataWord) * 4) | 0;
+    const hhi = h.kdataHiS;
+    let other: number;
+    if (tail) {
+      other = h.nodeWord(i32[head + 2]!, i32[head + 3]!);
+      if (other < 0 || i32[other] !== hlo || i32[other + 1] !== hhi) return -1;
+    } else {
+      other = h.nodeWord(i32[head]!, i32[head + 1]!);
+      if (other < 0 || i32[other + 2] !== hlo || i32[other + 3] !== hhi) return -1;
+    }
+    if (nw === head || nw === other || other === self) return -1;
+    for (let i = 0; i < n; i++) {
+      const p = h.mergePrev[i]!;
+      const x = h.mergeNext[i]!;
+      const e = h.mergeBuddy[i]! * PW + Wl;
+      if (head === p || head === x || head === e || other === p || other === x || other === e) return -1;
+    }
+    h.addPrev = tail ? other : head;
+    h.addNext = tail ? head : other;
+    h.addTail = tail;
+    h.mergeN = n;
+    return order;
+  }
+
+  /** What __free_one_page() writes once freeOneFused() has decided it (`order`: the merged block's), in its order. */
+  private freeOneCommit(pfn: number, zone: Zone, migratetype: number, order: number): void {
+    const h = this.pcpHot;
+    const i32 = h.i32;
+    const m32 = h.m32;
+    const PW = h.PW;
+    const Wl = h.W_lru;
+    // account_freepages(zone, 1, migratetype)
+    zone.vm_stat[NR_FREE_PAGES] = zone.vm_stat[NR_FREE_PAGES]! + 1;
+    for (let i = 0; i < h.mergeN; i++) {
+      // __del_page_from_free_list(buddy, zone, i, migratetype): list_del(), __ClearPageBuddy(), private 0, nr_free - 1.
+      const buddy = h.mergeBuddy[i]!;
+      const bw = buddy * PW;
+      const e = bw + Wl;
+      const prev = h.mergePrev[i]!;
+      const next = h.mergeNext[i]!;
+      i32[next + 2] = i32[e + 2]!;
+      i32[next + 3] = i32[e + 3]!;
+      i32[prev] = i32[e]!;
+      i32[prev + 1] = i32[e + 1]!;
+      i32[e] = 0x100;
+      i32[e + 1] = POISON_HI_S;
+      i32[e + 2] = 0x122;
+      i32[e + 3] = POISON_HI_S;
+      m32[bw + h.W_page_type] = PAGE_TYPE_RESET;
+      i32[bw + h.W_private] = 0;
+      i32[bw + h.W_private + 1] = 0;
+      const nf = zone.nrFreeWord(i);
+      m32[nf] = m32[nf]! - 1;
+      m32[nf + 1] = 0;
+      pfn &= buddy;
+    }
+    // set_buddy_order(), then __add_to_free_list().
+    const w = pfn * PW;
+    i32[w + h.W_private] = order;
+    i32[w + h.W_private + 1] = 0;
+    m32[w + h.W_page_type] = (PGTY_buddy << 24) >>> 0;
+    const nw = w + Wl;
+    const nlo = (nw * 4) | 0;
+    const prev = h.addPrev;
+    const next = h.addNext;
+    const plo = i32[next + 2]!;
+    const phi = i32[next + 3]!;
+    const xlo = i32[prev]!;
+    const xhi = i32[prev + 1]!;
+    i32[next + 2] = nlo;
+    i32[next + 3] = VMEMMAP_HI_S;
+    i32[nw] = xlo;
+    i32[nw + 1] = xhi;
+    i32[nw + 2] = plo;
+    i32[nw + 3] = phi;
+    i32[prev] = nlo;
+    i32[prev + 1] = VMEMMAP_HI_S;
+    const nf = zone.nrFreeWord(order);
+    m32[nf] = m32[nf]! + 1;
+    m32[nf + 1] = 0;
+    if (order >= pageblock_order) zone.vm_stat[NR_FREE_PAGES_BLOCKS] = zone.vm_stat[NR_FREE_PAGES_BLOCKS]! + (1 << order);
   }
 
   /** __free_frozen_pages(): free a page whose refcount already dropped to 0. */
