@@ -9,7 +9,7 @@
  */
 
 import { allOps, getOp } from '../engine/registry.js';
-import { fuzzSpec, fuzzSpecs, ps, h, type GArg, type GenApi, type GStep, type Obj, type ObjKind, type Picked } from './model.js';
+import { fuzzSpec, fuzzSpecs, ps, h, type FuzzSpec, type GArg, type GenApi, type GStep, type Need, type Obj, type ObjKind, type Picked } from './model.js';
 import { Rng } from './rng.js';
 import { MISUSE, victimArg, type MisuseMove } from './misuse.js';
 
@@ -181,12 +181,20 @@ export class GenState implements GenApi {
   emit(op: string): boolean {
     const spec = fuzzSpec(op)!;
     if (spec.when !== undefined && !spec.when(this)) return false;
+    const needs = needsOf(spec);
     const picked: Record<string, Obj> = {};
-    for (const [param, need] of Object.entries(spec.needs ?? {})) {
-      const taken = new Set(Object.values(picked));
-      const cands = this.objs.filter((o) => o.kind === need.kind && !taken.has(o) && (need.where === undefined || need.where(o, this)));
+    for (let n = 0; n < needs.length; n++) {
+      const [, need] = needs[n]!;
+      // The live objects of the kind, not already picked for an earlier need, that meet the need, in order.
+      const cands: Obj[] = [];
+      for (const o of this.objs) {
+        if (o.kind !== need.kind) continue;
+        let taken = false;
+        for (let j = 0; j < n && !taken; j++) taken = picked[needs[j]![0]] === o;
+        if (!taken && (need.where === undefined || need.where(o, this))) cands.push(o);
+      }
       if (cands.length === 0) return false;
-      picked[param] = this.pick(cands);
+      picked[needs[n]![0]] = this.pick(cands);
     }
     const extra = spec.args === undefined ? {} : spec.args(this, picked);
     if (extra === null) return false;
@@ -197,12 +205,20 @@ export class GenState implements GenApi {
       else if (extra[p.name] !== undefined) args[p.name] = extra[p.name]!;
     }
     const as = spec.gives !== undefined ? this.fresh(spec.gives) : null;
-    for (const o of Object.values(picked)) o.used = ++this.clock;
+    for (const [param] of needs) picked[param]!.used = ++this.clock;
     this.steps.push(as === null ? { op, args } : { op, args, as });
     spec.effect?.(this, picked as Picked, as, args);
     return true;
   }
 }
+
+/** A spec's needs as [parameter, need] pairs, in the spec's order (worked out once per spec). */
+function needsOf(spec: FuzzSpec): readonly (readonly [string, Need])[] {
+  let n = needLists.get(spec);
+  if (n === undefined) needLists.set(spec, (n = Object.entries(spec.needs ?? {})));
+  return n;
+}
+const needLists = new WeakMap<FuzzSpec, readonly (readonly [string, Need])[]>();
 
 /** The program of (seed, index). */
 export function generateProgram(seed: number, index: number, opts: GenOptions = {}): Program {
@@ -286,7 +302,7 @@ function focusOn(ops: readonly string[], chosen: ReadonlySet<string>): string[] 
 
 function weightedPick(rng: Rng, ops: readonly string[], weights: readonly number[]): string {
   let total = 0;
-  for (const w of weights) total += w;
+  for (let i = 0; i < weights.length; i++) total += weights[i]!;
   let r = (rng.next() / 4294967296) * total;
   for (let i = 0; i < ops.length; i++) {
     r -= weights[i]!;

@@ -64,8 +64,13 @@ const CHECKS: Readonly<Record<string, number>> = {
   WARN_ONCE: 1,
 };
 
-/** A check site as coverage names it. */
-export const siteName = (s: Site): string => `${s.fn} ${s.file}:${s.line}`;
+/** A check site as coverage names it (each site's name made once: a site is a constant of the kernel's). */
+export function siteName(s: Site): string {
+  let n = siteNames.get(s);
+  if (n === undefined) siteNames.set(s, (n = `${s.fn} ${s.file}:${s.line}`));
+  return n;
+}
+const siteNames = new WeakMap<Site, string>();
 
 /**
  * A machine's coverage probes: every kernel function (one with a symbol)
@@ -159,7 +164,9 @@ export class Coverage implements RunObserver {
   }
   /** The check sites reached, by name. */
   sites(): string[] {
-    return [...new Set([...this.checkSites].map(siteName))];
+    const names = new Set<string>();
+    for (const s of this.checkSites) names.add(siteName(s));
+    return [...names];
   }
 }
 
