@@ -18,7 +18,7 @@ type Saved =
   | { readonly kind: 'array'; readonly obj: unknown[]; readonly data: unknown[] }
   | { readonly kind: 'map'; readonly obj: Map<unknown, unknown>; readonly data: [unknown, unknown][] }
   | { readonly kind: 'set'; readonly obj: Set<unknown>; readonly data: unknown[] }
-  | { readonly kind: 'object'; readonly obj: Record<string, unknown>; readonly keys: string[]; readonly values: unknown[]; readonly assign: Assign; readonly inherits: boolean };
+  | { readonly kind: 'object'; readonly obj: Record<string, unknown>; readonly keys: string[]; readonly values: unknown[]; readonly assign: Assign; inherits: boolean };
 
 /** Puts an object's saved values back, property by property. */
 type Assign = (o: Record<string, unknown>, values: readonly unknown[]) => void;
@@ -111,7 +111,6 @@ export class Checkpoint {
       const o = v as Record<string, unknown>;
       const keys = Object.keys(o);
       const values = keys.map((key) => o[key]);
-      // The kernel's classes get methods mixed in by assignment (enumerable): such an object's own keys are counted as keys.
       this.saved.push({ kind: 'object', obj: o, keys, values, assign: assigner(keys), inherits: enumerableCount(o) !== keys.length });
       for (const e of values) visit(e);
     };
@@ -164,7 +163,11 @@ export class Checkpoint {
           const o = s.obj;
           s.assign(o, s.values);
           // A property added since (a lazily made table) goes too: the object is as it was. With
-          // as many enumerable properties as were saved, none was added and none deleted.
+          // as many enumerable properties as were saved, none was added and none deleted. An
+          // object that inherits enumerable ones (a prototype given properties by assignment,
+          // since) has its own counted instead, from then on: counting what a long chain of
+          // prototypes has costs more than the list of its own.
+          if (!s.inherits && enumerableCount(o) !== s.keys.length && Object.keys(o).length === s.keys.length) s.inherits = true;
           if ((s.inherits ? Object.keys(o).length : enumerableCount(o)) !== s.keys.length) {
             // (a property deleted since whose name an inherited one of the same value shadowed is made again)
             for (let i = 0; i < s.keys.length; i++) o[s.keys[i]!] = s.values[i];

@@ -136,7 +136,8 @@ function probe(k: Kernel): Probe {
   for (const [name, w] of wrap) {
     // The checker reads struct pages' words itself where the helpers are the kernel's (page-reader.ts).
     noteWrapper(w as object, (Object.getPrototypeOf(own) as Record<string, unknown>)[name]);
-    own[name] = w;
+    // As a class's method is: not enumerable (a checkpoint counts an object's enumerable properties).
+    Object.defineProperty(own, name, { value: w, writable: true, enumerable: false, configurable: true });
   }
   probes.set(k, p);
   return p;
