@@ -264,7 +264,8 @@ export abstract class Rmap extends Cpa {
     this.storeAddrOf(w, vma.anon_vma!.obj);
     this.m32[w] = (this.m32[w]! | 1) >>> 0;
     const index = this.linear_page_index(vma, address);
-    this.m32[this.fw(folio, this.W_index)] = index % 2 ** 32;
+    // index % 2^32 as the word stores it (>>> 0: the same modulo, without a double's % call).
+    this.m32[this.fw(folio, this.W_index)] = index >>> 0;
     this.m32[this.fw(folio, this.W_index) + 1] = Math.floor(index / 2 ** 32);
   }
 
