@@ -4,7 +4,7 @@
  * shaped like the traced one. See docs/replay.md.
  */
 
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from './args.js';
 import { InputError } from '../util/errors.js';
 import { ParseWorker } from '../replay/worker-stream.js';
@@ -50,9 +50,7 @@ function single(values: readonly string[] | undefined, name: string): string | u
   return values[0];
 }
 
-type Snapshots = typeof import('../replay/snapshots.js');
-
-function snapshot(m: Snapshots, list: string | undefined, trace: string, prefix: 't0_' | 't1_', option: string): { snap: Snapshot; from: SnapshotFrom } {
+function snapshot(m: ReplayModules, list: string | undefined, trace: string, prefix: 't0_' | 't1_', option: string): { snap: Snapshot; from: SnapshotFrom } {
   if (list !== undefined) return { snap: m.loadSnapshot(list, option), from: 'option' };
   const found = m.loadNextTo(trace, prefix, option);
   return { snap: found, from: found === m.EMPTY_SNAPSHOT ? 'none' : 'found' };
@@ -68,23 +66,35 @@ function readable(path: string): boolean {
   }
 }
 
+type ReplayModules = typeof import('../replay/cli-modules.js');
+
+/** The bundle of the replay's modules (scripts/build-replay.mjs), and the list of the modules in it. */
+const BUNDLE = new URL('../replay/cli-modules.bundle.js', import.meta.url);
+
+/** Whether the bundle exists and is newer than every module in it (a module rebuilt since, by tsc alone, wins). */
+function freshBundle(): boolean {
+  try {
+    const built = statSync(BUNDLE).mtimeMs;
+    const { inputs } = JSON.parse(readFileSync(new URL(`${BUNDLE.href}.json`), 'utf8')) as { inputs: string[] };
+    return inputs.every((f) => statSync(new URL(f, BUNDLE)).mtimeMs <= built);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The replay's modules (the simulated kernel, the checker, the /proc
  * parsers: most of pagesim), loaded once the trace is being read: on two
  * cores the reader thread starts up and reads while this thread loads them
- * and boots (docs/performance.md, "Boot and replay's fixed cost").
+ * and boots. They come from one bundled file where the build made it
+ * (docs/performance.md, "Boot and replay's fixed cost").
  */
-async function replayModules() {
-  // One after another, in the order they were imported statically (a module's side effects keep their order).
-  const { variantProblem } = await import('../variants/index.js');
-  const snapshots = await import('../replay/snapshots.js');
-  const { replayTrace } = await import('../replay/replay.js');
-  const { formatReplayHuman, replayJson } = await import('../replay/report.js');
-  const { Progress } = await import('../replay/progress.js');
-  return { variantProblem, snapshots, replayTrace, formatReplayHuman, replayJson, Progress };
+async function replayModules(bundle: boolean): Promise<ReplayModules> {
+  if (bundle && freshBundle()) return (await import(BUNDLE.href)) as ReplayModules;
+  return import('../replay/cli-modules.js');
 }
 
-async function run(argv: readonly string[]): Promise<number> {
+async function run(argv: readonly string[], bundle: boolean): Promise<number> {
   const a = parseArgs(argv, { flags: ['json', 'help'], options: ['variant', 'initial', 'mode', 'compare', 'html'] }, 'replay');
   if (a.flags.has('help')) {
     process.stdout.write(`${REPLAY_HELP}\n`);
@@ -98,14 +108,15 @@ async function run(argv: readonly string[]): Promise<number> {
   // command that fails one of them gives the read up.
   if (readable(trace)) ParseWorker.shared().prefetch(trace);
   try {
-    return await replayRun(a, trace, mode as ReplayMode);
+    return await replayRun(a, trace, mode as ReplayMode, bundle);
   } finally {
     ParseWorker.abandon(trace);
   }
 }
 
-async function replayRun(a: ReturnType<typeof parseArgs>, trace: string, mode: ReplayMode): Promise<number> {
-  const { variantProblem, snapshots, replayTrace, formatReplayHuman, replayJson, Progress } = await replayModules();
+async function replayRun(a: ReturnType<typeof parseArgs>, trace: string, mode: ReplayMode, bundle: boolean): Promise<number> {
+  const m = await replayModules(bundle);
+  const { variantProblem, replayTrace, formatReplayHuman, replayJson, Progress } = m;
   const variants = a.options.get('variant') ?? ['baseline'];
   for (const v of variants) {
     const p = variantProblem(v);
@@ -116,8 +127,8 @@ async function replayRun(a: ReturnType<typeof parseArgs>, trace: string, mode: R
   } catch (err) {
     throw new InputError(`cannot read trace: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, trace);
   }
-  const initial = snapshot(snapshots, single(a.options.get('initial'), 'initial'), trace, 't0_', '--initial');
-  const compare = snapshot(snapshots, single(a.options.get('compare'), 'compare'), trace, 't1_', '--compare');
+  const initial = snapshot(m, single(a.options.get('initial'), 'initial'), trace, 't0_', '--initial');
+  const compare = snapshot(m, single(a.options.get('compare'), 'compare'), trace, 't1_', '--compare');
   const json = a.flags.has('json');
   const html = single(a.options.get('html'), 'html');
   if (html !== undefined && variants.length !== 1) throw new InputError('replay: --html FILE draws one replay: give one --variant');
@@ -158,10 +169,14 @@ async function replayRun(a: ReturnType<typeof parseArgs>, trace: string, mode: R
 /**
  * Runs the command. Bad input is printed as one line (`FILE:LINE: message`)
  * with status 2 here, so that the returned promise never rejects with it.
+ * `bundle`: the replay's modules may come from their bundle, which holds
+ * its own copy of each: only for a process that has loaded none of them
+ * (main.ts's direct dispatch), never beside cli() (its variant registry,
+ * with any --variant-file's, would be another than the bundle's).
  */
-export async function replayCommand(argv: readonly string[]): Promise<number> {
+export async function replayCommand(argv: readonly string[], bundle = false): Promise<number> {
   try {
-    return await run(argv);
+    return await run(argv, bundle);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     process.stderr.write(`${e.oneLine()}\n`);

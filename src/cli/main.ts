@@ -4,8 +4,9 @@
  * exit status; output errors are handled here, where the process's streams
  * are. Only the modules a command needs are loaded: `pagesim replay`, whose
  * time from process start to JSON out is a measured figure
- * (docs/performance.md), goes straight to its command and loads the
- * replay's modules alone, not every command's.
+ * (docs/performance.md), goes straight to its command, which starts
+ * reading the trace and then loads the replay's modules alone (from their
+ * bundle where the build made one), not every command's.
  */
 
 import { failure } from './failure.js';
@@ -40,6 +41,6 @@ if (relaunched !== undefined) process.exit(relaunched);
 const variantFile = argv.some((a) => a === '--variant-file' || a.startsWith('--variant-file='));
 const status: Promise<number> =
   argv[0] === 'replay' && !variantFile
-    ? import('./cmd-replay.js').then((m) => m.replayCommand(argv.slice(1))).catch(failure)
+    ? import('./cmd-replay.js').then((m) => m.replayCommand(argv.slice(1), true)).catch(failure)
     : import('./cli.js').then((m) => m.cli(argv));
 void status.then((code) => (process.exitCode = code));

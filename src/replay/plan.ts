@@ -175,6 +175,14 @@ function layoutFullZone(z: ZoneShape, avail: readonly Range[], c: ZoneCounts): {
     for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
       let want = c.free[freeIndex(order, mt)]!;
       for (let pos = Math.ceil(start / nr) * nr; want > 0 && pos + nr <= end; pos += nr) {
+        if (free[pos - start] !== 1) {
+          // Past the pages already taken (most of the zone, for the small orders) to the next
+          // that is not: every aligned place before it fails fits() anyway.
+          const next = free.indexOf(1, pos - start);
+          if (next < 0) break;
+          pos = Math.ceil((next + start) / nr) * nr - nr;
+          continue;
+        }
         if (!fits(free, pos - start, nr)) continue;
         const buddy = pos ^ nr;
         if (order < MAX_PAGE_ORDER && buddy >= start && buddy < end && headOrder[buddy - start] === order) continue;

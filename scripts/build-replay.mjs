@@ -1,0 +1,53 @@
+// Bundles what `pagesim replay` loads after its first moment (src/replay/cli-modules.ts)
+// into one module, dist/src/replay/cli-modules.bundle.js: Node loads one file
+// instead of about a hundred (docs/performance.md, "Boot and replay's fixed
+// cost"). Modules the command has already loaded before it (its static
+// imports) stay outside, imported, so that there is one of each (one
+// InputError class, one reader thread). The list of the bundled modules goes
+// beside it: the command takes the bundle only while it is newer than each.
+import { build } from 'esbuild';
+import { writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist', 'src');
+const outfile = join(dist, 'replay', 'cli-modules.bundle.js');
+
+/** The modules cmd-replay.js imports statically (its dynamic imports are what the bundle is for). */
+const before = await build({
+  entryPoints: [join(dist, 'cli', 'cmd-replay.js')],
+  bundle: true,
+  write: false,
+  metafile: true,
+  format: 'esm',
+  platform: 'node',
+  logLevel: 'warning',
+  plugins: [{ name: 'static-only', setup: (b) => b.onResolve({ filter: /.*/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined)) }],
+});
+const loaded = new Set(Object.keys(before.metafile.inputs).map((f) => join(root, f)));
+
+const result = await build({
+  entryPoints: [join(dist, 'replay', 'cli-modules.js')],
+  bundle: true,
+  metafile: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outfile,
+  logLevel: 'warning',
+  plugins: [
+    {
+      name: 'keep-loaded-outside',
+      setup: (b) =>
+        b.onResolve({ filter: /^\./ }, (a) => {
+          const file = join(a.resolveDir, a.path);
+          if (!loaded.has(file)) return undefined;
+          const rel = relative(dirname(outfile), file);
+          return { path: rel.startsWith('.') ? rel : `./${rel}`, external: true };
+        }),
+    },
+  ],
+});
+const inputs = Object.keys(result.metafile.inputs).map((f) => relative(dirname(outfile), join(root, f)));
+writeFileSync(`${outfile}.json`, `${JSON.stringify({ inputs }, null, 1)}\n`);
