@@ -1,10 +1,11 @@
 // Bundles what `pagesim replay` loads after its first moment (src/replay/cli-modules.ts)
-// into one module, dist/src/replay/cli-modules.bundle.js: Node loads one file
+// into one module, dist/src/replay/cli-modules.bundle.js, and its trace reader
+// thread (parse-worker.ts) into parse-worker.bundle.js: Node loads one file
 // instead of about a hundred (docs/performance.md, "Boot and replay's fixed
 // cost"). Modules the command has already loaded before it (its static
 // imports) stay outside, imported, so that there is one of each (one
 // InputError class, one reader thread). The list of the bundled modules goes
-// beside it: the command takes the bundle only while it is newer than each.
+// beside each bundle: it is taken only while newer than each (src/util/bundle.ts).
 import { build } from 'esbuild';
 import { writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -49,5 +50,14 @@ const result = await build({
     },
   ],
 });
-const inputs = Object.keys(result.metafile.inputs).map((f) => relative(dirname(outfile), join(root, f)));
-writeFileSync(`${outfile}.json`, `${JSON.stringify({ inputs }, null, 1)}\n`);
+writeInputs(outfile, result.metafile);
+
+// The trace reader thread's modules: a thread of their own, nothing shared.
+const worker = join(dist, 'replay', 'parse-worker.bundle.js');
+writeInputs(worker, (await build({ entryPoints: [join(dist, 'replay', 'parse-worker.js')], bundle: true, metafile: true, format: 'esm', platform: 'node', target: 'node20', outfile: worker, logLevel: 'warning' })).metafile);
+
+/** The modules in a bundle, relative to it, beside it (src/util/bundle.ts reads them). */
+function writeInputs(file, metafile) {
+  const inputs = Object.keys(metafile.inputs).map((f) => relative(dirname(file), join(root, f)));
+  writeFileSync(`${file}.json`, `${JSON.stringify({ inputs }, null, 1)}\n`);
+}

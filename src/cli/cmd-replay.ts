@@ -4,7 +4,8 @@
  * shaped like the traced one. See docs/replay.md.
  */
 
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
+import { freshBundle } from '../util/bundle.js';
 import { parseArgs } from './args.js';
 import { InputError } from '../util/errors.js';
 import { ParseWorker } from '../replay/worker-stream.js';
@@ -68,19 +69,8 @@ function readable(path: string): boolean {
 
 type ReplayModules = typeof import('../replay/cli-modules.js');
 
-/** The bundle of the replay's modules (scripts/build-replay.mjs), and the list of the modules in it. */
+/** The bundle of the replay's modules (scripts/build-replay.mjs). */
 const BUNDLE = new URL('../replay/cli-modules.bundle.js', import.meta.url);
-
-/** Whether the bundle exists and is newer than every module in it (a module rebuilt since, by tsc alone, wins). */
-function freshBundle(): boolean {
-  try {
-    const built = statSync(BUNDLE).mtimeMs;
-    const { inputs } = JSON.parse(readFileSync(new URL(`${BUNDLE.href}.json`), 'utf8')) as { inputs: string[] };
-    return inputs.every((f) => statSync(new URL(f, BUNDLE)).mtimeMs <= built);
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The replay's modules (the simulated kernel, the checker, the /proc
@@ -90,7 +80,7 @@ function freshBundle(): boolean {
  * (docs/performance.md, "Boot and replay's fixed cost").
  */
 async function replayModules(bundle: boolean): Promise<ReplayModules> {
-  if (bundle && freshBundle()) return (await import(BUNDLE.href)) as ReplayModules;
+  if (bundle && freshBundle(BUNDLE)) return (await import(BUNDLE.href)) as ReplayModules;
   return import('../replay/cli-modules.js');
 }
 

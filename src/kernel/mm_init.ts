@@ -80,15 +80,19 @@ export interface MachinePlan {
   readonly uninitialised?: readonly Range[];
 }
 
+/** The plan's uninitialised ranges and its sections without RAM, sorted: the struct pages memmap_init() leaves zeroed. */
+function zeroedRanges(plan: MachinePlan): Range[] {
+  return [...(plan.uninitialised ?? []), ...sectionsWithoutRam(plan)].sort((a, b) => a[0] - b[0]);
+}
+
 /**
  * [0, nr_pages) without the plan's uninitialised ranges and its sections
  * without RAM: the struct pages memmap_init() writes.
  */
 export function initialisedRanges(plan: MachinePlan): Range[] {
-  const skip = [...(plan.uninitialised ?? []), ...sectionsWithoutRam(plan)].sort((a, b) => a[0] - b[0]);
   const out: Range[] = [];
   let at = 0;
-  for (const [s, e] of skip) {
+  for (const [s, e] of zeroedRanges(plan)) {
     if (s > at) out.push([at, Math.min(s, plan.nr_pages)]);
     at = Math.max(at, e);
   }
@@ -246,15 +250,20 @@ export abstract class MmInit extends PageAlloc {
     this.plan = plan;
   }
 
+  /** The complement of initialisedRanges(plan), sorted: the struct pages boot leaves zeroed. */
+  private zeroedRanges: readonly Range[] | null = null;
+
   /**
    * page_zone() as a sweep over pageblocks sees it, without reading a struct
-   * page the kernel never initialised (the plan's uninitialised ranges): it
-   * holds zeroes, so its links say node 0, zone 0. The sweeps of a large
-   * traced machine (pagetypeinfo's block counts, the replay's pageblock
-   * types) would otherwise fault in millions of untouched struct pages.
+   * page the kernel never initialised (the plan's uninitialised ranges and
+   * its sections without RAM): it holds zeroes, so its links say node 0,
+   * zone 0. The sweeps of a large traced machine (pagetypeinfo's block
+   * counts, the replay's pageblock types) would otherwise fault in millions
+   * of untouched struct pages.
    */
   memmapZone(pfn: number): Zone {
-    for (const [s, e] of this.plan.uninitialised ?? []) if (pfn >= s && pfn < e) return this.zones[0]!;
+    this.zeroedRanges ??= zeroedRanges(this.plan);
+    for (const [s, e] of this.zeroedRanges) if (pfn >= s && pfn < e) return this.zones[0]!;
     return this.page_zone(pfn);
   }
 

@@ -14,6 +14,7 @@ import { EventLog } from './events.js';
 import type { EventBatch } from './parse-worker.js';
 import type { ParseStats, ReadResult } from './parse.js';
 import { InputError } from '../util/errors.js';
+import { freshBundle } from '../util/bundle.js';
 
 type Sink = (log: EventLog, from: number, to: number) => void;
 
@@ -47,7 +48,9 @@ export interface StreamResult extends ReadResult {
  * with none.
  */
 function startParseWorker(): Worker {
-  const url = new URL('./parse-worker.js', import.meta.url);
+  // The worker's modules in one file where the build bundled them (src/util/bundle.ts).
+  const bundle = new URL('./parse-worker.bundle.js', import.meta.url);
+  const url = freshBundle(bundle) ? bundle : new URL('./parse-worker.js', import.meta.url);
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
   try {
     return new Worker(url, { execArgv });
