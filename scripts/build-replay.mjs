@@ -7,13 +7,26 @@
 // InputError class, one reader thread). The list of the bundled modules goes
 // beside each bundle: it is taken only while newer than each (src/util/bundle.ts).
 import { build } from 'esbuild';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist', 'src');
 const outfile = join(dist, 'replay', 'cli-modules.bundle.js');
+const worker = join(dist, 'replay', 'parse-worker.bundle.js');
+
+/** Whether a bundle is newer than every module in it (as src/util/bundle.ts decides): then it is not built again. */
+function fresh(file) {
+  try {
+    const built = statSync(file).mtimeMs;
+    const { inputs } = JSON.parse(readFileSync(`${file}.json`, 'utf8'));
+    return inputs.every((f) => statSync(join(dirname(file), f)).mtimeMs <= built);
+  } catch {
+    return false;
+  }
+}
+if (fresh(outfile) && fresh(worker)) process.exit(0);
 
 /** The modules cmd-replay.js imports statically (its dynamic imports are what the bundle is for). */
 const before = await build({
@@ -53,7 +66,6 @@ const result = await build({
 writeInputs(outfile, result.metafile);
 
 // The trace reader thread's modules: a thread of their own, nothing shared.
-const worker = join(dist, 'replay', 'parse-worker.bundle.js');
 writeInputs(worker, (await build({ entryPoints: [join(dist, 'replay', 'parse-worker.js')], bundle: true, metafile: true, format: 'esm', platform: 'node', target: 'node20', outfile: worker, logLevel: 'warning' })).metafile);
 
 /** The modules in a bundle, relative to it, beside it (src/util/bundle.ts reads them). */
