@@ -67,6 +67,22 @@ export interface VmFault {
   pte: number;
 }
 
+/**
+ * The struct vm_fault every __handle_mm_fault() fills in, so that a fault
+ * allocates no object: a fault runs to its end before the next starts (one
+ * task at a time, one machine at a time in a thread). Kept out of the
+ * machine, so checkpoints, restores and explore's state keys never see it.
+ */
+class VmFaultSlot implements VmFault {
+  vma: VmAreaStruct = null as unknown as VmAreaStruct;
+  address = 0;
+  flags = 0;
+  pud = -1;
+  pmd = -1;
+  pte = -1;
+}
+const vmfSlot = new VmFaultSlot();
+
 export abstract class Memory extends Rmap {
   protected anon_vma_cachep: KmemCache | null = null;
 
@@ -244,7 +260,13 @@ export abstract class Memory extends Rmap {
 
   __handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): number {
     const mm = vma.mm;
-    const vmf: VmFault = { vma, address, flags, pud: -1, pmd: -1, pte: -1 };
+    const vmf = vmfSlot;
+    vmf.vma = vma;
+    vmf.address = address;
+    vmf.flags = flags;
+    vmf.pud = -1;
+    vmf.pmd = -1;
+    vmf.pte = -1;
     vmf.pud = this.pud_alloc(mm, this.pgd_offset(mm, address), address);
     if (vmf.pud < 0) return VM_FAULT_OOM;
     vmf.pmd = this.pmd_alloc(mm, vmf.pud, address);
