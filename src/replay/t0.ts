@@ -188,7 +188,14 @@ function placeRemaining(rm: ReplayMachine, rt: ZoneRuntime, t0: T0Layout): void 
     for (const mt of typeOrder()) {
       let want = tokens[freeIndex(order, mt)]!;
       for (let pos = Math.ceil(start / nr) * nr; want > 0 && pos + nr <= end; pos += nr) {
-        if (st.kind[pos] !== K_PRE || st.kind[pos + nr - 1] !== K_PRE) continue;
+        if (st.kind[pos] !== K_PRE) {
+          // To the next untouched page (one native search): no aligned place before it starts with one.
+          const next = st.kind.indexOf(K_PRE, pos);
+          if (next < 0) break;
+          pos = Math.ceil(next / nr) * nr - nr;
+          continue;
+        }
+        if (st.kind[pos + nr - 1] !== K_PRE) continue;
         if (!placeable(k, st, zone, pos, order, mt)) continue;
         if (!typesAvailable(rm, pos, nr, mt, budget)) continue;
         const pbLast = (pos + nr - 1) >>> pageblock_order;
