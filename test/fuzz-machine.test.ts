@@ -17,6 +17,8 @@ import { runOnKeptMachine } from '../src/fuzz/machine.js';
 import { fuzzMachine, programScenario } from '../src/fuzz/program.js';
 import { readsWords } from '../src/check/page-reader.js';
 import { Kernel } from '../src/kernel/kernel.js';
+import { Checkpoint } from '../src/explore/checkpoint.js';
+import { machine } from './helpers/machine.js';
 
 const seen = (o: Observation | null): unknown =>
   o === null
@@ -80,4 +82,50 @@ test('the coverage probes, which only wrap the helpers, leave the checker readin
   const base = Kernel.prototype as unknown as Record<string, unknown>;
   assert.notEqual(k['page_ref_count'], base['page_ref_count'], 'page_ref_count is probed');
   assert.ok(readsWords(out.machine));
+});
+
+/**
+ * checkpoint.ts puts an object's values back through an assigner per shape,
+ * writing only what differs, and counts its enumerable properties to see
+ * whether one was added: the object must come back exactly, also where a
+ * value is -0 or undefined, a property was deleted, or a prototype gained
+ * an enumerable property after the checkpoint (as the probes' once did).
+ */
+test('a checkpoint restore puts every object back exactly: added properties go, deleted ones come back, -0 stays -0', () => {
+  const k = machine('baseline', 64 * 2 ** 20);
+  const z = k.zones.find((x) => x !== undefined) as unknown as Record<string, unknown>;
+  z['t_negative'] = -0;
+  z['t_undefined'] = undefined;
+  const keys = Object.keys(z);
+  const values = keys.map((key) => z[key]);
+  const numeric = keys.find((key) => typeof z[key] === 'number' && key.startsWith('t_') === false)!;
+  const cp = new Checkpoint(k, [k.symbols, k.layouts, k.PF, k.FF]);
+  const proto = Object.getPrototypeOf(z) as Record<string, unknown>;
+  try {
+    // Each round changes the object one way: a value (-0 to 0, a number), a property deleted, one added
+    // (and a prototype given an enumerable one), and one deleted with one added (as many as before).
+    const changes: ((round: number) => void)[] = [
+      () => {
+        z['t_negative'] = 0;
+        z[numeric] = 12345;
+      },
+      () => delete z['t_undefined'],
+      (round) => {
+        z['t_added'] = round;
+        proto['t_inherited'] = 1;
+      },
+      (round) => {
+        delete z['t_undefined'];
+        z['t_added'] = round;
+      },
+    ];
+    for (const [round, change] of [...changes, ...changes].entries()) {
+      change(round);
+      cp.restore();
+      assert.deepEqual(Object.keys(z), keys, `round ${round}: the same properties, in order`);
+      keys.forEach((key, i) => assert.ok(Object.is(z[key], values[i]), `round ${round}: ${key} is ${String(values[i])}`));
+    }
+  } finally {
+    delete proto['t_inherited'];
+  }
 });
