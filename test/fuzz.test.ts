@@ -58,6 +58,34 @@ test('a step that does not meet its needs is refused by the replay (a put withou
   assert.equal(replay([body[0]!, { op: '__free_pages', args: { page: { h: 'p1' }, order: 1 } }]), null);
 });
 
+test('a pool destroyed under the socket: the program sleeps less than the 60 s after which the kernel rightly warns of a stalled shutdown', () => {
+  // Seed 7's program 55642 of a baseline campaign, shrunk: the warning is the kernel's, right for this program, so it is no legal program.
+  const stalled = (msecs: number, closeFirst: boolean): GStep[] => {
+    const close: GStep = { op: 'tcp_close', args: {} };
+    return [
+      { op: 'page_pool_create', args: { order: 0 }, as: 'pool1' },
+      { op: 'tcp_receive', args: { pool: { h: 'pool1' }, bytes: 1 } },
+      { op: 'page_pool_destroy', args: { pool: { h: 'pool1' } } },
+      ...(closeFirst ? [close, { op: 'msleep', args: { msecs } }] : [{ op: 'msleep', args: { msecs } }, close]),
+    ];
+  };
+  const warns = (steps: GStep[]): string[] => runOracles(steps, 'baseline').findings.map((f) => f.signature);
+  assert.equal(replay(stalled(61000, false)), null, 'a minute with the pages out is refused');
+  // What the generator refuses is what the kernel warns about: the same steps run as given warn.
+  assert.deepEqual(warns([...stalled(61000, false), { op: 'msleep', args: { msecs: 2000 } }]), ['model-bug WARN page_pool_release_retry: stalled pool shutdown']);
+  for (const ok of [stalled(1000, false), stalled(61000, true)]) {
+    const full = replay(ok);
+    assert.ok(full !== null, 'a second with the pages out, or a minute after they came back, is legal');
+    assert.deepEqual(warns(full), []);
+  }
+  // Sixty sleeps of a second add up to the minute: the generator stops short of it.
+  const many: GStep[] = stalled(1000, false).slice(0, 3);
+  for (let i = 0; i < 61; i++) many.push({ op: 'msleep', args: { msecs: 1000 } });
+  assert.equal(replay(many), null);
+  assert.deepEqual(warns(many), ['model-bug WARN page_pool_release_retry: stalled pool shutdown']);
+  assert.notEqual(replay(many.slice(0, 3 + 59)), null);
+});
+
 test('free-keeps-type: a finding shrinks to a scenario that pagesim run reproduces', () => {
   let done = false;
   for (let i = 0; i < 60 && !done; i++) {

@@ -17,7 +17,7 @@ import { defineOp, P, C, type HandleValue, type OpArgs } from './ops.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { MmStruct } from '../kernel/mm_types.js';
 import { GFP_ATOMIC, __GFP_NOWARN } from '../kernel/gfp.js';
-import { MAX_MSLEEP_MS, MAX_NET_IOVS, MAX_PAGE_POOLS, PP_FLAG_NAMES, PP_RING_MAX, PP_STATS, type PagePoolStruct } from '../kernel/page_pool.js';
+import { DEFER_WARN_INTERVAL, MAX_MSLEEP_MS, MAX_NET_IOVS, PagePool, MAX_PAGE_POOLS, PP_FLAG_NAMES, PP_RING_MAX, PP_STATS, type PagePoolStruct } from '../kernel/page_pool.js';
 import { MAX_TCP_RECEIVE_BYTES, TCP_ZEROCOPY_RECEIVE, type TcpSock } from '../kernel/tcp.js';
 import { NODE_STAT_NAMES, ZONE_STAT_NAMES } from '../kernel/vmstat.js';
 import { PAGE_SIZE } from '../kernel/config.js';
@@ -330,11 +330,19 @@ defineFuzz('page_pool_alloc_pages', {
 defineFuzz('page_pool_put_full_page', { weight: 2, needs: { page: POOL_PAGE }, args: (g, p) => ({ pool: h(ps(p['page']!).pool!), allow_direct: g.chance(0.5) }), effect: (g, p) => void (--ps(p['page']!).refs === 0 && g.drop(p['page']!)) });
 defineFuzz('page_pool_recycle_direct', { needs: { page: POOL_PAGE }, args: (_g, p) => ({ pool: h(ps(p['page']!).pool!) }), effect: (g, p) => void (--ps(p['page']!).refs === 0 && g.drop(p['page']!)) });
 defineFuzz('page_pool_ref_page', { needs: { page: { kind: 'page', where: (o) => ps(o).release === 'pool' && ps(o).refs >= 1 && ps(o).refs < 3 } }, effect: (_g, p) => void ps(p['page']!).refs++ });
-defineFuzz('page_pool_destroy', { weight: 0.3, needs: { pool: { kind: 'pool', where: (o, g) => !g.live('page').some((x) => ps(x).pool === o.name) } }, effect: (g, p) => g.drop(p['pool']!) });
+defineFuzz('page_pool_destroy', {
+  weight: 0.3,
+  needs: { pool: { kind: 'pool', where: (o, g) => !g.live('page').some((x) => ps(x).pool === o.name) } },
+  effect(g, p) {
+    // The socket may still hold the pool's pages: the pool waits for them (see msleep).
+    if (p['pool']!.s['sock'] === true && g.global['sock'] === 'used') g.global['stallJiffies'] ??= 0;
+    g.drop(p['pool']!);
+  },
+});
 defineFuzz('page_pool_inflight', { weight: 0.3, needs: { pool: { kind: 'pool' } } });
 defineFuzz('netmem_get_pp_ref_count', { weight: 0.2, needs: { netmem: POOL_PAGE } });
 
-defineFuzz('tcp_receive', { weight: 2, needs: { pool: { kind: 'pool', where: (o) => o.s['order'] === 0 } }, when: sockOpen, args: (g) => ({ bytes: g.biased([4096 + 100, 100, 4096, 65536 + 1000, 524288 + 1000]) }), diff: 'value' , effect: (g) => sockUsed(g) });
+defineFuzz('tcp_receive', { weight: 2, needs: { pool: { kind: 'pool', where: (o) => o.s['order'] === 0 } }, when: sockOpen, args: (g) => ({ bytes: g.biased([4096 + 100, 100, 4096, 65536 + 1000, 524288 + 1000]) }), diff: 'value', effect: (g, p) => (sockUsed(g), void (p['pool']!.s['sock'] = true)) });
 defineFuzz('tcp_mmap', { weight: 1.5, gives: 'a', needs: { mm: { kind: 'mm' } }, when: (g) => sockOpen(g) && g.live('vma').length < 4, args: (g) => ({ addr: 0, len: g.biased([2 * 1048576, 524288 + 2 * 1048576, 65536]), write: false }), effect: (g, p, as, a) => (sockUsed(g), void g.add('vma', as!, { mm: p['mm']!.name, len: a['len'] as number, kind: 'tcp', maps: '', slots: '', pins: '' })), diff: 'errno' });
 defineFuzz('tcp_zerocopy_receive', {
   weight: 3,
@@ -353,4 +361,25 @@ defineFuzz('tcp_zc_recv_skip_hint', { weight: 0.3, when: sockOpen });
 defineFuzz('tcp_inq', { weight: 0.3, when: sockOpen });
 defineFuzz('tcp_recvmsg', { weight: 1.5, when: sockOpen, args: (g) => ({ length: g.biased([67108864, 4096, 100]) }) , effect: (g) => sockUsed(g) });
 defineFuzz('tcp_close', { weight: 0.2, when: sockOpen, effect: (g) => void (g.global['sock'] = 'closed') });
-defineFuzz('msleep', { weight: 0.3, args: (g) => ({ msecs: g.biased([10, 1000, 61000]) }) });
+/**
+ * A pool destroyed while the socket (or a mapping of its pages) still holds
+ * pages waits for them, and page_pool_release_retry() warns "stalled pool
+ * shutdown" once they have been out for DEFER_WARN_INTERVAL (60 s): the
+ * kernel's warning is right then, so a legal program, which must run
+ * silent under a correct kernel, sleeps less than that in all while the
+ * pages are out. `stallJiffies` counts the jiffies slept since such a
+ * destroy (each msleep rounded up to whole jiffies, as the kernel's is).
+ */
+const poolPagesHeld = (g: GenApi): boolean => g.global['stallJiffies'] !== undefined && (g.global['sock'] === 'used' || g.live('vma').some((v) => v.s['kind'] === 'tcp'));
+defineFuzz('msleep', {
+  weight: 0.3,
+  args(g) {
+    if (!poolPagesHeld(g)) return { msecs: g.biased([10, 1000, 61000]) };
+    const left = DEFER_WARN_INTERVAL - 1 - (g.global['stallJiffies'] as number);
+    return PagePool.msecs_to_jiffies(10) <= left ? { msecs: PagePool.msecs_to_jiffies(1000) <= left ? 1000 : 10 } : null;
+  },
+  effect(g, _p, _as, a) {
+    if (poolPagesHeld(g)) g.global['stallJiffies'] = (g.global['stallJiffies'] as number) + PagePool.msecs_to_jiffies(a['msecs'] as number);
+    else delete g.global['stallJiffies'];
+  },
+});
