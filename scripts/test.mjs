@@ -34,6 +34,22 @@ function recordedTimes() {
   }
 }
 
+/** `npm test -- --test-name-pattern=RE` (or `--test-name-pattern RE`, repeatable) runs only the tests whose names match, as `node --test` does. */
+function namePatterns(argv) {
+  const patterns = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith('--test-name-pattern=')) patterns.push(a.slice('--test-name-pattern='.length));
+    else if (a === '--test-name-pattern' && i + 1 < argv.length) patterns.push(argv[++i]);
+    else {
+      process.stderr.write(`npm test: unknown argument "${a}" (only --test-name-pattern=RE is taken; run one file with node --test dist/test/X.test.js)\n`);
+      process.exit(2);
+    }
+  }
+  return patterns;
+}
+const patterns = namePatterns(process.argv.slice(2));
+
 const files = testSources(join(root, 'test'))
   .map((f) => join('dist', relative(root, f)).replace(/\.ts$/, '.js'))
   .sort();
@@ -47,7 +63,7 @@ const ordered = files.every((f) => typeof recorded[f] === 'number')
   : [...files].sort((a, b) => rank(a) - rank(b));
 
 const took = Object.fromEntries(files.map((f) => [f, 0]));
-const stream = run({ files: ordered.map((f) => join(root, f)), concurrency: 2 });
+const stream = run({ files: ordered.map((f) => join(root, f)), concurrency: 2, ...(patterns.length > 0 ? { testNamePatterns: patterns } : {}) });
 const note = (d) => {
   const f = d.file === undefined ? undefined : relative(root, d.file);
   if (d.nesting === 0 && f !== undefined && f in took) took[f] += d.details?.duration_ms ?? 0;
@@ -59,5 +75,6 @@ stream.on('test:fail', (d) => {
 });
 stream.compose(dot).pipe(process.stdout);
 process.on('exit', (code) => {
-  if (code === 0) writeFileSync(timesFile, `${JSON.stringify(took, null, 1)}\n`);
+  // A filtered run's times are not the files' times.
+  if (code === 0 && patterns.length === 0) writeFileSync(timesFile, `${JSON.stringify(took, null, 1)}\n`);
 });
