@@ -7,26 +7,18 @@
 // InputError class, one reader thread). The list of the bundled modules goes
 // beside each bundle: it is taken only while newer than each (src/util/bundle.ts).
 import { build } from 'esbuild';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freshBundle } from '../dist/src/util/bundle.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist', 'src');
 const outfile = join(dist, 'replay', 'cli-modules.bundle.js');
 const worker = join(dist, 'replay', 'parse-worker.bundle.js');
 
-/** Whether a bundle is newer than every module in it (as src/util/bundle.ts decides): then it is not built again. */
-function fresh(file) {
-  try {
-    const built = statSync(file).mtimeMs;
-    const { inputs } = JSON.parse(readFileSync(`${file}.json`, 'utf8'));
-    return inputs.every((f) => statSync(join(dirname(file), f)).mtimeMs <= built);
-  } catch {
-    return false;
-  }
-}
-if (fresh(outfile) && fresh(worker)) process.exit(0);
+// The same test as the command's (tsc has built src/util/bundle.ts before this runs).
+if (freshBundle(pathToFileURL(outfile)) && freshBundle(pathToFileURL(worker))) process.exit(0);
 
 /** The modules cmd-replay.js imports statically (its dynamic imports are what the bundle is for). */
 const before = await build({
