@@ -35,7 +35,28 @@ type Op =
   | { readonly op: 'pcpoff' }
   | { readonly op: 'freelist'; readonly how: 'flag' | 'type' | 'next' | 'prev' | 'mapping' }
   | { readonly op: 'buddy'; readonly i: number; readonly bit: number; readonly how: 'ref' | 'guard' | 'next' | 'prev' | 'order' }
-  | { readonly op: 'cpu'; readonly cpu: number };
+  | { readonly op: 'cpu'; readonly cpu: number }
+  | { readonly op: 'word'; readonly i: number; readonly how: Word }
+  | { readonly op: 'pcpword'; readonly how: Word };
+
+/** A word of a struct page the order-0 checks read, set to what they must refuse. */
+type Word = 'mapping' | 'mappinghi' | 'memcg' | 'memcghi' | 'pp' | 'mapcount' | 'type';
+const WORDS: readonly Word[] = ['mapping', 'mappinghi', 'memcg', 'memcghi', 'pp', 'mapcount', 'type'];
+
+function damage(k: Kernel, page: number, how: Word): void {
+  const w = page * k.PW;
+  if (how === 'mapping') k.m32[w + k.W_mapping] = 0x40;
+  else if (how === 'mappinghi') k.m32[w + k.W_mapping + 1] = 0xffff8880;
+  else if (how === 'memcg') k.m32[w + k.W_memcg_data] = 0x2000;
+  else if (how === 'memcghi') k.m32[w + k.W_memcg_data + 1] = 0xffff8880;
+  else if (how === 'mapcount') k.i32[w + k.W_mapcount] = 0;
+  else if (how === 'type') k.m32[w + k.W_page_type] = 0xf2000000;
+  else {
+    // page_pool's signature in pp_magic (lru.next), with a DMA index in the bits PP_MAGIC_MASK hides.
+    k.m32[w + k.W_lru] = 0x40 | (5 << 7);
+    k.m32[w + k.W_lru + 1] = 0xdead0000;
+  }
+}
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ op: fc.constant('alloc' as const), gfp: fc.constantFrom(...GFPS), order: fc.constantFrom(...ORDERS), n: fc.constantFrom(1, 1, 1, 40, 400) }) },
@@ -50,6 +71,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant('freelist' as const), how: fc.constantFrom('flag' as const, 'type' as const, 'next' as const, 'prev' as const, 'mapping' as const) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('buddy' as const), i: fc.nat(), bit: fc.nat({ max: 9 }), how: fc.constantFrom('ref' as const, 'guard' as const, 'next' as const, 'prev' as const, 'order' as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('cpu' as const), cpu: fc.constantFrom(0, 1) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('word' as const), i: fc.nat(), how: fc.constantFrom(...WORDS) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('pcpword' as const), how: fc.constantFrom(...WORDS) }) },
 );
 
 function machines(): { fused: Kernel; calls: Kernel } {
@@ -215,6 +238,26 @@ function apply(k: Kernel, held: [number, number][], o: Op): string | null {
       case 'cpu':
         k.current.cpu = o.cpu;
         break;
+      case 'word': {
+        // A held page's word damaged, then the page freed (the free checks must refuse it).
+        const h = pick(o.i);
+        if (h === undefined) break;
+        damage(k, h[0], o.how);
+        held.splice(held.indexOf(h), 1);
+        k.__free_pages(h[0], h[1]);
+        break;
+      }
+      case 'pcpword': {
+        // A page freed onto the per-CPU list (or, disabled, the buddy lists), damaged there, and the
+        // next allocation (the list's first page, LIFO) made: the allocation's checks must refuse it.
+        const a = k.alloc_pages(GFP_KERNEL, 0);
+        if (a < 0) break;
+        k.__free_pages(a, 0);
+        damage(k, a, o.how);
+        const b = k.alloc_pages(GFP_KERNEL, 0);
+        if (b >= 0) held.push([b, 0]);
+        break;
+      }
     }
   } catch (e) {
     if (e instanceof KernelBug) return e.message;
@@ -230,25 +273,41 @@ function apply(k: Kernel, held: [number, number][], o: Op): string | null {
  */
 function fusedMatchesCalls(seed: number, prepare: (k: Kernel) => void): void {
   fc.assert(
-    fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => {
-      const { fused, calls } = machines();
-      const ha: [number, number][] = [];
-      const hb: [number, number][] = [];
-      prepare(fused);
-      prepare(calls);
-      for (let i = 0; i < ops.length; i++) {
-        const ea = apply(fused, ha, ops[i]!);
-        const eb = apply(calls, hb, ops[i]!);
-        assert.equal(ea, eb, `operation ${i}: ${JSON.stringify(ops[i])}`);
-        assert.deepEqual(ha, hb, `operation ${i}: pages held`);
-        if (ea !== null) break;
-        if (i % 8 === 7) assertSame(fused, calls, `after operation ${i}`);
-      }
-      assertSame(fused, calls, 'at the end');
-    }),
+    fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => sameOnBoth(ops, prepare)),
     { numRuns: 40, seed },
   );
 }
+
+/** Runs `ops` on a machine taking the fused paths and one making the calls, and requires the same outcome. */
+function sameOnBoth(ops: readonly Op[], prepare: (k: Kernel) => void): void {
+  const { fused, calls } = machines();
+  const ha: [number, number][] = [];
+  const hb: [number, number][] = [];
+  prepare(fused);
+  prepare(calls);
+  for (let i = 0; i < ops.length; i++) {
+    const ea = apply(fused, ha, ops[i]!);
+    const eb = apply(calls, hb, ops[i]!);
+    assert.equal(ea, eb, `operation ${i}: ${JSON.stringify(ops[i])}`);
+    assert.deepEqual(ha, hb, `operation ${i}: pages held`);
+    if (ea !== null) break;
+    if (i % 8 === 7) assertSame(fused, calls, `after operation ${i}`);
+  }
+  assertSame(fused, calls, 'at the end');
+}
+
+test('each word the order-0 checks read, damaged in a page being freed or allocated, is refused as the kernel functions refuse it', () => {
+  const disable = (k: Kernel): void => {
+    for (const z of k.zones) k.zone_pcp_disable(z);
+  };
+  for (const prepare of [() => {}, disable]) {
+    for (const how of WORDS) {
+      const alloc: Op = { op: 'alloc', gfp: GFP_KERNEL, order: 0, n: 40 };
+      sameOnBoth([alloc, { op: 'word', i: 7, how }, { op: 'free', i: 0, n: 5 }, alloc], prepare);
+      sameOnBoth([alloc, { op: 'pcpword', how }, { op: 'free', i: 0, n: 5 }, alloc], prepare);
+    }
+  }
+});
 
 test('the fused order-0 per-CPU paths leave the machine as the kernel functions do', () => {
   fusedMatchesCalls(11, () => {});

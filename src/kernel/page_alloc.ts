@@ -205,6 +205,72 @@ const TAIL_MAPPING_HI_S = Number(TAIL_MAPPING >> 32n) | 0;
 const VMEMMAP_HI_S = VMEMMAP_HI | 0;
 /** LIST_POISON1/2's high word, signed. */
 const POISON_HI_S = POISON_HI | 0;
+
+/**
+ * The constants the fused order-0 paths (allocPcp0, freePcp0 and the
+ * buddy paths under them) use, as a const enum so that tsc writes each in
+ * as a number: V8's optimised code reads an imported or module-level
+ * constant from its binding and checks it at every use (four to six
+ * instructions each, some thirty of them a pair). Each is checked against
+ * the constant it stands for when the module loads (below PageAlloc).
+ */
+const enum F {
+  VMEMMAP_HI_S = -5632,
+  POISON_HI_S = -559087616,
+  PAGE_TYPE_RESET = 0xffffffff,
+  MAX_PAGE_ORDER = 10,
+  NR_PAGE_ORDERS = 11,
+  pageblock_order = 9,
+  MIGRATE_PCPTYPES = 3,
+  MIGRATE_ISOLATE = 4,
+  PB_MIGRATE_ISOLATE = 8,
+  PB_MIGRATETYPE_MASK = 7,
+  MAX_NR_ZONES = 5,
+  ZONE_NORMAL = 2,
+  NODES_PGOFF = 54,
+  NODES_WIDTH = 10,
+  ZONES_PGOFF = 51,
+  ZONES_WIDTH = 3,
+  /** page_zone(): the node and zone bits of the flags' high word. */
+  NID_SHIFT = NODES_PGOFF - 32,
+  NID_MASK = (1 << NODES_WIDTH) - 1,
+  ZID_SHIFT = ZONES_PGOFF - 32,
+  ZID_MASK = (1 << ZONES_WIDTH) - 1,
+  /** page_zone_id() as the bits of the flags' high word that hold it. */
+  ZONEID_MASK = (NID_MASK << NID_SHIFT) | (ZID_MASK << ZID_SHIFT),
+  LAST_CPUPID_MASK = 0x1fffff,
+  /** page_cpupid_reset_last(): the last cpupid's bits in the flags' high word. */
+  CPUPID_HI = LAST_CPUPID_MASK >>> 2,
+  /** page_type_has_type(): a type word below 0xff000000, signed. */
+  PGTY_BASE_S = -16777216,
+  NR_FREE_PAGES = 0,
+  NR_FREE_PAGES_BLOCKS = 1,
+  PGALLOC_BASE = 0,
+  PGFREE = 5,
+  ZONE_BOOSTED_WATERMARK = 1,
+  ZONE_RECLAIM_ACTIVE = 2,
+  ZONE_BELOW_HIGH = 4,
+  WMARK_HIGH = 2,
+  PCPF_PREV_FREE_HIGH_ORDER = 1,
+  ALLOC_DEFAULT = 0,
+  ALLOC_WMARK_LOW = 1,
+  ALLOC_WMARK_MASK = 3,
+  ALLOC_NOFRAGMENT = 0x100,
+  ALLOC_RESERVES = 0x238,
+  ALLOC_KSWAPD = 0x800,
+  GFP_ZERO = 0x100,
+  GFP_KSWAPD_RECLAIM = 0x800,
+  GFP_THISNODE = 0x200000,
+  PAGE_FLAGS_CHECK_AT_PREP = 0x3edfffff,
+  PAGE_FLAGS_CHECK_AT_FREE = 0x3814e123,
+  CHECK_AT_NEW = 0x3effffff,
+  FREE0_OFF_INLINE = 0x300040,
+  PP_SIGNATURE_LO = 0x40,
+  PP_SIGNATURE_HI_S = -559087616,
+  PGTY_buddy = 0xf0,
+  PGTY_guard = 0xf3,
+  CONFIG_PCP_BATCH_SCALE_MAX = 5,
+}
 /**
  * The page helpers the inline order-0 paths read the bytes of directly. The
  * inline paths are taken only while all of them are this file's own: a
@@ -257,6 +323,7 @@ const BLOCK_LOOP_HELPERS = [
  */
 const FUSED_PCP_HELPERS = [
   ...INLINE_PAGE_HELPERS,
+  '___free_pages',
   '__alloc_frozen_pages_noprof',
   'alloc_order_allowed',
   'prepare_alloc_pages',
@@ -422,9 +489,9 @@ class PcpHot {
    * The merges freeOneFused() found, for freeOneCommit(): each buddy's pfn,
    * and the words of its lru node's prev and next (MAX_PAGE_ORDER at most).
    */
-  readonly mergeBuddy = new Int32Array(MAX_PAGE_ORDER + 1);
-  readonly mergePrev = new Int32Array(MAX_PAGE_ORDER + 1);
-  readonly mergeNext = new Int32Array(MAX_PAGE_ORDER + 1);
+  readonly mergeBuddy = new Int32Array(F.MAX_PAGE_ORDER + 1);
+  readonly mergePrev = new Int32Array(F.MAX_PAGE_ORDER + 1);
+  readonly mergeNext = new Int32Array(F.MAX_PAGE_ORDER + 1);
   /** The list node the merged block is linked after (list_add) or before (list_add_tail), and whether at the tail. */
   addPrev = 0;
   addNext = 0;
@@ -473,7 +540,7 @@ class PcpHot {
    * them; -1 for any other (derefWord() would take its general path).
    */
   linkWord(lo: number, hi: number): number {
-    if (hi === VMEMMAP_HI_S) {
+    if (hi === F.VMEMMAP_HI_S) {
       const t = lo >>> 2;
       return (lo & 3) === 0 && t < this.kdataWord ? t : -1;
     }
@@ -498,8 +565,8 @@ class PcpHot {
 
   /** get_pfnblock_migratetype() of a pfn. */
   migratetypeOf(pfn: number): number {
-    const pb = this.pageblockFlags[pfn >>> pageblock_order]!;
-    return pb & PB_MIGRATE_ISOLATE ? MIGRATE_ISOLATE : pb & PB_MIGRATETYPE_MASK;
+    const pb = this.pageblockFlags[pfn >>> F.pageblock_order]!;
+    return pb & F.PB_MIGRATE_ISOLATE ? F.MIGRATE_ISOLATE : pb & F.PB_MIGRATETYPE_MASK;
   }
 
   /** pageExpectedInline() of the struct page at word w, with its refcount read as `ref` (not as 0). */
@@ -519,7 +586,7 @@ class PcpHot {
       i32[wmap + 1] === 0 &&
       i32[wmc] === 0 &&
       i32[wmc + 1] === 0 &&
-      !((i32[wl]! & 0x7c) === PP_SIGNATURE_LO && (i32[wl + 1]! & 0xffffff80) === PP_SIGNATURE_HI_S) &&
+      !((i32[wl]! & 0x7c) === F.PP_SIGNATURE_LO && (i32[wl + 1]! & 0xffffff80) === F.PP_SIGNATURE_HI_S) &&
       (i32[w + this.W_flags]! & check_flags) === 0
     );
   }
@@ -567,7 +634,8 @@ export abstract class PageAlloc extends Internal {
   private readonly pcpHot = new PcpHot(
     this,
     this.ac,
-    this.nodeCount === 1 && FUSED_PCP_HELPERS.every((name) => this[name] === PageAlloc.prototype[name]),
+    // (allocPcp0() leaves out check_new_page()'s page_pool test where kernel data's high word cannot be the signature's.)
+    this.nodeCount === 1 && (this.kdataHiS & 0xffffff80) !== PP_SIGNATURE_HI_S && FUSED_PCP_HELPERS.every((name) => this[name] === PageAlloc.prototype[name]),
     this.nodeCount === 1 && FUSED_BUDDY_HELPERS.every((name) => this[name] === PageAlloc.prototype[name]),
   );
   /** Node of the CPU the current step runs on (numa_node_id()). */
@@ -1203,11 +1271,11 @@ export abstract class PageAlloc extends Internal {
     const node = h.nodes[preferred_nid];
     if (node === undefined) return -1;
     const ac = h.ac;
-    ac.alloc_flags = ALLOC_DEFAULT;
+    ac.alloc_flags = F.ALLOC_DEFAULT;
     const highest = h.gfpZone;
     const migratetype = h.gfpMigratetype;
     ac.highest_zoneidx = highest;
-    const zonelist = gfp & __GFP_THISNODE ? node.zonelist_nofallback : node.zonelist;
+    const zonelist = gfp & F.GFP_THISNODE ? node.zonelist_nofallback : node.zonelist;
     if (ac.zonelist !== zonelist) ac.zonelist = zonelist;
     ac.migratetype = migratetype;
     let preferred = -1;
@@ -1218,27 +1286,30 @@ export abstract class PageAlloc extends Internal {
       }
     }
     ac.preferred = preferred;
-    if (preferred < 0 || migratetype >= MIGRATE_PCPTYPES) return -1;
+    if (preferred < 0 || migratetype >= F.MIGRATE_PCPTYPES) return -1;
     const zone = zonelist[preferred]!;
     if (zone.present_pages === 0) return -1;
     // alloc_flags_nofragment() on one node; alloc_flags_nonblocking() adds nothing at order 0.
-    const alloc_flags = ALLOC_WMARK_LOW | (gfp & __GFP_KSWAPD_RECLAIM ? ALLOC_KSWAPD : 0) | (zone.idx === ZONE_NORMAL ? ALLOC_NOFRAGMENT : 0);
+    const alloc_flags = F.ALLOC_WMARK_LOW | (gfp & F.GFP_KSWAPD_RECLAIM ? F.ALLOC_KSWAPD : 0) | (zone.idx === F.ZONE_NORMAL ? F.ALLOC_NOFRAGMENT : 0);
     // zoneWatermarksAllow() where zone_watermark_fast()'s order-0 shortcut passes.
-    const mark = zone._watermark[zone.flags & ZONE_BELOW_HIGH ? alloc_flags & ALLOC_WMARK_MASK : WMARK_HIGH]! + zone.watermark_boost;
-    const stat = zone.vm_stat[NR_FREE_PAGES]!;
+    const mark = zone._watermark[zone.flags & F.ZONE_BELOW_HIGH ? alloc_flags & F.ALLOC_WMARK_MASK : F.WMARK_HIGH]! + zone.watermark_boost;
+    const stat = zone.vm_stat[F.NR_FREE_PAGES]!;
     const free_pages = stat < 0 ? 0 : stat;
-    const reserved = alloc_flags & ALLOC_RESERVES ? 0 : zone.nr_free_highatomic;
+    const reserved = alloc_flags & F.ALLOC_RESERVES ? 0 : zone.nr_free_highatomic;
     if (!(free_pages - Math.min(free_pages, reserved) > mark + zone.lowmem_reserve[highest]!)) return -1;
-    // rmqueue_pcplist() -> __rmqueue_pcplist(): the first page of a non-empty list.
+    // rmqueue_pcplist() -> __rmqueue_pcplist(): the first page of a non-empty list (order_to_pindex() at order 0 is the migratetype).
     const pcp = zone.pcp[this.current.cpu]!;
-    const list = pcp.listsWord + order_to_pindex(migratetype, 0) * 4;
+    const list = pcp.listsWord + migratetype * 4;
     const i32 = h.i32;
-    // A disabled list (zone_pcp_disable(): high 0): the refill takes one page from the buddy lists.
-    if (h.buddy && Math.min(Math.max(pcp.high, pcp.high_min), pcp.high_max) === 0) return this.allocBuddy0(gfp, zone, pcp, list, migratetype, alloc_flags);
     // list_first(): the head's next is a struct page's lru (an empty list points at itself, in kernel data).
     const hlo = i32[list]!;
-    if (i32[list + 1] !== VMEMMAP_HI_S || (hlo & 3) !== 0 || hlo >>> 2 >= h.kdataWord) return -1;
     const entry = hlo >>> 2;
+    if (i32[list + 1] !== F.VMEMMAP_HI_S || (hlo & 3) !== 0 || entry >= h.kdataWord) {
+      // A disabled list (zone_pcp_disable(): high 0): the refill takes one page from the buddy lists.
+      // (__rmqueue_pcplist() reads no high mark: a list that is not empty gives its first page whatever it is.)
+      if (h.buddy && Math.min(Math.max(pcp.high, pcp.high_min), pcp.high_max) === 0) return this.allocBuddy0(gfp, zone, pcp, list, migratetype, alloc_flags);
+      return -1;
+    }
     // pfnOfWord(entry - W_lru)
     const lw = entry - h.W_lru;
     const page = h.PWshift >= 0 && lw >= 0 ? lw >>> h.PWshift : Math.floor(lw / h.PW);
@@ -1254,9 +1325,14 @@ export abstract class PageAlloc extends Internal {
     const prev = h.linkWord(plo, phi);
     if (next < 0 || prev < 0) return -1;
     const elo = (entry * 4) | 0;
-    if (i32[prev] !== elo || i32[prev + 1] !== VMEMMAP_HI_S || i32[next + 2] !== elo || i32[next + 3] !== VMEMMAP_HI_S) return -1;
-    // check_new_page() passes (pageExpectedInline, CHECK_AT_NEW) and set_page_refcounted() will not BUG.
-    if (!h.expected(w, CHECK_AT_NEW, 0) || (i32[w + h.W_compound_head]! & 1) !== 0) return -1;
+    if (i32[prev] !== elo || i32[prev + 1] !== F.VMEMMAP_HI_S || i32[next + 2] !== elo || i32[next + 3] !== F.VMEMMAP_HI_S) return -1;
+    // check_new_page() passes (pageExpectedInline, CHECK_AT_NEW: mapcount -1, no mapping, refcount 0,
+    // no memcg_data, no flag) and set_page_refcounted() will not BUG (not a tail), in one test of all
+    // the words. Its page_pool test reads the lru words, the link checked above: a link's high word is
+    // VMEMMAP_HI or kernel data's (0xffff8880), never the signature's 0xdead0000.
+    const wm = w + h.W_mapping;
+    const wc = w + h.W_memcg_data;
+    if (((i32[w + h.W_mapcount]! + 1) | i32[wm]! | i32[wm + 1]! | i32[wc]! | i32[wc + 1]! | (i32[w + h.W_flags]! & F.CHECK_AT_NEW) | i32[w + h.W_refcount]! | (i32[w + h.W_compound_head]! & 1)) !== 0) return -1;
     // From here on, what the calls write, in their order.
     pcp.free_count >>= 1;
     i32[next + 2] = plo;
@@ -1264,18 +1340,18 @@ export abstract class PageAlloc extends Internal {
     i32[prev] = xlo;
     i32[prev + 1] = xhi;
     i32[entry] = 0x100;
-    i32[entry + 1] = POISON_HI_S;
+    i32[entry + 1] = F.POISON_HI_S;
     i32[entry + 2] = 0x122;
-    i32[entry + 3] = POISON_HI_S;
+    i32[entry + 3] = F.POISON_HI_S;
     pcp.count -= 1;
     const ev = h.vm_events;
-    ev[PGALLOC_BASE + zone.idx] = ev[PGALLOC_BASE + zone.idx]! + 1;
-    if (alloc_flags & ALLOC_KSWAPD && zone.flags & ZONE_BOOSTED_WATERMARK) zone.flags &= ~ZONE_BOOSTED_WATERMARK;
+    ev[F.PGALLOC_BASE + zone.idx] = ev[F.PGALLOC_BASE + zone.idx]! + 1;
+    if (alloc_flags & F.ALLOC_KSWAPD && zone.flags & F.ZONE_BOOSTED_WATERMARK) zone.flags &= ~F.ZONE_BOOSTED_WATERMARK;
     // post_alloc_hook(): set_page_private(page, 0), then the contents zeroed for __GFP_ZERO.
     const wp = w + h.W_private;
     i32[wp] = 0;
     i32[wp + 1] = 0;
-    if (gfp & __GFP_ZERO) this.clear_page_contents(page, 0);
+    if (gfp & F.GFP_ZERO) this.clear_page_contents(page, 0);
     // prep_new_page(): clear_page_pfmemalloc() (lru.next = 0); set_page_refcounted().
     const wl = w + h.W_lru;
     i32[wl] = 0;
@@ -1313,7 +1389,7 @@ export abstract class PageAlloc extends Internal {
     // __rmqueue_smallest(): the lists below `order` empty (canonical heads, as list_add() will check them).
     let order = 0;
     let entry = -1;
-    for (; order < NR_PAGE_ORDERS; order++) {
+    for (; order < F.NR_PAGE_ORDERS; order++) {
       const head = zone.freeList(order, migratetype);
       const first = h.nodeWord(i32[head]!, i32[head + 1]!);
       if (first < 0) return -1;
@@ -1331,18 +1407,18 @@ export abstract class PageAlloc extends Internal {
     // __del_page_from_free_list(): the WARN on the type, list_del()'s checks, __ClearPageBuddy() (a buddy or no type).
     if (h.migratetypeOf(page) !== migratetype) return -1;
     const t = m32[w + Wt]!;
-    if (t !== PAGE_TYPE_RESET && t >>> 24 !== PGTY_buddy) return -1;
+    if (t !== F.PAGE_TYPE_RESET && t >>> 24 !== F.PGTY_buddy) return -1;
     const next = h.nodeWord(i32[entry]!, i32[entry + 1]!);
     const prev = h.nodeWord(i32[entry + 2]!, i32[entry + 3]!);
     if (next < 0 || prev < 0 || next === list || prev === list) return -1;
     const elo = (entry * 4) | 0;
-    if (i32[prev] !== elo || i32[prev + 1] !== VMEMMAP_HI_S || i32[next + 2] !== elo || i32[next + 3] !== VMEMMAP_HI_S) return -1;
+    if (i32[prev] !== elo || i32[prev + 1] !== F.VMEMMAP_HI_S || i32[next + 2] !== elo || i32[next + 3] !== F.VMEMMAP_HI_S) return -1;
     // expand(): each upper half's pageblock has the type, its type lets __SetPageBuddy() through, and
     // the block's neighbours are none of the (empty) lower lists it goes on.
     for (let high = order - 1; high >= 0; high--) {
       const piece = page + (1 << high);
       const pt = m32[piece * PW + Wt]!;
-      if (h.migratetypeOf(piece) !== migratetype || (pt !== PAGE_TYPE_RESET && pt >>> 24 !== PGTY_buddy)) return -1;
+      if (h.migratetypeOf(piece) !== migratetype || (pt !== F.PAGE_TYPE_RESET && pt >>> 24 !== F.PGTY_buddy)) return -1;
       const head = zone.freeList(high, migratetype);
       if (next === head || prev === head) return -1;
     }
@@ -1350,23 +1426,23 @@ export abstract class PageAlloc extends Internal {
     // bit), __ClearPageBuddy() the type (_mapcount) -1, private 0; the other words as they are.
     const wmap = w + h.W_mapping;
     const wmc = w + h.W_memcg_data;
-    if ((i32[wmap]! | i32[wmap + 1]! | i32[wmc]! | i32[wmc + 1]! | (i32[w + h.W_flags]! & CHECK_AT_NEW) | i32[w + h.W_refcount]!) !== 0) return -1;
+    if ((i32[wmap]! | i32[wmap + 1]! | i32[wmc]! | i32[wmc + 1]! | (i32[w + h.W_flags]! & F.CHECK_AT_NEW) | i32[w + h.W_refcount]!) !== 0) return -1;
     // From here on, what the calls write, in their order.
     pcp.free_count >>= 1;
     pcp.high = 0;
-    this.rmqm = RMQUEUE_NORMAL;
+    this.rmqm = 0; // RMQUEUE_NORMAL
     // page_del_and_expand()
     i32[next + 2] = i32[entry + 2]!;
     i32[next + 3] = i32[entry + 3]!;
     i32[prev] = i32[entry]!;
     i32[prev + 1] = i32[entry + 1]!;
-    m32[w + Wt] = PAGE_TYPE_RESET;
+    m32[w + Wt] = F.PAGE_TYPE_RESET;
     i32[w + h.W_private] = 0;
     i32[w + h.W_private + 1] = 0;
     let nf = zone.nrFreeWord(order);
     m32[nf] = m32[nf]! - 1;
     m32[nf + 1] = 0;
-    if (order >= pageblock_order) zone.vm_stat[NR_FREE_PAGES_BLOCKS] = zone.vm_stat[NR_FREE_PAGES_BLOCKS]! - (1 << order);
+    if (order >= F.pageblock_order) zone.vm_stat[F.NR_FREE_PAGES_BLOCKS] = zone.vm_stat[F.NR_FREE_PAGES_BLOCKS]! - (1 << order);
     for (let high = order - 1; high >= 0; high--) {
       const piece = page + (1 << high);
       const pw = piece * PW;
@@ -1376,33 +1452,33 @@ export abstract class PageAlloc extends Internal {
       const nlo = (nw * 4) | 0;
       // list_add() onto the empty list.
       i32[head + 2] = nlo;
-      i32[head + 3] = VMEMMAP_HI_S;
+      i32[head + 3] = F.VMEMMAP_HI_S;
       i32[nw] = hlo;
       i32[nw + 1] = h.kdataHiS;
       i32[nw + 2] = hlo;
       i32[nw + 3] = h.kdataHiS;
       i32[head] = nlo;
-      i32[head + 1] = VMEMMAP_HI_S;
+      i32[head + 1] = F.VMEMMAP_HI_S;
       nf = zone.nrFreeWord(high);
       m32[nf] = m32[nf]! + 1;
       m32[nf + 1] = 0;
-      if (high >= pageblock_order) zone.vm_stat[NR_FREE_PAGES_BLOCKS] = zone.vm_stat[NR_FREE_PAGES_BLOCKS]! + (1 << high);
+      if (high >= F.pageblock_order) zone.vm_stat[F.NR_FREE_PAGES_BLOCKS] = zone.vm_stat[F.NR_FREE_PAGES_BLOCKS]! + (1 << high);
       // set_buddy_order(): __SetPageBuddy() leaves a buddy's type word as it is.
       i32[pw + h.W_private] = high;
       i32[pw + h.W_private + 1] = 0;
-      if (m32[pw + Wt]! >>> 24 !== PGTY_buddy) m32[pw + Wt] = (PGTY_buddy << 24) >>> 0;
+      if (m32[pw + Wt]! >>> 24 !== F.PGTY_buddy) m32[pw + Wt] = (F.PGTY_buddy << 24) >>> 0;
     }
-    zone.vm_stat[NR_FREE_PAGES] = zone.vm_stat[NR_FREE_PAGES]! - 1;
+    zone.vm_stat[F.NR_FREE_PAGES] = zone.vm_stat[F.NR_FREE_PAGES]! - 1;
     // list_add_tail() onto the per-CPU list and list_del() off it: the head as it was, the lru poisoned.
     i32[entry] = 0x100;
-    i32[entry + 1] = POISON_HI_S;
+    i32[entry + 1] = F.POISON_HI_S;
     i32[entry + 2] = 0x122;
-    i32[entry + 3] = POISON_HI_S;
+    i32[entry + 3] = F.POISON_HI_S;
     const ev = h.vm_events;
-    ev[PGALLOC_BASE + zone.idx] = ev[PGALLOC_BASE + zone.idx]! + 1;
-    if (alloc_flags & ALLOC_KSWAPD && zone.flags & ZONE_BOOSTED_WATERMARK) zone.flags &= ~ZONE_BOOSTED_WATERMARK;
+    ev[F.PGALLOC_BASE + zone.idx] = ev[F.PGALLOC_BASE + zone.idx]! + 1;
+    if (alloc_flags & F.ALLOC_KSWAPD && zone.flags & F.ZONE_BOOSTED_WATERMARK) zone.flags &= ~F.ZONE_BOOSTED_WATERMARK;
     // post_alloc_hook(): private (already 0), the contents zeroed for __GFP_ZERO; prep_new_page().
-    if (gfp & __GFP_ZERO) this.clear_page_contents(page, 0);
+    if (gfp & F.GFP_ZERO) this.clear_page_contents(page, 0);
     i32[entry] = 0;
     i32[entry + 1] = 0;
     i32[w + h.W_refcount] = 1;
@@ -1429,29 +1505,27 @@ export abstract class PageAlloc extends Internal {
     const i32 = h.i32;
     const w = page * h.PW;
     const wf = w + h.W_flags;
-    // put_page_testzero() takes the count from 1 to 0; a frozen page has 0 (checked below).
-    const ref = dropRef ? 1 : 0;
-    if (i32[w + h.W_refcount] !== ref) return false;
-    // __free_pages_prepare() of an order-0 page: not a tail or head, not mlocked or hwpoisoned.
-    if ((i32[w + h.W_compound_head]! & 1) !== 0 || (i32[wf]! & FREE0_OFF_INLINE) !== 0) return false;
+    const flags = i32[wf]!;
+    // put_page_testzero() takes the count from 1 to 0 (a frozen page has 0); __free_pages_prepare() of
+    // an order-0 page: not a tail or head, not mlocked or hwpoisoned. (The writes below change none of these words.)
+    if (((i32[w + h.W_refcount]! ^ (dropRef ? 1 : 0)) | (i32[w + h.W_compound_head]! & 1) | (flags & F.FREE0_OFF_INLINE)) !== 0) return false;
     // page_zone(): node and zone from the high word of the flags.
     const flagsHi = i32[wf + 1]! >>> 0;
-    const nid = (flagsHi >>> (NODES_PGOFF - 32)) & ((1 << NODES_WIDTH) - 1);
-    const zone = h.zones[nid * MAX_NR_ZONES + ((flagsHi >>> (ZONES_PGOFF - 32)) & ((1 << ZONES_WIDTH) - 1))];
+    const zone = h.zones[((flagsHi >>> F.NID_SHIFT) & F.NID_MASK) * F.MAX_NR_ZONES + ((flagsHi >>> F.ZID_SHIFT) & F.ZID_MASK)];
     if (zone === undefined) return false;
     // get_pfnblock_migratetype(): MIGRATE_ISOLATE (bit 3) and the other types >= MIGRATE_PCPTYPES take the calls.
-    const migratetype = h.pageblockFlags[page >>> pageblock_order]!;
-    if (migratetype >= MIGRATE_PCPTYPES) return false;
+    const migratetype = h.pageblockFlags[page >>> F.pageblock_order]!;
+    if (migratetype >= F.MIGRATE_PCPTYPES) return false;
     const pcp = zone.pcp[this.current.cpu]!;
     // nr_pcp_high() leaves the list below high: no trim, no change of high but the clamp.
-    if (zone.flags & ZONE_RECLAIM_ACTIVE) return false;
+    if (zone.flags & F.ZONE_RECLAIM_ACTIVE) return false;
     const high = Math.min(Math.max(pcp.high, pcp.high_min), pcp.high_max);
     // A disabled list (zone_pcp_disable(): high 0, batch 1): nr_pcp_high() returns 0, and the trim
     // takes the page straight back off the empty list and on to the buddy lists (freeOneFused()).
     const direct = high === 0;
-    if (direct ? !h.buddy || pcp.count !== 0 || pcp.batch < 1 || (zone.flags & ZONE_BELOW_HIGH) !== 0 : (pcp.high_min !== pcp.high_max && zone.flags & ZONE_BELOW_HIGH) || pcp.count + 1 >= high) return false;
+    if (direct ? !h.buddy || pcp.count !== 0 || pcp.batch < 1 || (zone.flags & F.ZONE_BELOW_HIGH) !== 0 : (pcp.high_min !== pcp.high_max && zone.flags & F.ZONE_BELOW_HIGH) || pcp.count + 1 >= high) return false;
     // list_add() onto the head in kernel data: its checks pass.
-    const head = pcp.listsWord + order_to_pindex(migratetype, 0) * 4;
+    const head = pcp.listsWord + migratetype * 4;
     const kd = head - h.kdataWord;
     if (kd < 0 || kd * 4 >= h.kdataBytes) return false;
     const xlo = i32[head]!;
@@ -1471,44 +1545,53 @@ export abstract class PageAlloc extends Internal {
       h.m32[wm + 1] = 0;
     }
     const wt = w + h.W_page_type;
-    if (PageFlags.page_type_has_type(i32[wt]!)) h.m32[wt] = PAGE_TYPE_RESET;
-    if (!h.expected(w, PAGE_FLAGS_CHECK_AT_FREE, ref)) return false;
+    // page_type_has_type()
+    if (i32[wt]! < F.PGTY_BASE_S) h.m32[wt] = F.PAGE_TYPE_RESET;
+    // page_expected_state(page, PAGE_FLAGS_CHECK_AT_FREE) on the words as those writes leave them (the
+    // refcount and flags as read above), in one test.
+    const wc = w + h.W_memcg_data;
+    const wl = w + h.W_lru;
+    if (
+      ((i32[w + h.W_mapcount]! + 1) | i32[wm]! | i32[wm + 1]! | i32[wc]! | i32[wc + 1]! | (flags & F.PAGE_FLAGS_CHECK_AT_FREE)) !== 0 ||
+      ((i32[wl]! & 0x7c) === F.PP_SIGNATURE_LO && (i32[wl + 1]! & 0xffffff80) === F.PP_SIGNATURE_HI_S)
+    )
+      return false;
     const order = direct ? this.freeOneFused(page, zone, migratetype) : 0;
     if (order < 0) return false;
     // From here on, what the calls write, in their order.
     i32[w + h.W_refcount] = 0;
     // page_cpupid_reset_last(), clearing PAGE_FLAGS_CHECK_AT_PREP, set_page_private(page, 0).
-    i32[wf] = (i32[wf]! | (3 << 30)) & ~PAGE_FLAGS_CHECK_AT_PREP;
-    i32[wf + 1] = (i32[wf + 1]! & ~(LAST_CPUPID_MASK >>> 2)) | (LAST_CPUPID_MASK >>> 2);
+    i32[wf] = (i32[wf]! | (3 << 30)) & ~F.PAGE_FLAGS_CHECK_AT_PREP;
+    i32[wf + 1] = (i32[wf + 1]! & ~F.CPUPID_HI) | F.CPUPID_HI;
     const wp = w + h.W_private;
     i32[wp] = 0;
     i32[wp + 1] = 0;
     // free_frozen_page_commit()
     pcp.alloc_factor >>= 1;
     const ev = h.vm_events;
-    ev[PGFREE] = ev[PGFREE]! + 1;
-    if (pcp.flags & PCPF_PREV_FREE_HIGH_ORDER) pcp.flags &= ~PCPF_PREV_FREE_HIGH_ORDER;
-    if (pcp.free_count < pcp.batch << CONFIG_PCP_BATCH_SCALE_MAX) pcp.free_count += 1;
+    ev[F.PGFREE] = ev[F.PGFREE]! + 1;
+    if (pcp.flags & F.PCPF_PREV_FREE_HIGH_ORDER) pcp.flags &= ~F.PCPF_PREV_FREE_HIGH_ORDER;
+    if (pcp.free_count < pcp.batch << F.CONFIG_PCP_BATCH_SCALE_MAX) pcp.free_count += 1;
     pcp.high = high;
     if (direct) {
       // list_add() then free_pcppages_bulk()'s list_del() of the one entry: the head is left as it
       // was (empty) and the page's lru poisoned; the count goes up and back down. Then __free_one_page().
       i32[nw] = 0x100;
-      i32[nw + 1] = POISON_HI_S;
+      i32[nw + 1] = F.POISON_HI_S;
       i32[nw + 2] = 0x122;
-      i32[nw + 3] = POISON_HI_S;
+      i32[nw + 3] = F.POISON_HI_S;
       this.freeOneCommit(page, zone, migratetype, order);
       return true;
     }
     const nlo = (nw * 4) | 0;
     i32[next + 2] = nlo;
-    i32[next + 3] = VMEMMAP_HI_S;
+    i32[next + 3] = F.VMEMMAP_HI_S;
     i32[nw] = xlo;
     i32[nw + 1] = xhi;
     i32[nw + 2] = hlo;
     i32[nw + 3] = hhi;
     i32[head] = nlo;
-    i32[head + 1] = VMEMMAP_HI_S;
+    i32[head + 1] = F.VMEMMAP_HI_S;
     pcp.count += 1;
     return true;
   }
@@ -1544,20 +1627,20 @@ export abstract class PageAlloc extends Internal {
     // bad_range(): the page lies in the zone its flags name.
     if (pfn < zone.zone_start_pfn || pfn >= zone.zone_start_pfn + zone.spanned_pages) return -1;
     // page_zone_id() as the bits of the flags' high word that hold it.
-    const zmask = (((1 << NODES_WIDTH) - 1) << (NODES_PGOFF - 32)) | (((1 << ZONES_WIDTH) - 1) << (ZONES_PGOFF - 32));
+    const zmask = F.ZONEID_MASK;
     const zid = i32[pfn * PW + Wf + 1]! & zmask;
     const self = pfn * PW + Wl;
     let order = 0;
     let n = 0;
     let buddy_pfn = 0;
-    for (; order < MAX_PAGE_ORDER; order++) {
+    for (; order < F.MAX_PAGE_ORDER; order++) {
       buddy_pfn = pfn ^ (1 << order);
       const bw = buddy_pfn * PW;
       // page_is_buddy(): PageGuard() or PageBuddy(), buddy_order(), page_zone_id().
       const type = i32[bw + Wt]! >>> 24;
-      if ((type !== PGTY_buddy && type !== PGTY_guard) || i32[bw + Wp] !== order || i32[bw + Wp + 1] !== 0 || (i32[bw + Wf + 1]! & zmask) !== zid) break;
+      if ((type !== F.PGTY_buddy && type !== F.PGTY_guard) || i32[bw + Wp] !== order || i32[bw + Wp + 1] !== 0 || (i32[bw + Wf + 1]! & zmask) !== zid) break;
       // A guard page (its __ClearPageBuddy() BUGs), VM_BUG_ON_PAGE(page_count(buddy)), a pageblock-sized merge.
-      if (type === PGTY_guard || (i32[bw + h.W_compound_head]! & 1) !== 0 || i32[bw + h.W_refcount] !== 0 || order >= pageblock_order) return -1;
+      if (type === F.PGTY_guard || (i32[bw + h.W_compound_head]! & 1) !== 0 || i32[bw + h.W_refcount] !== 0 || order >= F.pageblock_order) return -1;
       // warnFreeListType(buddy, migratetype): the buddy's pageblock has the type.
       if (h.migratetypeOf(buddy_pfn) !== migratetype) return -1;
       // list_del()'s checks, on whole nodes.
@@ -1566,14 +1649,14 @@ export abstract class PageAlloc extends Internal {
       const prev = h.nodeWord(i32[e + 2]!, i32[e + 3]!);
       if (next < 0 || prev < 0 || next === self || prev === self) return -1;
       const elo = (e * 4) | 0;
-      if (i32[prev] !== elo || i32[prev + 1] !== VMEMMAP_HI_S || i32[next + 2] !== elo || i32[next + 3] !== VMEMMAP_HI_S) return -1;
+      if (i32[prev] !== elo || i32[prev + 1] !== F.VMEMMAP_HI_S || i32[next + 2] !== elo || i32[next + 3] !== F.VMEMMAP_HI_S) return -1;
       h.mergeBuddy[n] = buddy_pfn;
       h.mergePrev[n] = prev;
       h.mergeNext[n] = next;
       n++;
       pfn &= buddy_pfn;
     }
-    if (order >= MAX_PAGE_ORDER) return -1;
+    if (order >= F.MAX_PAGE_ORDER) return -1;
     // No merged buddy is another's neighbour.
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
@@ -1583,12 +1666,12 @@ export abstract class PageAlloc extends Internal {
     }
     // buddy_merge_likely(): the next-higher buddy is free at order + 1; its page_is_buddy() must not BUG.
     let tail = false;
-    if (order < MAX_PAGE_ORDER - 1) {
+    if (order < F.MAX_PAGE_ORDER - 1) {
       const higher = buddy_pfn & pfn;
       const hb = higher ^ (1 << (order + 1));
       const hw = hb * PW;
       const type = i32[hw + Wt]! >>> 24;
-      if ((type === PGTY_buddy || type === PGTY_guard) && i32[hw + Wp] === order + 1 && i32[hw + Wp + 1] === 0 && (i32[hw + Wf + 1]! & zmask) === (i32[higher * PW + Wf + 1]! & zmask)) {
+      if ((type === F.PGTY_buddy || type === F.PGTY_guard) && i32[hw + Wp] === order + 1 && i32[hw + Wp + 1] === 0 && (i32[hw + Wf + 1]! & zmask) === (i32[higher * PW + Wf + 1]! & zmask)) {
         if ((i32[hw + h.W_compound_head]! & 1) !== 0 || i32[hw + h.W_refcount] !== 0) return -1;
         tail = true;
       }
@@ -1628,7 +1711,7 @@ export abstract class PageAlloc extends Internal {
     const PW = h.PW;
     const Wl = h.W_lru;
     // account_freepages(zone, 1, migratetype)
-    zone.vm_stat[NR_FREE_PAGES] = zone.vm_stat[NR_FREE_PAGES]! + 1;
+    zone.vm_stat[F.NR_FREE_PAGES] = zone.vm_stat[F.NR_FREE_PAGES]! + 1;
     for (let i = 0; i < h.mergeN; i++) {
       // __del_page_from_free_list(buddy, zone, i, migratetype): list_del(), __ClearPageBuddy(), private 0, nr_free - 1.
       const buddy = h.mergeBuddy[i]!;
@@ -1641,10 +1724,10 @@ export abstract class PageAlloc extends Internal {
       i32[prev] = i32[e]!;
       i32[prev + 1] = i32[e + 1]!;
       i32[e] = 0x100;
-      i32[e + 1] = POISON_HI_S;
+      i32[e + 1] = F.POISON_HI_S;
       i32[e + 2] = 0x122;
-      i32[e + 3] = POISON_HI_S;
-      m32[bw + h.W_page_type] = PAGE_TYPE_RESET;
+      i32[e + 3] = F.POISON_HI_S;
+      m32[bw + h.W_page_type] = F.PAGE_TYPE_RESET;
       i32[bw + h.W_private] = 0;
       i32[bw + h.W_private + 1] = 0;
       const nf = zone.nrFreeWord(i);
@@ -1656,7 +1739,7 @@ export abstract class PageAlloc extends Internal {
     const w = pfn * PW;
     i32[w + h.W_private] = order;
     i32[w + h.W_private + 1] = 0;
-    m32[w + h.W_page_type] = (PGTY_buddy << 24) >>> 0;
+    m32[w + h.W_page_type] = (F.PGTY_buddy << 24) >>> 0;
     const nw = w + Wl;
     const nlo = (nw * 4) | 0;
     const prev = h.addPrev;
@@ -1666,17 +1749,17 @@ export abstract class PageAlloc extends Internal {
     const xlo = i32[prev]!;
     const xhi = i32[prev + 1]!;
     i32[next + 2] = nlo;
-    i32[next + 3] = VMEMMAP_HI_S;
+    i32[next + 3] = F.VMEMMAP_HI_S;
     i32[nw] = xlo;
     i32[nw + 1] = xhi;
     i32[nw + 2] = plo;
     i32[nw + 3] = phi;
     i32[prev] = nlo;
-    i32[prev + 1] = VMEMMAP_HI_S;
+    i32[prev + 1] = F.VMEMMAP_HI_S;
     const nf = zone.nrFreeWord(order);
     m32[nf] = m32[nf]! + 1;
     m32[nf + 1] = 0;
-    if (order >= pageblock_order) zone.vm_stat[NR_FREE_PAGES_BLOCKS] = zone.vm_stat[NR_FREE_PAGES_BLOCKS]! + (1 << order);
+    if (order >= F.pageblock_order) zone.vm_stat[F.NR_FREE_PAGES_BLOCKS] = zone.vm_stat[F.NR_FREE_PAGES_BLOCKS]! + (1 << order);
   }
 
   /** __free_frozen_pages(): free a page whose refcount already dropped to 0. */
@@ -1711,7 +1794,6 @@ export abstract class PageAlloc extends Internal {
    * keeps that page and frees the rest, half by half.
    */
   ___free_pages(page: number, order: number, fpi_flags: number): void {
-    if (order === 0 && fpi_flags === FPI_NONE && this.fusedPcp() && this.freePcp0(page, true)) return;
     const head = this.PageHead(page);
     if (this.put_page_testzero(page)) this.__free_frozen_pages(page, order, fpi_flags);
     else if (!head) {
@@ -1722,6 +1804,10 @@ export abstract class PageAlloc extends Internal {
   }
 
   __free_pages(page: number, order: number): void {
+    // The order-0 pair's fused free is tried here rather than in ___free_pages() (its only caller), so
+    // that this stays small enough for V8 to inline into its callers whatever paths ___free_pages() has
+    // taken in the process (after other variant stacks have run, it had not been).
+    if (order === 0 && this.fusedPcp() && this.freePcp0(page, true)) return;
     this.___free_pages(page, order, FPI_NONE);
   }
 
@@ -2442,3 +2528,54 @@ export { PageFlags, PG_head, NR_FREE_CMA_PAGES, __GFP_COMP, ALLOC_CMA, ALLOC_OOM
 /** The functions fusedPcp() compares: wrapped, the machine takes the calls. */
 const BASE_FREE_PAGES_PREPARE = PageAlloc.prototype.__free_pages_prepare;
 const BASE_POST_ALLOC_HOOK = PageAlloc.prototype.post_alloc_hook;
+
+// F's numbers are the constants they stand for (a change to one of those must change F too).
+for (const [name, f, c] of [
+  ['VMEMMAP_HI_S', F.VMEMMAP_HI_S, VMEMMAP_HI_S],
+  ['POISON_HI_S', F.POISON_HI_S, POISON_HI_S],
+  ['PAGE_TYPE_RESET', F.PAGE_TYPE_RESET, PAGE_TYPE_RESET],
+  ['MAX_PAGE_ORDER', F.MAX_PAGE_ORDER, MAX_PAGE_ORDER],
+  ['NR_PAGE_ORDERS', F.NR_PAGE_ORDERS, NR_PAGE_ORDERS],
+  ['pageblock_order', F.pageblock_order, pageblock_order],
+  ['MIGRATE_PCPTYPES', F.MIGRATE_PCPTYPES, MIGRATE_PCPTYPES],
+  ['MIGRATE_ISOLATE', F.MIGRATE_ISOLATE, MIGRATE_ISOLATE],
+  ['PB_MIGRATE_ISOLATE', F.PB_MIGRATE_ISOLATE, PB_MIGRATE_ISOLATE],
+  ['PB_MIGRATETYPE_MASK', F.PB_MIGRATETYPE_MASK, PB_MIGRATETYPE_MASK],
+  ['MAX_NR_ZONES', F.MAX_NR_ZONES, MAX_NR_ZONES],
+  ['ZONE_NORMAL', F.ZONE_NORMAL, ZONE_NORMAL],
+  ['NODES_PGOFF', F.NODES_PGOFF, NODES_PGOFF],
+  ['NODES_WIDTH', F.NODES_WIDTH, NODES_WIDTH],
+  ['ZONES_PGOFF', F.ZONES_PGOFF, ZONES_PGOFF],
+  ['ZONES_WIDTH', F.ZONES_WIDTH, ZONES_WIDTH],
+  ['LAST_CPUPID_MASK', F.LAST_CPUPID_MASK, LAST_CPUPID_MASK],
+  ['NR_FREE_PAGES', F.NR_FREE_PAGES, NR_FREE_PAGES],
+  ['NR_FREE_PAGES_BLOCKS', F.NR_FREE_PAGES_BLOCKS, NR_FREE_PAGES_BLOCKS],
+  ['PGALLOC_BASE', F.PGALLOC_BASE, PGALLOC_BASE],
+  ['PGFREE', F.PGFREE, PGFREE],
+  ['ZONE_BOOSTED_WATERMARK', F.ZONE_BOOSTED_WATERMARK, ZONE_BOOSTED_WATERMARK],
+  ['ZONE_RECLAIM_ACTIVE', F.ZONE_RECLAIM_ACTIVE, ZONE_RECLAIM_ACTIVE],
+  ['ZONE_BELOW_HIGH', F.ZONE_BELOW_HIGH, ZONE_BELOW_HIGH],
+  ['WMARK_HIGH', F.WMARK_HIGH, WMARK_HIGH],
+  ['PCPF_PREV_FREE_HIGH_ORDER', F.PCPF_PREV_FREE_HIGH_ORDER, PCPF_PREV_FREE_HIGH_ORDER],
+  ['ALLOC_DEFAULT', F.ALLOC_DEFAULT, ALLOC_DEFAULT],
+  ['ALLOC_WMARK_LOW', F.ALLOC_WMARK_LOW, ALLOC_WMARK_LOW],
+  ['ALLOC_WMARK_MASK', F.ALLOC_WMARK_MASK, ALLOC_WMARK_MASK],
+  ['ALLOC_NOFRAGMENT', F.ALLOC_NOFRAGMENT, ALLOC_NOFRAGMENT],
+  ['ALLOC_RESERVES', F.ALLOC_RESERVES, ALLOC_RESERVES],
+  ['ALLOC_KSWAPD', F.ALLOC_KSWAPD, ALLOC_KSWAPD],
+  ['__GFP_ZERO', F.GFP_ZERO, __GFP_ZERO],
+  ['__GFP_KSWAPD_RECLAIM', F.GFP_KSWAPD_RECLAIM, __GFP_KSWAPD_RECLAIM],
+  ['__GFP_THISNODE', F.GFP_THISNODE, __GFP_THISNODE],
+  ['PAGE_FLAGS_CHECK_AT_PREP', F.PAGE_FLAGS_CHECK_AT_PREP, PAGE_FLAGS_CHECK_AT_PREP],
+  ['PAGE_FLAGS_CHECK_AT_FREE', F.PAGE_FLAGS_CHECK_AT_FREE, PAGE_FLAGS_CHECK_AT_FREE],
+  ['CHECK_AT_NEW', F.CHECK_AT_NEW, CHECK_AT_NEW],
+  ['FREE0_OFF_INLINE', F.FREE0_OFF_INLINE, FREE0_OFF_INLINE],
+  ['PP_SIGNATURE_LO', F.PP_SIGNATURE_LO, PP_SIGNATURE_LO],
+  ['PP_SIGNATURE_HI_S', F.PP_SIGNATURE_HI_S, PP_SIGNATURE_HI_S],
+  ['PGTY_buddy', F.PGTY_buddy, PGTY_buddy],
+  ['PGTY_guard', F.PGTY_guard, PGTY_guard],
+  ['CONFIG_PCP_BATCH_SCALE_MAX', F.CONFIG_PCP_BATCH_SCALE_MAX, CONFIG_PCP_BATCH_SCALE_MAX],
+  ['0xff000000 | 0', F.PGTY_BASE_S, 0xff000000 | 0],
+] as const) {
+  if (f !== c) throw new Error(`page_alloc.ts: F.${name} is ${f}, not ${c}`);
+}
