@@ -560,7 +560,8 @@ class PcpHot {
     const t = this.linkWord(lo, hi);
     if (t < 0 || t >= this.kdataWord) return t;
     const lw = t - this.W_lru;
-    return lw >= 0 && lw % this.PW === 0 ? t : -1;
+    // (A mask where the struct page is a power of two of words: `%` by a field is a division.)
+    return lw >= 0 && (this.PWshift >= 0 ? (lw & (this.PW - 1)) === 0 : lw % this.PW === 0) ? t : -1;
   }
 
   /** get_pfnblock_migratetype() of a pfn. */
@@ -1402,7 +1403,7 @@ export abstract class PageAlloc extends Internal {
     }
     // No block of the type (the claim and steal fallbacks), or a free-list entry outside the memmap.
     if (entry < 0 || entry >= h.kdataWord) return -1;
-    const page = ((entry - Wl) / PW) | 0;
+    const page = h.PWshift >= 0 ? (entry - Wl) >>> h.PWshift : ((entry - Wl) / PW) | 0;
     const w = page * PW;
     // __del_page_from_free_list(): the WARN on the type, list_del()'s checks, __ClearPageBuddy() (a buddy or no type).
     if (h.migratetypeOf(page) !== migratetype) return -1;
