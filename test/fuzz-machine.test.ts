@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../src/engine/registry.js';
 import { generateProgram } from '../src/fuzz/generate.js';
-import { Coverage, runOracles, type Observation } from '../src/fuzz/oracle.js';
+import { Coverage, runOracles, siteName, type Observation } from '../src/fuzz/oracle.js';
+import { SITES } from '../src/kernel/sites.js';
 import { replay } from '../src/fuzz/shrink.js';
 import type { GStep } from '../src/fuzz/model.js';
 import { runOnKeptMachine } from '../src/fuzz/machine.js';
@@ -19,6 +20,7 @@ import { readsWords } from '../src/check/page-reader.js';
 import { Kernel } from '../src/kernel/kernel.js';
 import { Checkpoint } from '../src/explore/checkpoint.js';
 import { machine } from './helpers/machine.js';
+import { TcpSock, TcpZerocopyReceive } from '../src/kernel/tcp.js';
 
 const seen = (o: Observation | null): unknown =>
   o === null
@@ -128,4 +130,48 @@ test('a checkpoint restore puts every object back exactly: added properties go, 
   } finally {
     delete proto['t_inherited'];
   }
+});
+
+/**
+ * A kept machine put back to its boot checkpoint makes its socket again
+ * from the one it made before (tcp.ts), reset: after a program that left
+ * skbs queued, the next program's socket is a new
+ * socket's every field and array, and the program runs as on a fresh machine.
+ */
+test('the socket a restored machine makes again is a new socket, whatever the last program left in it', () => {
+  const steps: GStep[] = [
+    { op: 'page_pool_create', args: { order: 0 }, as: 'pool1' },
+    { op: 'tcp_receive', args: { pool: { h: 'pool1' }, bytes: 65536 + 1000 } },
+  ];
+  const scn = programScenario(steps, 'sock', [], fuzzMachine());
+  const first = runOnKeptMachine(scn, 'netpp-v4');
+  assert.ok(first !== null);
+  const sk = first.machine.tcpSockIfAny();
+  assert.ok(sk !== null && sk.count > 0 && sk.rcv_nxt > 0, 'the run left skbs queued on the socket');
+  const next = runOnKeptMachine(programScenario(steps.slice(0, 1), 'sock2', [], fuzzMachine()), 'netpp-v4');
+  assert.ok(next !== null && next.machine === first.machine);
+  assert.equal(next.machine.tcpSockIfAny(), null, 'the restore put the machine back to no socket');
+  const again = next.machine.tcpSock();
+  assert.equal(again, sk, 'the socket object is made again from the one kept');
+  assert.deepEqual({ ...again, zc: { ...again.zc }, zcUser: { ...again.zcUser } }, { ...new TcpSock(), zc: { ...new TcpZerocopyReceive() }, zcUser: { ...new TcpZerocopyReceive() } });
+  const { fresh, kept } = both([...steps, { op: 'tcp_recvmsg', args: { length: 4096 } }], 'netpp-v4');
+  assert.deepEqual(kept, fresh);
+});
+
+test('a probed kernel function gets exactly the arguments it was called with, defaults and all', () => {
+  const scn = programScenario(generateProgram(1, 0).steps, 'probed', [], fuzzMachine());
+  const cov = new Coverage();
+  const out = runOnKeptMachine(scn, 'baseline', [cov]);
+  assert.ok(out !== null);
+  const k = out.machine as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const base = Kernel.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+  // page_ref_count(page) has a plain parameter; WARN_ON_ONCE(cond, site, page = null) a default.
+  for (const name of ['page_ref_count', 'WARN_ON_ONCE']) assert.notEqual(k[name], base[name], `${name} is probed`);
+  const pfn = 0;
+  assert.equal(k['page_ref_count']!.call(out.machine, pfn), base['page_ref_count']!.call(out.machine, pfn));
+  const c2 = new Coverage();
+  c2.start(out.machine);
+  for (const args of [[false, SITES.put_page_testzero], [0, SITES.try_get_page, null]]) assert.equal(k['WARN_ON_ONCE']!.apply(out.machine, args), base['WARN_ON_ONCE']!.apply(out.machine, args));
+  c2.finish();
+  assert.deepEqual(c2.sites().sort(), [siteName(SITES.put_page_testzero), siteName(SITES.try_get_page)].sort(), 'the site argument was read where it was passed');
 });

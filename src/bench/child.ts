@@ -9,6 +9,7 @@
  *   multi-variant  the baseline pcp pair in this fresh process, then again after
  *                  every shipped scenario has run under each of its variants and
  *                  every shipped variant has booted and run pairs: MultiVariantResult
+ *   fuzz           a fuzz campaign, its warm-up and then windows of it: benchCampaign()
  */
 
 import { readdirSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { runScenario } from '../engine/run.js';
 import { VARIANTS } from '../variants/index.js';
 import { benchReplayLoop } from '../replay/bench.js';
 import { pcpPairs, type MultiVariantResult } from './measure.js';
+import { benchCampaign } from '../fuzz/bench.js';
 
 // More, shorter rounds (the same pairs in all): at a load average of 15 one child's fresh
 // median of 9 rounds of 100,000 pairs ranged from 74 to 129 ns.
@@ -49,6 +51,7 @@ function multiVariant(): MultiVariantResult {
 async function main(what: string | undefined): Promise<unknown> {
   if (what === 'replay-loop') return benchReplayLoop(5);
   if (what === 'multi-variant') return multiVariant();
+  if (what === 'fuzz') return benchCampaign(3, 5, 1.2);
   if (what !== 'boot-64g') throw new Error(`unknown measurement ${String(what)}`);
   const built = buildVariant('baseline');
   createMachine(built, { memoryBytes: 256 * 2 ** 20, cpus: 2, nodes: 1 });

@@ -48,6 +48,8 @@ export interface CampaignOptions {
   readonly shrink?: boolean;
   /** Show a progress line (on a terminal). */
   readonly progress: boolean;
+  /** Called after each batch with the programs and operations so far; the campaign stops when it returns false (`pagesim bench`). */
+  readonly onBatch?: (programs: number, ops: number) => boolean;
 }
 
 export interface SummaryFinding {
@@ -226,6 +228,7 @@ export async function runCampaign(o: CampaignOptions): Promise<ShardFile> {
           );
         }
       }
+      if (o.onBatch !== undefined && !o.onBatch(programs, ops)) break;
       progress.update(`fuzz ${o.variant}: ${programs} programs, ${Math.round(ops / Math.max(elapsed(), 1e-3))} ops/s, ${found.size} findings, ${functions.size} functions, ${sites.size} sites, ${Math.round(elapsed())} s`);
     }
     await Promise.all(shrinks);

@@ -36,7 +36,7 @@ export interface ProgramOutcome {
   /** Steps run, under the variant and under the base. */
   readonly ops: number;
   readonly findings: readonly Finding[];
-  /** Kernel functions the program reached (both runs). */
+  /** Kernel functions the program reached (both runs), in the probes' order. */
   readonly functions: readonly string[];
   /** Report signatures the runs made (check sites reached). */
   readonly sites: readonly string[];
@@ -59,7 +59,8 @@ export function runTask(t: RunTask): ProgramOutcome[] {
     // Sites: the check sites evaluated, and where reports were made (bad_page's and the checker's have no check site).
     const sites = new Set<string>(cov.sites());
     for (const o of [x, b]) for (const r of o?.reports ?? []) sites.add(`${r.kind} ${r.function}`);
-    return { index: ref.index, steps: p.steps, body: p.body, ops, findings, functions: [...cov.functions].sort(), sites: [...sites].sort() };
+    // In the probes' order, unsorted (the campaign only unions them; a shard file sorts its own).
+    return { index: ref.index, steps: p.steps, body: p.body, ops, findings, functions: [...cov.functions], sites: [...sites] };
   });
 }
 

@@ -79,6 +79,14 @@ const siteNames = new WeakMap<Site, string>();
  * marks its function in `marks` (a typed-array store) and calls it; a
  * check macro's adds its site to `sites`. Nothing is changed per run (a
  * prototype changed under running code throws away its optimised code).
+ *
+ * Each wrapper is compiled from a text of its own (its function's index
+ * written in it), so each has its own feedback: its call of the wrapped
+ * function sees one target and the compiler can inline it, where one
+ * closure shared by every wrapper calls hundreds of targets through
+ * `apply` and inlines none. A function that sees only its declared
+ * parameters gets them by name; any other (a default, a rest parameter,
+ * `arguments`) through `apply`, with exactly the arguments it was given.
  */
 interface Probe {
   readonly names: readonly string[];
@@ -87,55 +95,68 @@ interface Probe {
 }
 const probes = new WeakMap<Kernel, Probe>();
 
+type Method = (...a: unknown[]) => unknown;
+type MakeWrapper = (fn: Method, marks: Uint8Array, sites: Set<Site>) => Method;
+/** Wrapper makers by their text (a class's methods are the same for every machine of it). */
+const makers = new Map<string, MakeWrapper>();
+
+/**
+ * Whether `fn` sees nothing of how it is called but its declared
+ * parameters: none has a default, none is a rest or a pattern, and it
+ * never reads `arguments`. Such a function called with its parameters
+ * passed by name behaves as called with whatever its caller passed.
+ */
+function plainParams(fn: Method): boolean {
+  const src = Function.prototype.toString.call(fn);
+  const open = src.indexOf('(');
+  const close = src.indexOf(')', open);
+  if (open < 0 || close < 0) return false;
+  const params = src.slice(open + 1, close);
+  return !/[=.{[(]/.test(params) && !/\barguments\b/.test(src);
+}
+
+/** A wrapper of `fn`: marks[index] = 1 (index >= 0), or adds its argument number `site` to sites (site >= 0). */
+function wrapper(name: string, fn: Method, index: number, site: number, marks: Uint8Array, sites: Set<Site>): Method {
+  const mark = site >= 0 ? `sites.add(${plainParams(fn) && site < fn.length ? `a${site}` : `arguments[${site}]`});` : `marks[${index}] = 1;`;
+  const params = Array.from({ length: fn.length }, (_, i) => `a${i}`).join(', ');
+  // A plain function gets its parameters by name (an interpreted function that reads `arguments` makes the object at every call).
+  const call = plainParams(fn) ? `fn.call(this${params === '' ? '' : `, ${params}`})` : 'fn.apply(this, arguments)';
+  const text = `"use strict"; return function probe_${/^[A-Za-z_$][\w$]*$/.test(name) ? name : 'method'}(${params}) { ${mark} return ${call}; };`;
+  let make = makers.get(text);
+  if (make === undefined) makers.set(text, (make = new Function('fn', 'marks', 'sites', text) as MakeWrapper));
+  return make(fn, marks, sites);
+}
+
 function probe(k: Kernel): Probe {
   const had = probes.get(k);
   if (had !== undefined) return had;
   const own = Object.getPrototypeOf(k) as Record<string, unknown>;
   if (Object.getOwnPropertyNames(own).some((n) => n !== 'constructor')) throw new Error('fuzz coverage: the machine has no class of its own (machine.ts boot())');
   const names: string[] = [];
-  const marks: number[] = [];
-  const p: Probe = { names, marks: new Uint8Array(0), sites: new Set() };
   const seen = new Set<string>();
-  const wrap: [string, unknown][] = [];
+  const wrap: { name: string; fn: Method; index: number; site: number }[] = [];
   for (let proto = Object.getPrototypeOf(own) as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       if (seen.has(name) || name === 'constructor') continue;
       seen.add(name);
       const d = Object.getOwnPropertyDescriptor(proto, name);
       if (d === undefined || typeof d.value !== 'function') continue;
-      const fn = d.value as (...a: unknown[]) => unknown;
+      const fn = d.value as Method;
       const at = CHECKS[name];
       if (at !== undefined) {
-        const sites = p.sites;
-        wrap.push([
-          name,
-          function (this: Kernel): unknown {
-            // eslint-disable-next-line prefer-rest-params
-            sites.add(arguments[at] as Site);
-            // eslint-disable-next-line prefer-rest-params
-            return fn.apply(this, arguments as unknown as unknown[]);
-          },
-        ]);
+        wrap.push({ name, fn, index: -1, site: at });
         continue;
       }
       if (k.symbols.get(name) === undefined) continue;
-      const i = names.length;
+      wrap.push({ name, fn, index: names.length, site: -1 });
       names.push(name);
-      marks.push(0);
-      wrap.push([
-        name,
-        function (this: Kernel): unknown {
-          p.marks[i] = 1;
-          // eslint-disable-next-line prefer-rest-params
-          return fn.apply(this, arguments as unknown as unknown[]);
-        },
-      ]);
     }
   }
-  (p as { marks: Uint8Array }).marks = new Uint8Array(names.length);
-  for (const [name, w] of wrap) {
+  const p: Probe = { names, marks: new Uint8Array(names.length), sites: new Set() };
+  for (const { name, fn, index, site } of wrap) {
+    const w = wrapper(name, fn, index, site, p.marks, p.sites);
     // The checker reads struct pages' words itself where the helpers are the kernel's (page-reader.ts).
-    noteWrapper(w as object, (Object.getPrototypeOf(own) as Record<string, unknown>)[name]);
+    noteWrapper(w, (Object.getPrototypeOf(own) as Record<string, unknown>)[name]);
     // As a class's method is: not enumerable (a checkpoint counts an object's enumerable properties).
     Object.defineProperty(own, name, { value: w, writable: true, enumerable: false, configurable: true });
   }
