@@ -12,9 +12,12 @@
  */
 
 import { HZ, PAGE_SIZE } from './config.js';
-import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_ZERO } from './gfp.js';
-import { Rmap, RMAP_EXCLUSIVE } from './rmap.js';
-import { EMPTY_ZERO_PAGE_PFN, MmuGather, PGDIR_SIZE, PMD_SIZE, PTRS_PER_TABLE, PUD_SIZE, Pgtable, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX_HI, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_TABLE, _PAGE_USER } from './pgtable.js';
+import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_COMP, __GFP_ZERO } from './gfp.js';
+import { FaultHot, NR_LRU_BASE, NR_ZONE_LRU_BASE, Rmap, RMAP_EXCLUSIVE } from './rmap.js';
+import { EMPTY_ZERO_PAGE_PFN, MmuGather, PGDIR_SIZE, PMD_SIZE, PTRS_PER_TABLE, PUD_SIZE, Pgtable, TASK_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX_HI, _PAGE_PRESENT, _PAGE_PSE, _PAGE_RW, _PAGE_SPECIAL, _PAGE_TABLE, _PAGE_USER } from './pgtable.js';
+import { PG_active, PG_anon_exclusive, PG_head, PG_lru, PG_swapbacked, PG_uptodate, PGTY_hugetlb } from './page-flags.js';
+import { NR_ANON_MAPPED } from './vmstat.js';
+import { PAGE_OFFSET_HI, VMEMMAP_HI } from './machine.js';
 import { AnonVma, ANON_VMA_SIZE, MM_ANONPAGES, VM_SHARED, VM_WRITE, type MmStruct, type VmAreaStruct, type VmOps } from './mm_types.js';
 import { formatDumpStack } from '../report/oops.js';
 import { PGFAULT } from './vmstat.js';
@@ -83,8 +86,159 @@ class VmFaultSlot implements VmFault {
 }
 const vmfSlot = new VmFaultSlot();
 
+/**
+ * The folio faultAnon4k() allocated and hands to the calls, which take it
+ * in vma_alloc_zeroed_movable_folio() instead of allocating (-1: none).
+ * Like vmfSlot, outside the machine: it is set and taken within one fault.
+ */
+let handoffFolio = -1;
+
+const VMEMMAP_HI_S = VMEMMAP_HI | 0;
+
+/**
+ * The address of the anon_vma faultAnon4k() last stored in a folio's
+ * mapping, by machine (its FaultHot) and word: addrS() of a word in a
+ * slab page goes through the direct map's arithmetic, and consecutive
+ * faults store the same one. A word of page contents keeps its address
+ * while its slot keeps its page (a restored checkpoint may give the slot
+ * to another page later), so the page and slot are kept to check. Outside
+ * the machine, as vmfSlot is.
+ */
+const anonAddr = { hot: null as FaultHot | null, obj: -1, lo: 0, hi: 0, pfn: -1, slot: 0 };
+
+/**
+ * What the fused anonymous write fault (Memory.faultAnon4k()) reads and
+ * writes without calling: everything from __handle_mm_fault() to
+ * do_anonymous_page() on a present PTE table, the allocation's chain down
+ * to the fused per-CPU allocation (which has its own rule, fusedPcp()),
+ * and what follows it: the folio made uptodate, anonymous and exclusive,
+ * its mapcount, the counters, the LRU add with list_add()'s checks, the
+ * pte. Taken only while none of them is overridden by the machine's class.
+ */
+const FUSED_FAULT_HELPERS = [
+  '__handle_mm_fault',
+  'pgd_offset',
+  'pud_offset',
+  'pmd_offset',
+  'pte_offset',
+  'entryWord',
+  'entryPresent',
+  'entryNone',
+  'entryLeaf',
+  'entryPfn',
+  'entryTable',
+  'pageContentsWord',
+  'pud_alloc',
+  'pmd_alloc',
+  'handle_pte_fault',
+  'do_pte_missing',
+  'do_anonymous_page',
+  'pte_alloc',
+  'vmf_anon_prepare',
+  'anon_vma_prepare',
+  'vma_alloc_zeroed_movable_folio',
+  'folio_alloc',
+  '__folio_alloc',
+  'numa_node_id',
+  '__alloc_pages_noprof',
+  'page_rmappable_folio',
+  '__folio_mark_uptodate',
+  'folio_set_flag',
+  'folio_flags',
+  'folio_test_flag',
+  'PageTail',
+  'PageHead',
+  'flagsLo',
+  'flagsHi',
+  'add_mm_counter',
+  'folio_add_new_anon_rmap',
+  '__folio_set_swapbacked',
+  '__folio_set_anon',
+  'storeAddrOf',
+  'addrS',
+  'linear_page_index',
+  'pageAlign',
+  'folio_test_large',
+  'atomic_set',
+  'SetPageAnonExclusive',
+  'PageAnonNotKsm',
+  'PageHuge',
+  'page_folio',
+  'compound_head',
+  'folio_test_hugetlb',
+  'PageType',
+  'page_type',
+  'setPageFlag',
+  'flagPage',
+  'PagePoisoned',
+  '__folio_mod_stat',
+  'page_to_nid',
+  'page_zonenum',
+  'folio_test_anon',
+  'mod_node_page_state',
+  'folio_add_lru_vma',
+  'folio_add_lru',
+  'lru_add',
+  'lruvec_add_folio',
+  'folio_lru_list',
+  'lruStat',
+  'folio_nr_pages',
+  'list_add',
+  '__list_add',
+  'derefWord',
+  'page_zone',
+  '__mod_zone_page_state',
+  'setUserPte',
+  'setEntry',
+];
+
+/**
+ * What zap_pte_range() does itself for a pte of an order-0 anonymous
+ * folio mapped once: vm_normal_page(), zap_present_ptes() and
+ * zap_present_folio_ptes() with the rmap removal and its counter. Same
+ * rule: any override and each pte takes the calls.
+ */
+const FUSED_ZAP_HELPERS = [
+  'pte_offset',
+  'entryWord',
+  'entryTable',
+  'pageContentsWord',
+  'entryPresent',
+  'vm_normal_page',
+  'pte_special',
+  'entryPfn',
+  'zap_present_ptes',
+  'page_folio',
+  'compound_head',
+  'folio_test_large',
+  'folio_test_flag',
+  'folio_flags',
+  'PageTail',
+  'flagsLo',
+  'flagsHi',
+  'zap_present_folio_ptes',
+  'clearEntry',
+  'folio_test_anon',
+  'mm_counter',
+  'folio_remove_rmap_ptes',
+  'atomic_add_negative',
+  '__folio_mod_stat',
+  'page_to_nid',
+  'mod_node_page_state',
+  'folio_mapcount',
+  'atomic_read',
+  'add_mm_counter',
+];
+
+const FLAG_HEAD = 1 << PG_head;
+/** The flags a new anonymous folio gains on its way to the pte: uptodate, swap-backed, exclusive, on the LRU. */
+const FLAGS_NEW_ANON = (1 << PG_uptodate) | (1 << PG_swapbacked) | (1 << PG_anon_exclusive) | (1 << PG_lru);
+
 export abstract class Memory extends Rmap {
   protected anon_vma_cachep: KmemCache | null = null;
+  /** Whether none of FUSED_FAULT_HELPERS (FUSED_ZAP_HELPERS) is overridden: decided once, the class is fixed at construction. */
+  private readonly fusedFault = this.nodeCount === 1 && FUSED_FAULT_HELPERS.every((name) => (this as unknown as Record<string, unknown>)[name] === (Memory.prototype as unknown as Record<string, unknown>)[name]);
+  private readonly fusedZap = this.nodeCount === 1 && FUSED_ZAP_HELPERS.every((name) => (this as unknown as Record<string, unknown>)[name] === (Memory.prototype as unknown as Record<string, unknown>)[name]);
 
   override boot(): void {
     super.boot();
@@ -255,7 +409,162 @@ export abstract class Memory extends Rmap {
   /** handle_mm_fault(): 0 or VM_FAULT_* bits. */
   handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): number {
     this.count_vm_events(PGFAULT, 1);
+    // Watchpoints and fuzz coverage wrap every kernel function after construction: do_anonymous_page stands for all.
+    if (flags === FAULT_FLAG_WRITE && this.fusedFault && this.do_anonymous_page === BASE_DO_ANONYMOUS_PAGE) {
+      const ret = this.faultAnon4k(vma, address);
+      if (ret >= 0) return ret;
+    }
     return this.__handle_mm_fault(vma, address, flags);
+  }
+
+  /**
+   * __handle_mm_fault(vma, address, FAULT_FLAG_WRITE) when it is an
+   * anonymous write fault on a present PTE table whose pte is none, in a
+   * private VMA that has its anon_vma, and the new page comes off the
+   * per-CPU list (allocPcp0()): the walk, do_anonymous_page(), the folio
+   * made uptodate, anonymous and exclusive (folio_add_new_anon_rmap()),
+   * the rss and node counters, folio_add_lru_vma() with list_add()'s
+   * checks, and the pte, read and written here without the calls.
+   *
+   * Why: the 4 KiB fault was some forty calls V8 does not inline
+   * (docs/performance.md); this is one function compiled for this case,
+   * reading the machine through FaultHot (one shape whatever the variant).
+   *
+   * Everything before the allocation is checked first; -1 then means the
+   * calls must do the fault (nothing is written but the stores
+   * allocPcp0() makes before declining, which the calls make again).
+   * After the allocation, what the rest needs is checked before anything
+   * is written; if something would report or take another branch, the
+   * folio goes to the calls (handoffFolio): __handle_mm_fault() walks to
+   * the same pte (the allocation wrote nothing the walk reads: the tables
+   * are pages with contents, not kernel data, and the folio is none of
+   * them) and vma_alloc_zeroed_movable_folio() takes the folio instead of
+   * allocating, so a report comes from the kernel's own functions with
+   * their stack. The machine ends byte for byte as the calls leave it
+   * (test/fused-fault.test.ts).
+   */
+  private faultAnon4k(vma: VmAreaStruct, address: number): number {
+    if (vma.vm_ops !== null || (vma.vm_flags & VM_SHARED) !== 0 || vma.anon_vma === null) return -1;
+    // Below TASK_SIZE the table indexes need no modulo (and NaN fails here too).
+    if (!(address >= 0 && address < TASK_SIZE)) return -1;
+    const h = this.faultHot;
+    const m32 = h.m32;
+    const mm = vma.mm;
+    const pgdTable = mm.pgd;
+    if (!(pgdTable >= h.poolWord)) return -1;
+    // pud_alloc(), pmd_alloc(): present entries, so nothing to allocate; a present, non-huge pmd.
+    const pudTable = h.tableOf(pgdTable + 2 * Math.floor(address / PGDIR_SIZE));
+    if (pudTable < 0) return -1;
+    const pmdTable = h.tableOf(pudTable + 2 * (Math.floor(address / PUD_SIZE) & (PTRS_PER_TABLE - 1)));
+    if (pmdTable < 0) return -1;
+    const pmd = pmdTable + 2 * (Math.floor(address / PMD_SIZE) & (PTRS_PER_TABLE - 1));
+    if ((m32[pmd]! & _PAGE_PSE) !== 0) return -1;
+    const pteTable = h.tableOf(pmd);
+    if (pteTable < 0) return -1;
+    // handle_pte_fault(): the pte is none, so do_pte_missing() -> do_anonymous_page().
+    const pte = pteTable + 2 * (Math.floor(address / PAGE_SIZE) & (PTRS_PER_TABLE - 1));
+    if (m32[pte] !== 0 || m32[pte + 1] !== 0) return -1;
+    // vmf_anon_prepare() finds the anon_vma; vma_alloc_zeroed_movable_folio() -> __alloc_pages_noprof().
+    if (!this.fusedPcp()) return -1;
+    const folio = this.allocPcp0(GFP_HIGHUSER_MOVABLE | __GFP_ZERO | __GFP_COMP, 0);
+    if (folio < 0) return -1;
+    const i32 = h.i32;
+    const w = folio * h.PW;
+    const wf = w + h.W_flags;
+    const fl = i32[wf]!;
+    const node = h.nodeOf(w);
+    const zone = h.zoneOf(w);
+    // SetPageAnonExclusive(): not poisoned (PF_ANY), the mapping anon and not KSM, not hugetlb (the type
+    // word read after _mapcount is set, which it may share).
+    const obj = vma.anon_vma.obj;
+    if (anonAddr.hot !== h || anonAddr.obj !== obj || (anonAddr.pfn >= 0 && h.slotOf[anonAddr.pfn] !== anonAddr.slot + 1)) {
+      const lo = this.addrS(obj);
+      const hi = this.addrHiOut;
+      anonAddr.lo = lo;
+      anonAddr.hi = hi;
+      anonAddr.obj = obj;
+      anonAddr.hot = h;
+      anonAddr.pfn = obj >= h.poolWord ? Math.floor((((hi >>> 0) - PAGE_OFFSET_HI) * 2 ** 32 + (lo >>> 0)) / PAGE_SIZE) : -1;
+      anonAddr.slot = Math.floor((obj - h.poolWord) / (PAGE_SIZE / 4));
+    }
+    const alo = anonAddr.lo;
+    const ahi = anonAddr.hi;
+    const type = h.W_page_type === h.W_mapcount ? 0 : m32[w + h.W_page_type]!;
+    // lruvec_add_folio(): anon (PG_swapbacked is set by now), active or inactive; list_add()'s checks.
+    const lru = (fl & (1 << PG_active)) !== 0 ? 1 : 0;
+    const head = node === undefined ? -1 : h.lruvecWord[node.node_id]! + lru * 4;
+    const nw = w + h.W_lru;
+    let next = -1;
+    let xlo = 0;
+    let xhi = 0;
+    let plo = 0;
+    if (head >= 0) {
+      xlo = i32[head]!;
+      xhi = i32[head + 1]!;
+      next = h.nodeWord(xlo, xhi);
+      plo = (h.kdataLoS + (head - h.kdataWord) * 4) | 0;
+    }
+    if (
+      (fl & FLAG_HEAD) !== 0 ||
+      (fl === -1 && m32[wf + 1] === 0xffffffff) ||
+      (alo & 2) !== 0 ||
+      type >>> 24 === PGTY_hugetlb ||
+      zone === undefined ||
+      head < h.kdataWord ||
+      next < 0 ||
+      i32[next + 2] !== plo ||
+      i32[next + 3] !== h.kdataHiS ||
+      nw === next
+    ) {
+      const slot = h.slotOf[folio]!;
+      const contents = slot > 0 ? h.poolWord + (slot - 1) * (PAGE_SIZE / 4) : -1;
+      if (contents === pgdTable || contents === pudTable || contents === pmdTable || contents === pteTable) {
+        // The new page's contents were one of the tables the walk read (a page table on the free list):
+        // the walk would not find this pte again. The rest by calls from here.
+        this.__folio_mark_uptodate(folio);
+        this.add_mm_counter(mm, MM_ANONPAGES, 1);
+        this.folio_add_new_anon_rmap(folio, vma, this.pageAlign(address), RMAP_EXCLUSIVE);
+        this.folio_add_lru_vma(folio, vma);
+        this.setUserPte(pte, folio, vma, true);
+        return 0;
+      }
+      handoffFolio = folio;
+      const ret = this.__handle_mm_fault(vma, address, FAULT_FLAG_WRITE);
+      handoffFolio = -1;
+      return ret;
+    }
+    // From here on, what the calls write, in their order.
+    mm.rss_stat[MM_ANONPAGES] = mm.rss_stat[MM_ANONPAGES]! + 1;
+    // __folio_set_anon(): the anon_vma with FOLIO_MAPPING_ANON, the index.
+    const wm = w + h.W_mapping;
+    i32[wm] = alo | 1;
+    i32[wm + 1] = ahi;
+    const index = Math.floor((Math.floor(address / PAGE_SIZE) * PAGE_SIZE - vma.vm_start) / PAGE_SIZE) + vma.vm_pgoff;
+    const wi = w + h.W_index;
+    m32[wi] = index >>> 0;
+    m32[wi + 1] = Math.floor(index / 2 ** 32);
+    i32[w + h.W_mapcount] = 0;
+    // PG_uptodate, PG_swapbacked, PG_anon_exclusive, PG_lru (one word: nothing reads it in between).
+    i32[wf] = fl | FLAGS_NEW_ANON;
+    const ns = node!.vm_stat;
+    ns[NR_ANON_MAPPED] = ns[NR_ANON_MAPPED]! + 1;
+    ns[NR_LRU_BASE + lru] = ns[NR_LRU_BASE + lru]! + 1;
+    zone.vm_stat[NR_ZONE_LRU_BASE + lru] = zone.vm_stat[NR_ZONE_LRU_BASE + lru]! + 1;
+    // list_add(&folio->lru, the lruvec list).
+    const nlo = (nw * 4) | 0;
+    i32[next + 2] = nlo;
+    i32[next + 3] = VMEMMAP_HI_S;
+    i32[nw] = xlo;
+    i32[nw + 1] = xhi;
+    i32[nw + 2] = plo;
+    i32[nw + 3] = h.kdataHiS;
+    i32[head] = nlo;
+    i32[head + 1] = VMEMMAP_HI_S;
+    // setUserPte(): present, user, accessed, NX; writable and dirty when the VMA allows writes.
+    const lo = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | (vma.vm_flags & VM_WRITE ? _PAGE_RW | _PAGE_DIRTY : 0);
+    m32[pte] = (((folio & 0xfffff) << 12) | lo) >>> 0;
+    m32[pte + 1] = ((folio >>> 20) | _PAGE_NX_HI) >>> 0;
+    return 0;
   }
 
   __handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): number {
@@ -359,6 +668,12 @@ export abstract class Memory extends Rmap {
   vma_alloc_zeroed_movable_folio(vma: VmAreaStruct, addr: number): number {
     void vma;
     void addr;
+    if (handoffFolio >= 0) {
+      // The folio faultAnon4k() allocated for this fault, handed to the calls.
+      const folio = handoffFolio;
+      handoffFolio = -1;
+      return folio;
+    }
     return this.folio_alloc(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
   }
 
@@ -461,11 +776,38 @@ export abstract class Memory extends Rmap {
   /** zap_pte_range(): clear each pte; a folio's rmap goes now, its reference after the TLB flush. */
   zap_pte_range(tlb: MmuGather, vma: VmAreaStruct, pmd: number, addr: number, end: number): void {
     const rss = [0, 0, 0, 0];
+    // Watchpoints and fuzz coverage wrap every kernel function after construction: zap_present_ptes stands for all.
+    const fused = this.fusedZap && this.zap_present_ptes === BASE_ZAP_PRESENT_PTES;
+    const h = this.faultHot;
+    const m32 = h.m32;
+    const i32 = h.i32;
     while (addr < end) {
-      const pte = this.pte_offset(pmd, addr);
-      if (!this.entryPresent(pte)) {
+      // pte_offset(), read inline when the table has contents outside kernel data (FaultHot.tableOf()).
+      const table = fused && addr >= 0 ? h.tableOf(pmd) : -1;
+      const pte = table >= 0 ? table + 2 * (Math.floor(addr / PAGE_SIZE) & (PTRS_PER_TABLE - 1)) : this.pte_offset(pmd, addr);
+      const lo = m32[pte]!;
+      if (fused ? (lo & _PAGE_PRESENT) === 0 : !this.entryPresent(pte)) {
         addr += PAGE_SIZE;
         continue;
+      }
+      if (fused && (lo & _PAGE_SPECIAL) === 0) {
+        // An order-0 anonymous folio mapped once: vm_normal_page(), zap_present_ptes() (not large: one pte),
+        // zap_present_folio_ptes() with folio_remove_rmap_ptes() taking _mapcount to -1, without the calls.
+        const page = (m32[pte + 1]! & 0xfffff) * 2 ** 20 + (lo >>> 12);
+        if (page < h.nr_pages) {
+          const w = page * h.PW;
+          const node = h.nodeOf(w);
+          if ((i32[w + h.W_compound_head]! & 1) === 0 && (i32[w + h.W_flags]! & FLAG_HEAD) === 0 && (i32[w + h.W_mapping]! & 1) !== 0 && i32[w + h.W_mapcount] === 0 && node !== undefined) {
+            m32[pte] = 0;
+            m32[pte + 1] = 0;
+            rss[MM_ANONPAGES]! -= 1;
+            i32[w + h.W_mapcount] = -1;
+            node.vm_stat[NR_ANON_MAPPED] = node.vm_stat[NR_ANON_MAPPED]! - 1;
+            this.tlb_remove_folio_pages(tlb, page, 1);
+            addr += PAGE_SIZE;
+            continue;
+          }
+        }
       }
       const page = this.vm_normal_page(vma, addr, pte);
       if (page < 0) {
@@ -660,3 +1002,6 @@ export abstract class Memory extends Rmap {
     this.mm_dec_nr_ptes(tlb.mm);
   }
 }
+
+const BASE_DO_ANONYMOUS_PAGE = Memory.prototype.do_anonymous_page;
+const BASE_ZAP_PRESENT_PTES = Memory.prototype.zap_present_ptes;

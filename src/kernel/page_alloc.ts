@@ -1234,7 +1234,7 @@ export abstract class PageAlloc extends Internal {
    * __free_pages_prepare and post_alloc_hook, which these compare), and
    * there is one node.
    */
-  private fusedPcp(): boolean {
+  protected fusedPcp(): boolean {
     return this.pcpHot.fused && this.__free_pages_prepare === BASE_FREE_PAGES_PREPARE && this.post_alloc_hook === BASE_POST_ALLOC_HOOK;
   }
 
@@ -1261,7 +1261,7 @@ export abstract class PageAlloc extends Internal {
    * report, from the kernel's own functions). The machine ends byte for
    * byte as the calls leave it (test/fused-pcp.test.ts).
    */
-  private allocPcp0(gfp: number, preferred_nid: number): number {
+  protected allocPcp0(gfp: number, preferred_nid: number): number {
     const h = this.pcpHot;
     // prepare_alloc_pages()
     if (gfp !== h.gfp) {
@@ -1497,7 +1497,7 @@ export abstract class PageAlloc extends Internal {
    * without the calls. Why, and the rule for what is written before the
    * checks: allocPcp0(). False: the calls must do it.
    */
-  private freePcp0(pfn: number, dropRef: boolean): boolean {
+  protected freePcp0(pfn: number, dropRef: boolean): boolean {
     const h = this.pcpHot;
     // Callers pass pfns read from float arrays too (mmu_gather's batch): one int32 from here on,
     // so that the arithmetic below is compiled for small integers whoever called first.

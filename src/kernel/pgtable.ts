@@ -655,8 +655,24 @@ export abstract class Pgtable extends Rcu {
   tlb_batch_pages_flush(tlb: MmuGather): void {
     const p = tlb.pages;
     const n = tlb.nr_pages;
-    for (let i = 0; i < n; i += 2) this.folio_put_refs(this.page_folio(p[i]!), p[i + 1]!);
+    const fused = n > 0 && this.gatherFused();
+    for (let i = 0; i < n; i += 2) {
+      if (fused && this.putGatheredFused(p[i]!, p[i + 1]!)) continue;
+      this.folio_put_refs(this.page_folio(p[i]!), p[i + 1]!);
+    }
     tlb.nr_pages = 0;
+  }
+
+  /** Whether tlb_batch_pages_flush() may try putGatheredFused() (rmap.ts: the LRU lives there). */
+  protected gatherFused(): boolean {
+    return false;
+  }
+
+  /** folio_put_refs(page_folio(pfn), nr) done without the calls; false: the calls must do it (rmap.ts). */
+  protected putGatheredFused(pfn: number, nr: number): boolean {
+    void pfn;
+    void nr;
+    return false;
   }
 
   /** tlb_flush_mmu(): tables go to RCU first, then the pages are released. */

@@ -13,9 +13,11 @@
  * the deferred-split queue of partially mapped folios, memcg.
  */
 
-import { PAGE_SIZE } from './config.js';
+import { MAX_NR_ZONES, NODES_PGOFF, NODES_WIDTH, PAGE_SIZE, POISON_HI, ZONES_PGOFF, ZONES_WIDTH } from './config.js';
 import { Cpa } from './cpa.js';
-import { PG_active, PG_lru, PG_swapbacked, PG_unevictable, PG_uptodate } from './page-flags.js';
+import { VMEMMAP_HI } from './machine.js';
+import type { PgData, Zone } from './mmzone.js';
+import { PG_active, PG_head, PG_lru, PG_swapbacked, PG_unevictable, PG_uptodate } from './page-flags.js';
 import { nodeStat, NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED, NR_ZONE_INACTIVE_ANON } from './vmstat.js';
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES } from './mm_types.js';
 import { declareSymbols } from './symbols.js';
@@ -39,17 +41,177 @@ export const LRU_INACTIVE_ANON = 0;
 export const LRU_ACTIVE = 1;
 export const LRU_FILE = 2;
 export const NR_LRU_LISTS = 5;
-const NR_LRU_BASE = nodeStat('nr_inactive_anon');
-const NR_ZONE_LRU_BASE = NR_ZONE_INACTIVE_ANON;
+export const NR_LRU_BASE = nodeStat('nr_inactive_anon');
+export const NR_ZONE_LRU_BASE = NR_ZONE_INACTIVE_ANON;
 
 /** mm_id_t is 32 bits: 31 for the id (MM_ID_BITS), the top one for the lock (slot 0) or "maybe mapped shared" (slot 1). */
 const MM_ID_MASK = 0x7fffffff;
 const MM_ID_DUMMY = 0;
 const FOLIO_MM_IDS_SHARED = 0x80000000;
 
+const VMEMMAP_HI_S = VMEMMAP_HI | 0;
+const POISON_HI_S = POISON_HI | 0;
+
+/**
+ * What the fused put of a gathered page (Rmap.putGatheredFused(), called
+ * by tlb_batch_pages_flush()) does without calling, besides the per-CPU
+ * free it hands over to (allocPcp0/freePcp0's own rule, fusedPcp()):
+ * folio_put_refs() of an order-0 folio's last reference, __folio_put(),
+ * __page_cache_release() and the LRU removal. The path is taken only while
+ * none of them is overridden by the machine's class.
+ */
+const FUSED_FLUSH_HELPERS = [
+  'tlb_batch_pages_flush',
+  'folio_put_refs',
+  'folio_ref_sub_and_test',
+  'page_ref_sub_and_test',
+  'atomic_sub_and_test',
+  'refcountWord',
+  'page_folio',
+  'compound_head',
+  '__folio_put',
+  'page_cache_release',
+  '__page_cache_release',
+  'folio_test_flag',
+  'folio_clear_flag',
+  'folio_flags',
+  'PageTail',
+  'PageHead',
+  'flagsLo',
+  'flagsHi',
+  'lruvec_del_folio',
+  'folio_lru_list',
+  'lruStat',
+  'list_del',
+  '__list_del_entry',
+  'derefWord',
+  'mod_node_page_state',
+  '__mod_zone_page_state',
+  'page_zone',
+  'page_to_nid',
+  'page_zonenum',
+  'folio_nr_pages',
+  'folio_test_large',
+  'folio_order',
+  'free_frozen_pages',
+  '__free_frozen_pages',
+];
+
+/**
+ * The machine as the fused anonymous fault, zap and put paths (memory.ts
+ * faultAnon4k() and zap_pte_range(), Rmap.putGatheredFused()) read it: one
+ * object of this one class on every machine, whatever the variant stack,
+ * so those paths see one shape (PcpHot in page_alloc.ts does the same for
+ * the per-CPU pair). Fields are the machine's own arrays and offsets,
+ * fixed at construction.
+ */
+export class FaultHot {
+  readonly i32: Int32Array;
+  readonly m32: Uint32Array;
+  readonly nr_pages: number;
+  readonly PW: number;
+  readonly W_flags: number;
+  readonly W_compound_head: number;
+  readonly W_mapping: number;
+  readonly W_index: number;
+  readonly W_mapcount: number;
+  readonly W_page_type: number;
+  readonly W_refcount: number;
+  readonly W_lru: number;
+  readonly kdataWord: number;
+  readonly kdataBytes: number;
+  readonly kdataLoS: number;
+  readonly kdataHiS: number;
+  readonly kdataPfn: number;
+  readonly poolWord: number;
+  readonly slotOf: Int32Array;
+  readonly zones: readonly Zone[];
+  readonly nodes: readonly PgData[];
+
+  constructor(
+    k: Rmap,
+    /** Each node's lruvec lists (kernel data), word of lists[0] (Rmap's own array, filled at boot). */
+    readonly lruvecWord: readonly number[],
+  ) {
+    this.i32 = k.i32;
+    this.m32 = k.m32;
+    this.nr_pages = k.nr_pages;
+    this.PW = k.PW;
+    this.W_flags = k.W_flags;
+    this.W_compound_head = k.W_compound_head;
+    this.W_mapping = k.W_mapping;
+    this.W_index = k.W_index;
+    this.W_mapcount = k.W_mapcount;
+    this.W_page_type = k.W_page_type;
+    this.W_refcount = k.W_refcount;
+    this.W_lru = k.W_lru;
+    this.kdataWord = k.kdataWord;
+    this.kdataBytes = k.kdataBytes;
+    this.kdataLoS = k.kdataLoS;
+    this.kdataHiS = k.kdataHiS;
+    this.kdataPfn = k.kdataPfn;
+    this.poolWord = k.poolWord;
+    this.slotOf = k.slotOf;
+    this.zones = k.zones;
+    this.nodes = k.nodes;
+  }
+
+  /**
+   * The word a list link (two signed words) leads to when derefWord()
+   * decodes it inline and it is a list node: a struct page's lru, or a
+   * word of kernel data; -1 for any other (the calls take it).
+   */
+  nodeWord(lo: number, hi: number): number {
+    if (hi === VMEMMAP_HI_S) {
+      const t = lo >>> 2;
+      if ((lo & 3) !== 0 || t >= this.kdataWord) return -1;
+      const lw = t - this.W_lru;
+      return lw >= 0 && lw % this.PW === 0 ? t : -1;
+    }
+    if (hi === this.kdataHiS) {
+      const d = (lo - this.kdataLoS) | 0;
+      if (d >= 0 && d < this.kdataBytes && (d & 3) === 0) return this.kdataWord + (d >>> 2);
+    }
+    return -1;
+  }
+
+  /**
+   * The contents word of the table a present page-table entry (at word e)
+   * points at, as entryTable() finds it, when that is a page with contents
+   * already (so pageContentsWord() assigns nothing) outside kernel data;
+   * -1 for anything else (an entry not present, a pfn past the memmap, a
+   * table without contents or in kernel data: the calls take those).
+   */
+  tableOf(e: number): number {
+    const lo = this.m32[e]!;
+    if ((lo & 1) === 0) return -1;
+    const pfn = (this.m32[e + 1]! & 0xfffff) * 2 ** 20 + (lo >>> 12);
+    if (pfn >= this.nr_pages) return -1;
+    const k = pfn - this.kdataPfn;
+    if (k >= 0 && k < this.kdataBytes / PAGE_SIZE) return -1;
+    const slot = this.slotOf[pfn]!;
+    return slot > 0 ? this.poolWord + (slot - 1) * (PAGE_SIZE / 4) : -1;
+  }
+
+  /** The node of the struct page at word w (page_to_nid()), or undefined when there is none. */
+  nodeOf(w: number): PgData | undefined {
+    return this.nodes[(this.m32[w + this.W_flags + 1]! >>> (NODES_PGOFF - 32)) & ((1 << NODES_WIDTH) - 1)];
+  }
+
+  /** The zone of the struct page at word w (page_zone()), or undefined when there is none. */
+  zoneOf(w: number): Zone | undefined {
+    const hi = this.m32[w + this.W_flags + 1]!;
+    return this.zones[((hi >>> (NODES_PGOFF - 32)) & ((1 << NODES_WIDTH) - 1)) * MAX_NR_ZONES + ((hi >>> (ZONES_PGOFF - 32)) & ((1 << ZONES_WIDTH) - 1))];
+  }
+}
+
 export abstract class Rmap extends Cpa {
   /** Each node's lruvec lists (kernel data), word of lists[0]. */
   private lruvecWord: number[] = [];
+  /** What the fused fault, zap and put paths read (FaultHot). */
+  protected readonly faultHot = new FaultHot(this, this.lruvecWord);
+  /** Whether none of FUSED_FLUSH_HELPERS is overridden (decided once: the class is fixed at construction). */
+  private readonly fusedFlush = this.nodeCount === 1 && FUSED_FLUSH_HELPERS.every((name) => (this as unknown as Record<string, unknown>)[name] === (Rmap.prototype as unknown as Record<string, unknown>)[name]);
   private W_large_mapcount = this.FF['_large_mapcount']!;
   private W_entire_mapcount = this.FF['_entire_mapcount']!;
   private W_nr_pages_mapped = this.FF['_nr_pages_mapped']!;
@@ -128,6 +290,116 @@ export abstract class Rmap extends Cpa {
   override __folio_put(folio: number): void {
     this.page_cache_release(folio);
     this.free_frozen_pages(folio, this.folio_order(folio));
+  }
+
+  /**
+   * Whether tlb_batch_pages_flush() may try putGatheredFused() on its
+   * pages: no function on the way is overridden by the class, none is
+   * wrapped since (watchpoints shadow every kernel function on the
+   * instance, fuzz coverage on the machine's own class: both wrap
+   * __page_cache_release, compared here), and the per-CPU free may be
+   * fused (fusedPcp()).
+   */
+  protected override gatherFused(): boolean {
+    return this.fusedFlush && this.__page_cache_release === BASE_PAGE_CACHE_RELEASE && this.fusedPcp();
+  }
+
+  /**
+   * folio_put_refs(page_folio(pfn), nr) as tlb_batch_pages_flush() makes
+   * it, for an order-0 folio whose last reference this is, when nothing on
+   * the way reports: the refcount dropped to 0, __folio_put(),
+   * __page_cache_release() taking the folio off its LRU list (list_del()
+   * with its checks, the node's and zone's LRU counters, PG_lru, PG_active
+   * and PG_unevictable cleared), then free_frozen_pages() through the
+   * fused per-CPU free (freePcp0()). Everything the LRU removal needs is
+   * checked before it is written; if freePcp0() then declines (a list to
+   * trim, a page state to report), the words written here are put back
+   * as they were, newest first, and false sends the folio through the
+   * calls, which report from the kernel's own functions. freePcp0() writes
+   * nothing before declining but what __free_pages_prepare() writes again
+   * (page_alloc.ts). The machine ends byte for byte as the calls leave it
+   * (test/fused-fault.test.ts).
+   */
+  protected override putGatheredFused(pfn: number, nr: number): boolean {
+    const h = this.faultHot;
+    const page = pfn | 0;
+    if (nr !== 1 || page !== pfn || page < 0 || page >= h.nr_pages) return false;
+    const i32 = h.i32;
+    const w = page * h.PW;
+    // page_folio(): not a tail; folio_ref_sub_and_test(folio, 1) reaches 0; an order-0 folio.
+    const wr = w + h.W_refcount;
+    const wf = w + h.W_flags;
+    const fl = i32[wf]!;
+    if ((i32[w + h.W_compound_head]! & 1) !== 0 || i32[wr] !== 1 || (fl & (1 << PG_head)) !== 0) return false;
+    const onLru = (fl & (1 << PG_lru)) !== 0;
+    const entry = w + h.W_lru;
+    const xlo = i32[entry]!;
+    const xhi = i32[entry + 1]!;
+    const plo = i32[entry + 2]!;
+    const phi = i32[entry + 3]!;
+    let prev = -1;
+    let next = -1;
+    let lru = 0;
+    const node = h.nodeOf(w);
+    const zone = h.zoneOf(w);
+    if (onLru) {
+      // __list_del_entry()'s checks, on links that lead to list nodes derefWord() decodes inline.
+      if (xhi === POISON_HI_S || phi === POISON_HI_S || xhi === 0 || phi === 0) return false;
+      prev = h.nodeWord(plo, phi);
+      next = h.nodeWord(xlo, xhi);
+      const elo = (entry * 4) | 0;
+      if (prev < 0 || next < 0 || i32[prev] !== elo || i32[prev + 1] !== VMEMMAP_HI_S || i32[next + 2] !== elo || i32[next + 3] !== VMEMMAP_HI_S) return false;
+      if (node === undefined || zone === undefined) return false;
+      lru = ((fl & (1 << PG_swapbacked)) !== 0 ? 0 : LRU_FILE) + ((fl & (1 << PG_active)) !== 0 ? LRU_ACTIVE : 0);
+    }
+    // From here on, what the calls write, in their order; each word's old value kept to put back.
+    i32[wr] = 0;
+    let n2 = 0;
+    let n3 = 0;
+    let p0 = 0;
+    let p1 = 0;
+    let e0 = 0;
+    let e1 = 0;
+    let e2 = 0;
+    let e3 = 0;
+    if (onLru) {
+      n2 = i32[next + 2]!;
+      i32[next + 2] = plo;
+      n3 = i32[next + 3]!;
+      i32[next + 3] = phi;
+      p0 = i32[prev]!;
+      i32[prev] = xlo;
+      p1 = i32[prev + 1]!;
+      i32[prev + 1] = xhi;
+      e0 = i32[entry]!;
+      i32[entry] = 0x100;
+      e1 = i32[entry + 1]!;
+      i32[entry + 1] = POISON_HI_S;
+      e2 = i32[entry + 2]!;
+      i32[entry + 2] = 0x122;
+      e3 = i32[entry + 3]!;
+      i32[entry + 3] = POISON_HI_S;
+      node!.vm_stat[NR_LRU_BASE + lru] = node!.vm_stat[NR_LRU_BASE + lru]! - 1;
+      zone!.vm_stat[NR_ZONE_LRU_BASE + lru] = zone!.vm_stat[NR_ZONE_LRU_BASE + lru]! - 1;
+      i32[wf] = fl & ~((1 << PG_lru) | (1 << PG_active) | (1 << PG_unevictable));
+    }
+    if (this.freePcp0(page, false)) return true;
+    // Put back what was written, newest first (so words that alias end as they were).
+    if (onLru) {
+      i32[wf] = fl;
+      zone!.vm_stat[NR_ZONE_LRU_BASE + lru] = zone!.vm_stat[NR_ZONE_LRU_BASE + lru]! + 1;
+      node!.vm_stat[NR_LRU_BASE + lru] = node!.vm_stat[NR_LRU_BASE + lru]! + 1;
+      i32[entry + 3] = e3;
+      i32[entry + 2] = e2;
+      i32[entry + 1] = e1;
+      i32[entry] = e0;
+      i32[prev + 1] = p1;
+      i32[prev] = p0;
+      i32[next + 3] = n3;
+      i32[next + 2] = n2;
+    }
+    i32[wr] = 1;
+    return false;
   }
 
   // ---- mapcounts ----------------------------------------------------------
@@ -382,3 +654,5 @@ export abstract class Rmap extends Cpa {
     return mm.rss_stat[member]!;
   }
 }
+
+const BASE_PAGE_CACHE_RELEASE = Rmap.prototype.__page_cache_release;
