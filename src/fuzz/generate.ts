@@ -77,7 +77,7 @@ export class GenState implements GenApi {
   private clock = 0;
 
   constructor(
-    readonly rng: Rng,
+    public rng: Rng,
     readonly misuse: boolean,
   ) {}
 
@@ -131,11 +131,21 @@ export class GenState implements GenApi {
     return this.oneOf(cands);
   }
 
-  /** A view of this state drawing from another generator (the shrinker asks what a spec's arguments depend on). */
-  withRng(rng: Rng): GenApi {
-    const view = Object.create(this) as GenState;
-    Object.defineProperty(view, 'rng', { value: rng });
-    return view;
+  /**
+   * f(this state) with the state drawing from another generator meanwhile
+   * (the shrinker asks what a spec's arguments depend on). The state
+   * itself, not a view made per call: a view has the state as its
+   * prototype, a shape of its own, and the specs' calls that saw one went
+   * the generic way for every state.
+   */
+  drawingFrom<T>(rng: Rng, f: (g: GenApi) => T): T {
+    const was = this.rng;
+    this.rng = rng;
+    try {
+      return f(this);
+    } finally {
+      this.rng = was;
+    }
   }
 
   /** The next use-clock value. */

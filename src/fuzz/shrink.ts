@@ -61,8 +61,9 @@ export function replayStep(g: GenState, step: GStep): boolean {
     picked[param] = o;
   }
   if (spec.args !== undefined) {
-    const a = spec.args(g.withRng(new ProbeRng(false)), picked);
-    const b = spec.args(g.withRng(new ProbeRng(true)), picked);
+    const args = spec.args;
+    const a = g.drawingFrom(new ProbeRng(false), (v) => args(v, picked));
+    const b = g.drawingFrom(new ProbeRng(true), (v) => args(v, picked));
     if (a === null || b === null) return false;
     for (const k of Object.keys(a)) {
       const va = JSON.stringify(a[k]);
