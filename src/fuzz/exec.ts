@@ -60,7 +60,7 @@ export function runTask(t: RunTask): ProgramOutcome[] {
     const sites = new Set<string>(cov.sites());
     for (const o of [x, b]) for (const r of o?.reports ?? []) sites.add(`${r.kind} ${r.function}`);
     // In the probes' order, unsorted (the campaign only unions them; a shard file sorts its own).
-    return { index: ref.index, steps: p.steps, body: p.body, ops, findings, functions: [...cov.functions], sites: [...sites] };
+    return { index: ref.index, steps: p.steps, body: p.body, ops, findings, functions: cov.functions, sites: [...sites] };
   });
 }
 

@@ -91,7 +91,17 @@ const siteNames = new WeakMap<Site, string>();
 interface Probe {
   readonly names: readonly string[];
   readonly marks: Uint8Array;
+  /** Each function's number among every machine's of this thread (functionIds). */
+  readonly ids: Int32Array;
   readonly sites: Set<Site>;
+}
+
+/** Kernel function names, numbered once per thread, so that a run's coverage is a byte array over every machine's functions. */
+const functionIds = new Map<string, number>();
+function functionId(name: string): number {
+  let id = functionIds.get(name);
+  if (id === undefined) functionIds.set(name, (id = functionIds.size));
+  return id;
 }
 const probes = new WeakMap<Kernel, Probe>();
 
@@ -152,7 +162,7 @@ function probe(k: Kernel): Probe {
       names.push(name);
     }
   }
-  const p: Probe = { names, marks: new Uint8Array(names.length), sites: new Set() };
+  const p: Probe = { names, marks: new Uint8Array(names.length), ids: Int32Array.from(names, functionId), sites: new Set() };
   for (const { name, fn, index, site } of wrap) {
     const w = wrapper(name, fn, index, site, p.marks, p.sites);
     // The checker reads struct pages' words itself where the helpers are the kernel's (page-reader.ts).
@@ -166,10 +176,13 @@ function probe(k: Kernel): Probe {
 
 /** Follows which kernel functions and check sites a run reaches (coverage). */
 export class Coverage implements RunObserver {
-  readonly functions = new Set<string>();
+  /** The kernel functions reached, each once, in the order the runs' probes list them. */
+  readonly functions: string[] = [];
   /** Check sites evaluated (by object: a site is one constant of the kernel's). */
   readonly checkSites = new Set<Site>();
   private p: Probe | null = null;
+  /** By function number (functionIds): whether `functions` has it. */
+  private has = new Uint8Array(0);
   start(k: Kernel): void {
     this.p = probe(k);
     this.p.marks.fill(0);
@@ -180,7 +193,21 @@ export class Coverage implements RunObserver {
   finish(): void {
     const p = this.p;
     if (p === null) return;
-    for (let i = 0; i < p.marks.length; i++) if (p.marks[i] !== 0) this.functions.add(p.names[i]!);
+    if (this.has.length < functionIds.size) {
+      const grown = new Uint8Array(functionIds.size);
+      grown.set(this.has);
+      this.has = grown;
+    }
+    const { marks, ids, names } = p;
+    const has = this.has;
+    for (let i = 0; i < marks.length; i++) {
+      if (marks[i] === 0) continue;
+      const id = ids[i]!;
+      if (has[id] === 0) {
+        has[id] = 1;
+        this.functions.push(names[i]!);
+      }
+    }
     for (const s of p.sites) this.checkSites.add(s);
     this.p = null;
   }
