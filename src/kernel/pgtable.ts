@@ -143,7 +143,15 @@ export abstract class Pgtable extends Rcu {
 
   /** Zeroes the contents of freshly allocated pages asked for with __GFP_ZERO. */
   override clear_page_contents(page: number, order: number): void {
-    for (let i = 0; i < 1 << order; i++) {
+    const n = 1 << order;
+    if (page + n <= this.nr_pages) {
+      // Within memory no page oopses: only the pages that have contents are cleared, found
+      // on the slot array without a call per page (a THP has none until it is written).
+      const slotOf = this.slotOf;
+      for (let pfn = page, end = page + n; pfn < end; pfn++) if (slotOf[pfn]! > 0) this.clearPageContents(pfn);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
       // kernel_init_pages() past the end of memory (post_alloc_hook with a huge order) writes where the direct map maps nothing.
       if (page + i >= this.nr_pages) this.oopsDirectMap(page + i);
       this.clearPageContents(page + i);
