@@ -121,7 +121,7 @@ const TARGET_FUZZ_OPS_PER_SECOND = 50_000;
  * --variant netpp-v4 --seed 1 --jobs 1` runs it (src/fuzz/bench.ts), in a
  * child process of its own, in operations per CPU second of that process
  * (a machine busy with other work slows the wall clock, not the CPU time a
- * program costs): the median of 1.2-second windows after 3 seconds of
+ * program costs): the median of 1.2-second windows after 6 seconds of
  * warm-up, which is reported apart.
  */
 function benchFuzz(): BenchReport['fuzz'] {

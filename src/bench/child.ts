@@ -51,7 +51,7 @@ function multiVariant(): MultiVariantResult {
 async function main(what: string | undefined): Promise<unknown> {
   if (what === 'replay-loop') return benchReplayLoop(5);
   if (what === 'multi-variant') return multiVariant();
-  if (what === 'fuzz') return benchCampaign(3, 5, 1.2);
+  if (what === 'fuzz') return benchCampaign(6, 5, 1.2);
   if (what !== 'boot-64g') throw new Error(`unknown measurement ${String(what)}`);
   const built = buildVariant('baseline');
   createMachine(built, { memoryBytes: 256 * 2 ** 20, cpus: 2, nodes: 1 });
