@@ -305,8 +305,9 @@ class LeanBuddy {
 }
 
 /** A buffer of `records` free struct pages in MAX_ORDER blocks, as after boot. */
-function bootedBuddy(R: RecordWords, records: number, extraWords: number): { mem: Mem; buddy: LeanBuddy } {
-  const mem = new Mem(records, 4 * (MAX_ORDER + 1) + MAX_ORDER + 1 + extraWords, R);
+function bootedBuddy(R: RecordWords, records: number, extraWords: number, minWords = 0): { mem: Mem; buddy: LeanBuddy } {
+  const words = 4 * (MAX_ORDER + 1) + MAX_ORDER + 1 + extraWords;
+  const mem = new Mem(records, Math.max(words, minWords - records * R.PW), R);
   for (let p = 0; p < records; p++) initRecord(mem.m, p * R.PW, R);
   const buddy = new LeanBuddy(mem.m, R, mem.extra, records);
   for (let p = 0; p + (1 << MAX_ORDER) <= records; p += 1 << MAX_ORDER) buddy.add(p, MAX_ORDER, true);
@@ -431,6 +432,16 @@ export function order9PairLimit(R: RecordWords, records: number, ring: number): 
 // ---- memmap-init ------------------------------------------------------------
 
 /**
+ * The least size of memmap-init's buffer: above glibc's largest dynamic mmap
+ * threshold (32 MiB on 64-bit), so that every round's buffer is a new
+ * mapping the system faults in page by page, as each boot's is (a 1 GiB
+ * machine's buffer, content slots included, is about 80 MiB). A 16 MiB
+ * buffer came back from the heap already resident after two rounds, and
+ * the limit stopped counting first touches. Only the records are written.
+ */
+const FRESH_BUFFER_BYTES = 33 * 2 ** 20;
+
+/**
  * memmap-init: one pass over a fresh buffer as large as the memmap (so
  * every page of it is touched for the first time, as at boot), writing each
  * struct page as boot leaves it free: flags, lru self-linked, mapcount -1,
@@ -439,7 +450,7 @@ export function order9PairLimit(R: RecordWords, records: number, ring: number): 
  */
 export function memmapInitLimit(R: RecordWords, records: number): LimitLoop {
   return () => {
-    const { mem } = bootedBuddy(R, records, 0);
+    const { mem } = bootedBuddy(R, records, 0, FRESH_BUFFER_BYTES / 4);
     consume(mem.m[R.flags]!);
   };
 }
