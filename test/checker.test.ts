@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { machine } from './helpers/machine.js';
-import { checkMachine, noteCheckpoint, reportViolations } from '../src/check/checker.js';
-import { forgetMemmapReference, takeChangedMemmap } from '../src/check/memmap-pass.js';
+import { CheckContext, checkFreeLists, checkMachine, checkPcpLists, noteCheckpoint, reportViolations } from '../src/check/checker.js';
+import { forgetMemmapReference, memmapPassBy, takeChangedMemmap, STATE_BUDDY_UNLISTED, STATE_FREE_HEAD, STATE_FREE_REFCOUNT, STATE_FREE_TAIL, STATE_FREE_TYPED } from '../src/check/memmap-pass.js';
 import { Checkpoint } from '../src/explore/checkpoint.js';
 import { GFP_KERNEL, __GFP_COMP } from '../src/kernel/gfp.js';
 import { ZONE_DMA32, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE } from '../src/kernel/config.js';
@@ -174,4 +174,55 @@ test('a restore that copies back only the memmap bytes the check found changed l
     cp.restore({ ranges, from: memmap });
     assert.equal(Buffer.from(k.buf, 0, then.length).compare(then), 0, `round ${round}: memory is the checkpoint's`);
   }
+});
+
+/**
+ * The pass reads the words itself when the variant reads struct pages as
+ * mainline does, and through a reader's methods otherwise (memmap-pass.ts):
+ * both must note the same of every page, on a machine with pages in every
+ * state the notes record, damaged pages among them, and pages whose other
+ * words would change a note if the loop read the wrong one.
+ */
+test('the memmap pass notes the same reading the words as through the methods and the kernel helpers', () => {
+  const k = machine();
+  corruptFiveWays(k);
+  const held = Array.from({ length: 16 }, (_, i) => k.alloc_pages(GFP_KERNEL | __GFP_COMP, 1 + (i % 3)));
+  const free = k.zones.find((z) => z.populated() && k.free_area_nr_free(z, 10) > 0)!;
+  const blk = k.get_page_from_free_area(free, 10, MIGRATE_MOVABLE);
+  const w = (pfn: number, word: number): number => pfn * k.PW + word;
+  // Free pages: typed (and typed with the top bit clear), a tail, a negative reference, a head with a tail's word.
+  k.m32[w(blk + 5, k.W_page_type)] = 0xf3000000;
+  k.m32[w(blk + 6, k.W_page_type)] = 0x7fffffff;
+  k.m32[w(blk + 7, k.W_compound_head)] = (blk + 1) * 64 + 1;
+  k.i32[w(blk + 8, k.W_refcount)] = -1;
+  // A reference on a page whose compound_head word is clear (a freed compound page's tail's is), so no other word of it is nonzero.
+  k.i32[w(blk + 10, k.W_compound_head)] = 0;
+  k.i32[w(blk + 10, k.W_compound_head) + 1] = 0;
+  k.i32[w(blk + 10, k.W_refcount)] = 1;
+  // And one whose flags' low word is clear too.
+  k.i32[w(blk + 11, k.W_compound_head)] = 0;
+  k.i32[w(blk + 11, k.W_flags)] = 0;
+  k.i32[w(blk + 11, k.W_refcount)] = 3;
+  k.m32[w(blk, k.W_flags)] |= 1 << PG_head;
+  k.m32[w(blk + 9, k.W_flags)] = 0x80000000 | (1 << PG_head);
+  // Held pages: a Buddy type on one with every flag set, a head that is also a tail, a page-table type on a head of order 3.
+  k.m32[w(held[0]!, k.W_flags)] = 0xffffffff;
+  k.m32[w(held[0]!, k.W_page_type)] = 0xf0000000;
+  k.m32[w(held[1]!, k.W_compound_head)] |= 1;
+  k.m32[w(held[2]!, k.W_page_type)] = 0xf2000000;
+  k.m32[w(held[2]! + 1, k.W_flags)] = (k.m32[w(held[2]! + 1, k.W_flags)]! & ~0xff) | 3;
+  const ctx = new CheckContext(k);
+  checkFreeLists(k, ctx);
+  checkPcpLists(k, ctx);
+  const words = memmapPassBy(k, ctx.owner, 'words');
+  const states = new Set(words.state.filter((_, i) => i % 2 === 1));
+  assert.deepEqual([...states].sort(), [STATE_BUDDY_UNLISTED, STATE_FREE_TYPED, STATE_FREE_TAIL, STATE_FREE_REFCOUNT, STATE_FREE_HEAD].sort());
+  for (const [pfn, s] of [[blk + 5, STATE_FREE_TYPED], [blk + 6, STATE_FREE_TYPED], [blk + 7, STATE_FREE_TAIL], [blk + 8, STATE_FREE_REFCOUNT], [blk + 10, STATE_FREE_REFCOUNT], [blk + 11, STATE_FREE_REFCOUNT], [blk, STATE_FREE_HEAD], [held[0]!, STATE_BUDDY_UNLISTED]] as const) {
+    assert.ok(words.state.some((x, i) => i % 2 === 0 && x === pfn && words.state[i + 1] === s), `pfn 0x${pfn.toString(16)} noted ${s}`);
+  }
+  assert.ok(words.heads.includes(held[4]!) && words.heads.includes(held[2]!) && !words.heads.includes(held[1]!));
+  assert.ok(words.tablePages > 8, `page-table pages: ${words.tablePages}`);
+  assert.deepEqual(memmapPassBy(k, ctx.owner, 'methods'), words);
+  assert.deepEqual(memmapPassBy(k, ctx.owner, 'methods', true), words);
+  ctx.done();
 });

@@ -32,9 +32,20 @@ const READ_HELPERS = ['page_type', 'PageBuddy', 'PageTail', 'PageHead', 'flagsLo
 
 const HEAD = 1 << PG_head;
 
+/** Where a struct page's words are: its size in words, and the words the pass reads. */
+export interface WordLayout {
+  readonly PW: number;
+  readonly wType: number;
+  readonly wFlags: number;
+  readonly wHead: number;
+  readonly wRef: number;
+}
+
 export class WordReader implements PageReader {
   private readonly m32: Uint32Array;
-  private readonly i32: Int32Array;
+  /** The words read, for a pass that reads them itself (memmap-pass.ts). */
+  readonly i32: Int32Array;
+  readonly layout: WordLayout;
   private readonly PW: number;
   private readonly wType: number;
   private readonly wFlags: number;
@@ -50,6 +61,7 @@ export class WordReader implements PageReader {
     this.wFlags = k.W_flags;
     this.wHead = k.W_compound_head;
     this.wRef = k.W_refcount;
+    this.layout = { PW: this.PW, wType: this.wType, wFlags: this.wFlags, wHead: this.wHead, wRef: this.wRef };
   }
 
   type(pfn: number): number {
@@ -78,7 +90,7 @@ export class WordReader implements PageReader {
   }
 }
 
-class KernelReader implements PageReader {
+export class KernelReader implements PageReader {
   constructor(private readonly k: Kernel) {}
 
   type(pfn: number): number {
