@@ -62,7 +62,7 @@ import {
   FPI_TO_TAIL,
   Internal,
 } from './internal.js';
-import { PB_MIGRATE_ISOLATE, PB_MIGRATETYPE_MASK, PCPF_FREE_HIGH_BATCH, PCPF_PREV_FREE_HIGH_ORDER, ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK, ZONE_RECLAIM_ACTIVE, WMARK_HIGH, WMARK_MIN, type PerCpuPages, type PgData, type Zone } from './mmzone.js';
+import { PB_MIGRATE_ISOLATE, PB_MIGRATETYPE_MASK, PCPF_FREE_HIGH_BATCH, PCPF_PREV_FREE_HIGH_ORDER, ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK, ZONE_RECLAIM_ACTIVE, WMARK_HIGH, WMARK_MIN, type PerCpuPages, type Zone } from './mmzone.js';
 import {
   PAGE_FLAGS_SECOND,
   PAGE_TYPE_RESET,
@@ -83,6 +83,7 @@ import {
   PageFlags,
   pageFlagAccessor,
 } from './page-flags.js';
+import { HotWords } from './hot-words.js';
 import { SITES } from './sites.js';
 import type { Site } from '../report/report.js';
 import { declareSymbols } from './symbols.js';
@@ -462,27 +463,10 @@ class AllocContext {
  * with each stack. Fields are copies of the machine's, fixed at
  * construction (the arrays are the machine's own, filled in later).
  */
-class PcpHot {
-  readonly i32: Int32Array;
-  readonly m32: Uint32Array;
-  readonly nr_pages: number;
-  readonly PW: number;
+class PcpHot extends HotWords {
   readonly PWshift: number;
-  readonly W_flags: number;
-  readonly W_compound_head: number;
-  readonly W_mapping: number;
   readonly W_private: number;
-  readonly W_mapcount: number;
-  readonly W_page_type: number;
-  readonly W_refcount: number;
   readonly W_memcg_data: number;
-  readonly W_lru: number;
-  readonly kdataWord: number;
-  readonly kdataBytes: number;
-  readonly kdataLoS: number;
-  readonly kdataHiS: number;
-  readonly zones: readonly Zone[];
-  readonly nodes: readonly PgData[];
   readonly pageblockFlags: Uint8Array;
   readonly vm_events: Float64Array;
   /**
@@ -510,26 +494,10 @@ class PcpHot {
     /** Whether freePcp0() may also free through a disabled per-CPU list to the buddy lists (FUSED_BUDDY_HELPERS). */
     readonly buddy: boolean,
   ) {
-    this.i32 = k.i32;
-    this.m32 = k.m32;
-    this.nr_pages = k.nr_pages;
-    this.PW = k.PW;
+    super(k);
     this.PWshift = k.PWshift;
-    this.W_flags = k.W_flags;
-    this.W_compound_head = k.W_compound_head;
-    this.W_mapping = k.W_mapping;
     this.W_private = k.W_private;
-    this.W_mapcount = k.W_mapcount;
-    this.W_page_type = k.W_page_type;
-    this.W_refcount = k.W_refcount;
     this.W_memcg_data = k.W_memcg_data;
-    this.W_lru = k.W_lru;
-    this.kdataWord = k.kdataWord;
-    this.kdataBytes = k.kdataBytes;
-    this.kdataLoS = k.kdataLoS;
-    this.kdataHiS = k.kdataHiS;
-    this.zones = k.zones;
-    this.nodes = k.nodes;
     this.pageblockFlags = k.pageblockFlags;
     this.vm_events = k.vm_events;
   }

@@ -20,6 +20,7 @@ import type { PgData, Zone } from './mmzone.js';
 import { PG_active, PG_head, PG_lru, PG_swapbacked, PG_unevictable, PG_uptodate } from './page-flags.js';
 import { nodeStat, NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED, NR_ZONE_INACTIVE_ANON } from './vmstat.js';
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES } from './mm_types.js';
+import { HotWords } from './hot-words.js';
 import { declareSymbols } from './symbols.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 
@@ -105,55 +106,22 @@ const FUSED_FLUSH_HELPERS = [
  * the per-CPU pair). Fields are the machine's own arrays and offsets,
  * fixed at construction.
  */
-export class FaultHot {
-  readonly i32: Int32Array;
-  readonly m32: Uint32Array;
-  readonly nr_pages: number;
-  readonly PW: number;
-  readonly W_flags: number;
-  readonly W_compound_head: number;
-  readonly W_mapping: number;
+export class FaultHot extends HotWords {
   readonly W_index: number;
-  readonly W_mapcount: number;
-  readonly W_page_type: number;
-  readonly W_refcount: number;
-  readonly W_lru: number;
-  readonly kdataWord: number;
-  readonly kdataBytes: number;
-  readonly kdataLoS: number;
-  readonly kdataHiS: number;
   readonly kdataPfn: number;
   readonly poolWord: number;
   readonly slotOf: Int32Array;
-  readonly zones: readonly Zone[];
-  readonly nodes: readonly PgData[];
 
   constructor(
     k: Rmap,
     /** Each node's lruvec lists (kernel data), word of lists[0] (Rmap's own array, filled at boot). */
     readonly lruvecWord: readonly number[],
   ) {
-    this.i32 = k.i32;
-    this.m32 = k.m32;
-    this.nr_pages = k.nr_pages;
-    this.PW = k.PW;
-    this.W_flags = k.W_flags;
-    this.W_compound_head = k.W_compound_head;
-    this.W_mapping = k.W_mapping;
+    super(k);
     this.W_index = k.W_index;
-    this.W_mapcount = k.W_mapcount;
-    this.W_page_type = k.W_page_type;
-    this.W_refcount = k.W_refcount;
-    this.W_lru = k.W_lru;
-    this.kdataWord = k.kdataWord;
-    this.kdataBytes = k.kdataBytes;
-    this.kdataLoS = k.kdataLoS;
-    this.kdataHiS = k.kdataHiS;
     this.kdataPfn = k.kdataPfn;
     this.poolWord = k.poolWord;
     this.slotOf = k.slotOf;
-    this.zones = k.zones;
-    this.nodes = k.nodes;
   }
 
   /**
