@@ -18,6 +18,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { buildVariant, createMachine } from '../src/engine/build.js';
 import type { Kernel } from '../src/kernel/kernel.js';
+import { togglePcpLists } from './helpers/pcp.js';
 import type { MmStruct } from '../src/kernel/mm_types.js';
 import { FAULT_FLAG_WRITE } from '../src/kernel/memory.js';
 import { VM_WRITE } from '../src/kernel/mm_types.js';
@@ -181,10 +182,7 @@ function apply(k: Kernel, mms: (MmStruct | null)[], o: Op): string | null {
         k.current.cpu = o.cpu;
         break;
       case 'pcpoff':
-        for (const z of k.zones) {
-          if (z.pcp[0]!.high_max === 0) k.zone_pcp_enable(z);
-          else k.zone_pcp_disable(z);
-        }
+        togglePcpLists(k);
         break;
       case 'folio': {
         const m = mapped(k, mms[o.mm] ?? null, o.v, o.at);

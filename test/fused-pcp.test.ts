@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { buildVariant, createMachine } from '../src/engine/build.js';
 import type { Kernel } from '../src/kernel/kernel.js';
+import { togglePcpLists } from './helpers/pcp.js';
 import { KernelBug } from '../src/report/report.js';
 import { GFP_ATOMIC, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOWAIT, __GFP_COMP, __GFP_THISNODE, __GFP_ZERO, GFP_DMA32 } from '../src/kernel/gfp.js';
 import { PG_active } from '../src/kernel/page-flags.js';
@@ -179,11 +180,7 @@ function apply(k: Kernel, held: [number, number][], o: Op): string | null {
         k.drain_all_pages(null);
         break;
       case 'pcpoff':
-        // zone_pcp_disable() (every free and allocation through the buddy lists) or back.
-        for (const z of k.zones) {
-          if (z.pcp[0]!.high_max === 0) k.zone_pcp_enable(z);
-          else k.zone_pcp_disable(z);
-        }
+        togglePcpLists(k);
         break;
       case 'freelist': {
         // The block the next GFP_KERNEL allocation takes from the buddy lists (the first on the
