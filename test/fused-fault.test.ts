@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { buildVariant, createMachine } from '../src/engine/build.js';
 import type { Kernel } from '../src/kernel/kernel.js';
-import { togglePcpLists } from './helpers/pcp.js';
+import { assertSameMemory, togglePcpLists } from './helpers/fused.js';
 import type { MmStruct } from '../src/kernel/mm_types.js';
 import { FAULT_FLAG_WRITE } from '../src/kernel/memory.js';
 import { VM_WRITE } from '../src/kernel/mm_types.js';
@@ -112,14 +112,7 @@ function state(k: Kernel, mms: readonly (MmStruct | null)[]): unknown {
 }
 
 function assertSame(a: Kernel, b: Kernel, ma: readonly (MmStruct | null)[], mb: readonly (MmStruct | null)[], what: string): void {
-  const bytes = a.poolWord * 4 + Math.max(a.contentPagesUsed(), b.contentPagesUsed()) * 4096;
-  const x = Buffer.from(a.buf, 0, bytes);
-  const y = Buffer.from(b.buf, 0, bytes);
-  if (Buffer.compare(x, y) !== 0) {
-    let i = 0;
-    while (x[i] === y[i]) i++;
-    assert.fail(`${what}: memory differs first at byte ${i} (pfn ${Math.floor(i / a.structPageSize)} if in the memmap)`);
-  }
+  assertSameMemory(a, b, what);
   assert.deepEqual(state(a, ma), state(b, mb), what);
 }
 

@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { buildVariant, createMachine } from '../src/engine/build.js';
 import type { Kernel } from '../src/kernel/kernel.js';
-import { togglePcpLists } from './helpers/pcp.js';
+import { assertSameMemory, togglePcpLists } from './helpers/fused.js';
 import { KernelBug } from '../src/report/report.js';
 import { GFP_ATOMIC, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOWAIT, __GFP_COMP, __GFP_THISNODE, __GFP_ZERO, GFP_DMA32 } from '../src/kernel/gfp.js';
 import { PG_active } from '../src/kernel/page-flags.js';
@@ -112,14 +112,7 @@ function state(k: Kernel): unknown {
 }
 
 function assertSame(a: Kernel, b: Kernel, what: string): void {
-  const bytes = a.poolWord * 4 + Math.max(a.contentPagesUsed(), b.contentPagesUsed()) * 4096;
-  const x = Buffer.from(a.buf, 0, bytes);
-  const y = Buffer.from(b.buf, 0, bytes);
-  if (Buffer.compare(x, y) !== 0) {
-    let i = 0;
-    while (x[i] === y[i]) i++;
-    assert.fail(`${what}: memory differs first at byte ${i} (pfn ${Math.floor(i / a.structPageSize)} if in the memmap)`);
-  }
+  assertSameMemory(a, b, what);
   assert.deepEqual(state(a), state(b), what);
 }
 

@@ -8,27 +8,6 @@
 
 import type { PgData, Zone } from './mmzone.js';
 
-/** The kernel fields HotWords copies (the machine's own, fixed at boot). */
-export interface HotWordsSource {
-  readonly i32: Int32Array;
-  readonly m32: Uint32Array;
-  readonly nr_pages: number;
-  readonly PW: number;
-  readonly W_flags: number;
-  readonly W_compound_head: number;
-  readonly W_mapping: number;
-  readonly W_mapcount: number;
-  readonly W_page_type: number;
-  readonly W_refcount: number;
-  readonly W_lru: number;
-  readonly kdataWord: number;
-  readonly kdataBytes: number;
-  readonly kdataLoS: number;
-  readonly kdataHiS: number;
-  readonly zones: readonly Zone[];
-  readonly nodes: readonly PgData[];
-}
-
 export class HotWords {
   readonly i32: Int32Array;
   readonly m32: Uint32Array;
@@ -48,7 +27,8 @@ export class HotWords {
   readonly zones: readonly Zone[];
   readonly nodes: readonly PgData[];
 
-  constructor(k: HotWordsSource) {
+  /** `k`: the kernel, which has every field of this class (the same names, the machine's own values). */
+  constructor(k: Readonly<HotWords>) {
     this.i32 = k.i32;
     this.m32 = k.m32;
     this.nr_pages = k.nr_pages;
