@@ -464,7 +464,6 @@ class AllocContext {
  * construction (the arrays are the machine's own, filled in later).
  */
 class PcpHot extends HotWords {
-  readonly PWshift: number;
   readonly W_private: number;
   readonly W_memcg_data: number;
   readonly pageblockFlags: Uint8Array;
@@ -495,41 +494,10 @@ class PcpHot extends HotWords {
     readonly buddy: boolean,
   ) {
     super(k);
-    this.PWshift = k.PWshift;
     this.W_private = k.W_private;
     this.W_memcg_data = k.W_memcg_data;
     this.pageblockFlags = k.pageblockFlags;
     this.vm_events = k.vm_events;
-  }
-
-  /**
-   * The word a list link (an address, as two signed words) points at when it
-   * is a struct page's word or a word of kernel data, as derefWord() decodes
-   * them; -1 for any other (derefWord() would take its general path).
-   */
-  linkWord(lo: number, hi: number): number {
-    if (hi === F.VMEMMAP_HI_S) {
-      const t = lo >>> 2;
-      return (lo & 3) === 0 && t < this.kdataWord ? t : -1;
-    }
-    if (hi === this.kdataHiS) {
-      const d = (lo - this.kdataLoS) | 0;
-      if (d >= 0 && d < this.kdataBytes && (d & 3) === 0) return this.kdataWord + (d >>> 2);
-    }
-    return -1;
-  }
-
-  /**
-   * linkWord() for the list nodes the fused buddy free reads: a link into
-   * the memmap must lead to a struct page's lru (so nodes never overlap
-   * part of another); -1 for any other.
-   */
-  nodeWord(lo: number, hi: number): number {
-    const t = this.linkWord(lo, hi);
-    if (t < 0 || t >= this.kdataWord) return t;
-    const lw = t - this.W_lru;
-    // (A mask where the struct page is a power of two of words: `%` by a field is a division.)
-    return lw >= 0 && (this.PWshift >= 0 ? (lw & (this.PW - 1)) === 0 : lw % this.PW === 0) ? t : -1;
   }
 
   /** get_pfnblock_migratetype() of a pfn. */

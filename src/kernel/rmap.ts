@@ -125,25 +125,6 @@ export class FaultHot extends HotWords {
   }
 
   /**
-   * The word a list link (two signed words) leads to when derefWord()
-   * decodes it inline and it is a list node: a struct page's lru, or a
-   * word of kernel data; -1 for any other (the calls take it).
-   */
-  nodeWord(lo: number, hi: number): number {
-    if (hi === VMEMMAP_HI_S) {
-      const t = lo >>> 2;
-      if ((lo & 3) !== 0 || t >= this.kdataWord) return -1;
-      const lw = t - this.W_lru;
-      return lw >= 0 && lw % this.PW === 0 ? t : -1;
-    }
-    if (hi === this.kdataHiS) {
-      const d = (lo - this.kdataLoS) | 0;
-      if (d >= 0 && d < this.kdataBytes && (d & 3) === 0) return this.kdataWord + (d >>> 2);
-    }
-    return -1;
-  }
-
-  /**
    * The contents word of the table a present page-table entry (at word e)
    * points at, as entryTable() finds it, when that is a page with contents
    * already (so pageContentsWord() assigns nothing) outside kernel data;
