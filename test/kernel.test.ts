@@ -271,3 +271,17 @@ test('%pGp prints lastcpupid with its 0x prefix even when it is zero, as number(
   assert.equal(formatPageFlags(0, 0), '0x0(node=0|zone=0|lastcpupid=0x0)');
   assert.equal(formatPageFlags(0xc0000040, 0x17ffff), '0x17ffffc0000040(head|node=0|zone=2|lastcpupid=0x1fffff)');
 });
+
+test('an allocation that fails prints warn_alloc()\'s "page allocation failure" as a printk report, with no WARN() and no taint', () => {
+  const k = machine();
+  let n = 0;
+  while (k.reports.length === 0 && n < 100_000) {
+    k.alloc_pages(GFP_KERNEL, 10);
+    n++;
+  }
+  const r = k.reports[0]!;
+  assert.equal(r.kind, 'printk');
+  assert.equal(r.function, 'warn_alloc');
+  assert.match(r.message, /^\S+: page allocation failure: order:10, mode:0xcc0\(GFP_KERNEL\), nodemask=\(null\)$/);
+  assert.deepEqual([...k.taints], []);
+});

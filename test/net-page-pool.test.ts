@@ -170,6 +170,9 @@ test('page_pool_destroy with pages in flight: retried every second, "stalled poo
     k.reports.map((r) => r.message),
     ['page_pool_release_retry() stalled pool shutdown: id 1, 2 inflight 60 sec'],
   );
+  // The kernel's pr_warn: a printed line, no WARN() banner, no taint.
+  assert.equal(k.reports[0]!.kind, 'printk');
+  assert.deepEqual([...k.taints], []);
   k.page_pool_put_full_page(p, a, false);
   k.msleep(60_000);
   assert.equal(k.reports[1]!.message, 'page_pool_release_retry() stalled pool shutdown: id 1, 1 inflight 120 sec');

@@ -163,6 +163,9 @@ test('check_mm reports an rss counter left behind, as the kernel prints it', () 
   const r = k.reports.find((x) => x.function === 'check_mm');
   assert.ok(r !== undefined);
   assert.match(r.message, /^BUG: Bad rss-counter state mm:00000000[0-9a-f]{8} type:MM_ANONPAGES val:1 Comm:\S+ Pid:\d+$/);
+  // pr_alert, not BUG() or WARN(): the machine goes on untainted.
+  assert.equal(r.kind, 'printk');
+  assert.deepEqual([...k.taints], []);
 });
 
 test('the checkers see corrupted page tables, mapcounts and slab freelists', () => {

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { parseScenario } from '../src/scenario/parse.js';
+import { parseScenario, REPORT_KINDS } from '../src/scenario/parse.js';
 import type { OpLookup, OpSignature, VariantLookup } from '../src/scenario/types.js';
 import { InputError } from '../src/util/errors.js';
 
@@ -137,7 +137,8 @@ test('the schema is JSON Schema 2020-12 with the expected top-level shape', () =
   assert.match(schema.description as string, /cannot know the operations, their parameters/);
   const defs = schema.$defs as JsonObject;
   for (const d of ['machine', 'steps', 'step', 'bareStep', 'repeatStep', 'operationStep', 'reportMatcher', 'variantExpectation']) assert.ok(isObject(defs[d] ?? null), `$defs.${d}`);
-  assert.deepEqual((((defs.reportMatcher as JsonObject).properties as JsonObject).kind as JsonObject).enum, ['BUG', 'WARN', 'bad_page', 'check']);
+  assert.deepEqual((((defs.reportMatcher as JsonObject).properties as JsonObject).kind as JsonObject).enum, ['BUG', 'WARN', 'printk', 'bad_page', 'check']);
+  assert.deepEqual(REPORT_KINDS, ['BUG', 'WARN', 'printk', 'bad_page', 'check'], 'the parser takes the kinds the schema names');
 });
 
 /** Example documents with the verdicts of the schema and of the parser (which also checks values). */

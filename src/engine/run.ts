@@ -696,7 +696,8 @@ export function finishRun(k: Kernel, scn: Scenario, variant: string, steps: Step
 export function outcomeOf(reports: readonly Report[], bug: boolean): Outcome {
   if (bug || reports.some((r) => r.kind === 'BUG')) return 'bug';
   if (reports.some((r) => r.kind === 'bad_page')) return 'bad_page';
-  if (reports.some((r) => r.kind === 'WARN')) return 'warn';
+  // A printk complaint is no WARN() to the kernel (no banner, no taint), but the run is as serious: the kernel said something is wrong.
+  if (reports.some((r) => r.kind === 'WARN' || r.kind === 'printk')) return 'warn';
   if (reports.some((r) => r.kind === 'check')) return 'check';
   return 'ok';
 }

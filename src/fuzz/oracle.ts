@@ -20,7 +20,7 @@ import { noteWrapper } from '../check/page-reader.js';
 import { fuzzSpec, type GStep } from './model.js';
 import { fuzzMachine, programScenario, type FuzzMachine } from './program.js';
 
-export type FindingKind = 'BUG' | 'bad_page' | 'WARN' | 'check' | 'differential' | 'leak' | 'model-bug';
+export type FindingKind = 'BUG' | 'bad_page' | 'WARN' | 'printk' | 'check' | 'differential' | 'leak' | 'model-bug';
 
 export interface Finding {
   /** kind + function + reason: what deduplicates findings. */

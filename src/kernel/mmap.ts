@@ -122,10 +122,10 @@ export abstract class Mmap extends Khugepaged {
     if (mm.pgtables_bytes !== 0) this.pr_alert(`BUG: non-zero pgtables_bytes on freeing mm: ${mm.pgtables_bytes}`, 'check_mm', 'non-zero pgtables_bytes');
   }
 
-  /** A KERN_ALERT message that is a kernel complaint but not a BUG(): recorded as a WARN-kind report. */
+  /** A KERN_ALERT message that is a kernel complaint but not a BUG() or a WARN(): recorded as a printk report. */
   pr_alert(line: string, fn: string, reason: string): void {
     this.printk([line]);
-    this.report('WARN', fn, reason, line, null, [line]);
+    this.report('printk', fn, reason, line, null, [line]);
   }
 
   // ---- VMAs ----------------------------------------------------------------------

@@ -2307,7 +2307,7 @@ export abstract class PageAlloc extends Internal {
     const { trace } = this.traceLines();
     const lines = [head, ...formatDumpStack(this.current, this.taints, ['dump_stack_lvl+0x5d/0x80', ...trace])];
     this.printk(lines);
-    this.report('WARN', 'warn_alloc', 'page allocation failure', head, null, lines);
+    this.report('printk', 'warn_alloc', 'page allocation failure', head, null, lines);
   }
 
   /**

@@ -894,7 +894,7 @@ export abstract class PagePool extends Gup {
       const sec = Math.trunc(((this.jiffies - pool.defer_start) | 0) / HZ);
       const line = `page_pool_release_retry() stalled pool shutdown: id ${pool.id}, ${inflight} inflight ${sec} sec`;
       this.printk([line]);
-      this.report('WARN', 'page_pool_release_retry', 'stalled pool shutdown', line, null, [line]);
+      this.report('printk', 'page_pool_release_retry', 'stalled pool shutdown', line, null, [line]);
       pool.defer_warn = this.jiffies + DEFER_WARN_INTERVAL;
     }
     pool.release_dw_at = this.jiffies + DEFER_TIME;

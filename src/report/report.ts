@@ -5,13 +5,16 @@
  * kind:
  *   BUG       BUG() / VM_BUG_ON*: the run stops (the kernel would oops).
  *   WARN      WARN*() / VM_WARN*: printed, the run continues.
+ *   printk    a complaint printed at a log level (pr_warn, pr_alert; warn_alloc's
+ *             pr_warn and dump_stack) without WARN()'s banner and without tainting
+ *             the kernel: printed, the run continues.
  *   bad_page  "BUG: Bad page state": printed, the page is leaked, the run continues.
  *   check     pagesim's whole-machine checker found an inconsistency.
  *   oops      a fault the kernel would take (a wild pointer dereference);
  *             reported like a BUG and it stops the run.
  */
 
-export type ReportKind = 'BUG' | 'WARN' | 'bad_page' | 'check';
+export type ReportKind = 'BUG' | 'WARN' | 'printk' | 'bad_page' | 'check';
 
 export interface Report {
   readonly kind: ReportKind;

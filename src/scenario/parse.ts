@@ -28,7 +28,7 @@ export const CPU_LISTS_MIN = 2;
 export const CPU_LISTS_MAX = 4;
 const MACHINE_KEYS: readonly string[] = ['memory', 'cpus', 'nodes', 'thp', 'rcu_grace_steps', 'panic_on_oops', 'page_owner'];
 const THP_MODES: readonly string[] = ['always', 'madvise', 'never'];
-export const REPORT_KINDS: readonly string[] = ['BUG', 'WARN', 'bad_page', 'check'];
+export const REPORT_KINDS: readonly string[] = ['BUG', 'WARN', 'printk', 'bad_page', 'check'];
 const MATCHER_KEYS = ['kind', 'function', 'reason', 'message'] as const;
 
 /** Parses and checks a scenario; throws one InputError(message, file, line) for the first problem. */
