@@ -5,10 +5,14 @@
  */
 
 import { accessSync, constants } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { freshBundle } from '../util/bundle.js';
 import { parseArgs } from './args.js';
 import { InputError } from '../util/errors.js';
 import { ParseWorker } from '../replay/worker-stream.js';
+import { phase } from '../replay/phases.js';
+import { encodeFrame, TRACE_PIPE_ENV, TRACE_PIPE_FD } from '../replay/trace-pipe.js';
+import { relaunchFeeding, relaunchWithHugePages } from './hugepages.js';
 import type { Snapshot } from '../replay/snapshots.js';
 import type { ReplayMode, ReplayResult, SnapshotFrom } from '../replay/replay.js';
 
@@ -84,8 +88,56 @@ async function replayModules(bundle: boolean): Promise<ReplayModules> {
   return import('../replay/cli-modules.js');
 }
 
+const SPEC = { flags: ['json', 'help'], options: ['variant', 'initial', 'mode', 'compare', 'html'] };
+
+/**
+ * The trace run() reads ahead for these arguments, or null where it reads
+ * none (bad arguments, --help, an unreadable file): the checks of run()
+ * up to its prefetch, without their errors.
+ */
+function prefetchTarget(argv: readonly string[]): string | null {
+  try {
+    const a = parseArgs(argv, SPEC, 'replay');
+    if (a.flags.has('help') || a.positional.length !== 1) return null;
+    const mode = single(a.options.get('mode'), 'mode') ?? 'exact';
+    if (!(MODES as readonly string[]).includes(mode)) return null;
+    return readable(a.positional[0]!) ? a.positional[0]! : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The reader thread's modules (parse-worker.ts), from their bundle where the build made it. */
+const READER_BUNDLE = new URL('../replay/parse-worker.bundle.js', import.meta.url);
+
+/** Reads and parses the trace here, sending what a reader thread would post down the pipe to the relaunched process. */
+async function feedTrace(trace: string, out: Writable): Promise<void> {
+  // The child may end before the read does (a failed check, or done): what it did not take is dropped.
+  out.on('error', () => undefined);
+  const reader = (await import(freshBundle(READER_BUNDLE) ? READER_BUNDLE.href : '../replay/parse-worker.js')) as typeof import('../replay/parse-worker.js');
+  await reader.readTraceTo(trace, (m) => {
+    if (!out.destroyed) out.write(encodeFrame(m));
+  });
+  out.end();
+}
+
+/**
+ * `pagesim replay` run again for huge pages (src/cli/hugepages.ts): this
+ * process, which would only wait for the other, reads and parses the trace
+ * meanwhile and hands the events over through a pipe (trace-pipe.ts), so
+ * the read starts at once and no reader thread has to start up. Resolves
+ * to the status to exit with, or undefined when this process should replay
+ * itself (the other could not be started). `argv` is the whole command line.
+ */
+export function relaunchReplay(script: string, argv: readonly string[]): Promise<number | undefined> | number | undefined {
+  const trace = prefetchTarget(argv.slice(1));
+  if (trace === null) return relaunchWithHugePages(script, argv);
+  phase('read asked');
+  return relaunchFeeding(script, argv, { [TRACE_PIPE_ENV]: `${TRACE_PIPE_FD}:${trace}` }, (out) => void feedTrace(trace, out));
+}
+
 async function run(argv: readonly string[], bundle: boolean): Promise<number> {
-  const a = parseArgs(argv, { flags: ['json', 'help'], options: ['variant', 'initial', 'mode', 'compare', 'html'] }, 'replay');
+  const a = parseArgs(argv, SPEC, 'replay');
   if (a.flags.has('help')) {
     process.stdout.write(`${REPLAY_HELP}\n`);
     return 0;
@@ -96,7 +148,8 @@ async function run(argv: readonly string[], bundle: boolean): Promise<number> {
   if (!(MODES as readonly string[]).includes(mode)) throw new InputError(`replay: --mode must be exact or model (got "${mode}")`);
   // The first replay's read starts now, before the checks below (which keep their order): a
   // command that fails one of them gives the read up.
-  if (readable(trace)) ParseWorker.shared().prefetch(trace);
+  if (readable(trace)) ParseWorker.prefetchTrace(trace);
+  phase('read asked');
   try {
     return await replayRun(a, trace, mode as ReplayMode, bundle);
   } finally {
@@ -106,6 +159,7 @@ async function run(argv: readonly string[], bundle: boolean): Promise<number> {
 
 async function replayRun(a: ReturnType<typeof parseArgs>, trace: string, mode: ReplayMode, bundle: boolean): Promise<number> {
   const m = await replayModules(bundle);
+  phase('modules loaded');
   const { variantProblem, replayTrace, formatReplayHuman, replayJson, Progress } = m;
   const variants = a.options.get('variant') ?? ['baseline'];
   for (const v of variants) {
@@ -141,12 +195,14 @@ async function replayRun(a: ReturnType<typeof parseArgs>, trace: string, mode: R
       }),
     );
   }
+  phase('replayed');
   if (json) {
     const body = results.length === 1 ? replayJson(results[0]!) : { runs: results.map(replayJson) };
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   } else {
     process.stdout.write(`${results.map(formatReplayHuman).join('\n\n')}\n`);
   }
+  phase('output written');
   if (html !== undefined) {
     const data = await view!.replayViewData(results[0]!, sampler!, formatReplayHuman(results[0]!).split('\n'));
     const { writeViewHtml } = await import('../view/html.js');

@@ -20,7 +20,8 @@
  * GiB, and the shipped scenarios' machines are 64-512 MiB.
  */
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 
 const TUNABLE = 'glibc.malloc.hugetlb';
@@ -68,6 +69,11 @@ export function hugePageEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, GLIBC_TUNABLES: tunables ? `${tunables}:${TUNABLE}=1` : `${TUNABLE}=1` };
 }
 
+/** Whether this command line, in this process and on this host, is to run again with huge pages advised. */
+export function relaunchWanted(args: readonly string[]): boolean {
+  return bootsLargeMachine(args) && wantsRelaunch(process.env, process.platform, thpSetting());
+}
+
 /**
  * Runs the executable again with huge pages advised and gives the exit status
  * to end with, or undefined when this process should do the work itself (not
@@ -75,9 +81,28 @@ export function hugePageEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * kills this process with the same signal, so the shell sees what happened.
  */
 export function relaunchWithHugePages(script: string, args: readonly string[]): number | undefined {
-  if (!bootsLargeMachine(args) || !wantsRelaunch(process.env, process.platform, thpSetting())) return undefined;
+  if (!relaunchWanted(args)) return undefined;
   const child = spawnSync(process.execPath, [...process.execArgv, script, ...args], { stdio: 'inherit', env: hugePageEnv(process.env) });
   if (child.error !== undefined) return undefined;
   if (child.signal !== null) process.kill(process.pid, child.signal);
   return child.status ?? 1;
+}
+
+/**
+ * The same relaunch (the caller checked relaunchWanted()), with `env` added
+ * and a pipe to the child as its descriptor 3, which `feed` writes to while
+ * the child runs: `pagesim replay` reads its trace here for the child
+ * (src/cli/cmd-replay.ts). Resolves to the exit status, or undefined when
+ * the child could not be started.
+ */
+export function relaunchFeeding(script: string, args: readonly string[], env: NodeJS.ProcessEnv, feed: (pipe: Writable) => void): Promise<number | undefined> {
+  const child = spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env: { ...hugePageEnv(process.env), ...env } });
+  return new Promise((resolve) => {
+    child.once('error', () => resolve(undefined));
+    child.once('spawn', () => feed(child.stdio[3] as Writable));
+    child.once('exit', (code, signal) => {
+      if (signal !== null) process.kill(process.pid, signal);
+      resolve(code ?? 1);
+    });
+  });
 }

@@ -10,7 +10,8 @@
  */
 
 import { failure } from './failure.js';
-import { relaunchWithHugePages } from './hugepages.js';
+import { relaunchWanted, relaunchWithHugePages } from './hugepages.js';
+import { phase } from '../replay/phases.js';
 
 /** Exit status when the output cannot be written (docs/limits.md lists every status). */
 const EXIT_OUTPUT = 4;
@@ -34,11 +35,17 @@ process.stdout.on('error', outputError);
 process.stderr.on('error', () => undefined);
 
 const argv = process.argv.slice(2);
+phase('main');
 // The machine's memory wants huge pages, which glibc grants only to a process
 // started with its tunable set: run once more with it (src/cli/hugepages.ts).
-const relaunched = relaunchWithHugePages(process.argv[1] ?? '', argv);
-if (relaunched !== undefined) process.exit(relaunched);
+// A replay's first process reads the trace for the second meanwhile (src/cli/cmd-replay.ts).
 const variantFile = argv.some((a) => a === '--variant-file' || a.startsWith('--variant-file='));
+const script = process.argv[1] ?? '';
+const relaunched =
+  argv[0] === 'replay' && !variantFile && relaunchWanted(argv)
+    ? await import('./cmd-replay.js').then((m) => m.relaunchReplay(script, argv))
+    : relaunchWithHugePages(script, argv);
+if (relaunched !== undefined) process.exit(relaunched);
 const status: Promise<number> =
   argv[0] === 'replay' && !variantFile
     ? import('./cmd-replay.js').then((m) => m.replayCommand(argv.slice(1), true)).catch(failure)

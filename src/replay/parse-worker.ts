@@ -11,6 +11,7 @@ import { parentPort } from 'node:worker_threads';
 import { FastTraceReader } from './parse.js';
 import { traceFileChunks } from '../trace/input.js';
 import { InputError } from '../util/errors.js';
+import { phase } from './phases.js';
 
 /** A chunk's events, as posted to the main thread. */
 export interface EventBatch {
@@ -34,8 +35,34 @@ export interface ReadRequest {
 /** Text read between two batches posted to the main thread. */
 const POST_BYTES = 512 * 1024;
 
-async function run(path: string): Promise<void> {
-  const port = parentPort!;
+/** A message to the replaying thread, and the buffers it may take over instead of copying. */
+export type Send = (m: EventBatch | { readonly kind: 'done'; readonly stats: unknown } | ReadFailure, transfer: ArrayBuffer[]) => void;
+
+/** How a read failed, as posted: an InputError keeps its file and line. */
+export interface ReadFailure {
+  readonly kind: 'error';
+  readonly input: boolean;
+  readonly message: string;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+}
+
+/**
+ * Reads and parses the trace at `path`, sending the events in batches, then
+ * 'done' with the counts, or one 'error' (the read stops there). The worker
+ * posts what it sends; `pagesim replay` relaunched for huge pages sends it
+ * from its first process to the second through a pipe (worker-stream.ts).
+ */
+export async function readTraceTo(path: string, send: Send): Promise<void> {
+  try {
+    await run(path, send);
+  } catch (err) {
+    const e = err as Error;
+    send({ kind: 'error', input: e instanceof InputError, message: e.message, file: e instanceof InputError ? e.file : undefined, line: e instanceof InputError ? e.line : undefined }, []);
+  }
+}
+
+async function run(path: string, send: Send): Promise<void> {
   const reader = new FastTraceReader();
   const log = reader.log;
   let gfpSent = 0;
@@ -54,10 +81,12 @@ async function run(path: string): Promise<void> {
     };
     gfpSent = log.gfps.length;
     log.clear();
-    port.postMessage(batch, [batch.pfn.buffer as ArrayBuffer, batch.line.buffer as ArrayBuffer, batch.info.buffer as ArrayBuffer, batch.aux.buffer as ArrayBuffer]);
+    send(batch, [batch.pfn.buffer as ArrayBuffer, batch.line.buffer as ArrayBuffer, batch.info.buffer as ArrayBuffer, batch.aux.buffer as ArrayBuffer]);
   };
   let posted = 0;
+  phase('read started');
   for await (const chunk of traceFileChunks(path)) {
+    if (posted === 0 && reader.bytesRead() === 0) phase('first chunk');
     reader.pushBytes(chunk);
     // Inflated chunks are small (trace/input.ts): the events go over in batches of at least POST_BYTES of text.
     if (reader.bytesRead() - posted >= POST_BYTES) {
@@ -67,13 +96,14 @@ async function run(path: string): Promise<void> {
   }
   const stats = reader.finish();
   post();
-  port.postMessage({ kind: 'done', stats });
+  phase('read done');
+  send({ kind: 'done', stats }, []);
 }
 
 // One worker serves every replay of the process, one trace at a time (its compiled parser stays warm).
-parentPort!.on('message', (req: ReadRequest) => {
-  run(req.path).catch((err: unknown) => {
-    const e = err as Error;
-    parentPort!.postMessage({ kind: 'error', input: e instanceof InputError, message: e.message, file: e instanceof InputError ? e.file : undefined, line: e instanceof InputError ? e.line : undefined });
-  });
-});
+// Loaded on a process's main thread (the first process of a relaunched replay), it only exports readTraceTo.
+const port = parentPort;
+if (port !== null) {
+  phase('worker up');
+  port.on('message', (req: ReadRequest) => void readTraceTo(req.path, (m, transfer) => port.postMessage(m, transfer)));
+}

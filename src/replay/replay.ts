@@ -17,6 +17,7 @@ import { completeT0 } from './t0.js';
 import { changes, compare, modelCounts, replayT0Counts, type ChangeRow, type Comparison } from './compare.js';
 import { readTraceFile, type ParseStats } from './parse.js';
 import { ParseWorker } from './worker-stream.js';
+import { phase } from './phases.js';
 import { shapeFromZoneinfo, zoneCounts } from './shape.js';
 import type { Snapshot } from './snapshots.js';
 import { Inconsistencies, type ExactCounters, type T0Layout } from './state.js';
@@ -154,7 +155,9 @@ interface ExactPass {
 
 /** The exact replay: boot, stream, complete t0. */
 async function exactPass(input: ReplayInput, progress: Progress, total: number): Promise<ExactPass> {
+  phase('snapshots read');
   const built = buildVariant(input.variant);
+  phase('variant built');
   const show = (what: string) => (bytes: number): void => progress.update(`${what}: ${mib(bytes)} of ${mib(total)}`);
   let src = sourceOf(input.initial, 0, 0);
   let rm: ReplayMachine;
@@ -191,9 +194,11 @@ async function exactPass(input: ReplayInput, progress: Progress, total: number):
     );
     rm = bootReplayMachine(built, src);
     const booted = process.hrtime.bigint();
+    phase('booted');
     setup = Number(booted - ts) / 1e9;
     ex = replayer = new ExactReplayer(rm);
     const read = await reading;
+    phase('events applied');
     stream = Number(read.doneAt - booted) / 1e9;
     parse = read.stats;
   }
@@ -201,6 +206,7 @@ async function exactPass(input: ReplayInput, progress: Progress, total: number):
   progress.update('completing the t0 state', true);
   const tt = process.hrtime.bigint();
   completeT0(rm, ex.t0);
+  phase('t0 completed');
   return { src, rm, ex, parse, setup, stream, t0: since(tt) };
 }
 
@@ -255,6 +261,7 @@ export async function replayTrace(input: ReplayInput): Promise<ReplayResult> {
     const tc = process.hrtime.bigint();
     const c = checkMachine(rm.k);
     checkSeconds = since(tc);
+    phase('checked');
     check = { violations: c.violations.length + c.dropped, first: c.violations.slice(0, 5).map((v) => `${v.checker}: ${v.what}`) };
   }
   progress.done();

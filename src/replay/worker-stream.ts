@@ -9,12 +9,14 @@
  * (the sink is called from the event loop only).
  */
 
+import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { EventLog } from './events.js';
-import type { EventBatch } from './parse-worker.js';
+import type { EventBatch, ReadRequest } from './parse-worker.js';
 import type { ParseStats, ReadResult } from './parse.js';
 import { InputError } from '../util/errors.js';
 import { freshBundle } from '../util/bundle.js';
+import { PipeMessages, TRACE_PIPE_ENV } from './trace-pipe.js';
 
 type Sink = (log: EventLog, from: number, to: number) => void;
 
@@ -60,6 +62,72 @@ function startParseWorker(): Worker {
   }
 }
 
+/** What ParseWorker needs of its reader: a Worker, or a PipeReader. */
+interface Channel {
+  on(event: 'message', f: (m: Message) => void): unknown;
+  on(event: 'error', f: (e: Error) => void): unknown;
+  on(event: 'exit', f: () => void): unknown;
+  postMessage(req: ReadRequest): void;
+  ref(): void;
+  unref(): void;
+  terminate(): unknown;
+}
+
+/**
+ * The reader of a replay relaunched for huge pages (src/cli/hugepages.ts):
+ * its first read, of the trace the first process is already reading, comes
+ * from the pipe (trace-pipe.ts); any later one (model mode, more variants)
+ * from a reader thread started then.
+ */
+class PipeReader extends EventEmitter implements Channel {
+  private pipe: PipeMessages | null;
+  private worker: Worker | null = null;
+  private pipeUsed = false;
+  private referenced = true;
+
+  constructor(fd: number) {
+    super();
+    const pipe = (this.pipe = new PipeMessages(fd));
+    pipe.on('message', (m: Message) => this.emit('message', m));
+    pipe.on('error', (e: Error) => this.emit('error', e));
+  }
+
+  postMessage(req: ReadRequest): void {
+    if (this.pipe !== null && !this.pipeUsed) {
+      this.pipeUsed = true;
+      return;
+    }
+    this.pipe?.close();
+    this.pipe = null;
+    if (this.worker === null) {
+      const w = (this.worker = startParseWorker());
+      if (!this.referenced) w.unref();
+      w.on('message', (m: Message) => this.emit('message', m));
+      w.on('error', (e: Error) => this.emit('error', e));
+      w.on('exit', () => this.emit('exit'));
+    }
+    this.worker.postMessage(req);
+  }
+
+  ref(): void {
+    this.referenced = true;
+    this.pipe?.ref();
+    this.worker?.ref();
+  }
+
+  unref(): void {
+    this.referenced = false;
+    this.pipe?.unref();
+    this.worker?.unref();
+  }
+
+  terminate(): void {
+    this.pipe?.close();
+    this.pipe = null;
+    void this.worker?.terminate();
+  }
+}
+
 /** A read asked for ahead of its replay (ParseWorker.prefetch): the messages so far, or how the worker failed. */
 interface Prefetch {
   readonly path: string;
@@ -69,14 +137,14 @@ interface Prefetch {
 }
 
 export class ParseWorker {
-  private readonly worker: Worker;
+  private readonly worker: Channel;
   private handler: ((m: Message) => void) | null = null;
   private failure: ((e: Error) => void) | null = null;
   private busy = false;
   private prefetched: Prefetch | null = null;
 
-  private constructor() {
-    this.worker = startParseWorker();
+  private constructor(channel?: Channel) {
+    this.worker = channel ?? startParseWorker();
     this.worker.unref();
     this.worker.on('message', (m: Message) => this.handler?.(m));
     this.worker.on('error', (e: Error) => {
@@ -93,6 +161,28 @@ export class ParseWorker {
   static shared(): ParseWorker {
     if (shared === null) shared = new ParseWorker();
     return shared;
+  }
+
+  /**
+   * `pagesim replay`'s first read, asked for as soon as the command knows
+   * its trace: from the pipe when the process was relaunched for huge pages
+   * and its first process is reading this trace (trace-pipe.ts), else by
+   * the reader thread (prefetch()).
+   */
+  static prefetchTrace(path: string): void {
+    const pipe = process.env[TRACE_PIPE_ENV];
+    if (pipe !== undefined && shared === null) {
+      delete process.env[TRACE_PIPE_ENV];
+      const colon = pipe.indexOf(':');
+      if (colon > 0 && pipe.slice(colon + 1) === path) {
+        try {
+          shared = new ParseWorker(new PipeReader(Number(pipe.slice(0, colon))));
+        } catch {
+          // No such pipe (the variable was set by hand): the thread reads.
+        }
+      }
+    }
+    ParseWorker.shared().prefetch(path);
   }
 
   /**
