@@ -856,9 +856,11 @@ export abstract class PageAlloc extends Internal {
     const clear = ~PAGE_FLAGS_CHECK_AT_PREP;
     // The tail's compound_head word: the head's struct page address + 1 (set_compound_head).
     const headLo = (head * this.structPageSize + 1) | 0;
-    for (let tail = from; tail < end; tail++) {
-      const w = tail * PW;
-      if (i32[w + wmap] !== mapLo || i32[w + wmap + 1] !== mapHi || i32[w + wch] !== headLo || i32[w + wch + 1] !== vmemmapHi) return tail;
+    // Word indexes as int32 whatever the pfn's representation (a pfn read from a Float64Array arrives
+    // as a heap number, and the index arithmetic would otherwise be compiled for doubles).
+    const last = (end | 0) * PW;
+    for (let w = (from | 0) * PW; w < last; w += PW) {
+      if (i32[w + wmap] !== mapLo || i32[w + wmap + 1] !== mapHi || i32[w + wch] !== headLo || i32[w + wch + 1] !== vmemmapHi) return (w / PW) | 0;
       i32[w + wmap] = 0;
       i32[w + wmap + 1] = 0;
       i32[w + wch] = 0;
@@ -866,7 +868,7 @@ export abstract class PageAlloc extends Internal {
       const flags = i32[w + wf]!;
       // ->mapping was just cleared: page_expected_state()'s test of it passes without a read.
       const nonzero = (i32[w + wm]! + 1) | i32[w + wr]! | i32[w + wmc]! | i32[w + wmc + 1]! | (flags & checkFree) | i32[w + wp]! | i32[w + wp + 1]!;
-      if (nonzero !== 0 || ((i32[w + wl]! & 0x7c) === sigLo && (i32[w + wl + 1]! & 0xffffff80) === sigHi)) return -tail - 1;
+      if (nonzero !== 0 || ((i32[w + wl]! & 0x7c) === sigLo && (i32[w + wl + 1]! & 0xffffff80) === sigHi)) return -((w / PW) | 0) - 1;
       i32[w + wf] = flags & clear;
     }
     return end;
@@ -2278,7 +2280,9 @@ export abstract class PageAlloc extends Internal {
       const wch = this.W_compound_head;
       const wp = this.W_private;
       const headLo = (page * this.structPageSize + 1) | 0;
-      for (let w = (page + 1) * PW, last = (page + nr) * PW; w < last; w += PW) {
+      // The word indexes as int32 whatever the pfn's representation (see cleanCompoundTails).
+      const p = page | 0;
+      for (let w = (p + 1) * PW, last = (p + nr) * PW; w < last; w += PW) {
         i32[w + wmap] = TAIL_MAPPING_LO_S;
         i32[w + wmap + 1] = TAIL_MAPPING_HI_S;
         i32[w + wch] = headLo;
