@@ -45,7 +45,9 @@ export function encodeFrame(m: { readonly kind: string }): Buffer {
 /** The messages read from a pipe, as 'message' events; 'error' when it breaks or ends before a message that ends a read. */
 export class PipeMessages extends EventEmitter {
   private readonly socket: Socket;
-  private pending: Buffer = Buffer.alloc(0);
+  /** What has been read of the frames not yet taken. */
+  private chunks: Buffer[] = [];
+  private have = 0;
   private ended = false;
 
   constructor(fd: number) {
@@ -76,11 +78,15 @@ export class PipeMessages extends EventEmitter {
   }
 
   private take(chunk: Buffer): void {
-    let buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    while (buf.length >= 8 && !this.ended) {
-      const h = buf.readUInt32LE(0);
-      const b = buf.readUInt32LE(4);
-      if (buf.length < 8 + h + b) break;
+    this.chunks.push(chunk);
+    this.have += chunk.length;
+    // A frame is read only once it is all here: the chunks are joined once per frame, not once per chunk.
+    while (!this.ended && this.have >= 8) {
+      const first = this.chunks[0]!.length >= 8 ? this.chunks[0]! : this.join();
+      const h = first.readUInt32LE(0);
+      const b = first.readUInt32LE(4);
+      if (this.have < 8 + h + b) return;
+      const buf = this.chunks[0]!.length >= 8 + h + b ? this.chunks[0]! : this.join();
       const m = JSON.parse(buf.toString('utf8', 8, 8 + h)) as { kind: string; length: number };
       if (m.kind === 'events') {
         const n = m.length;
@@ -91,10 +97,19 @@ export class PipeMessages extends EventEmitter {
       } else if (m.kind === 'done' || m.kind === 'error') {
         this.ended = true;
       }
-      buf = buf.subarray(8 + h + b);
+      const rest = buf.subarray(8 + h + b);
+      this.chunks[0] = rest;
+      this.have -= 8 + h + b;
+      if (rest.length === 0) this.chunks.shift();
       this.emit('message', m);
     }
-    this.pending = buf;
     if (this.ended) this.socket.destroy();
+  }
+
+  /** The chunks read so far as one. */
+  private join(): Buffer {
+    const all = Buffer.concat(this.chunks, this.have);
+    this.chunks = [all];
+    return all;
   }
 }
