@@ -108,13 +108,15 @@ function prefetchTarget(argv: readonly string[]): string | null {
 }
 
 /** The reader thread's modules (parse-worker.ts), from their bundle where the build made it. */
-const READER_BUNDLE = new URL('../replay/parse-worker.bundle.js', import.meta.url);
+const READER_BUNDLE = new URL('../replay/parse-worker.bundle.cjs', import.meta.url);
 
 /** Reads and parses the trace here, sending what a reader thread would post down the pipe to the relaunched process. */
 async function feedTrace(trace: string, out: Writable): Promise<void> {
   // The child may end before the read does (a failed check, or done): what it did not take is dropped.
   out.on('error', () => undefined);
-  const reader = (await import(freshBundle(READER_BUNDLE) ? READER_BUNDLE.href : '../replay/parse-worker.js')) as typeof import('../replay/parse-worker.js');
+  type Reader = typeof import('../replay/parse-worker.js');
+  // The bundle is a CommonJS script: its exports are its default export.
+  const reader = freshBundle(READER_BUNDLE) ? ((await import(READER_BUNDLE.href)) as { default: Reader }).default : await import('../replay/parse-worker.js');
   await reader.readTraceTo(trace, (m) => {
     if (!out.destroyed) out.write(encodeFrame(m));
   });

@@ -51,7 +51,7 @@ export interface StreamResult extends ReadResult {
  */
 function startParseWorker(): Worker {
   // The worker's modules in one file where the build bundled them (src/util/bundle.ts).
-  const bundle = new URL('./parse-worker.bundle.js', import.meta.url);
+  const bundle = new URL('./parse-worker.bundle.cjs', import.meta.url);
   const url = freshBundle(bundle) ? bundle : new URL('./parse-worker.js', import.meta.url);
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
   try {

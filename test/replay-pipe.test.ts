@@ -1,0 +1,99 @@
+/**
+ * `pagesim replay` relaunched for huge pages (src/cli/hugepages.ts): the
+ * first process reads and parses the trace and pipes the events to the
+ * second (src/replay/trace-pipe.ts). What the replay prints, and how bad
+ * input is told, must be what the reader thread of a single process gives.
+ */
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const main = resolve(here, '..', 'src', 'cli', 'main.js');
+const capture = join(root, 'data', 'ftrace', 'firecracker-vm-6.18.44-x86_64-2cpu-24GB-thp-32x2MB');
+const trace = join(capture, 'trace.txt.gz');
+
+/** THP as the host offers it: a relaunch happens only where it is not `never`. */
+function thp(): string | undefined {
+  try {
+    return readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+const skip = !existsSync(trace) ? `capture not present: ${trace}` : process.platform !== 'linux' || thp() === undefined || thp()!.includes('[never]') ? 'no transparent huge pages here: no relaunch' : false;
+
+/** Runs main.js: `pipe` relaunched with the events piped over, else in one process with the reader thread. */
+function replay(args: readonly string[], pipe: boolean): { status: number; stdout: string; stderr: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env, PAGESIM_PHASES: '1' };
+  delete env['GLIBC_TUNABLES'];
+  if (pipe) delete env['PAGESIM_HUGEPAGES'];
+  else env['PAGESIM_HUGEPAGES'] = '0';
+  const r = spawnSync(process.execPath, [main, 'replay', ...args], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** stderr without the phase lines, and the processes that printed each phase. */
+function phases(stderr: string): { rest: string; by: Map<string, string> } {
+  const by = new Map<string, string>();
+  const rest: string[] = [];
+  for (const line of stderr.split('\n')) {
+    const m = /^phase (\S+) [\d.]+ (.*?) \(process CPU/.exec(line);
+    if (m === null) rest.push(line);
+    else if (!by.has(m[2]!)) by.set(m[2]!, m[1]!);
+  }
+  return { rest: rest.join('\n'), by };
+}
+
+/** The JSON without its timings. */
+function untimed(stdout: string): unknown {
+  return JSON.parse(stdout, (key, value: unknown) => (key === 'seconds' || key === 'events_per_second' ? undefined : value));
+}
+
+test('replay relaunched for huge pages: the first process reads the trace, and the result is the reader thread\'s', { skip }, () => {
+  const args = [trace, '--json'];
+  const piped = replay(args, true);
+  const thread = replay(args, false);
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.equal(thread.status, 0, thread.stderr);
+  const p = phases(piped.stderr);
+  // Read in the first process (the one that printed `main` first), replayed in the second.
+  assert.equal(p.by.get('read started'), p.by.get('main'));
+  assert.notEqual(p.by.get('booted'), p.by.get('main'));
+  assert.equal(phases(thread.stderr).by.get('read started'), 'worker');
+  assert.equal(p.rest.trim(), '');
+  assert.deepEqual(untimed(piped.stdout), untimed(thread.stdout));
+  assert.equal((JSON.parse(piped.stdout) as { events: number }).events, 21_117);
+});
+
+test('replay relaunched, in model mode: its second read goes to a reader thread', { skip }, () => {
+  const args = [trace, '--mode', 'model', '--json'];
+  const piped = replay(args, true);
+  const thread = replay(args, false);
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.deepEqual(untimed(piped.stdout), untimed(thread.stdout));
+});
+
+test('replay relaunched: bad trace input is the same one line and exit status 2', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-pipe-'));
+  const corrupt = join(dir, 'trace.txt.gz');
+  writeFileSync(corrupt, Buffer.concat([readFileSync(trace).subarray(0, 4096), Buffer.from('not gzip any more')]));
+  const initial = ['t0_buddyinfo', 't0_pagetypeinfo', 't0_zoneinfo'].map((f) => join(capture, f)).join(',');
+  for (const file of [corrupt]) {
+    const piped = replay([file, '--initial', initial], true);
+    const thread = replay([file, '--initial', initial], false);
+    assert.equal(piped.status, 2, piped.stderr);
+    assert.equal(thread.status, 2);
+    const line = phases(piped.stderr).rest.trim();
+    assert.equal(line.split('\n').length, 1, line);
+    assert.match(line, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(:1)?: `));
+    assert.equal(line, phases(thread.stderr).rest.trim());
+    assert.equal(piped.stdout, '');
+  }
+});
