@@ -2,13 +2,17 @@
  * __GFP_ZERO on a THP-sized allocation: clear_page_contents() clears every
  * page of the block that has simulated contents (found on the slot array),
  * leaves pages without contents without a slot, and past the end of memory
- * still faults on the direct map at the first page beyond it.
+ * still faults on the direct map at the first page beyond it. An order-9
+ * compound page freed with damaged tails, its pfn a double, ends as through
+ * the calls (the free's tail loop, cleanCompoundTails()).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { machine } from './helpers/machine.js';
 import { GFP_TRANSHUGE, __GFP_ZERO } from '../src/kernel/gfp.js';
 import { KernelBug } from '../src/report/report.js';
+import { buildVariant, createMachine } from '../src/engine/build.js';
+import { assertSameMemory } from './helpers/fused.js';
 
 test('an order-9 __GFP_ZERO allocation clears the pages of the block that had contents, and only those have slots', () => {
   const k = machine('baseline', 64 * 2 ** 20);
@@ -45,4 +49,45 @@ test('clear_page_contents() over the end of memory faults on the direct map at t
   );
   // The pages before it were cleared first, as kernel_init_pages() goes page by page.
   assert.equal(k.m32[w], 0);
+});
+
+test('an order-9 compound page freed with damaged tails and its pfn as a double leaves the machine as the calls do', () => {
+  const built = buildVariant('baseline');
+  // Overriding a helper the block loops read sends this machine's frees and allocations through the calls.
+  class Calls extends built.kernelClass {
+    override page_private(page: number): number {
+      return super.page_private(page);
+    }
+  }
+  const config = { memoryBytes: 64 * 2 ** 20, cpus: 2, nodes: 1 };
+  const loops = createMachine(built, config);
+  const calls = createMachine({ ...built, kernelClass: Calls }, config);
+  // The pfn as the unmap path passes it: read from a Float64Array.
+  const asDouble = new Float64Array(1);
+  const damage: readonly [tail: number, word: 'W_mapping' | 'W_compound_head' | 'W_private' | 'W_refcount', value: number][] = [
+    [4, 'W_mapping', 0x401],
+    [200, 'W_compound_head', 0],
+    [300, 'W_private', 5],
+    [511, 'W_refcount', 1],
+    [7, 'W_private', 0],
+  ];
+  for (const [tail, word, value] of damage) {
+    const pages = [loops, calls].map((k) => {
+      const p = k.alloc_pages(GFP_TRANSHUGE, 9);
+      assert.ok(p >= 0);
+      k.i32[(p + tail) * k.PW + k[word]] = value;
+      asDouble[0] = p;
+      k.__free_pages(asDouble[0], 9);
+      return p;
+    });
+    assert.equal(pages[0], pages[1]);
+    assertSameMemory(loops, calls, `tail ${tail} ${word}`);
+    assert.deepEqual(
+      loops.reports.map((r) => [r.kind, r.function, r.message, r.text]),
+      calls.reports.map((r) => [r.kind, r.function, r.message, r.text]),
+      `tail ${tail} ${word}`,
+    );
+  }
+  // Four of the five were bad pages (the last damage writes the value the tail already holds).
+  assert.equal(loops.reports.length, 4);
 });

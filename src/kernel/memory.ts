@@ -96,6 +96,21 @@ let handoffFolio = -1;
 const VMEMMAP_HI_S = VMEMMAP_HI | 0;
 
 /**
+ * The reciprocals of the page-table levels' sizes, written into the code by
+ * tsc: faultAnon4k() divides a double address by a power of two several
+ * times a fault (zap_pte_range() once a pte), and V8 compiles `x / PAGE_SIZE` (a module binding) as a
+ * division (some twenty cycles); `x * Inv.PAGE` is the same double (scaling
+ * by a power of two is exact) for a few. Checked against the sizes below.
+ */
+const enum Inv {
+  PAGE = 2 ** -12,
+  PMD = 2 ** -21,
+  PUD = 2 ** -30,
+  PGDIR = 2 ** -39,
+}
+if (Inv.PAGE * PAGE_SIZE !== 1 || Inv.PMD * PMD_SIZE !== 1 || Inv.PUD * PUD_SIZE !== 1 || Inv.PGDIR * PGDIR_SIZE !== 1) throw new Error('memory.ts: Inv does not match the page-table sizes');
+
+/**
  * The address of the anon_vma faultAnon4k() last stored in a folio's
  * mapping, by machine (its FaultHot) and word: addrS() of a word in a
  * slab page goes through the direct map's arithmetic, and consecutive
@@ -453,16 +468,16 @@ export abstract class Memory extends Rmap {
     const pgdTable = mm.pgd;
     if (!(pgdTable >= h.poolWord)) return -1;
     // pud_alloc(), pmd_alloc(): present entries, so nothing to allocate; a present, non-huge pmd.
-    const pudTable = h.tableOf(pgdTable + 2 * Math.floor(address / PGDIR_SIZE));
+    const pudTable = h.tableOf(pgdTable + 2 * Math.floor(address * Inv.PGDIR));
     if (pudTable < 0) return -1;
-    const pmdTable = h.tableOf(pudTable + 2 * (Math.floor(address / PUD_SIZE) & (PTRS_PER_TABLE - 1)));
+    const pmdTable = h.tableOf(pudTable + 2 * (Math.floor(address * Inv.PUD) & (PTRS_PER_TABLE - 1)));
     if (pmdTable < 0) return -1;
-    const pmd = pmdTable + 2 * (Math.floor(address / PMD_SIZE) & (PTRS_PER_TABLE - 1));
+    const pmd = pmdTable + 2 * (Math.floor(address * Inv.PMD) & (PTRS_PER_TABLE - 1));
     if ((m32[pmd]! & _PAGE_PSE) !== 0) return -1;
     const pteTable = h.tableOf(pmd);
     if (pteTable < 0) return -1;
     // handle_pte_fault(): the pte is none, so do_pte_missing() -> do_anonymous_page().
-    const pte = pteTable + 2 * (Math.floor(address / PAGE_SIZE) & (PTRS_PER_TABLE - 1));
+    const pte = pteTable + 2 * (Math.floor(address * Inv.PAGE) & (PTRS_PER_TABLE - 1));
     if (m32[pte] !== 0 || m32[pte + 1] !== 0) return -1;
     // vmf_anon_prepare() finds the anon_vma; vma_alloc_zeroed_movable_folio() -> __alloc_pages_noprof().
     if (!this.fusedPcp()) return -1;
@@ -539,7 +554,7 @@ export abstract class Memory extends Rmap {
     const wm = w + h.W_mapping;
     i32[wm] = alo | 1;
     i32[wm + 1] = ahi;
-    const index = Math.floor((Math.floor(address / PAGE_SIZE) * PAGE_SIZE - vma.vm_start) / PAGE_SIZE) + vma.vm_pgoff;
+    const index = Math.floor((Math.floor(address * Inv.PAGE) * PAGE_SIZE - vma.vm_start) * Inv.PAGE) + vma.vm_pgoff;
     const wi = w + h.W_index;
     m32[wi] = index >>> 0;
     m32[wi + 1] = Math.floor(index / 2 ** 32);
@@ -784,7 +799,7 @@ export abstract class Memory extends Rmap {
     while (addr < end) {
       // pte_offset(), read inline when the table has contents outside kernel data (FaultHot.tableOf()).
       const table = fused && addr >= 0 ? h.tableOf(pmd) : -1;
-      const pte = table >= 0 ? table + 2 * (Math.floor(addr / PAGE_SIZE) & (PTRS_PER_TABLE - 1)) : this.pte_offset(pmd, addr);
+      const pte = table >= 0 ? table + 2 * (Math.floor(addr * Inv.PAGE) & (PTRS_PER_TABLE - 1)) : this.pte_offset(pmd, addr);
       const lo = m32[pte]!;
       if (fused ? (lo & _PAGE_PRESENT) === 0 : !this.entryPresent(pte)) {
         addr += PAGE_SIZE;
