@@ -469,17 +469,12 @@ class PcpHot extends HotWords {
   readonly pageblockFlags: Uint8Array;
   readonly vm_events: Float64Array;
   /**
-   * The merges freeOneFused() found, for freeOneCommit(): each buddy's pfn,
-   * and the words of its lru node's prev and next (MAX_PAGE_ORDER at most).
+   * The merges freeOneFused() found, for its writes: each buddy's pfn, and
+   * the words of its lru node's prev and next (MAX_PAGE_ORDER at most).
    */
   readonly mergeBuddy = new Int32Array(F.MAX_PAGE_ORDER + 1);
   readonly mergePrev = new Int32Array(F.MAX_PAGE_ORDER + 1);
   readonly mergeNext = new Int32Array(F.MAX_PAGE_ORDER + 1);
-  /** The list node the merged block is linked after (list_add) or before (list_add_tail), and whether at the tail. */
-  addPrev = 0;
-  addNext = 0;
-  addTail = false;
-  mergeN = 0;
   /** The mask allocPcp0() last saw (-1: none), with its gfp_zone() and gfp_migratetype(). */
   gfp = -1;
   gfpZone = 0;
@@ -1300,6 +1295,7 @@ export abstract class PageAlloc extends Internal {
     return page;
   }
 
+
   /**
    * The rest of allocPcp0() when the per-CPU list is disabled (high 0) and
    * empty: __rmqueue_pcplist() refills it with one page (nr_pcp_alloc()),
@@ -1496,8 +1492,9 @@ export abstract class PageAlloc extends Internal {
       ((i32[wl]! & 0x7c) === F.PP_SIGNATURE_LO && (i32[wl + 1]! & 0xffffff80) === F.PP_SIGNATURE_HI_S)
     )
       return false;
-    const order = direct ? this.freeOneFused(page, zone, migratetype) : 0;
-    if (order < 0) return false;
+    // Through the disabled list to the buddy lists: one more call, which checks __free_one_page()'s
+    // way and then writes everything, this page's words too.
+    if (direct) return this.freeOneFused(page, zone, migratetype, pcp, high);
     // From here on, what the calls write, in their order.
     i32[w + h.W_refcount] = 0;
     // page_cpupid_reset_last(), clearing PAGE_FLAGS_CHECK_AT_PREP, set_page_private(page, 0).
@@ -1513,16 +1510,6 @@ export abstract class PageAlloc extends Internal {
     if (pcp.flags & F.PCPF_PREV_FREE_HIGH_ORDER) pcp.flags &= ~F.PCPF_PREV_FREE_HIGH_ORDER;
     if (pcp.free_count < pcp.batch << F.CONFIG_PCP_BATCH_SCALE_MAX) pcp.free_count += 1;
     pcp.high = high;
-    if (direct) {
-      // list_add() then free_pcppages_bulk()'s list_del() of the one entry: the head is left as it
-      // was (empty) and the page's lru poisoned; the count goes up and back down. Then __free_one_page().
-      i32[nw] = 0x100;
-      i32[nw + 1] = F.POISON_HI_S;
-      i32[nw + 2] = 0x122;
-      i32[nw + 3] = F.POISON_HI_S;
-      this.freeOneCommit(page, zone, migratetype, order);
-      return true;
-    }
     const nlo = (nw * 4) | 0;
     i32[next + 2] = nlo;
     i32[next + 3] = F.VMEMMAP_HI_S;
@@ -1537,15 +1524,19 @@ export abstract class PageAlloc extends Internal {
   }
 
   /**
-   * __free_one_page(pfn, pfn, zone, 0, migratetype, FPI_NONE), as
-   * free_pcppages_bulk() calls it for an order-0 page freePcp0() sends
-   * through a disabled per-CPU list, when nothing on the way would report:
-   * reads only, deciding the merges and where the block goes. Returns the
-   * order of the merged block, and leaves in PcpHot each merged buddy and
-   * its list neighbours and the list node the block is added next to; -1
-   * when the calls must do it (a merge into a pageblock-sized block or more,
-   * a guard page, a buddy that VM_BUG_ON_PAGE() or a list check would
-   * report, a free list whose type WARNs, a list linked oddly).
+   * The rest of freePcp0() for an order-0 page it sends through a disabled
+   * per-CPU list (`high` 0), whose own checks have passed:
+   * __free_one_page(pfn, pfn, zone, 0, migratetype, FPI_NONE) as
+   * free_pcppages_bulk() calls it, when nothing on the way would report.
+   * First reads only, deciding the merges and where the block goes (each
+   * merged buddy and its list neighbours, and the list node the block is
+   * added next to, in PcpHot); false when the calls must do it (a merge
+   * into a pageblock-sized block or more, a guard page, a buddy that
+   * VM_BUG_ON_PAGE() or a list check would report, a free list whose type
+   * WARNs, a list linked oddly). Then everything the calls write, in their
+   * order: the page's own words and the per-CPU pageset's as freePcp0()
+   * writes them, the list_add() and list_del() through the empty list, and
+   * __free_one_page()'s. One call where there were three for this case.
    *
    * The order matters: the calls make each list_del() on the lists as the
    * earlier ones left them. Links are required to lead to whole list nodes
@@ -1556,7 +1547,8 @@ export abstract class PageAlloc extends Internal {
    * decides what the calls decide. The page itself is read only for its
    * zone bits, which the free does not change.
    */
-  private freeOneFused(pfn: number, zone: Zone, migratetype: number): number {
+  private freeOneFused(pfn: number, zone: Zone, migratetype: number, pcp: PerCpuPages, high: number): boolean {
+    const page = pfn;
     const h = this.pcpHot;
     const i32 = h.i32;
     const PW = h.PW;
@@ -1565,7 +1557,7 @@ export abstract class PageAlloc extends Internal {
     const Wt = h.W_page_type;
     const Wp = h.W_private;
     // bad_range(): the page lies in the zone its flags name.
-    if (pfn < zone.zone_start_pfn || pfn >= zone.zone_start_pfn + zone.spanned_pages) return -1;
+    if (pfn < zone.zone_start_pfn || pfn >= zone.zone_start_pfn + zone.spanned_pages) return false;
     // page_zone_id() as the bits of the flags' high word that hold it.
     const zmask = F.ZONEID_MASK;
     const zid = i32[pfn * PW + Wf + 1]! & zmask;
@@ -1580,28 +1572,28 @@ export abstract class PageAlloc extends Internal {
       const type = i32[bw + Wt]! >>> 24;
       if ((type !== F.PGTY_buddy && type !== F.PGTY_guard) || i32[bw + Wp] !== order || i32[bw + Wp + 1] !== 0 || (i32[bw + Wf + 1]! & zmask) !== zid) break;
       // A guard page (its __ClearPageBuddy() BUGs), VM_BUG_ON_PAGE(page_count(buddy)), a pageblock-sized merge.
-      if (type === F.PGTY_guard || (i32[bw + h.W_compound_head]! & 1) !== 0 || i32[bw + h.W_refcount] !== 0 || order >= F.pageblock_order) return -1;
+      if (type === F.PGTY_guard || (i32[bw + h.W_compound_head]! & 1) !== 0 || i32[bw + h.W_refcount] !== 0 || order >= F.pageblock_order) return false;
       // warnFreeListType(buddy, migratetype): the buddy's pageblock has the type.
-      if (h.migratetypeOf(buddy_pfn) !== migratetype) return -1;
+      if (h.migratetypeOf(buddy_pfn) !== migratetype) return false;
       // list_del()'s checks, on whole nodes.
       const e = bw + Wl;
       const next = h.nodeWord(i32[e]!, i32[e + 1]!);
       const prev = h.nodeWord(i32[e + 2]!, i32[e + 3]!);
-      if (next < 0 || prev < 0 || next === self || prev === self) return -1;
+      if (next < 0 || prev < 0 || next === self || prev === self) return false;
       const elo = (e * 4) | 0;
-      if (i32[prev] !== elo || i32[prev + 1] !== F.VMEMMAP_HI_S || i32[next + 2] !== elo || i32[next + 3] !== F.VMEMMAP_HI_S) return -1;
+      if (i32[prev] !== elo || i32[prev + 1] !== F.VMEMMAP_HI_S || i32[next + 2] !== elo || i32[next + 3] !== F.VMEMMAP_HI_S) return false;
       h.mergeBuddy[n] = buddy_pfn;
       h.mergePrev[n] = prev;
       h.mergeNext[n] = next;
       n++;
       pfn &= buddy_pfn;
     }
-    if (order >= F.MAX_PAGE_ORDER) return -1;
+    if (order >= F.MAX_PAGE_ORDER) return false;
     // No merged buddy is another's neighbour.
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
         const ej = h.mergeBuddy[j]! * PW + Wl;
-        if (i !== j && (h.mergePrev[i] === ej || h.mergeNext[i] === ej)) return -1;
+        if (i !== j && (h.mergePrev[i] === ej || h.mergeNext[i] === ej)) return false;
       }
     }
     // buddy_merge_likely(): the next-higher buddy is free at order + 1; its page_is_buddy() must not BUG.
@@ -1612,7 +1604,7 @@ export abstract class PageAlloc extends Internal {
       const hw = hb * PW;
       const type = i32[hw + Wt]! >>> 24;
       if ((type === F.PGTY_buddy || type === F.PGTY_guard) && i32[hw + Wp] === order + 1 && i32[hw + Wp + 1] === 0 && (i32[hw + Wf + 1]! & zmask) === (i32[higher * PW + Wf + 1]! & zmask)) {
-        if ((i32[hw + h.W_compound_head]! & 1) !== 0 || i32[hw + h.W_refcount] !== 0) return -1;
+        if ((i32[hw + h.W_compound_head]! & 1) !== 0 || i32[hw + h.W_refcount] !== 0) return false;
         tail = true;
       }
     }
@@ -1624,38 +1616,45 @@ export abstract class PageAlloc extends Internal {
     let other: number;
     if (tail) {
       other = h.nodeWord(i32[head + 2]!, i32[head + 3]!);
-      if (other < 0 || i32[other] !== hlo || i32[other + 1] !== hhi) return -1;
+      if (other < 0 || i32[other] !== hlo || i32[other + 1] !== hhi) return false;
     } else {
       other = h.nodeWord(i32[head]!, i32[head + 1]!);
-      if (other < 0 || i32[other + 2] !== hlo || i32[other + 3] !== hhi) return -1;
+      if (other < 0 || i32[other + 2] !== hlo || i32[other + 3] !== hhi) return false;
     }
-    if (nw === head || nw === other || other === self) return -1;
+    if (nw === head || nw === other || other === self) return false;
     for (let i = 0; i < n; i++) {
       const p = h.mergePrev[i]!;
       const x = h.mergeNext[i]!;
       const e = h.mergeBuddy[i]! * PW + Wl;
-      if (head === p || head === x || head === e || other === p || other === x || other === e) return -1;
+      if (head === p || head === x || head === e || other === p || other === x || other === e) return false;
     }
-    h.addPrev = tail ? other : head;
-    h.addNext = tail ? head : other;
-    h.addTail = tail;
-    h.mergeN = n;
-    return order;
-  }
-
-  /** What __free_one_page() writes once freeOneFused() has decided it (`order`: the merged block's), in its order. */
-  private freeOneCommit(pfn: number, zone: Zone, migratetype: number, order: number): void {
-    const h = this.pcpHot;
-    const i32 = h.i32;
+    // From here on, what the calls write, in their order: freePcp0()'s, for this page and the pageset.
     const m32 = h.m32;
-    const PW = h.PW;
-    const Wl = h.W_lru;
-    // account_freepages(zone, 1, migratetype)
+    const w0 = page * PW;
+    i32[w0 + h.W_refcount] = 0;
+    // page_cpupid_reset_last(), clearing PAGE_FLAGS_CHECK_AT_PREP, set_page_private(page, 0).
+    i32[w0 + Wf] = (i32[w0 + Wf]! | (3 << 30)) & ~F.PAGE_FLAGS_CHECK_AT_PREP;
+    i32[w0 + Wf + 1] = (i32[w0 + Wf + 1]! & ~F.CPUPID_HI) | F.CPUPID_HI;
+    i32[w0 + Wp] = 0;
+    i32[w0 + Wp + 1] = 0;
+    // free_frozen_page_commit()
+    pcp.alloc_factor >>= 1;
+    const ev = h.vm_events;
+    ev[F.PGFREE] = ev[F.PGFREE]! + 1;
+    if (pcp.flags & F.PCPF_PREV_FREE_HIGH_ORDER) pcp.flags &= ~F.PCPF_PREV_FREE_HIGH_ORDER;
+    if (pcp.free_count < pcp.batch << F.CONFIG_PCP_BATCH_SCALE_MAX) pcp.free_count += 1;
+    pcp.high = high;
+    // list_add() then free_pcppages_bulk()'s list_del() of the one entry: the head is left as it
+    // was (empty) and the page's lru poisoned; the count goes up and back down.
+    i32[self] = 0x100;
+    i32[self + 1] = F.POISON_HI_S;
+    i32[self + 2] = 0x122;
+    i32[self + 3] = F.POISON_HI_S;
+    // __free_one_page(): account_freepages(zone, 1, migratetype).
     zone.vm_stat[F.NR_FREE_PAGES] = zone.vm_stat[F.NR_FREE_PAGES]! + 1;
-    for (let i = 0; i < h.mergeN; i++) {
+    for (let i = 0; i < n; i++) {
       // __del_page_from_free_list(buddy, zone, i, migratetype): list_del(), __ClearPageBuddy(), private 0, nr_free - 1.
-      const buddy = h.mergeBuddy[i]!;
-      const bw = buddy * PW;
+      const bw = h.mergeBuddy[i]! * PW;
       const e = bw + Wl;
       const prev = h.mergePrev[i]!;
       const next = h.mergeNext[i]!;
@@ -1667,23 +1666,21 @@ export abstract class PageAlloc extends Internal {
       i32[e + 1] = F.POISON_HI_S;
       i32[e + 2] = 0x122;
       i32[e + 3] = F.POISON_HI_S;
-      m32[bw + h.W_page_type] = F.PAGE_TYPE_RESET;
-      i32[bw + h.W_private] = 0;
-      i32[bw + h.W_private + 1] = 0;
+      m32[bw + Wt] = F.PAGE_TYPE_RESET;
+      i32[bw + Wp] = 0;
+      i32[bw + Wp + 1] = 0;
       const nf = zone.nrFreeWord(i);
       m32[nf] = m32[nf]! - 1;
       m32[nf + 1] = 0;
-      pfn &= buddy;
     }
-    // set_buddy_order(), then __add_to_free_list().
+    // set_buddy_order() on the merged block (pfn), then __add_to_free_list().
     const w = pfn * PW;
-    i32[w + h.W_private] = order;
-    i32[w + h.W_private + 1] = 0;
-    m32[w + h.W_page_type] = (F.PGTY_buddy << 24) >>> 0;
-    const nw = w + Wl;
+    i32[w + Wp] = order;
+    i32[w + Wp + 1] = 0;
+    m32[w + Wt] = (F.PGTY_buddy << 24) >>> 0;
     const nlo = (nw * 4) | 0;
-    const prev = h.addPrev;
-    const next = h.addNext;
+    const prev = tail ? other : head;
+    const next = tail ? head : other;
     const plo = i32[next + 2]!;
     const phi = i32[next + 3]!;
     const xlo = i32[prev]!;
@@ -1700,7 +1697,9 @@ export abstract class PageAlloc extends Internal {
     m32[nf] = m32[nf]! + 1;
     m32[nf + 1] = 0;
     if (order >= F.pageblock_order) zone.vm_stat[F.NR_FREE_PAGES_BLOCKS] = zone.vm_stat[F.NR_FREE_PAGES_BLOCKS]! + (1 << order);
+    return true;
   }
+
 
   /** __free_frozen_pages(): free a page whose refcount already dropped to 0. */
   __free_frozen_pages(page: number, order: number, fpi_flags: number): void {
