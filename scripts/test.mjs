@@ -1,13 +1,13 @@
-// npm test's runner: the test files of this checkout, two at a time (the
-// machine's two cores). A file runs when its source exists: for each
+// npm test's runner: the test files of this checkout, two processes at a
+// time (the machine's two cores). A file runs when its source exists: for each
 // test/**/X.test.ts, dist/test/**/X.test.js. tsc does not delete the output
 // of a source that is gone, so running every .js under dist/test/ could test
 // a stale file, and would start Node for the helpers, which hold no tests.
 //
-// The longest files start first, so that the run does not end with one core
-// idle while the other finishes a long file: by the time each file's tests
-// took in the last run here (dist/test-times.json), and before any run has
-// been recorded, the files known to be the longest.
+// The longest files (and batches, below) start first, so that the run does
+// not end with one core idle while the other finishes a long file: by the
+// time each file's tests took in the last run here (dist/test-times.json),
+// and before any run has been recorded, the files known to be the longest.
 //
 // The test processes advise huge pages for the memory glibc maps
 // (glibc.malloc.hugetlb=1, src/cli/hugepages.ts), as the executable does for
@@ -18,9 +18,22 @@
 // process starts, so they are set here for the test files and the commands
 // they spawn; PAGESIM_HUGEPAGES=0, or GLIBC_TUNABLES naming the tunable,
 // leaves the environment as it is.
+//
+// Most files run several to a process. A Node process and the modules
+// every test file loads (the kernel, the engine, the formats) cost 0.2-0.5 s
+// of CPU before the first test, paid again by each file run alone: 52 small
+// files took 117 s of CPU one process each and 89 s in six processes (load
+// 9-14). The files of a batch are imported, in
+// order, by one entry module (dist/test-batches/N.mjs, written here and
+// naming its files in its first line), so their tests run one after another
+// in one process, each test still reported, and failing, under its own name,
+// with its own file's times recorded. A file that changes what the process holds
+// for the files after it, or whose hooks would run around every file's
+// tests, keeps a process of its own (OWN_PROCESS); so does a file long
+// enough to be a batch by itself.
 import { run } from 'node:test';
 import { dot } from 'node:test/reporters';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -39,6 +52,25 @@ const timesFile = join(root, 'dist', 'test-times.json');
 
 /** Before any run is recorded: the longest files, longest first (seconds of CPU on the 2-core VM). */
 const LONGEST = ['docs', 'explore', 'reliability-cli', 'fuzz', 'scenario-parse', 'scenarios', 'view', 'diff', 'fuzz-inputs', 'mm-property'];
+
+/**
+ * Files run alone, each in a process of its own:
+ * - docs: the longest file, most of it commands spawned two at a time;
+ * - machine-memory: counts the buffers machines gave back to the process's
+ *   pool (src/kernel/machine-memory.ts), which earlier files would have filled;
+ * - browser/view: file-level before() and after() hooks (the browser), which
+ *   in a shared process would run around every file's tests.
+ */
+const OWN_PROCESS = new Set(['docs', 'machine-memory', 'browser/view']);
+/**
+ * A file taking more than this share of the run's time runs alone: its
+ * module loading is little beside its tests, and large files sharing a
+ * process were slower together than apart (the fuzzer's workers and the
+ * fused paths' tests: 17.6 s of CPU together, 16.6 apart).
+ */
+const ALONE = 1 / 50;
+/** A batch holds at most this share of the run's time, so the two processes running at a time end close together. */
+const BATCH = 1 / 8;
 
 function testSources(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -74,16 +106,50 @@ const files = testSources(join(root, 'test'))
   .map((f) => join('dist', relative(root, f)).replace(/\.ts$/, '.js'))
   .sort();
 const recorded = recordedTimes();
-const rank = (f) => {
-  const i = LONGEST.indexOf(f.replace(/^dist\/test\/|\.test\.js$/g, ''));
-  return i < 0 ? LONGEST.length : i;
+const known = files.every((f) => typeof recorded[f] === 'number');
+const name = (f) => f.replace(/^dist\/test\/|\.test\.js$/g, '');
+/** A file's weight: its tests' time in the last run here, or before one is recorded, the known longest heaviest (in their order). */
+const weight = (f) => {
+  if (known) return recorded[f];
+  const i = LONGEST.indexOf(name(f));
+  return i < 0 ? 1 : 20 * (LONGEST.length - i);
 };
-const ordered = files.every((f) => typeof recorded[f] === 'number')
-  ? [...files].sort((a, b) => recorded[b] - recorded[a])
-  : [...files].sort((a, b) => rank(a) - rank(b));
+
+/** Each unit runs in a process of its own: a file alone, or a batch of files. */
+const total = files.reduce((s, f) => s + weight(f), 0);
+const share = total * BATCH;
+const units = [];
+const batches = [];
+for (const f of [...files].sort((a, b) => weight(b) - weight(a) || a.localeCompare(b))) {
+  if (OWN_PROCESS.has(name(f)) || weight(f) > total * ALONE) {
+    units.push({ files: [f], weight: weight(f) });
+    continue;
+  }
+  // First fit, longest file first: each batch at most a share of the work.
+  const b = batches.find((x) => x.weight + weight(f) <= share);
+  if (b === undefined) batches.push({ files: [f], weight: weight(f) });
+  else {
+    b.files.push(f);
+    b.weight += weight(f);
+  }
+}
+const batchDir = join(root, 'dist', 'test-batches');
+rmSync(batchDir, { recursive: true, force: true });
+mkdirSync(batchDir, { recursive: true });
+batches.forEach((b, i) => {
+  if (b.files.length === 1) {
+    units.push(b);
+    return;
+  }
+  const entry = join(batchDir, `${i}.mjs`);
+  const imports = [...b.files].sort().map((f) => `import ${JSON.stringify(pathToFileURL(join(root, f)).href)};\n`);
+  writeFileSync(entry, `// ${b.files.map(name).sort().join(', ')}: one process (scripts/test.mjs)\n${imports.join('')}`);
+  units.push({ files: b.files, entry, weight: b.weight });
+});
+const ordered = units.sort((a, b) => b.weight - a.weight).map((u) => u.entry ?? join(root, u.files[0]));
 
 const took = Object.fromEntries(files.map((f) => [f, 0]));
-const stream = run({ files: ordered.map((f) => join(root, f)), concurrency: 2, ...(patterns.length > 0 ? { testNamePatterns: patterns } : {}) });
+const stream = run({ files: ordered, concurrency: 2, ...(patterns.length > 0 ? { testNamePatterns: patterns } : {}) });
 const note = (d) => {
   const f = d.file === undefined ? undefined : relative(root, d.file);
   if (d.nesting === 0 && f !== undefined && f in took) took[f] += d.details?.duration_ms ?? 0;
