@@ -226,3 +226,41 @@ test('the memmap pass notes the same reading the words as through the methods an
   assert.deepEqual(memmapPassBy(k, ctx.owner, 'methods', true), words);
   ctx.done();
 });
+
+/**
+ * A variant that overrides only page_ref_count (the frozen refcount bit) or
+ * pageTableNrPages (the memdesc ptdescs) has the pass read the words for
+ * everything else and call its own helper where the notes need it: the
+ * notes must be those of reading every page through its helpers.
+ */
+test('the memmap pass of a variant with its own page_ref_count or pageTableNrPages notes what its helpers say', () => {
+  for (const variant of ['refcount-frozen-bit', 'ptdesc-memdesc', 'ptdesc-memdesc-rfc']) {
+    const k = machine(variant);
+    // Page tables (PageTable-typed pages, counted by the variant's pageTableNrPages).
+    const mm = k.mm_alloc()!;
+    const a = k.do_mmap(mm, 0, 2 ** 22);
+    for (let off = 0; off < 2 ** 22; off += 2 ** 16) k.handle_mm_fault(mm.find_vma(a)!, a + off, FAULT_FLAG_WRITE);
+    const free = k.zones.find((z) => z.populated() && k.free_area_nr_free(z, 10) > 0)!;
+    const blk = k.get_page_from_free_area(free, 10, MIGRATE_MOVABLE);
+    const held = k.alloc_pages(GFP_KERNEL | __GFP_COMP, 3);
+    const w = (pfn: number, word: number): number => pfn * k.PW + word;
+    // Free pages: a frozen count (the bit design's page_ref_count reads 0), a frozen count of 1, a plain reference, a tail, a type.
+    k.m32[w(blk + 3, k.W_refcount)] = 0x80000000;
+    k.m32[w(blk + 4, k.W_refcount)] = 0x80000001;
+    k.i32[w(blk + 5, k.W_refcount)] = 2;
+    k.m32[w(blk + 6, k.W_compound_head)] = (blk + 1) * 64 + 1;
+    k.m32[w(blk + 7, k.W_page_type)] = 0xf3000000;
+    // A held compound page typed PageTable: the table count reads its order.
+    k.m32[w(held, k.W_page_type)] = 0xf2000000;
+    const ctx = new CheckContext(k);
+    checkFreeLists(k, ctx);
+    checkPcpLists(k, ctx);
+    const words = memmapPassBy(k, ctx.owner, 'words', true);
+    assert.deepEqual(words, memmapPassBy(k, ctx.owner, 'methods', true), variant);
+    assert.ok(words.tablePages > 1, `${variant}: page-table pages ${words.tablePages}`);
+    assert.ok(words.state.some((x, i) => i % 2 === 0 && x === blk + 5 && words.state[i + 1] === STATE_FREE_REFCOUNT), `${variant}: a reference on a free page`);
+    const frozenNoted = words.state.some((x, i) => i % 2 === 0 && (x === blk + 3 || x === blk + 4) && words.state[i + 1] === STATE_FREE_REFCOUNT);
+    assert.equal(frozenNoted, variant !== 'refcount-frozen-bit', `${variant}: a frozen count on a free page`);
+    ctx.done();
+  }
+});

@@ -21,7 +21,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import { PAGE_TYPE_RESET, PGTY_table, PG_head } from '../kernel/page-flags.js';
 import { initialisedRanges } from '../kernel/mm_init.js';
 import { OWNER_BUDDY, OWNER_BUDDY_HEAD, OWNER_NONE, OWNER_PCP, type CheckContext } from './checker.js';
-import { KernelReader, readerFor, readsWords, WordReader, type PageReader, type WordLayout } from './page-reader.js';
+import { KernelReader, overriddenHelpers, readerFor, wrapsHelpers, readsWords, WordReader, type PageReader, type WordLayout } from './page-reader.js';
 
 /** What page-state found at a pfn (checkPageState words each). */
 export const STATE_BUDDY_UNLISTED = 1;
@@ -46,7 +46,7 @@ export function memmapNotes(k: Kernel, ctx: CheckContext): MemmapNotes {
   let notes = notesOfCheck.get(ctx);
   if (notes === undefined) {
     const ref = references.get(k);
-    notes = ref !== undefined && readsWords(k) ? changedPass(k, ref, ctx.owner) : memmapPass(readerFor(k), ctx.owner, initialisedRanges(k.plan));
+    notes = ref !== undefined && readsWords(k) ? changedPass(k, ref, ctx.owner) : memmapPass(readerFor(k), ctx.owner, initialisedRanges(k.plan), k);
     notesOfCheck.set(ctx, notes);
   }
   return notes;
@@ -58,9 +58,13 @@ interface Notes {
   tablePages: number;
 }
 
-function memmapPass(r: PageReader, owner: Uint8Array, ranges: readonly (readonly [number, number])[]): MemmapNotes {
+function memmapPass(r: PageReader, owner: Uint8Array, ranges: readonly (readonly [number, number])[], k?: Kernel): MemmapNotes {
   const notes: Notes = { state: [], heads: [], tablePages: 0 };
-  for (const [start, end] of ranges) notePagesOf(r, owner, start, end, notes);
+  const own = k !== undefined && r instanceof KernelReader ? ownHelpers(k) : null;
+  for (const [start, end] of ranges) {
+    if (own !== null) notePageWordsWith(new WordReader(k!), own, owner, start, end, notes);
+    else notePagesOf(r, owner, start, end, notes);
+  }
   return notes;
 }
 
@@ -80,11 +84,78 @@ function notePagesOf(r: PageReader, owner: Uint8Array, start: number, end: numbe
 export function memmapPassBy(k: Kernel, owner: Uint8Array, how: 'words' | 'methods', helpers = false): MemmapNotes {
   const notes: Notes = { state: [], heads: [], tablePages: 0 };
   const r: PageReader = helpers ? new KernelReader(k) : new WordReader(k);
+  const own = how === 'words' && helpers ? ownHelpers(k) : null;
+  if (how === 'words' && helpers && own === null) throw new Error('the variant overrides a helper the words cannot stand in for');
   for (const [start, end] of initialisedRanges(k.plan)) {
-    if (how === 'words' && r instanceof WordReader) notePageWords(r.i32, r.layout, owner, start, end, notes);
+    if (own !== null) notePageWordsWith(new WordReader(k), own, owner, start, end, notes);
+    else if (how === 'words' && r instanceof WordReader) notePageWords(r.i32, r.layout, owner, start, end, notes);
     else notePages(r, owner, start, end, notes);
   }
   return notes;
+}
+
+/**
+ * The helpers a variant overrides that the pass can still read around:
+ * pageTableNrPages (the memdesc ptdescs count a page table's pages their
+ * own way) and page_ref_count (the frozen refcount bit reads 0 for a
+ * frozen page). No other helper the pass reads calls either, so where only
+ * these are overridden the pass reads the words for the rest and calls the
+ * variant's own only where notePages() would: page_ref_count for a page
+ * on the buddy lists or held by no per-CPU list, pageTableNrPages for a
+ * page typed PageTable. Null when the variant overrides another helper
+ * (every page is then read through the variant's helpers).
+ */
+interface OwnHelpers {
+  readonly refCount: boolean;
+  readonly tableNr: boolean;
+}
+
+function ownHelpers(k: Kernel): OwnHelpers | null {
+  // A machine whose helpers are wrapped (the fuzzer's coverage probes) reads every page through them, as it did.
+  if (wrapsHelpers(k)) return null;
+  const own = overriddenHelpers(k);
+  if (own.length === 0 || own.some((h) => h !== 'page_ref_count' && h !== 'pageTableNrPages')) return null;
+  return { refCount: own.includes('page_ref_count'), tableNr: own.includes('pageTableNrPages') };
+}
+
+/**
+ * notePageWords() for a variant that overrides page_ref_count or
+ * pageTableNrPages (ownHelpers()): the words for everything else, the
+ * variant's helper for those. A page of a free block that is untyped and
+ * no tail costs one call when page_ref_count is the variant's, none when
+ * only pageTableNrPages is.
+ */
+function notePageWordsWith(r: WordReader, own: OwnHelpers, owner: Uint8Array, start: number, end: number, notes: Notes): void {
+  const { state, heads } = notes;
+  const k = r.kernel;
+  const i32 = r.i32;
+  const { PW, wType, wFlags, wHead, wRef } = r.layout;
+  const HEAD = 1 << PG_head;
+  const RESET = PAGE_TYPE_RESET | 0;
+  const ownRef = own.refCount;
+  const ownTable = own.tableNr;
+  let tablePages = 0;
+  for (let pfn = start, w = start * PW; pfn < end; pfn++, w += PW) {
+    const o = owner[pfn]!;
+    const type = i32[w + wType]!;
+    // page_ref_count() where notePages() reads it: pages on no per-CPU list and on some list.
+    const ref = o === OWNER_PCP || o === OWNER_NONE ? 0 : ownRef ? k.page_ref_count(pfn) : i32[w + wRef]!;
+    if (o === OWNER_BUDDY && ((type ^ RESET) | (i32[w + wHead]! & 1) | ref) === 0) continue;
+    const isHead = (i32[w + wFlags]! & HEAD) !== 0;
+    if (type >>> 24 === PGTY_table) tablePages += ownTable ? k.pageTableNrPages(pfn) : isHead ? 1 << (i32[w + PW + wFlags]! & 0xff) : 1;
+    if (o === OWNER_NONE) {
+      if (type >>> 24 === 0xf0) state.push(pfn, STATE_BUDDY_UNLISTED);
+      if (isHead && (i32[w + wHead]! & 1) === 0) heads.push(pfn);
+      continue;
+    }
+    if (o === OWNER_BUDDY) {
+      if (type !== RESET) state.push(pfn, STATE_FREE_TYPED);
+      if ((i32[w + wHead]! & 1) !== 0) state.push(pfn, STATE_FREE_TAIL);
+    }
+    if (ref !== 0) state.push(pfn, STATE_FREE_REFCOUNT);
+    if (o === OWNER_BUDDY_HEAD && isHead) state.push(pfn, STATE_FREE_HEAD);
+  }
+  notes.tablePages += tablePages;
 }
 
 /**

@@ -53,7 +53,11 @@ export class WordReader implements PageReader {
   private readonly wRef: number;
 
   /** `words`: the machine's memory as 32-bit words (default: as it is now; a checkpoint's copy reads the past). */
-  constructor(k: Kernel, words: Int32Array = k.i32) {
+  constructor(
+    readonly kernel: Kernel,
+    words: Int32Array = kernel.i32,
+  ) {
+    const k = kernel;
     this.m32 = words === k.i32 ? k.m32 : new Uint32Array(words.buffer, words.byteOffset, words.length);
     this.i32 = words;
     this.PW = k.PW;
@@ -137,8 +141,19 @@ export function readerFor(k: Kernel): PageReader {
 
 /** Whether the machine's variant reads struct pages as mainline does (none of READ_HELPERS overridden). */
 export function readsWords(k: Kernel): boolean {
+  return overriddenHelpers(k).length === 0;
+}
+
+/** Whether any of READ_HELPERS is a wrapper noted by noteWrapper() on this machine. */
+export function wrapsHelpers(k: Kernel): boolean {
+  const mine = k as unknown as Record<string, unknown>;
+  return READ_HELPERS.some((name) => typeof mine[name] === 'function' && wrappers.has(mine[name] as object));
+}
+
+/** The helpers of READ_HELPERS the machine's variant overrides (a helper only wrapped, as the fuzzer's probes wrap it, is not). */
+export function overriddenHelpers(k: Kernel): string[] {
   const base = Kernel.prototype as unknown as Record<string, unknown>;
   const mine = k as unknown as Record<string, unknown>;
   const helper = (f: unknown): unknown => (typeof f === 'function' ? (wrappers.get(f) ?? f) : f);
-  return READ_HELPERS.every((name) => helper(mine[name]) === base[name]);
+  return READ_HELPERS.filter((name) => helper(mine[name]) !== base[name]);
 }
