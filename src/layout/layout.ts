@@ -37,8 +37,8 @@ export interface StructLayout {
 }
 
 interface Placed {
-  size: number;
-  align: number;
+  readonly size: number;
+  readonly align: number;
 }
 
 export function alignUp(value: number, align: number): number {
@@ -59,9 +59,21 @@ export function sizeAlign(t: CType): Placed {
   }
 }
 
+/**
+ * Declarations are never changed once made (edit.ts builds new ones), so an
+ * aggregate's size and alignment are kept with it: without this, placing a
+ * member asks its size again at every level of nesting above it, and
+ * building every variant's layouts spent most of its time doing so.
+ */
+const aggregatePlaced = new WeakMap<AggregateType, Placed>();
+
 function aggregateSizeAlign(t: AggregateType): Placed {
-  const out: FieldInfo[] = [];
-  return placeAggregate(t, 0, '', [], out);
+  let placed = aggregatePlaced.get(t);
+  if (placed === undefined) {
+    placed = placeAggregate(t, 0, '', [], []);
+    aggregatePlaced.set(t, placed);
+  }
+  return placed;
 }
 
 /**
