@@ -796,6 +796,9 @@ export abstract class Memory extends Rmap {
     const h = this.faultHot;
     const m32 = h.m32;
     const i32 = h.i32;
+    // The address as a number from here: the loop's address was otherwise kept as a tagged value (the
+    // parameter's type is unknown to V8), a heap number allocated for every pte past 2^31.
+    addr = +addr;
     while (addr < end) {
       // pte_offset(), read inline when the table has contents outside kernel data (FaultHot.tableOf()).
       const table = fused && addr >= 0 ? h.tableOf(pmd) : -1;
@@ -808,8 +811,11 @@ export abstract class Memory extends Rmap {
       if (fused && (lo & _PAGE_SPECIAL) === 0) {
         // An order-0 anonymous folio mapped once: vm_normal_page(), zap_present_ptes() (not large: one pte),
         // zap_present_folio_ptes() with folio_remove_rmap_ptes() taking _mapcount to -1, without the calls.
-        const page = (m32[pte + 1]! & 0xfffff) * 2 ** 20 + (lo >>> 12);
-        if (page < h.nr_pages) {
+        const pfn = (m32[pte + 1]! & 0xfffff) * 2 ** 20 + (lo >>> 12);
+        if (pfn < h.nr_pages) {
+          // An int32 from here (the pfn is below nr_pages): computed from two words it is a double, which made
+          // the struct page's word indexes doubles and boxed the pfn passed to tlb_remove_folio_pages().
+          const page = pfn | 0;
           const w = page * h.PW;
           const node = h.nodeOf(w);
           if ((i32[w + h.W_compound_head]! & 1) === 0 && (i32[w + h.W_flags]! & FLAG_HEAD) === 0 && (i32[w + h.W_mapping]! & 1) !== 0 && i32[w + h.W_mapcount] === 0 && node !== undefined) {
