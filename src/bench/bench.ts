@@ -160,14 +160,26 @@ function recordWords(k: Kernel): RecordWords {
 const FAULT_ROUNDS = 15;
 
 /**
+ * Operations run untimed before a benchmark's timed rounds. V8 optimises a
+ * function after some hundreds of calls, and the THP fault runs a chain of
+ * kernel functions once per 2 MiB folio: its 128-folio rounds kept
+ * compiling well into the timed ones (about 70% of the CPU of its first
+ * rounds was the optimising compiler's), so its figure measured compilation
+ * rather than the fault. The other benchmarks' first round is already longer.
+ */
+const WARM_OPS = 3072;
+
+/**
  * `rounds` alternating rounds of the benchmark and its limit, each timed
- * over `ops` operations, after one untimed round of each (the first round
- * on a new machine compiles the code and touches its memory the first
- * time, for both sides); the medians of both.
+ * over `ops` operations, after untimed rounds of each (at least one, and
+ * WARM_OPS operations: the first rounds on a new machine compile the code
+ * and touch its memory the first time, for both sides); the medians of both.
  */
 function againstLimit(name: string, rounds: number, ops: number, actual: (ops: number) => void, limit: LimitLoop): BenchResult {
-  actual(ops);
-  limit(ops);
+  for (let warmed = 0; warmed === 0 || warmed < WARM_OPS; warmed += ops) {
+    actual(ops);
+    limit(ops);
+  }
   const a: number[] = [];
   const l: number[] = [];
   for (let r = 0; r < rounds; r++) {
