@@ -38,15 +38,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { hugePageEnv, wantsRelaunch } = await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'hugepages.js')).href);
-
-function thpSetting() {
-  try {
-    return readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
-  } catch {
-    return undefined;
-  }
-}
+const { hugePageEnv, thpSetting, wantsRelaunch } = await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'hugepages.js')).href);
 if (wantsRelaunch(process.env, process.platform, thpSetting())) process.env['GLIBC_TUNABLES'] = hugePageEnv(process.env)['GLIBC_TUNABLES'];
 const timesFile = join(root, 'dist', 'test-times.json');
 

@@ -90,18 +90,25 @@ async function replayModules(bundle: boolean): Promise<ReplayModules> {
 
 const SPEC = { flags: ['json', 'help'], options: ['variant', 'initial', 'mode', 'compare', 'html'] };
 
+/** The trace and mode of a replay's arguments (not --help), or the one-line error that names what is wrong. */
+function traceAndMode(a: ReturnType<typeof parseArgs>): { trace: string; mode: ReplayMode } {
+  if (a.positional.length !== 1) throw new InputError(`replay: give exactly one trace file (usage: pagesim replay TRACE [--mode exact|model] ...)${a.positional.length > 1 ? `; got ${a.positional.length}` : ''}`);
+  const mode = single(a.options.get('mode'), 'mode') ?? 'exact';
+  if (!(MODES as readonly string[]).includes(mode)) throw new InputError(`replay: --mode must be exact or model (got "${mode}")`);
+  return { trace: a.positional[0]!, mode: mode as ReplayMode };
+}
+
 /**
  * The trace run() reads ahead for these arguments, or null where it reads
- * none (bad arguments, --help, an unreadable file): the checks of run()
- * up to its prefetch, without their errors.
+ * none (bad arguments, --help, an unreadable file): run()'s checks up to
+ * its prefetch, without their errors (the relaunched process reports them).
  */
 function prefetchTarget(argv: readonly string[]): string | null {
   try {
     const a = parseArgs(argv, SPEC, 'replay');
-    if (a.flags.has('help') || a.positional.length !== 1) return null;
-    const mode = single(a.options.get('mode'), 'mode') ?? 'exact';
-    if (!(MODES as readonly string[]).includes(mode)) return null;
-    return readable(a.positional[0]!) ? a.positional[0]! : null;
+    if (a.flags.has('help')) return null;
+    const { trace } = traceAndMode(a);
+    return readable(trace) ? trace : null;
   } catch {
     return null;
   }
@@ -144,16 +151,13 @@ async function run(argv: readonly string[], bundle: boolean): Promise<number> {
     process.stdout.write(`${REPLAY_HELP}\n`);
     return 0;
   }
-  if (a.positional.length !== 1) throw new InputError(`replay: give exactly one trace file (usage: pagesim replay TRACE [--mode exact|model] ...)${a.positional.length > 1 ? `; got ${a.positional.length}` : ''}`);
-  const trace = a.positional[0]!;
-  const mode = single(a.options.get('mode'), 'mode') ?? 'exact';
-  if (!(MODES as readonly string[]).includes(mode)) throw new InputError(`replay: --mode must be exact or model (got "${mode}")`);
+  const { trace, mode } = traceAndMode(a);
   // The first replay's read starts now, before the checks below (which keep their order): a
   // command that fails one of them gives the read up.
   if (readable(trace)) ParseWorker.prefetchTrace(trace);
   phase('read asked');
   try {
-    return await replayRun(a, trace, mode as ReplayMode, bundle);
+    return await replayRun(a, trace, mode, bundle);
   } finally {
     ParseWorker.abandon(trace);
   }

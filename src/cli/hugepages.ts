@@ -27,7 +27,8 @@ import { readFileSync } from 'node:fs';
 const TUNABLE = 'glibc.malloc.hugetlb';
 
 /** The host's THP setting as /sys shows it (`always [madvise] never`), or undefined without THP. */
-function thpSetting(): string | undefined {
+/** The host's transparent huge page setting (`always [madvise] never`), or undefined where it has none. */
+export function thpSetting(): string | undefined {
   try {
     return readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
   } catch {
