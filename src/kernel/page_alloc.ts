@@ -849,11 +849,29 @@ export abstract class PageAlloc extends Internal {
     const mapHi = TAIL_MAPPING_HI_S;
     const vmemmapHi = VMEMMAP_HI_S;
     const clear = ~PAGE_FLAGS_CHECK_AT_PREP;
-    // The tail's compound_head word: the head's struct page address + 1 (set_compound_head).
-    const headLo = (head * this.structPageSize + 1) | 0;
+    // The tail's compound_head word: the head's struct page address + 1 (set_compound_head). The pfn
+    // made an int32 first (the same value): computed from a heap number, V8 redid the double
+    // arithmetic in every iteration of the loop.
+    const headLo = ((head | 0) * this.structPageSize + 1) | 0;
     // Word indexes as int32 whatever the pfn's representation (a pfn read from a Float64Array arrives
     // as a heap number, and the index arithmetic would otherwise be compiled for doubles).
     const last = (end | 0) * PW;
+    if (wl === wch) {
+      // lru.next shares its word with compound_head, just cleared: page_pool_page_is_pp() reads 0
+      // there, which never carries the signature (PP_SIGNATURE_LO is nonzero); the same loop without those two reads.
+      for (let w = (from | 0) * PW; w < last; w += PW) {
+        if (i32[w + wmap] !== mapLo || i32[w + wmap + 1] !== mapHi || i32[w + wch] !== headLo || i32[w + wch + 1] !== vmemmapHi) return (w / PW) | 0;
+        i32[w + wmap] = 0;
+        i32[w + wmap + 1] = 0;
+        i32[w + wch] = 0;
+        i32[w + wch + 1] = 0;
+        const flags = i32[w + wf]!;
+        const nonzero = (i32[w + wm]! + 1) | i32[w + wr]! | i32[w + wmc]! | i32[w + wmc + 1]! | (flags & checkFree) | i32[w + wp]! | i32[w + wp + 1]!;
+        if (nonzero !== 0) return -((w / PW) | 0) - 1;
+        i32[w + wf] = flags & clear;
+      }
+      return end;
+    }
     for (let w = (from | 0) * PW; w < last; w += PW) {
       if (i32[w + wmap] !== mapLo || i32[w + wmap + 1] !== mapHi || i32[w + wch] !== headLo || i32[w + wch + 1] !== vmemmapHi) return (w / PW) | 0;
       i32[w + wmap] = 0;
@@ -1823,10 +1841,11 @@ export abstract class PageAlloc extends Internal {
     const wl = this.W_lru;
     const sigLo = PP_SIGNATURE_LO;
     const sigHi = PP_SIGNATURE_HI_S;
-    for (let page = from; page < end; page++) {
-      const w = page * PW;
+    // The word index steps in int32 (see cleanCompoundTails); a page's number is computed only to return it.
+    const last = (end | 0) * PW;
+    for (let w = (from | 0) * PW; w < last; w += PW) {
       const nonzero = (i32[w + wm]! + 1) | i32[w + wmap]! | i32[w + wmap + 1]! | i32[w + wr]! | i32[w + wmc]! | i32[w + wmc + 1]! | (i32[w + wf]! & check_flags);
-      if (nonzero !== 0 || ((i32[w + wl]! & 0x7c) === sigLo && (i32[w + wl + 1]! & 0xffffff80) === sigHi)) return page;
+      if (nonzero !== 0 || ((i32[w + wl]! & 0x7c) === sigLo && (i32[w + wl + 1]! & 0xffffff80) === sigHi)) return (w / PW) | 0;
     }
     return end;
   }

@@ -147,8 +147,9 @@ export abstract class Pgtable extends Rcu {
     if (page + n <= this.nr_pages) {
       // Within memory no page oopses: only the pages that have contents are cleared, found
       // on the slot array without a call per page (a THP has none until it is written).
+      // The index in int32 whatever the pfn's representation (a heap number from the unmap's Float64Array).
       const slotOf = this.slotOf;
-      for (let pfn = page, end = page + n; pfn < end; pfn++) if (slotOf[pfn]! > 0) this.clearPageContents(pfn);
+      for (let pfn = page | 0, end = (page + n) | 0; pfn < end; pfn++) if (slotOf[pfn]! > 0) this.clearPageContents(pfn);
       return;
     }
     for (let i = 0; i < n; i++) {
