@@ -316,6 +316,42 @@ const BLOCK_LOOP_HELPERS = [
 ] as const;
 
 /**
+ * What runs between check_new_pages() and prep_compound_page() for a
+ * compound allocation, and those two: while none is overridden (nor
+ * post_alloc_hook() wrapped, compared at each allocation), check_new_pages()
+ * writes the tails in its own pass over the block (checkPrepTails()) and
+ * prep_compound_page() skips them. clear_page_contents() is compared with
+ * the machine's own (pgtable.ts registers it in tailsAtCheckBase).
+ */
+const TAILS_AT_CHECK_HELPERS = [
+  'get_page_from_freelist',
+  'rmqueue',
+  'rmqueue_pcplist',
+  '__rmqueue_pcplist',
+  'rmqueue_buddy',
+  'check_new_pages',
+  'check_new_page',
+  'prep_new_page',
+  'set_page_private',
+  'prep_compound_page',
+  '__SetPageHead',
+  'prep_compound_head',
+] as const;
+
+/** The clear_page_contents() of the machine's own classes (pgtable.ts sets it). */
+export const tailsAtCheckBase: { clear_page_contents: unknown } = { clear_page_contents: null };
+
+/**
+ * The compound allocation under way (rmqueue() sets `k` to its machine while
+ * check_new_pages() may prepare tails), and the machine and block whose
+ * tails up to `end` check_new_pages() prepared, until prep_compound_page()
+ * takes them. Like the fault's vm_fault slot, outside the machine: set and
+ * taken within one allocation, so checkpoints and explore's state keys
+ * never see it.
+ */
+const tailsAtCheck = { k: null as PageAlloc | null, owner: null as PageAlloc | null, page: -1, end: -1 };
+
+/**
  * What the fused order-0 per-CPU paths (allocPcp0, freePcp0) do without
  * calling, besides INLINE_PAGE_HELPERS: every kernel function between
  * __alloc_pages_noprof() or ___free_pages() and the per-CPU list, the
@@ -556,6 +592,9 @@ export abstract class PageAlloc extends Internal {
   private readonly inlinePageHelpers = INLINE_PAGE_HELPERS.every((name) => this[name] === PageAlloc.prototype[name]);
   /** Whether none of BLOCK_LOOP_HELPERS is overridden. */
   private readonly blockLoops = BLOCK_LOOP_HELPERS.every((name) => this[name] === PageAlloc.prototype[name]);
+  /** Whether check_new_pages() may write a compound allocation's tails (TAILS_AT_CHECK_HELPERS; post_alloc_hook() is compared at each allocation). */
+  private readonly tailsAtCheckAllowed =
+    this.blockLoops && TAILS_AT_CHECK_HELPERS.every((name) => this[name] === PageAlloc.prototype[name]) && this.clear_page_contents === tailsAtCheckBase.clear_page_contents;
   /**
    * What the fused order-0 paths read, in one object of one shape whatever
    * the machine's class; `fused` when none of FUSED_PCP_HELPERS is
@@ -1823,10 +1862,91 @@ export abstract class PageAlloc extends Internal {
 
   check_new_pages(page: number, order: number): boolean {
     const n = 1 << order;
-    // The block loop finds the first page check_new_page() would not pass; the pages before it pass.
-    let i = n > 1 && this.blockLoops ? this.firstUnexpected(page, page + n, CHECK_AT_NEW) - page : 0;
+    let i = 0;
+    if (n > 1 && this.blockLoops) {
+      if (tailsAtCheck.k === this && page + n <= this.nr_pages) {
+        // A compound allocation (rmqueue() said so): the pass checks every page and prepares the tails
+        // as far as they are clean; the rest is checked alone, prep_compound_page() writing its tails.
+        const prepped = this.checkPrepTails(page, page + n);
+        i = this.firstUnexpected(prepped, page + n, CHECK_AT_NEW) - page;
+        if (i < n) this.unprepTails(page, prepped);
+        else {
+          tailsAtCheck.owner = this;
+          tailsAtCheck.page = page;
+          tailsAtCheck.end = prepped;
+        }
+      } else {
+        // The block loop finds the first page check_new_page() would not pass; the pages before it pass.
+        i = this.firstUnexpected(page, page + n, CHECK_AT_NEW) - page;
+      }
+    }
     for (; i < n; i++) if (this.check_new_page(page + i)) return true;
     return false;
+  }
+
+  /**
+   * check_new_pages()'s pass for a block [head, end) that becomes a compound
+   * page, with prep_compound_page()'s tail writes in it: while the head and
+   * each tail pass page_expected_state(page, CHECK_AT_NEW), and the tail's
+   * compound_head and private are 0 (so that unprepTails() can put back
+   * exactly what was there), the tail gets TAIL_MAPPING and its head pointer
+   * (its private stays 0, as prep_compound_tail() would leave it). Returns
+   * the first page not so handled (`head` when the head itself is not), or
+   * `end`. Nothing between the check and prep_compound_page() reads or
+   * writes those words of a tail (rmqueue() allows this only while none of
+   * their functions is overridden or wrapped), and prep_compound_head()
+   * still writes the first tails' folio fields after them.
+   */
+  private checkPrepTails(head: number, end: number): number {
+    const i32 = this.i32;
+    const PW = this.PW;
+    const wf = this.W_flags;
+    const wm = this.W_mapcount;
+    const wmap = this.W_mapping;
+    const wch = this.W_compound_head;
+    const wr = this.W_refcount;
+    const wmc = this.W_memcg_data;
+    const wl = this.W_lru;
+    const wp = this.W_private;
+    const sigLo = PP_SIGNATURE_LO;
+    const sigHi = PP_SIGNATURE_HI_S;
+    const mapLo = TAIL_MAPPING_LO_S;
+    const mapHi = TAIL_MAPPING_HI_S;
+    const vmemmapHi = VMEMMAP_HI_S;
+    const flagsNew = CHECK_AT_NEW;
+    // Word indexes and the head pointer in int32 whatever the pfn's representation (see cleanCompoundTails).
+    const h = head | 0;
+    const headLo = (h * this.structPageSize + 1) | 0;
+    const wh = h * PW;
+    const headBad = (i32[wh + wm]! + 1) | i32[wh + wmap]! | i32[wh + wmap + 1]! | i32[wh + wr]! | i32[wh + wmc]! | i32[wh + wmc + 1]! | (i32[wh + wf]! & flagsNew);
+    if (headBad !== 0 || ((i32[wh + wl]! & 0x7c) === sigLo && (i32[wh + wl + 1]! & 0xffffff80) === sigHi)) return head;
+    const last = (end | 0) * PW;
+    // lru.next shares its word with compound_head (read as 0 here): then no page_pool signature to test.
+    const lruApart = wl !== wch;
+    for (let w = wh + PW; w < last; w += PW) {
+      const bad = (i32[w + wm]! + 1) | i32[w + wmap]! | i32[w + wmap + 1]! | i32[w + wr]! | i32[w + wmc]! | i32[w + wmc + 1]! | (i32[w + wf]! & flagsNew) | i32[w + wch]! | i32[w + wch + 1]! | i32[w + wp]! | i32[w + wp + 1]!;
+      if (bad !== 0 || (lruApart && (i32[w + wl]! & 0x7c) === sigLo && (i32[w + wl + 1]! & 0xffffff80) === sigHi)) return (w / PW) | 0;
+      i32[w + wmap] = mapLo;
+      i32[w + wmap + 1] = mapHi;
+      i32[w + wch] = headLo;
+      i32[w + wch + 1] = vmemmapHi;
+    }
+    return end;
+  }
+
+  /** Puts back what checkPrepTails() wrote in the tails before `end` (they held 0 there), when the block turns out bad. */
+  private unprepTails(head: number, end: number): void {
+    const i32 = this.i32;
+    const PW = this.PW;
+    const wmap = this.W_mapping;
+    const wch = this.W_compound_head;
+    const last = (end | 0) * PW;
+    for (let w = ((head | 0) + 1) * PW; w < last; w += PW) {
+      i32[w + wmap] = 0;
+      i32[w + wmap + 1] = 0;
+      i32[w + wch] = 0;
+      i32[w + wch + 1] = 0;
+    }
   }
 
   /** The first page in [from, end) that page_expected_state(page, check_flags) does not pass, or `end`; reads only. */
@@ -2096,10 +2216,14 @@ export abstract class PageAlloc extends Internal {
 
   rmqueue(preferred_zone: Zone, zone: Zone, order: number, gfp_flags: number, alloc_flags: number, migratetype: number): number {
     let page = -1;
+    // A compound page (prep_new_page() will prep_compound_page() it): check_new_pages() may write its tails.
+    tailsAtCheck.owner = null;
+    tailsAtCheck.page = -1;
+    tailsAtCheck.k = order !== 0 && gfp_flags & __GFP_COMP && this.tailsAtCheckAllowed && this.post_alloc_hook === BASE_POST_ALLOC_HOOK ? this : null;
     if (pcp_allowed_order(order)) page = this.rmqueue_pcplist(preferred_zone, zone, order, migratetype, alloc_flags);
     if (page < 0) page = this.rmqueue_buddy(preferred_zone, zone, order, alloc_flags, migratetype);
+    tailsAtCheck.k = null;
     if (alloc_flags & ALLOC_KSWAPD && zone.flags & ZONE_BOOSTED_WATERMARK) zone.flags &= ~ZONE_BOOSTED_WATERMARK;
-    void gfp_flags;
     return page;
   }
 
@@ -2290,6 +2414,13 @@ export abstract class PageAlloc extends Internal {
     const want = 1 << order;
     const nr = Math.min(want, this.nr_pages - page);
     this.__SetPageHead(page);
+    // The tails check_new_pages() prepared for this allocation (checkPrepTails()), if any: from there on.
+    let from = page + 1;
+    if (tailsAtCheck.page === page && tailsAtCheck.owner === this) {
+      from = Math.max(from, tailsAtCheck.end);
+      tailsAtCheck.owner = null;
+      tailsAtCheck.page = -1;
+    }
     if (this.blockLoops) {
       // prep_compound_tail() for every tail, its three stores in its order.
       const i32 = this.i32;
@@ -2297,10 +2428,10 @@ export abstract class PageAlloc extends Internal {
       const wmap = this.W_mapping;
       const wch = this.W_compound_head;
       const wp = this.W_private;
-      const headLo = (page * this.structPageSize + 1) | 0;
-      // The word indexes as int32 whatever the pfn's representation (see cleanCompoundTails).
+      // The word indexes and the head pointer as int32 whatever the pfn's representation (see cleanCompoundTails).
       const p = page | 0;
-      for (let w = (p + 1) * PW, last = (p + nr) * PW; w < last; w += PW) {
+      const headLo = (p * this.structPageSize + 1) | 0;
+      for (let w = (from | 0) * PW, last = (p + nr) * PW; w < last; w += PW) {
         i32[w + wmap] = TAIL_MAPPING_LO_S;
         i32[w + wmap + 1] = TAIL_MAPPING_HI_S;
         i32[w + wch] = headLo;
@@ -2309,7 +2440,7 @@ export abstract class PageAlloc extends Internal {
         i32[w + wp + 1] = 0;
       }
     } else {
-      for (let i = 1; i < nr; i++) this.prep_compound_tail(page + i, page);
+      for (let i = from - page; i < nr; i++) this.prep_compound_tail(page + i, page);
     }
     if (want > nr) this.oopsStructPage(page + nr, this.W_mapping * 4);
     this.prep_compound_head(page, order);

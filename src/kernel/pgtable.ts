@@ -26,6 +26,7 @@ import { MmStruct } from './mm_types.js';
 import { NR_PAGETABLE } from './vmstat.js';
 import { PGTY_table } from './page-flags.js';
 import { declareSymbols } from './symbols.js';
+import { tailsAtCheckBase } from './page_alloc.js';
 import { wordMap, type WordMap } from '../layout/accessors.js';
 import type { Site } from '../report/report.js';
 
@@ -696,3 +697,6 @@ export abstract class Pgtable extends Rcu {
     tlb.pages = NO_PAGES;
   }
 }
+
+// The clear_page_contents() check_new_pages()'s tail pass allows (page_alloc.ts, TAILS_AT_CHECK_HELPERS).
+tailsAtCheckBase.clear_page_contents = Pgtable.prototype.clear_page_contents;
