@@ -6,7 +6,7 @@
 
 import { accessSync, constants } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { freshBundle } from '../util/bundle.js';
+import { freshBundle, IN_CLI_BUNDLE } from '../util/bundle.js';
 import { parseArgs } from './args.js';
 import { InputError } from '../util/errors.js';
 import { ParseWorker } from '../replay/worker-stream.js';
@@ -84,7 +84,7 @@ const BUNDLE = new URL('../replay/cli-modules.bundle.js', import.meta.url);
  * (docs/performance.md, "Boot and replay's fixed cost").
  */
 async function replayModules(bundle: boolean): Promise<ReplayModules> {
-  if (bundle && freshBundle(BUNDLE)) return (await import(BUNDLE.href)) as ReplayModules;
+  if (bundle && !IN_CLI_BUNDLE && freshBundle(BUNDLE)) return (await import(BUNDLE.href)) as ReplayModules;
   return import('../replay/cli-modules.js');
 }
 
@@ -123,7 +123,7 @@ async function feedTrace(trace: string, out: Writable): Promise<void> {
   out.on('error', () => undefined);
   type Reader = typeof import('../replay/parse-worker.js');
   // The bundle is a CommonJS script: its exports are its default export.
-  const reader = freshBundle(READER_BUNDLE) ? ((await import(READER_BUNDLE.href)) as { default: Reader }).default : await import('../replay/parse-worker.js');
+  const reader = !IN_CLI_BUNDLE && freshBundle(READER_BUNDLE) ? ((await import(READER_BUNDLE.href)) as { default: Reader }).default : await import('../replay/parse-worker.js');
   await reader.readTraceTo(trace, (m) => {
     if (!out.destroyed) out.write(encodeFrame(m));
   });

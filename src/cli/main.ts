@@ -1,53 +1,69 @@
 #!/usr/bin/env node
 /**
- * The pagesim executable: runs cli() on the process's arguments and sets the
- * exit status; output errors are handled here, where the process's streams
- * are. Only the modules a command needs are loaded: `pagesim replay`, whose
- * time from process start to JSON out is a measured figure
- * (docs/performance.md), goes straight to its command, which starts
- * reading the trace and then loads the replay's modules alone (from their
- * bundle where the build made one), not every command's.
+ * The pagesim executable. Node 20 keeps no compiled code between runs for
+ * ES modules, so each start used to read, compile and link some 200 module
+ * files before a command could run, about 0.3 s of a cheap command's 0.5.
+ * `npm run build` (scripts/build-cli.mjs) bundles entry.ts and everything it
+ * loads into one CommonJS script, main.bundle.cjs, and saves V8's code cache
+ * for it after running a command with it. This loader compiles that script
+ * with the cache (functions come out compiled instead of being parsed and
+ * compiled again) and runs it; where the bundle is missing or older than any
+ * module in it (after a plain `tsc`), or cannot be read, the ES modules load
+ * as before. A cache V8 rejects (another Node, other flags) is compiled
+ * without, with the same outcome. PAGESIM_PHASES says which was taken.
  */
 
-import { failure } from './failure.js';
-import { relaunchWanted, relaunchWithHugePages } from './hugepages.js';
+import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+// The kernel's V8 flags first, as in every process: V8 takes a cache only under the flags it was made with.
+import '../util/v8-flags.js';
+import { BUNDLE_ARGS, freshBundle } from '../util/bundle.js';
 import { phase } from '../replay/phases.js';
 
-/** Exit status when the output cannot be written (docs/limits.md lists every status). */
-const EXIT_OUTPUT = 4;
+type Entry = typeof import('./entry.js');
 
-/**
- * Output that cannot be written. A reader that went away (EPIPE: `pagesim
- * run X | head`) ends the process quietly with the status so far, as cat
- * does; any other write error (a full disk) is one line on stderr and exit
- * status 4, never a stack trace. Errors writing stderr itself are dropped.
- */
-function outputError(e: NodeJS.ErrnoException): void {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+/** The CLI's bundle and its code cache (scripts/build-cli.mjs). */
+const BUNDLE = new URL('./main.bundle.cjs', import.meta.url);
+const CACHE = new URL('./main.bundle.cjs.cache', import.meta.url);
+
+/** The bundle's exports, or undefined when there is no fresh bundle to run. */
+function fromBundle(): Entry | undefined {
+  if (!freshBundle(BUNDLE)) return undefined;
+  let script: Script;
   try {
-    process.stderr.write(`pagesim: cannot write output: ${e.code ?? e.message}${e.code === 'ENOSPC' ? ' (no space left on device)' : ''}\n`);
+    const file = fileURLToPath(BUNDLE);
+    const source = readFileSync(file, 'utf8');
+    let cachedData: Buffer | undefined;
+    try {
+      // A cache older than the bundle was made for another build of it.
+      if (statSync(CACHE).mtimeMs >= statSync(BUNDLE).mtimeMs) cachedData = readFileSync(CACHE);
+    } catch {
+      // No cache: compiled from the source.
+    }
+    script = new Script(source, { filename: file, ...(cachedData !== undefined ? { cachedData } : {}) });
+    phase(`CLI bundle, code cache ${cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'taken'}`);
   } catch {
-    // stderr is gone too: the status says it.
+    return undefined;
   }
-  process.exit(EXIT_OUTPUT);
+  const module = { exports: {} as Entry };
+  (script.runInThisContext() as (...args: unknown[]) => void)(...bundleArgs(module));
+  return module.exports;
 }
-process.stdout.on('error', outputError);
-process.stderr.on('error', () => undefined);
 
-const argv = process.argv.slice(2);
-phase('main');
-// The machine's memory wants huge pages, which glibc grants only to a process
-// started with its tunable set: run once more with it (src/cli/hugepages.ts).
-// A replay's first process reads the trace for the second meanwhile (src/cli/cmd-replay.ts).
-const variantFile = argv.some((a) => a === '--variant-file' || a.startsWith('--variant-file='));
-const script = process.argv[1] ?? '';
-const relaunched =
-  argv[0] === 'replay' && !variantFile && relaunchWanted(argv)
-    ? await import('./cmd-replay.js').then((m) => m.relaunchReplay(script, argv))
-    : relaunchWithHugePages(script, argv);
-if (relaunched !== undefined) process.exit(relaunched);
-const status: Promise<number> =
-  argv[0] === 'replay' && !variantFile
-    ? import('./cmd-replay.js').then((m) => m.replayCommand(argv.slice(1), true)).catch(failure)
-    : import('./cli.js').then((m) => m.cli(argv));
-void status.then((code) => (process.exitCode = code));
+/** What the bundle's function is called with, in the order of BUNDLE_ARGS. */
+function bundleArgs(module: { exports: Entry }): unknown[] {
+  const args: Record<(typeof BUNDLE_ARGS)[number], unknown> = {
+    exports: module.exports,
+    require: createRequire(BUNDLE),
+    module,
+    __pagesimBundleUrl: BUNDLE.href,
+    // The bundle's own import() (a --variant-file, the typescript package): an ES module's.
+    __pagesimImport: (specifier: string) => import(specifier),
+  };
+  return BUNDLE_ARGS.map((name) => args[name]);
+}
+
+const entry = fromBundle() ?? (phase('ES modules'), await import('./entry.js'));
+void entry.main(process.argv[1] ?? '', process.argv.slice(2));

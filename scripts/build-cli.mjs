@@ -1,0 +1,105 @@
+// Bundles the pagesim executable (dist/src/cli/entry.js and everything it
+// loads) into one CommonJS script, dist/src/cli/main.bundle.cjs, and saves
+// V8's code cache for it beside it, main.bundle.cjs.cache: main.js compiles
+// the bundle with that cache instead of loading some 200 ES modules, which
+// Node 20 compiles afresh at every start (docs/performance.md, "Boot and
+// replay's fixed cost"; docs/ARCHITECTURE.md, "The executable"). Skipped
+// while the bundle is newer than each module in it and its cache newer than
+// the bundle (src/util/bundle.ts).
+//
+// `node scripts/build-cli.mjs --cache-run` makes the cache (cacheRun() below).
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
+// The flags main.js compiles under: V8 takes a cache only under the flags it was made with.
+import '../dist/src/util/v8-flags.js';
+import { BUNDLE_ARGS, freshBundle } from '../dist/src/util/bundle.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist', 'src');
+const outfile = join(dist, 'cli', 'main.bundle.cjs');
+const cache = `${outfile}.cache`;
+
+async function buildBundle() {
+  if (freshBundle(pathToFileURL(outfile)) && newer(cache, outfile)) return;
+  const result = await build({
+    entryPoints: [join(dist, 'cli', 'entry.js')],
+    bundle: true,
+    metafile: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    // Whitespace and comments out (names stay): less to read and scan at each start.
+    minifyWhitespace: true,
+    define: { PAGESIM_CLI_BUNDLE: 'true' },
+    // A function expression, for node:vm (main.ts calls it with these arguments).
+    banner: { js: `(function (${BUNDLE_ARGS.join(', ')}) {` },
+    footer: { js: '})' },
+    outfile,
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'module-urls',
+        setup: (b) =>
+          b.onLoad({ filter: /\.js$/ }, (a) => {
+            if (!a.path.startsWith(dist + sep)) return undefined;
+            // Each module's own URL, resolved against the bundle's at run time: paths (scenarios/,
+            // the viewer's assets, the fuzz worker, the bench's child) resolve as from the module.
+            let rel = relative(dirname(outfile), a.path).split(sep).join('/');
+            if (!rel.startsWith('.')) rel = `./${rel}`;
+            const contents = readFileSync(a.path, 'utf8')
+              .replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, __pagesimBundleUrl).href`)
+              // An import() of a computed name (a --variant-file) stays an import of an ES module.
+              .replace(/\bimport\((?!['"`])/g, '__pagesimImport(');
+            return { contents, loader: 'js' };
+          }),
+      },
+    ],
+  });
+  // This script too: a bundle made by another version of it is rebuilt.
+  const inputs = [...Object.keys(result.metafile.inputs).map((f) => join(root, f)), fileURLToPath(import.meta.url)].map((f) => relative(dirname(outfile), f));
+  writeFileSync(`${outfile}.json`, `${JSON.stringify({ inputs }, null, 1)}\n`);
+  // Made in a process of its own (stdout and stderr are the commands'), under main.js's flags.
+  const made = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--cache-run'], { stdio: 'ignore', env: { ...process.env, PAGESIM_HUGEPAGES: '0' } });
+  if (made.status !== 0 || !newer(cache, outfile)) throw new Error(`build-cli: making the code cache failed (status ${made.status})`);
+}
+
+/** Whether file a exists and is at least as new as b. */
+function newer(a, b) {
+  try {
+    return statSync(a).mtimeMs >= statSync(b).mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The cache's maker: compiles the bundle as main.js does, runs the top level
+ * of every module in it (`pagesim --help` loads all of cli(), a replay of a
+ * trace that is not there loads the replay's modules before it finds that)
+ * and writes the cache V8 gives then, which holds the modules' top levels
+ * compiled. Not the functions commands call after that: a cache made after
+ * a replay and a scenario run held them too and cost more to load (30 ms of
+ * CPU more) than compiling them as they come.
+ */
+async function cacheRun() {
+  const script = new Script(readFileSync(outfile, 'utf8'), { filename: outfile });
+  const module = { exports: {} };
+  const url = pathToFileURL(outfile);
+  const args = { exports: module.exports, require: createRequire(url), module, __pagesimBundleUrl: url.href, __pagesimImport: (s) => import(s) };
+  script.runInThisContext()(...BUNDLE_ARGS.map((name) => args[name]));
+  const main = join(dist, 'cli', 'main.js');
+  await module.exports.main(main, ['--help']);
+  await module.exports.main(main, ['replay', join(root, 'build', 'no-such-trace.txt')]);
+  const tmp = `${cache}.${process.pid}.tmp`;
+  writeFileSync(tmp, script.createCachedData());
+  renameSync(tmp, cache);
+  process.exitCode = 0;
+}
+
+if (process.argv[2] === '--cache-run') await cacheRun();
+else await buildBundle();
