@@ -55,6 +55,13 @@ const LONGEST = ['docs', 'explore', 'reliability-cli', 'fuzz', 'scenario-parse',
  */
 const OWN_PROCESS = new Set(['docs', 'machine-memory', 'browser/view']);
 /**
+ * Files run in one process, in this order, because a later one asserts on
+ * what an earlier one did (test/helpers/suite.ts): scenarios.test.ts takes
+ * the shipped suite the docs test's `npm start` ran instead of running it
+ * again. Each runs alone where the other is absent or filtered out.
+ */
+const TOGETHER = [['docs', 'scenarios']];
+/**
  * A file taking more than this share of the run's time runs alone: its
  * module loading is little beside its tests, and large files sharing a
  * process were slower together than apart (the fuzzer's workers and the
@@ -112,7 +119,15 @@ const total = files.reduce((s, f) => s + weight(f), 0);
 const share = total * BATCH;
 const units = [];
 const batches = [];
+const grouped = new Set();
+for (const names of TOGETHER) {
+  const members = names.map((n) => files.find((f) => name(f) === n)).filter((f) => f !== undefined);
+  if (members.length < 2) continue;
+  for (const f of members) grouped.add(f);
+  units.push({ files: members, ordered: true, weight: members.reduce((s, f) => s + weight(f), 0) });
+}
 for (const f of [...files].sort((a, b) => weight(b) - weight(a) || a.localeCompare(b))) {
+  if (grouped.has(f)) continue;
   if (OWN_PROCESS.has(name(f)) || weight(f) > total * ALONE) {
     units.push({ files: [f], weight: weight(f) });
     continue;
@@ -128,15 +143,22 @@ for (const f of [...files].sort((a, b) => weight(b) - weight(a) || a.localeCompa
 const batchDir = join(root, 'dist', 'test-batches');
 rmSync(batchDir, { recursive: true, force: true });
 mkdirSync(batchDir, { recursive: true });
+/** The entry module of a process running several files: their imports, in order. */
+const entryOf = (files, i) => {
+  const entry = join(batchDir, `${i}.mjs`);
+  const imports = files.map((f) => `import ${JSON.stringify(pathToFileURL(join(root, f)).href)};\n`);
+  writeFileSync(entry, `// ${files.map(name).join(', ')}: one process (scripts/test.mjs)\n${imports.join('')}`);
+  return entry;
+};
+units.forEach((u, i) => {
+  if (u.ordered) u.entry = entryOf(u.files, `together-${i}`);
+});
 batches.forEach((b, i) => {
   if (b.files.length === 1) {
     units.push(b);
     return;
   }
-  const entry = join(batchDir, `${i}.mjs`);
-  const imports = [...b.files].sort().map((f) => `import ${JSON.stringify(pathToFileURL(join(root, f)).href)};\n`);
-  writeFileSync(entry, `// ${b.files.map(name).sort().join(', ')}: one process (scripts/test.mjs)\n${imports.join('')}`);
-  units.push({ files: b.files, entry, weight: b.weight });
+  units.push({ files: b.files, entry: entryOf([...b.files].sort(), i), weight: b.weight });
 });
 const ordered = units.sort((a, b) => b.weight - a.weight).map((u) => u.entry ?? join(root, u.files[0]));
 

@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { repoRoot } from './helpers/machine.js';
 import { codeBlocks, consoleCommands, matchOutput, strayCommand, type DocBlock } from './helpers/docs.js';
 import { pagesim, runsInProcess } from './helpers/cli.js';
+// Keeps the shipped suite `npm start` runs here for test/scenarios.test.ts, run after this file in its process (scripts/test.mjs).
+import './helpers/suite.js';
 
 const LANGS = ['console', 'yaml', 'json', 'ts', 'text', 'sh'];
 

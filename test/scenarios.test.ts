@@ -9,29 +9,36 @@
  * reports and console word for word, with the same run on a machine booted
  * for it (all 434 runs of every shipped scenario under every shipped variant
  * agreed when the sharing was written; comparing every run here doubled
- * this file's time).
+ * this file's time). Where the docs test ran `npm start` in this process
+ * first (scripts/test.mjs runs the two together), these are its runs, the
+ * ones whose matrix it compared with the README (test/helpers/suite.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { expandCases, loadScenario, scenarioFiles } from '../src/engine/load.js';
 import { runScenario, type RunResult } from '../src/engine/run.js';
-import { groupKey, runSuite, type SuiteOutcome, type SuiteRun } from '../src/engine/suite.js';
+import { groupKey, type SuiteOutcome, type SuiteRun } from '../src/engine/suite.js';
 import { formatRunHuman, runJson } from '../src/format/run.js';
 import { matrixModel } from '../src/observe/matrix.js';
 import { formatMatrixText } from '../src/format/matrix.js';
 import { repoRoot } from './helpers/machine.js';
+import { shippedSuite } from './helpers/suite.js';
 
 const runs: RunResult[] = [];
 const plan: SuiteRun[] = [];
-let suite: SuiteOutcome[] | null = null;
+let suite: { runs: readonly SuiteRun[]; outcomes: readonly SuiteOutcome[] } | null = null;
 
-/** The shipped suite as `pagesim` runs it (cmd-run.ts runPlan: no observers, page_owner off, boots shared), run once. */
-function suiteOutcome(at: number): RunResult {
-  suite ??= runSuite(plan);
-  const o = suite[at]!;
+/**
+ * The shipped suite as `pagesim` runs it (cmd-run.ts runPlan: no observers,
+ * page_owner off, boots shared), run once: the planned run at `at` (the
+ * scenario as the run that made it loaded it) and its result.
+ */
+function suiteOutcome(at: number): { scn: SuiteRun['scn']; run: RunResult } {
+  suite ??= shippedSuite(plan);
+  const o = suite.outcomes[at]!;
   if ('error' in o) throw o.error;
-  return o.run;
+  return { scn: suite.runs[at]!.scn, run: o.run };
 }
 
 for (const file of scenarioFiles(join(repoRoot, 'scenarios'))) {
@@ -48,10 +55,10 @@ const compared = new Set([...groups.values()].filter((g) => g.length > 1).map((g
 
 plan.forEach(({ scn, variant }, at) => {
   test(`${scn.name} [${variant}]`, () => {
-    const run = suiteOutcome(at);
+    const { scn: ran, run } = suiteOutcome(at);
     runs[at] = run;
     if (compared.has(at)) {
-      const fresh = runScenario(scn, variant, { observers: [], pageOwner: false });
+      const fresh = runScenario(ran, variant, { observers: [], pageOwner: false });
       assert.deepEqual(runJson(run, { console: true }), runJson(fresh, { console: true }), 'the run on a shared, restored machine is the run on a machine booted for it');
       assert.equal(formatRunHuman(run, { console: true }), formatRunHuman(fresh, { console: true }));
     }
