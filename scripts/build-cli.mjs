@@ -23,6 +23,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist', 'src');
 const outfile = join(dist, 'cli', 'main.bundle.cjs');
 const cache = `${outfile}.cache`;
+const nodeRequire = createRequire(import.meta.url);
+/** Node's modules the bundle loads as they are first used (not those every start has loaded). */
+const LAZY = new Set(['node:child_process', 'node:crypto', 'node:fs/promises', 'node:net', 'node:os', 'node:readline', 'node:stream', 'node:worker_threads', 'node:zlib', 'node:v8', 'node:perf_hooks']);
 
 async function buildBundle() {
   if (freshBundle(pathToFileURL(outfile)) && newer(cache, outfile)) return;
@@ -43,6 +46,20 @@ async function buildBundle() {
     logLevel: 'warning',
     plugins: [
       {
+        // Node's own modules that a start has not loaded already are loaded when first used, not
+        // when a module importing them starts: `pagesim --bogus` needs no zlib, crypto or
+        // child_process. Each is an object of getters, one for each of the module's exports.
+        name: 'lazy-builtins',
+        setup: (b) => {
+          b.onResolve({ filter: /^node:/ }, (a) => (a.kind === 'import-statement' && LAZY.has(a.path) ? { path: a.path, namespace: 'lazy-builtin' } : undefined));
+          b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (a) => {
+            const names = Object.getOwnPropertyNames(nodeRequire(a.path)).filter((n) => n !== 'default' && n !== '__esModule');
+            const getters = names.map((n) => `${JSON.stringify(n)}: { get: () => load()[${JSON.stringify(n)}], enumerable: true }`).join(',\n');
+            return { contents: `let m;\nconst load = () => (m ??= require(${JSON.stringify(a.path)}));\nmodule.exports = Object.defineProperties({}, {\n${getters}\n});\n`, loader: 'js' };
+          });
+        },
+      },
+      {
         name: 'module-urls',
         setup: (b) =>
           b.onLoad({ filter: /\.js$/ }, (a) => {
@@ -61,7 +78,8 @@ async function buildBundle() {
     ],
   });
   // This script too: a bundle made by another version of it is rebuilt.
-  const inputs = [...Object.keys(result.metafile.inputs).map((f) => join(root, f)), fileURLToPath(import.meta.url)].map((f) => relative(dirname(outfile), f));
+  const files = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('lazy-builtin:'));
+  const inputs = [...files.map((f) => join(root, f)), fileURLToPath(import.meta.url)].map((f) => relative(dirname(outfile), f));
   writeFileSync(`${outfile}.json`, `${JSON.stringify({ inputs }, null, 1)}\n`);
   // Made in a process of its own (stdout and stderr are the commands'), under main.js's flags.
   const made = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--cache-run'], { stdio: 'ignore', env: { ...process.env, PAGESIM_HUGEPAGES: '0' } });

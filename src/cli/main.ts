@@ -65,5 +65,8 @@ function bundleArgs(module: { exports: Entry }): unknown[] {
   return BUNDLE_ARGS.map((name) => args[name]);
 }
 
+const argv = process.argv.slice(2);
+// A replay that reads through a thread has it start up now, while pagesim loads (src/replay/early-reader.ts).
+if (argv[0] === 'replay' && (await import('../replay/early-reader.js')).startReaderEarly(argv)) phase('reader thread started');
 const entry = fromBundle() ?? (phase('ES modules'), await import('./entry.js'));
-void entry.main(process.argv[1] ?? '', process.argv.slice(2));
+void entry.main(process.argv[1] ?? '', argv);

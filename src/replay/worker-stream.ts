@@ -15,7 +15,7 @@ import { EventLog } from './events.js';
 import type { EventBatch, ReadRequest } from './parse-worker.js';
 import type { ParseStats, ReadResult } from './parse.js';
 import { InputError } from '../util/errors.js';
-import { freshBundle } from '../util/bundle.js';
+import { newReaderThread, takeEarlyReader } from './early-reader.js';
 import { PipeMessages, TRACE_PIPE_ENV } from './trace-pipe.js';
 
 type Sink = (log: EventLog, from: number, to: number) => void;
@@ -42,24 +42,9 @@ export interface StreamResult extends ReadResult {
   readonly doneAt: bigint;
 }
 
-/**
- * The worker, with the parent's node options where a worker accepts them.
- * The parent's --input-type (a parent started with -e) would stop the
- * worker loading its file; V8 and per-process options (--max-old-space-size)
- * make the Worker constructor throw, so without them the worker starts
- * with none.
- */
+/** The reader thread: the one the executable started early (early-reader.ts), else a new one. */
 function startParseWorker(): Worker {
-  // The worker's modules in one file where the build bundled them (src/util/bundle.ts).
-  const bundle = new URL('./parse-worker.bundle.cjs', import.meta.url);
-  const url = freshBundle(bundle) ? bundle : new URL('./parse-worker.js', import.meta.url);
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  try {
-    return new Worker(url, { execArgv });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
-    return new Worker(url, { execArgv: [] });
-  }
+  return takeEarlyReader() ?? newReaderThread();
 }
 
 /** What ParseWorker needs of its reader: a Worker, or a PipeReader. */
