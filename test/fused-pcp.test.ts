@@ -1,10 +1,12 @@
 /**
- * The fused order-0 per-CPU paths (PageAlloc.allocPcp0 and freePcp0) leave
+ * The fused order-0 per-CPU paths (PageAlloc.allocPcp0 and freePcp0, and
+ * their common cases alone, PcpHot.alloc0 and free0, tried first) leave
  * the machine as the chain of kernel functions does, byte for byte: random
  * sequences of allocations (every order the pcp lists hold, and others),
  * frees, extra references, anonymous mappings left for the free to clear,
  * misuse (double frees, a flag left set, an isolated pageblock, a free
- * buddy damaged where the merge reads it), drains, the per-CPU lists
+ * buddy damaged where the merge reads it, a link of the per-CPU list
+ * damaged, a zone flag set, every mask), drains, the per-CPU lists
  * disabled and enabled (zone_pcp_disable(): every page through the buddy
  * lists) and CPU switches run on two baseline machines, one that takes the fused paths
  * and one that cannot (its class overrides a helper they read inline), and
@@ -18,10 +20,12 @@ import { buildVariant, createMachine } from '../src/engine/build.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { assertSameMemory, togglePcpLists } from './helpers/fused.js';
 import { KernelBug } from '../src/report/report.js';
-import { GFP_ATOMIC, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOWAIT, __GFP_COMP, __GFP_THISNODE, __GFP_ZERO, GFP_DMA32 } from '../src/kernel/gfp.js';
+import { GFP_ATOMIC, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOWAIT, __GFP_COMP, __GFP_THISNODE, __GFP_ZERO, GFP_DMA32, __GFP_DMA, __GFP_MOVABLE, __GFP_RECLAIMABLE } from '../src/kernel/gfp.js';
 import { PG_active } from '../src/kernel/page-flags.js';
 
-const GFPS = [GFP_KERNEL, GFP_KERNEL | __GFP_ZERO, GFP_HIGHUSER_MOVABLE | __GFP_ZERO | __GFP_COMP, GFP_ATOMIC, GFP_NOWAIT, GFP_KERNEL | __GFP_THISNODE, GFP_KERNEL | GFP_DMA32];
+// (With __GFP_DMA the zonelist's first zone is above the mask's highest; with both mobility bits the
+// migratetype is MIGRATE_HIGHATOMIC's number, which no per-CPU list of order 0 holds.)
+const GFPS = [GFP_KERNEL, GFP_KERNEL | __GFP_ZERO, GFP_HIGHUSER_MOVABLE | __GFP_ZERO | __GFP_COMP, GFP_ATOMIC, GFP_NOWAIT, GFP_KERNEL | __GFP_THISNODE, GFP_KERNEL | GFP_DMA32, GFP_KERNEL | __GFP_DMA, GFP_KERNEL | __GFP_MOVABLE | __GFP_RECLAIMABLE];
 const ORDERS = [0, 0, 0, 0, 1, 3, 9];
 
 type Op =
@@ -38,7 +42,21 @@ type Op =
   | { readonly op: 'buddy'; readonly i: number; readonly bit: number; readonly how: 'ref' | 'guard' | 'next' | 'prev' | 'order' }
   | { readonly op: 'cpu'; readonly cpu: number }
   | { readonly op: 'word'; readonly i: number; readonly how: Word }
-  | { readonly op: 'pcpword'; readonly how: Word };
+  | { readonly op: 'pcpword'; readonly how: Word }
+  | { readonly op: 'link'; readonly how: Link; readonly free: boolean }
+  | { readonly op: 'zoneflag'; readonly flag: number };
+
+/**
+ * A link of the per-CPU list the order-0 pair reads, set to what the checks must refuse: the head's
+ * first link misaligned, past the memmap, into the middle of a struct page or at another list's head;
+ * its first entry's next or prev misaligned, at another head, or at a page that does not link back;
+ * or the first entry freed again with a reference put back (list_add()'s double add).
+ */
+type Link = 'misaligned' | 'pastmemmap' | 'midpage' | 'kdata' | 'nextbad' | 'nextkdata' | 'nextother' | 'prevbad' | 'prevkdata' | 'prevother' | 'refree';
+const LINKS: readonly Link[] = ['misaligned', 'pastmemmap', 'midpage', 'kdata', 'nextbad', 'nextkdata', 'nextother', 'prevbad', 'prevkdata', 'prevother', 'refree'];
+
+/** The order-0 common cases (PcpHot.alloc0(), free0()) each machine's spies saw succeed. */
+const taken = { alloc: 0, free: 0 };
 
 /** A word of a struct page the order-0 checks read, set to what they must refuse. */
 type Word = 'mapping' | 'mappinghi' | 'memcg' | 'memcghi' | 'pp' | 'mapcount' | 'type';
@@ -74,6 +92,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('cpu' as const), cpu: fc.constantFrom(0, 1) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('word' as const), i: fc.nat(), how: fc.constantFrom(...WORDS) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('pcpword' as const), how: fc.constantFrom(...WORDS) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('link' as const), how: fc.constantFrom(...LINKS), free: fc.boolean() }) },
 );
 
 function machines(): { fused: Kernel; calls: Kernel } {
@@ -93,6 +112,20 @@ function machines(): { fused: Kernel; calls: Kernel } {
   const buddy = (k: Kernel): boolean => (k as unknown as { pcpHot: { buddy: boolean } }).pcpHot.buddy;
   assert.equal(buddy(fused), true, 'the baseline machine frees through a disabled per-CPU list without the calls');
   assert.equal(buddy(calls), false, 'the other makes them');
+  // Spies counting the common cases the fused machine takes without going on to allocPcp0() or freePcp0().
+  const hot = (fused as unknown as { pcpHot: { alloc0(gfp: number, cpu: number): number; free0(pfn: number, ref: number, cpu: number): boolean } }).pcpHot;
+  const alloc0 = hot.alloc0;
+  const free0 = hot.free0;
+  hot.alloc0 = function (gfp, cpu) {
+    const page = alloc0.call(this, gfp, cpu);
+    if (page >= 0) taken.alloc++;
+    return page;
+  };
+  hot.free0 = function (pfn, ref, cpu) {
+    const done = free0.call(this, pfn, ref, cpu);
+    if (done) taken.free++;
+    return done;
+  };
   return { fused, calls };
 }
 
@@ -248,6 +281,49 @@ function apply(k: Kernel, held: [number, number][], o: Op): string | null {
         if (b >= 0) held.push([b, 0]);
         break;
       }
+      case 'zoneflag':
+        // A zone flag the pair reads (ZONE_BOOSTED_WATERMARK, ZONE_RECLAIM_ACTIVE, ZONE_BELOW_HIGH) toggled on every zone.
+        for (const z of k.zones) z.flags ^= o.flag;
+        break;
+      case 'link': {
+        // A page allocated and freed (the per-CPU list's first entry, LIFO) and one more held; a link
+        // damaged; then that page freed (list_add() reads the head's first link) and a page allocated
+        // (list_del() reads the first entry's), in the order `free` says.
+        const a = k.alloc_pages(GFP_KERNEL, 0);
+        if (a < 0) break;
+        const c = k.alloc_pages(GFP_KERNEL, 0);
+        k.__free_pages(a, 0);
+        const head = k.page_zone(a).pcp[k.current.cpu]!.listsWord + k.get_pageblock_migratetype(a) * 4;
+        const e = a * k.PW + k.W_lru;
+        const other = c >= 0 ? c * k.PW + k.W_lru : e + 64 * k.PW;
+        // The next list's head (another migratetype's), as an address in kernel data.
+        const kdLo = (k.kdataLoS + (head + 4 - k.kdataWord) * 4) | 0;
+        const VM = 0xffffea00 | 0;
+        const i32 = k.i32;
+        if (o.how === 'misaligned') i32[head] = i32[head]! + 2;
+        else if (o.how === 'pastmemmap') [i32[head], i32[head + 1]] = [(k.kdataWord * 4 + 64) | 0, VM];
+        else if (o.how === 'midpage') [i32[head], i32[head + 1]] = [((e + 1) * 4) | 0, VM];
+        else if (o.how === 'kdata') [i32[head], i32[head + 1]] = [kdLo, k.kdataHiS];
+        else if (o.how === 'nextbad') i32[e] = i32[e]! + 2;
+        else if (o.how === 'nextkdata') [i32[e], i32[e + 1]] = [kdLo, k.kdataHiS];
+        else if (o.how === 'nextother') [i32[e], i32[e + 1]] = [(other * 4) | 0, VM];
+        else if (o.how === 'prevbad') i32[e + 2] = i32[e + 2]! + 2;
+        else if (o.how === 'prevkdata') [i32[e + 2], i32[e + 3]] = [kdLo, k.kdataHiS];
+        else if (o.how === 'prevother') [i32[e + 2], i32[e + 3]] = [(other * 4) | 0, VM];
+        else {
+          k.page_ref_inc(a);
+          k.__free_pages(a, 0);
+        }
+        const freeIt = (): void => {
+          if (c >= 0) k.__free_pages(c, 0);
+        };
+        if (o.free) freeIt();
+        // An allocation from the list `a` went on to (its pageblock's migratetype).
+        const b = k.alloc_pages([GFP_KERNEL, GFP_HIGHUSER_MOVABLE, GFP_KERNEL | __GFP_RECLAIMABLE][k.get_pageblock_migratetype(a)] ?? GFP_KERNEL, 0);
+        if (b >= 0) held.push([b, 0]);
+        if (!o.free) freeIt();
+        break;
+      }
     }
   } catch (e) {
     if (e instanceof KernelBug) return e.message;
@@ -299,8 +375,46 @@ test('each word the order-0 checks read, damaged in a page being freed or alloca
   }
 });
 
+test('each link of the per-CPU list the order-0 pair reads, damaged, is refused as the kernel functions refuse it', () => {
+  const before = { ...taken };
+  for (const how of LINKS) {
+    for (const free of [false, true]) {
+      const alloc: Op = { op: 'alloc', gfp: GFP_KERNEL, order: 0, n: 40 };
+      sameOnBoth([alloc, { op: 'free', i: 3, n: 20 }, { op: 'link', how, free }, { op: 'free', i: 0, n: 5 }, alloc], () => {});
+    }
+  }
+  // The pairs around the damage went through the common cases (PcpHot.alloc0(), free0()).
+  assert.ok(taken.alloc > before.alloc && taken.free > before.free, `common cases taken: ${JSON.stringify(taken)} after ${JSON.stringify(before)}`);
+});
+
+test('every reason the order-0 common cases decline takes the rest of the fused paths or the calls, as the kernel functions do', () => {
+  const K = GFP_KERNEL;
+  const alloc = (gfp: number, n: number, order = 0): Op => ({ op: 'alloc', gfp, order, n });
+  const free = (i: number, n: number): Op => ({ op: 'free', i, n });
+  const cases: Op[][] = [
+    // Each mask after a batch of GFP_KERNEL pages: the mask alloc0() last saw, a first zone above the
+    // mask's highest (__GFP_DMA), a migratetype with no order-0 list, the other zonelist.
+    ...GFPS.map((gfp) => [alloc(K, 40), free(0, 20), alloc(gfp, 40), free(3, 10), alloc(gfp, 40), alloc(K, 5)]),
+    // Order-1 pages on the list that index MIGRATE_HIGHATOMIC's number would read at order 0.
+    [alloc(K, 40, 1), free(0, 40), alloc(GFP_KERNEL | __GFP_MOVABLE | __GFP_RECLAIMABLE, 40)],
+    // An isolated pageblock's page freed.
+    [alloc(K, 40), { op: 'isolate', i: 5 }, free(5, 1), alloc(K, 5), free(0, 10)],
+    // The list filled past its high mark (the trim), and memory allocated down past the watermarks.
+    [alloc(K, 400), alloc(K, 400), free(0, 400), free(0, 400), alloc(K, 40)],
+    [...Array.from({ length: 40 }, () => alloc(K, 400)), free(0, 40), alloc(K, 40)],
+    [...Array.from({ length: 40 }, () => alloc(K, 400)), { op: 'zoneflag', flag: 4 }, free(0, 40), alloc(K, 40)],
+    // Each zone flag the pair reads, set, then pairs.
+    ...[1, 2, 4].map((flag): Op[] => [alloc(K, 40), free(0, 20), { op: 'zoneflag', flag }, free(0, 10), alloc(K, 40), alloc(K, 40), free(0, 60)]),
+  ];
+  const before = { ...taken };
+  for (const ops of cases) sameOnBoth(ops, () => {});
+  assert.ok(taken.alloc > before.alloc && taken.free > before.free, `common cases taken: ${JSON.stringify(taken)} after ${JSON.stringify(before)}`);
+});
+
 test('the fused order-0 per-CPU paths leave the machine as the kernel functions do', () => {
+  const before = { ...taken };
   fusedMatchesCalls(11, () => {});
+  assert.ok(taken.alloc > before.alloc && taken.free > before.free, `common cases taken: ${JSON.stringify(taken)} after ${JSON.stringify(before)}`);
 });
 
 test('with the per-CPU lists disabled, the fused free to the buddy lists leaves the machine as the kernel functions do', () => {

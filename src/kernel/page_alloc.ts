@@ -360,6 +360,8 @@ const tailsAtCheck = { k: null as PageAlloc | null, owner: null as PageAlloc | n
  */
 const FUSED_PCP_HELPERS = [
   ...INLINE_PAGE_HELPERS,
+  'numa_node_id',
+  '__alloc_pages_noprof',
   '___free_pages',
   '__alloc_frozen_pages_noprof',
   'alloc_order_allowed',
@@ -500,6 +502,8 @@ class AllocContext {
  * construction (the arrays are the machine's own, filled in later).
  */
 class PcpHot extends HotWords {
+  /** The kernel, for alloc0()'s clear_page_contents() (__GFP_ZERO). */
+  readonly k: PageAlloc;
   readonly W_private: number;
   readonly W_memcg_data: number;
   readonly pageblockFlags: Uint8Array;
@@ -511,6 +515,15 @@ class PcpHot extends HotWords {
   readonly mergeBuddy = new Int32Array(F.MAX_PAGE_ORDER + 1);
   readonly mergePrev = new Int32Array(F.MAX_PAGE_ORDER + 1);
   readonly mergeNext = new Int32Array(F.MAX_PAGE_ORDER + 1);
+  /**
+   * Zones whose per-CPU lists zone_pcp_disable() has disabled, and their
+   * number: while there are any, the callers go straight to allocPcp0() and
+   * freePcp0(), which send a disabled list's pages to the buddy lists,
+   * rather than through alloc0() and free0(), which would decline them (a
+   * route only: either way the machine ends the same).
+   */
+  readonly pcpOff = new Set<Zone>();
+  listsOff = 0;
   /** The mask allocPcp0() last saw (-1: none), with its gfp_zone() and gfp_migratetype(). */
   gfp = -1;
   gfpZone = 0;
@@ -525,10 +538,178 @@ class PcpHot extends HotWords {
     readonly buddy: boolean,
   ) {
     super(k);
+    this.k = k;
     this.W_private = k.W_private;
     this.W_memcg_data = k.W_memcg_data;
     this.pageblockFlags = k.pageblockFlags;
     this.vm_events = k.vm_events;
+  }
+
+  /**
+   * allocPcp0(gfp, 0) in its common case alone, tried first by
+   * alloc_pages(): the mask the last allocation saw, the zonelist's first
+   * zone usable and above its watermark, a page on its per-CPU list whose
+   * links and state pass. The same reads and checks as allocPcp0() in that
+   * case (reads in another order), then its writes, in its order. Links are
+   * accepted only where they lead to a struct page's lru or to the list's
+   * own head (linkWord() accepts any word of kernel data: such a list takes
+   * allocPcp0()). -1, with nothing written: the caller goes on to
+   * allocPcp0(). Written to be small enough for V8 to inline into the
+   * caller, it is not (1,148 bytecodes against V8's 460: docs/performance.md,
+   * "The common case alone"); as a call it is still cheaper than allocPcp0().
+   */
+  alloc0(gfp: number, cpu: number): number {
+    if (gfp !== this.gfp) return -1;
+    // numa_node_id() on a machine of one node (the fused paths' rule).
+    const node = this.nodes[0]!;
+    const zonelist = gfp & F.GFP_THISNODE ? node.zonelist_nofallback : node.zonelist;
+    // The zonelist walk's answer when the first zone is usable (a node's zonelists are never empty).
+    const zone = zonelist[0]!;
+    const highest = this.gfpZone;
+    const migratetype = this.gfpMigratetype;
+    if (zone.idx > highest || migratetype >= F.MIGRATE_PCPTYPES) return -1;
+    // The list's first entry first (reads only, in any order): an empty list (as a disabled one is) declines early.
+    const pcp = zone.pcp[cpu]!;
+    const list = pcp.listsWord + migratetype * 4;
+    const i32 = this.i32;
+    const kdataWord = this.kdataWord;
+    const hlo = i32[list]!;
+    const entry = hlo >>> 2;
+    if (i32[list + 1] !== F.VMEMMAP_HI_S || (hlo & 3) !== 0 || entry >= kdataWord || zone.present_pages === 0) return -1;
+    // The watermark test (alloc_flags: ALLOC_WMARK_LOW, no ALLOC_RESERVES).
+    const stat = zone.vm_stat[F.NR_FREE_PAGES]!;
+    const free = stat < 0 ? 0 : stat;
+    const reserved = zone.nr_free_highatomic;
+    const mark = zone._watermark[zone.flags & F.ZONE_BELOW_HIGH ? F.ALLOC_WMARK_LOW : F.WMARK_HIGH]! + zone.watermark_boost;
+    if (!(free - (free < reserved ? free : reserved) > mark + zone.lowmem_reserve[highest]!)) return -1;
+    // pfnOfWord(): a shift (where the struct page is not a power of two of words, only page 0 passes the test after it).
+    const page = (entry - this.W_lru) >>> this.PWshift;
+    const w = page * this.PW;
+    if (w + this.W_lru !== entry) return -1;
+    const xlo = i32[entry]!;
+    const xhi = i32[entry + 1]!;
+    const plo = i32[entry + 2]!;
+    const phi = i32[entry + 3]!;
+    // The list head's address (pcp.listsWord is kernel data).
+    const llo = (this.kdataLoS + (list - kdataWord) * 4) | 0;
+    const lhi = this.kdataHiS;
+    const next = xhi === F.VMEMMAP_HI_S && (xlo & 3) === 0 && xlo >>> 2 < kdataWord ? xlo >>> 2 : xlo === llo && xhi === lhi ? list : -1;
+    const prev = phi === F.VMEMMAP_HI_S && (plo & 3) === 0 && plo >>> 2 < kdataWord ? plo >>> 2 : plo === llo && phi === lhi ? list : -1;
+    const elo = (entry * 4) | 0;
+    if (next < 0 || prev < 0 || i32[prev] !== elo || i32[prev + 1] !== F.VMEMMAP_HI_S || i32[next + 2] !== elo || i32[next + 3] !== F.VMEMMAP_HI_S) return -1;
+    const wm = w + this.W_mapping;
+    const wc = w + this.W_memcg_data;
+    if (((i32[w + this.W_mapcount]! + 1) | i32[wm]! | i32[wm + 1]! | i32[wc]! | i32[wc + 1]! | (i32[w + this.W_flags]! & F.CHECK_AT_NEW) | i32[w + this.W_refcount]! | (i32[w + this.W_compound_head]! & 1)) !== 0) return -1;
+    // allocPcp0()'s writes: prepare_alloc_pages()'s, then the calls', in their order.
+    const ac = this.ac;
+    ac.alloc_flags = F.ALLOC_DEFAULT;
+    ac.highest_zoneidx = highest;
+    if (ac.zonelist !== zonelist) ac.zonelist = zonelist;
+    ac.migratetype = migratetype;
+    ac.preferred = 0;
+    pcp.free_count >>= 1;
+    i32[next + 2] = plo;
+    i32[next + 3] = phi;
+    i32[prev] = xlo;
+    i32[prev + 1] = xhi;
+    i32[entry] = 0x100;
+    i32[entry + 1] = F.POISON_HI_S;
+    i32[entry + 2] = 0x122;
+    i32[entry + 3] = F.POISON_HI_S;
+    pcp.count -= 1;
+    const ev = this.vm_events;
+    ev[F.PGALLOC_BASE + zone.idx] = ev[F.PGALLOC_BASE + zone.idx]! + 1;
+    if (gfp & F.GFP_KSWAPD_RECLAIM && zone.flags & F.ZONE_BOOSTED_WATERMARK) zone.flags &= ~F.ZONE_BOOSTED_WATERMARK;
+    i32[w + this.W_private] = 0;
+    i32[w + this.W_private + 1] = 0;
+    if (gfp & F.GFP_ZERO) this.k.clear_page_contents(page, 0);
+    i32[entry] = 0;
+    i32[entry + 1] = 0;
+    i32[w + this.W_refcount] = 1;
+    return page;
+  }
+
+  /**
+   * freePcp0(pfn, ref === 1) in its common case alone, tried first by
+   * __free_pages(): an order-0 page of a zone whose per-CPU list is enabled
+   * and stays under its high mark, whose links and state pass. The same
+   * reads and checks as freePcp0() in that case (reads in another order),
+   * then its writes, in its order (the anonymous mapping and the page type
+   * it clears before the state check are written there too, as freePcp0()
+   * writes them, and are no-ops to it if this declines after them). The
+   * list's first link is accepted only where it leads to a struct page's
+   * word or to the head itself (an empty list). False: the caller goes on
+   * to freePcp0(). Like alloc0(), too large for V8 to inline (1,008
+   * bytecodes), and cheaper than freePcp0() as a call.
+   */
+  free0(pfn: number, ref: number, cpu: number): boolean {
+    const page = pfn | 0;
+    if (page !== pfn || page >>> 0 >= this.nr_pages) return false;
+    const i32 = this.i32;
+    const w = page * this.PW;
+    const wf = w + this.W_flags;
+    // The zone and its per-CPU list's high mark first (reads only, in any order): a disabled list declines early.
+    const flagsHi = i32[wf + 1]!;
+    const zone = this.zones[((flagsHi >>> F.NID_SHIFT) & F.NID_MASK) * F.MAX_NR_ZONES + ((flagsHi >>> F.ZID_SHIFT) & F.ZID_MASK)];
+    if (zone === undefined || zone.flags & F.ZONE_RECLAIM_ACTIVE) return false;
+    const pcp = zone.pcp[cpu]!;
+    // nr_pcp_high()'s clamp; a disabled list (high 0) takes freePcp0().
+    let high = pcp.high;
+    const hmin = pcp.high_min;
+    const hmax = pcp.high_max;
+    if (high < hmin) high = hmin;
+    if (high > hmax) high = hmax;
+    if (high === 0 || (hmin !== hmax && zone.flags & F.ZONE_BELOW_HIGH) || pcp.count + 1 >= high) return false;
+    const flags = i32[wf]!;
+    if (((i32[w + this.W_refcount]! ^ ref) | (i32[w + this.W_compound_head]! & 1) | (flags & F.FREE0_OFF_INLINE)) !== 0) return false;
+    const migratetype = this.pageblockFlags[page >>> F.pageblock_order]!;
+    if (migratetype >= F.MIGRATE_PCPTYPES) return false;
+    // list_add() onto the head (kernel data: pcp.listsWord is, so this page's lru is not the head).
+    const head = pcp.listsWord + migratetype * 4;
+    const hlo = (this.kdataLoS + (head - this.kdataWord) * 4) | 0;
+    const hhi = this.kdataHiS;
+    const xlo = i32[head]!;
+    const xhi = i32[head + 1]!;
+    const next = xhi === F.VMEMMAP_HI_S && (xlo & 3) === 0 && xlo >>> 2 < this.kdataWord ? xlo >>> 2 : xlo === hlo && xhi === hhi ? head : -1;
+    const nw = w + this.W_lru;
+    if (next < 0 || i32[next + 2] !== hlo || i32[next + 3] !== hhi || nw === next) return false;
+    const m32 = this.m32;
+    const wm = w + this.W_mapping;
+    if ((i32[wm]! & 1) !== 0) {
+      m32[wm] = 0;
+      m32[wm + 1] = 0;
+    }
+    const wt = w + this.W_page_type;
+    if (i32[wt]! < F.PGTY_BASE_S) m32[wt] = F.PAGE_TYPE_RESET;
+    const wc = w + this.W_memcg_data;
+    if (
+      ((i32[w + this.W_mapcount]! + 1) | i32[wm]! | i32[wm + 1]! | i32[wc]! | i32[wc + 1]! | (flags & F.PAGE_FLAGS_CHECK_AT_FREE)) !== 0 ||
+      ((i32[nw]! & 0x7c) === F.PP_SIGNATURE_LO && (i32[nw + 1]! & 0xffffff80) === F.PP_SIGNATURE_HI_S)
+    )
+      return false;
+    // freePcp0()'s writes, in its order.
+    i32[w + this.W_refcount] = 0;
+    i32[wf] = (flags | (3 << 30)) & ~F.PAGE_FLAGS_CHECK_AT_PREP;
+    i32[wf + 1] = (flagsHi & ~F.CPUPID_HI) | F.CPUPID_HI;
+    i32[w + this.W_private] = 0;
+    i32[w + this.W_private + 1] = 0;
+    pcp.alloc_factor >>= 1;
+    const ev = this.vm_events;
+    ev[F.PGFREE] = ev[F.PGFREE]! + 1;
+    if (pcp.flags & F.PCPF_PREV_FREE_HIGH_ORDER) pcp.flags &= ~F.PCPF_PREV_FREE_HIGH_ORDER;
+    if (pcp.free_count < pcp.batch << F.CONFIG_PCP_BATCH_SCALE_MAX) pcp.free_count += 1;
+    pcp.high = high;
+    const nlo = (nw * 4) | 0;
+    i32[next + 2] = nlo;
+    i32[next + 3] = F.VMEMMAP_HI_S;
+    i32[nw] = xlo;
+    i32[nw + 1] = xhi;
+    i32[nw + 2] = hlo;
+    i32[nw + 3] = hhi;
+    i32[head] = nlo;
+    i32[head + 1] = F.VMEMMAP_HI_S;
+    pcp.count += 1;
+    return true;
   }
 
   /** get_pfnblock_migratetype() of a pfn. */
@@ -1803,7 +1984,8 @@ export abstract class PageAlloc extends Internal {
     // The order-0 pair's fused free is tried here rather than in ___free_pages() (its only caller), so
     // that this stays small enough for V8 to inline into its callers whatever paths ___free_pages() has
     // taken in the process (after other variant stacks have run, it had not been).
-    if (order === 0 && this.fusedPcp() && this.freePcp0(page, true)) return;
+    // The common case first (PcpHot.free0(); not while a zone's list is disabled), then the rest of the fused path.
+    if (order === 0 && this.fusedPcp() && ((this.pcpHot.listsOff === 0 && this.pcpHot.free0(page, 1, this.current.cpu)) || this.freePcp0(page, true))) return;
     this.___free_pages(page, order, FPI_NONE);
   }
 
@@ -2522,6 +2704,13 @@ export abstract class PageAlloc extends Internal {
   }
 
   alloc_pages(gfp: number, order: number): number {
+    // The order-0 pair's common case first (PcpHot.alloc0(); not while a zone's list is disabled), past
+    // numa_node_id() (0: a machine taking the fused paths has one node) and __alloc_pages_noprof(),
+    // where the rest of the fused path and the calls are.
+    if (order === 0 && this.pcpHot.listsOff === 0 && this.fusedPcp()) {
+      const page = this.pcpHot.alloc0(gfp, this.current.cpu);
+      if (page >= 0) return page;
+    }
     return this.__alloc_pages_noprof(gfp, order, this.numa_node_id(), ALLOC_DEFAULT);
   }
 
@@ -2589,6 +2778,8 @@ export abstract class PageAlloc extends Internal {
    * buddy lists; zone_pcp_enable() restores the computed sizes.
    */
   zone_pcp_disable(zone: Zone): void {
+    this.pcpHot.pcpOff.add(zone);
+    this.pcpHot.listsOff = this.pcpHot.pcpOff.size;
     for (const pcp of zone.pcp) {
       pcp.high_min = 0;
       pcp.high_max = 0;
@@ -2599,6 +2790,8 @@ export abstract class PageAlloc extends Internal {
   }
 
   zone_pcp_enable(zone: Zone): void {
+    this.pcpHot.pcpOff.delete(zone);
+    this.pcpHot.listsOff = this.pcpHot.pcpOff.size;
     for (const pcp of zone.pcp) {
       pcp.high_min = zone.pageset_high_min;
       pcp.high_max = zone.pageset_high_max;
