@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { repoRoot } from './helpers/machine.js';
 import { codeBlocks, consoleCommands, matchOutput, strayCommand, type DocBlock } from './helpers/docs.js';
 import { pagesim, runsInProcess } from './helpers/cli.js';
@@ -65,13 +65,27 @@ function plainArgs(command: string): string[] | null {
 }
 
 /**
+ * What the plain commands run in this process printed, by their words: a
+ * command that several documents show (the same words, reading only the
+ * repository's files, which no command changes) runs once, and each
+ * showing is compared with its output.
+ */
+const printed = new Map<string, string>();
+
+/**
  * Runs a command from the repository root; stdout and stderr interleaved, as
  * a terminal shows them. A plain `pagesim ARGS` runs in this process
  * (test/helpers/cli.ts), what bash would run otherwise.
  */
 function run(command: string): Promise<string> {
   const args = plainArgs(command);
-  if (args !== null && runsInProcess(args)) return Promise.resolve(pagesim(args, { env: { COLUMNS: undefined } }).output);
+  if (args !== null && runsInProcess(args)) {
+    // A path outside the repository (/tmp/...) may be a file an earlier command wrote: run every time.
+    const key = args.some((a) => isAbsolute(a)) ? null : args.join('\0');
+    const output = (key === null ? undefined : printed.get(key)) ?? pagesim(args, { env: { COLUMNS: undefined } }).output;
+    if (key !== null) printed.set(key, output);
+    return Promise.resolve(output);
+  }
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}`, TMPDIR: tmp };
     // The output a document shows is the output of a pipe of no particular width.
