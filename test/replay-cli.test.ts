@@ -34,9 +34,14 @@ function oneLine(stderr: string): string {
 
 const noThp = existsSync(thp) ? false : `capture not present: ${thp}`;
 
+/** `pagesim replay THP --json`, run once for the two tests that read it. */
+let plainJson: ReturnType<typeof replayCli> | undefined;
+const thpJson = (): ReturnType<typeof replayCli> => (plainJson ??= replayCli([thp, '--json']));
+
 test('replay under node with V8 heap options: the parse worker still starts', { skip: noThp }, () => {
   // A Worker rejects V8 options such as --max-old-space-size in its execArgv.
-  const plain = replayCli([thp, '--json']);
+  const plain = thpJson();
+  assert.equal(plain.status, 0, plain.stderr);
   const heap = replayCli([thp, '--json'], ['--max-old-space-size=2048']);
   assert.equal(heap.status, 0, heap.stderr);
   const end = (out: string): { events: number; end: unknown } => {
@@ -48,7 +53,7 @@ test('replay under node with V8 heap options: the parse worker still starts', { 
 });
 
 test('replay --json: the documented shape', { skip: noThp }, () => {
-  const r = replayCli([thp, '--json']);
+  const r = thpJson();
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, '');
   const j = JSON.parse(r.stdout) as Record<string, unknown>;
