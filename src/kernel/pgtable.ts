@@ -149,8 +149,15 @@ export abstract class Pgtable extends Rcu {
       // Within memory no page oopses: only the pages that have contents are cleared, found
       // on the slot array without a call per page (a THP has none until it is written).
       // The index in int32 whatever the pfn's representation (a heap number from the unmap's Float64Array).
+      // Slots are never negative: eight pages without contents are one test (the scan took half the time).
       const slotOf = this.slotOf;
-      for (let pfn = page | 0, end = (page + n) | 0; pfn < end; pfn++) if (slotOf[pfn]! > 0) this.clearPageContents(pfn);
+      const end = (page + n) | 0;
+      let pfn = page | 0;
+      for (; pfn + 8 <= end; pfn += 8) {
+        const any = slotOf[pfn]! | slotOf[pfn + 1]! | slotOf[pfn + 2]! | slotOf[pfn + 3]! | slotOf[pfn + 4]! | slotOf[pfn + 5]! | slotOf[pfn + 6]! | slotOf[pfn + 7]!;
+        if (any !== 0) for (let q = pfn; q < pfn + 8; q++) if (slotOf[q]! > 0) this.clearPageContents(q);
+      }
+      for (; pfn < end; pfn++) if (slotOf[pfn]! > 0) this.clearPageContents(pfn);
       return;
     }
     for (let i = 0; i < n; i++) {
