@@ -7,7 +7,8 @@
 // The longest files (and batches, below) start first, so that the run does
 // not end with one core idle while the other finishes a long file: by the
 // time each file's tests took in the last run here (dist/test-times.json),
-// and before any run has been recorded, the files known to be the longest.
+// and for a file no run here has recorded (a clean checkout's first run,
+// a new file), by its time on an idle 2-core VM (TYPICAL).
 //
 // The test processes advise huge pages for the memory glibc maps
 // (glibc.malloc.hugetlb=1, src/cli/hugepages.ts), as the executable does for
@@ -42,8 +43,18 @@ const { hugePageEnv, thpSetting, wantsRelaunch } = await import(pathToFileURL(jo
 if (wantsRelaunch(process.env, process.platform, thpSetting())) process.env['GLIBC_TUNABLES'] = hugePageEnv(process.env)['GLIBC_TUNABLES'];
 const timesFile = join(root, 'dist', 'test-times.json');
 
-/** Before any run is recorded: the longest files, longest first (seconds of CPU on the 2-core VM). */
-const LONGEST = ['docs', 'explore', 'reliability-cli', 'fuzz', 'scenario-parse', 'scenarios', 'view', 'diff', 'fuzz-inputs', 'mm-property'];
+/**
+ * A file's tests' time (ms) on the idle 2-core VM, where no run here has
+ * recorded one; any other file, OTHER. Only the order and the batches depend
+ * on these: a clean checkout's first run used to weigh every file but ten
+ * alike, and put 51 files (some 75 s of CPU) in one batch that started after
+ * the long files, one core working a minute after the other was done.
+ */
+const TYPICAL = {
+  docs: 32_900, 'reliability-cli': 10_300, fuzz: 8_200, explore: 6_900, 'scenario-parse': 6_500, view: 5_900, 'kpageflags-real-tool': 5_600,
+  'replay-pipe': 4_500, 'fused-fault': 4_200, scenarios: 4_000, 'fused-pcp': 3_500, 'fuzz-inputs': 3_200, diff: 2_700,
+};
+const OTHER = 300;
 
 /**
  * Files run alone, each in a process of its own:
@@ -105,14 +116,9 @@ const files = testSources(join(root, 'test'))
   .map((f) => join('dist', relative(root, f)).replace(/\.ts$/, '.js'))
   .sort();
 const recorded = recordedTimes();
-const known = files.every((f) => typeof recorded[f] === 'number');
 const name = (f) => f.replace(/^dist\/test\/|\.test\.js$/g, '');
-/** A file's weight: its tests' time in the last run here, or before one is recorded, the known longest heaviest (in their order). */
-const weight = (f) => {
-  if (known) return recorded[f];
-  const i = LONGEST.indexOf(name(f));
-  return i < 0 ? 1 : 20 * (LONGEST.length - i);
-};
+/** A file's weight: its tests' time in the last run here, or where none is recorded, its typical time. */
+const weight = (f) => (typeof recorded[f] === 'number' ? recorded[f] : (TYPICAL[name(f)] ?? OTHER));
 
 /** Each unit runs in a process of its own: a file alone, or a batch of files. */
 const total = files.reduce((s, f) => s + weight(f), 0);

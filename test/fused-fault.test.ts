@@ -259,21 +259,27 @@ function fusedMatchesCalls(seed: number, prepare: (k: Kernel) => void): void {
   fc.assert(
     fc.property(fc.array(opArb, { minLength: 1, maxLength: 30, size: 'max' }), (ops) => {
       const { fused, calls } = machines();
-      prepare(fused);
-      prepare(calls);
-      const ma: (MmStruct | null)[] = [fused.mm_alloc(), fused.mm_alloc()];
-      const mb: (MmStruct | null)[] = [calls.mm_alloc(), calls.mm_alloc()];
-      // A mapping of 600 pages written to first (so the damage has folios to land on), and at the
-      // end both address spaces torn down (so every folio left goes through the zap and the put).
-      const all: Op[] = [{ op: 'mmap', mm: 0, pages: 600 }, { op: 'fault', mm: 0, v: 0, at: 0, n: 600, write: true }, ...ops, { op: 'exit', mm: 0 }, { op: 'exit', mm: 1 }, { op: 'rcu' }];
-      for (let i = 0; i < all.length; i++) {
-        const ea = apply(fused, ma, all[i]!);
-        const eb = apply(calls, mb, all[i]!);
-        assert.equal(ea, eb, `operation ${i}: ${JSON.stringify(all[i])}`);
-        if (ea !== null) break;
-        if (i % 6 === 5) assertSame(fused, calls, ma, mb, `after operation ${i}`);
+      try {
+        prepare(fused);
+        prepare(calls);
+        const ma: (MmStruct | null)[] = [fused.mm_alloc(), fused.mm_alloc()];
+        const mb: (MmStruct | null)[] = [calls.mm_alloc(), calls.mm_alloc()];
+        // A mapping of 600 pages written to first (so the damage has folios to land on), and at the
+        // end both address spaces torn down (so every folio left goes through the zap and the put).
+        const all: Op[] = [{ op: 'mmap', mm: 0, pages: 600 }, { op: 'fault', mm: 0, v: 0, at: 0, n: 600, write: true }, ...ops, { op: 'exit', mm: 0 }, { op: 'exit', mm: 1 }, { op: 'rcu' }];
+        for (let i = 0; i < all.length; i++) {
+          const ea = apply(fused, ma, all[i]!);
+          const eb = apply(calls, mb, all[i]!);
+          assert.equal(ea, eb, `operation ${i}: ${JSON.stringify(all[i])}`);
+          if (ea !== null) break;
+          if (i % 6 === 5) assertSame(fused, calls, ma, mb, `after operation ${i}`);
+        }
+        assertSame(fused, calls, ma, mb, 'at the end');
+      } finally {
+        // Their memory to the next case's machines, already resident (a first write to new memory faults page by page).
+        fused.releaseMemory();
+        calls.releaseMemory();
       }
-      assertSame(fused, calls, ma, mb, 'at the end');
     }),
     { numRuns: 15, seed, examples: EXAMPLES.map((ops) => [ops]) },
   );
