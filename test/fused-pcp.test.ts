@@ -21,7 +21,7 @@ import type { Kernel } from '../src/kernel/kernel.js';
 import { assertSameMemory, togglePcpLists } from './helpers/fused.js';
 import { KernelBug } from '../src/report/report.js';
 import { GFP_ATOMIC, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOWAIT, __GFP_COMP, __GFP_THISNODE, __GFP_ZERO, GFP_DMA32, __GFP_DMA, __GFP_MOVABLE, __GFP_RECLAIMABLE } from '../src/kernel/gfp.js';
-import { PG_active } from '../src/kernel/page-flags.js';
+import { PG_active, PG_head, PG_mlocked } from '../src/kernel/page-flags.js';
 
 // (With __GFP_DMA the zonelist's first zone is above the mask's highest; with both mobility bits the
 // migratetype is MIGRATE_HIGHATOMIC's number, which no per-CPU list of order 0 holds.)
@@ -44,7 +44,9 @@ type Op =
   | { readonly op: 'word'; readonly i: number; readonly how: Word }
   | { readonly op: 'pcpword'; readonly how: Word }
   | { readonly op: 'link'; readonly how: Link; readonly free: boolean }
-  | { readonly op: 'zoneflag'; readonly flag: number };
+  | { readonly op: 'zoneflag'; readonly flag: number }
+  | { readonly op: 'zonefield'; readonly field: 'highatomic' | 'lowmem' }
+  | { readonly op: 'badfree'; readonly pfn: 'fraction' | 'past' };
 
 /**
  * A link of the per-CPU list the order-0 pair reads, set to what the checks must refuse: the head's
@@ -59,8 +61,8 @@ const LINKS: readonly Link[] = ['misaligned', 'pastmemmap', 'midpage', 'kdata', 
 const taken = { alloc: 0, free: 0 };
 
 /** A word of a struct page the order-0 checks read, set to what they must refuse. */
-type Word = 'mapping' | 'mappinghi' | 'memcg' | 'memcghi' | 'pp' | 'mapcount' | 'type';
-const WORDS: readonly Word[] = ['mapping', 'mappinghi', 'memcg', 'memcghi', 'pp', 'mapcount', 'type'];
+type Word = 'mapping' | 'mappinghi' | 'memcg' | 'memcghi' | 'pp' | 'mapcount' | 'type' | 'active' | 'head' | 'mlocked' | 'ref' | 'tail';
+const WORDS: readonly Word[] = ['mapping', 'mappinghi', 'memcg', 'memcghi', 'pp', 'mapcount', 'type', 'active', 'head', 'mlocked', 'ref', 'tail'];
 
 function damage(k: Kernel, page: number, how: Word): void {
   const w = page * k.PW;
@@ -70,7 +72,15 @@ function damage(k: Kernel, page: number, how: Word): void {
   else if (how === 'memcghi') k.m32[w + k.W_memcg_data + 1] = 0xffff8880;
   else if (how === 'mapcount') k.i32[w + k.W_mapcount] = 0;
   else if (how === 'type') k.m32[w + k.W_page_type] = 0xf2000000;
-  else {
+  else if (how === 'active' || how === 'head' || how === 'mlocked') {
+    const bit = how === 'active' ? PG_active : how === 'head' ? PG_head : PG_mlocked;
+    k.m32[w + k.W_flags] = (k.m32[w + k.W_flags]! | (1 << bit)) >>> 0;
+  } else if (how === 'ref') k.i32[w + k.W_refcount] = k.i32[w + k.W_refcount]! + 1;
+  else if (how === 'tail') {
+    // compound_head: the struct page before, with the tail bit.
+    k.m32[w + k.W_compound_head] = ((page - 1) * k.PW * 4 + 1) >>> 0;
+    k.m32[w + k.W_compound_head + 1] = 0xffffea00;
+  } else {
     // page_pool's signature in pp_magic (lru.next), with a DMA index in the bits PP_MAGIC_MASK hides.
     k.m32[w + k.W_lru] = 0x40 | (5 << 7);
     k.m32[w + k.W_lru + 1] = 0xdead0000;
@@ -285,6 +295,18 @@ function apply(k: Kernel, held: [number, number][], o: Op): string | null {
         // A zone flag the pair reads (ZONE_BOOSTED_WATERMARK, ZONE_RECLAIM_ACTIVE, ZONE_BELOW_HIGH) toggled on every zone.
         for (const z of k.zones) z.flags ^= o.flag;
         break;
+      case 'zonefield':
+        // What the watermark test subtracts or adds that the pair never changes: every free page
+        // counted as reserved for high-order atomic allocations, or a lowmem reserve as large as the zone.
+        for (const z of k.zones) {
+          if (o.field === 'highatomic') z.nr_free_highatomic = z.vm_stat[0]!;
+          else z.lowmem_reserve.fill(z.managed_pages);
+        }
+        break;
+      case 'badfree':
+        // A pfn that is not one (freed from a float, as mmu_gather's batch holds them) or lies past the memmap.
+        k.__free_pages(o.pfn === 'fraction' ? (held[0]?.[0] ?? 2) + 0.5 : k.nr_pages + 5, 0);
+        break;
       case 'link': {
         // A page allocated and freed (the per-CPU list's first entry, LIFO) and one more held; a link
         // damaged; then that page freed (list_add() reads the head's first link) and a page allocated
@@ -403,6 +425,11 @@ test('every reason the order-0 common cases decline takes the rest of the fused 
     [alloc(K, 400), alloc(K, 400), free(0, 400), free(0, 400), alloc(K, 40)],
     [...Array.from({ length: 40 }, () => alloc(K, 400)), free(0, 40), alloc(K, 40)],
     [...Array.from({ length: 40 }, () => alloc(K, 400)), { op: 'zoneflag', flag: 4 }, free(0, 40), alloc(K, 40)],
+    // The watermark's reserves, and pfns that are not pages.
+    [alloc(K, 40), free(0, 20), { op: 'zonefield', field: 'highatomic' }, alloc(K, 40), free(0, 10)],
+    [alloc(K, 40), free(0, 20), { op: 'zonefield', field: 'lowmem' }, alloc(K, 40), free(0, 10)],
+    [alloc(K, 40), free(0, 20), { op: 'badfree', pfn: 'fraction' }, alloc(K, 5)],
+    [alloc(K, 40), free(0, 20), { op: 'badfree', pfn: 'past' }, alloc(K, 5)],
     // Each zone flag the pair reads, set, then pairs.
     ...[1, 2, 4].map((flag): Op[] => [alloc(K, 40), free(0, 20), { op: 'zoneflag', flag }, free(0, 10), alloc(K, 40), alloc(K, 40), free(0, 60)]),
   ];
