@@ -2,9 +2,10 @@
  * The executable's bundle (scripts/build-cli.mjs, src/cli/main.ts): main.js
  * runs the one-script bundle with its code cache while the bundle is newer
  * than every module in it, and the ES modules otherwise; both must print
- * the same, byte for byte, with the same exit status. Each run here is a
- * copy of dist/src in a directory of its own, so that one copy can be made
- * stale without touching the build the other tests use.
+ * the same, byte for byte, with the same exit status. The bundle runs from
+ * this checkout's build; the stale runs from a copy of dist/src in a
+ * directory of its own, so that it can be made stale without touching the
+ * build the other tests use.
  */
 
 import { test } from 'node:test';
@@ -14,6 +15,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, ut
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pagesim as inProcess, runsInProcess } from './helpers/cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -62,7 +64,7 @@ function replayOutput(stdout: string): unknown {
 }
 
 test('the bundle and the ES modules print the same; a stale bundle is not used, a fresh one is', () => {
-  const fresh = copyOfBuild();
+  // The repository's own build is fresh; a copy of it with one module newer than the bundle is stale.
   const stale = copyOfBuild();
   // One module rebuilt after the bundle: the whole bundle is stale.
   const later = statSync(join(stale, 'dist', 'src', 'cli', 'main.bundle.cjs')).mtimeMs / 1000 + 10;
@@ -71,6 +73,9 @@ test('the bundle and the ES modules print the same; a stale bundle is not used, 
   const work = mkdtempSync(join(tmpdir(), 'pagesim-cli-bundle-out-'));
   const variant = join(work, 'mine.mjs');
   writeFileSync(variant, "export const variants = [{ name: 'mine', description: 'keeps page_type on free', seed: 'test', base: 'refcount-frozen-warn',\n  kernel: (Base) => class Mine extends Base { free_pages_reset_type(page) { void page; } } }];\n");
+  // Each command through the bundle, spawned, against the ES modules: in this process where the
+  // command runs in one (test/helpers/cli.ts: the same cli() the ES modules' main.js calls), else
+  // spawned from the stale copy, whose main.js loads the ES modules.
   const commands: { args: (out: string) => string[]; out?: string }[] = [
     { args: () => ['--bogus'] },
     { args: () => ['variants', '--json'] },
@@ -81,20 +86,32 @@ test('the bundle and the ES modules print the same; a stale bundle is not used, 
     // The viewer's assets, found beside the modules (import.meta.url).
     { args: (out) => ['layout', 'page', '--variant', 'baseline', '--variant', 'ptdesc-memdesc', '--html', out], out: 'layout.html' },
   ];
+  let staleRuns = 0;
   for (const c of commands) {
-    const outs = [join(work, `fresh-${c.out ?? ''}`), join(work, `stale-${c.out ?? ''}`)];
-    const a = pagesim(fresh, c.args(outs[0]!));
-    const b = pagesim(stale, c.args(outs[1]!));
+    const outs = [join(work, `bundle-${c.out ?? ''}`), join(work, `modules-${c.out ?? ''}`)];
     const what = c.args('OUT').join(' ');
+    const a = pagesim(root, c.args(outs[0]!));
     assert.deepEqual(a.loaded, ['CLI bundle, code cache taken'], what);
-    assert.deepEqual(b.loaded, ['ES modules'], what);
+    let b: Omit<Run, 'loaded'>;
+    if (runsInProcess(c.args(outs[1]!))) {
+      const r = inProcess(c.args(outs[1]!), { env: { PAGESIM_HUGEPAGES: '0' } });
+      b = { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    } else {
+      const r = pagesim(stale, c.args(outs[1]!));
+      assert.deepEqual(r.loaded, ['ES modules'], what);
+      b = r;
+      staleRuns++;
+    }
     assert.equal(a.status, b.status, what);
     assert.equal(a.stdout.replaceAll(outs[0]!, 'OUT'), b.stdout.replaceAll(outs[1]!, 'OUT'), what);
     assert.equal(a.stderr, b.stderr, what);
     if (c.out !== undefined) assert.equal(readFileSync(outs[0]!, 'utf8'), readFileSync(outs[1]!, 'utf8'), what);
   }
+  assert.equal(staleRuns, 1, 'the variant file runs spawned from both builds');
+  // The stale copy's main.js falls back for a plain command too.
+  assert.deepEqual(pagesim(stale, ['--bogus']).loaded, ['ES modules']);
   // The replay, its reader thread started from the bundle (the thread's own script beside the modules).
-  const a = pagesim(fresh, ['replay', thpTrace, '--json']);
+  const a = pagesim(root, ['replay', thpTrace, '--json']);
   const b = pagesim(stale, ['replay', thpTrace, '--json']);
   assert.deepEqual([a.loaded, b.loaded], [['CLI bundle, code cache taken'], ['ES modules']]);
   assert.deepEqual([a.status, a.stderr], [b.status, b.stderr]);
