@@ -133,15 +133,6 @@ test('the text captured on the Firecracker VM: pagesim prints its rows identical
   assert.equal(ours[ours.length - 2], '             total\t   6553600    25600');
 });
 
-test('a 6.5 Mi-pfn image summarizes in well under a second', { skip: skipReal }, () => {
-  const img = readImage(realImage(X86, 'kpageflags'));
-  const t0 = performance.now();
-  summarize(img.words);
-  summarize(img.words, { raw: true });
-  const ms = performance.now() - t0;
-  assert.ok(ms < 1000, `two summaries of ${img.count} pfns took ${ms.toFixed(0)} ms`);
-});
-
 test('stable_page_flags of the sample machine: folio state on head and tails, types, buddy tails, pcp pages', () => {
   const { k, pages: p, ctx } = buildSampleMachine();
   assert.equal(k.reports.length, 0);
