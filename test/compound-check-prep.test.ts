@@ -12,22 +12,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GFP_TRANSHUGE, __GFP_COMP } from '../src/kernel/gfp.js';
 import { PG_locked } from '../src/kernel/page-flags.js';
-import { buildVariant, createMachine } from '../src/engine/build.js';
 import type { Kernel } from '../src/kernel/kernel.js';
-import { assertSameMemory, togglePcpLists } from './helpers/fused.js';
+import { assertSameMemory, fusedAndCalls, togglePcpLists } from './helpers/fused.js';
 
 type Word = 'W_mapping' | 'W_compound_head' | 'W_private' | 'W_refcount' | 'W_mapcount' | 'W_memcg_data' | 'W_flags';
 
 /** A machine taking the pass, and one that makes every call (a block-loop helper overridden). */
 function pair(): [Kernel, Kernel] {
-  const built = buildVariant('baseline');
-  class Calls extends built.kernelClass {
-    override page_private(page: number): number {
-      return super.page_private(page);
-    }
-  }
-  const config = { memoryBytes: 64 * 2 ** 20, cpus: 2, nodes: 1 };
-  return [createMachine(built, config), createMachine({ ...built, kernelClass: Calls }, config)];
+  const { fused, calls } = fusedAndCalls('page_private', { memoryBytes: 64 * 2 ** 20, cpus: 2, nodes: 1 });
+  return [fused, calls];
 }
 
 function sameReports(a: Kernel, b: Kernel, what: string): void {

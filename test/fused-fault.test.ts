@@ -16,9 +16,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildVariant, createMachine } from '../src/engine/build.js';
 import type { Kernel } from '../src/kernel/kernel.js';
-import { assertSameMemory, togglePcpLists } from './helpers/fused.js';
+import { assertSameMemory, fusedAndCalls, togglePcpLists } from './helpers/fused.js';
 import type { MmStruct } from '../src/kernel/mm_types.js';
 import { FAULT_FLAG_WRITE } from '../src/kernel/memory.js';
 import { VM_WRITE } from '../src/kernel/mm_types.js';
@@ -72,17 +71,9 @@ interface Hot {
 const hot = (k: Kernel): Hot => k as unknown as Hot;
 
 function machines(): { fused: Kernel; calls: Kernel } {
-  const built = buildVariant('baseline');
   // Overriding one helper the three paths read inline sends this machine through the calls
   // (the per-CPU pair stays fused on both: test/fused-pcp.test.ts compares that).
-  class Calls extends built.kernelClass {
-    override folio_test_flag(folio: number, b: number, n = 0): boolean {
-      return super.folio_test_flag(folio, b, n);
-    }
-  }
-  const config = { memoryBytes: 64 * 2 ** 20, cpus: 2, nodes: 1, thp: 'never' as const };
-  const fused = createMachine(built, config);
-  const calls = createMachine({ ...built, kernelClass: Calls }, config);
+  const { fused, calls } = fusedAndCalls('folio_test_flag', { memoryBytes: 64 * 2 ** 20, cpus: 2, nodes: 1, thp: 'never' });
   for (const [k, on] of [
     [fused, true],
     [calls, false],

@@ -16,9 +16,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildVariant, createMachine } from '../src/engine/build.js';
 import type { Kernel } from '../src/kernel/kernel.js';
-import { assertSameMemory, togglePcpLists } from './helpers/fused.js';
+import { assertSameMemory, fusedAndCalls, togglePcpLists } from './helpers/fused.js';
 import { KernelBug } from '../src/report/report.js';
 import { GFP_ATOMIC, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOWAIT, __GFP_COMP, __GFP_THISNODE, __GFP_ZERO, GFP_DMA32, __GFP_DMA, __GFP_MOVABLE, __GFP_RECLAIMABLE } from '../src/kernel/gfp.js';
 import { PG_active, PG_head, PG_mlocked } from '../src/kernel/page-flags.js';
@@ -106,16 +105,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 function machines(): { fused: Kernel; calls: Kernel } {
-  const built = buildVariant('baseline');
   // Overriding one helper the fused paths read inline sends this machine through the calls.
-  class Calls extends built.kernelClass {
-    override list_first(head: number): number {
-      return super.list_first(head);
-    }
-  }
-  const config = { memoryBytes: 64 * 2 ** 20, cpus: 2, nodes: 1 };
-  const fused = createMachine(built, config);
-  const calls = createMachine({ ...built, kernelClass: Calls }, config);
+  const { fused, calls } = fusedAndCalls('list_first', { memoryBytes: 64 * 2 ** 20, cpus: 2, nodes: 1 });
   const on = (k: Kernel): boolean => (k as unknown as { fusedPcp(): boolean }).fusedPcp();
   assert.equal(on(fused), true, 'the baseline machine takes the fused paths');
   assert.equal(on(calls), false, 'a machine whose class overrides a helper does not');

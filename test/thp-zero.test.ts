@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import { machine } from './helpers/machine.js';
 import { GFP_TRANSHUGE, __GFP_ZERO } from '../src/kernel/gfp.js';
 import { KernelBug } from '../src/report/report.js';
-import { buildVariant, createMachine } from '../src/engine/build.js';
-import { assertSameMemory } from './helpers/fused.js';
+import { assertSameMemory, fusedAndCalls } from './helpers/fused.js';
 
 test('an order-9 __GFP_ZERO allocation clears the pages of the block that had contents, and only those have slots', () => {
   const k = machine('baseline', 64 * 2 ** 20);
@@ -52,16 +51,8 @@ test('clear_page_contents() over the end of memory faults on the direct map at t
 });
 
 test('an order-9 compound page freed with damaged tails and its pfn as a double leaves the machine as the calls do', () => {
-  const built = buildVariant('baseline');
   // Overriding a helper the block loops read sends this machine's frees and allocations through the calls.
-  class Calls extends built.kernelClass {
-    override page_private(page: number): number {
-      return super.page_private(page);
-    }
-  }
-  const config = { memoryBytes: 64 * 2 ** 20, cpus: 2, nodes: 1 };
-  const loops = createMachine(built, config);
-  const calls = createMachine({ ...built, kernelClass: Calls }, config);
+  const { fused: loops, calls } = fusedAndCalls('page_private', { memoryBytes: 64 * 2 ** 20, cpus: 2, nodes: 1 });
   // The pfn as the unmap path passes it: read from a Float64Array.
   const asDouble = new Float64Array(1);
   const damage: readonly [tail: number, word: 'W_mapping' | 'W_compound_head' | 'W_private' | 'W_refcount', value: number][] = [
