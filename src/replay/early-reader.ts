@@ -1,10 +1,10 @@
 /**
  * The replay's reader thread started by the executable's first lines
  * (src/cli/main.ts), before it loads pagesim: a thread takes 0.1 s or more
- * to start, and in a replay that runs in one process (the environment
- * already asks for huge pages, as `pagesim bench`'s replays do, or
- * PAGESIM_HUGEPAGES=0) the read it does after that decides when the events
- * can be applied. The thread starts up while the process loads and boots;
+ * to start, and in a replay that runs in one process (not relaunched for
+ * huge pages: the environment already asks for them, as `pagesim bench`'s
+ * replays do, or PAGESIM_HUGEPAGES=0, or the host has THP off) the read
+ * it does after that decides when the events can be applied. The thread starts up while the process loads and boots;
  * worker-stream.ts takes it for its first read. It is handed over through
  * a global, not this module's state: main.ts and the bundle it loads each
  * have their own copy of this module. An early thread no read takes (bad
@@ -43,18 +43,17 @@ export function newReaderThread(): Worker {
 
 /**
  * Whether the command line `argv` is a replay that this process will read
- * itself, through a reader thread: not relaunched for huge pages (the
- * environment names glibc's tunable already, or PAGESIM_HUGEPAGES=0; a
- * relaunch's first process reads without a thread), not the relaunched
- * process (it reads from its pipe), and not given a --variant-file.
+ * itself, through a reader thread, in a process that is not relaunching for
+ * huge pages (main.ts asks hugepages.ts that first; a relaunch's first
+ * process reads without a thread): not the relaunched process (it reads
+ * from its pipe), not --help, and not given a --variant-file.
  */
 export function readsThroughThread(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
   if (argv[0] !== 'replay' || argv.some((a) => a === '--help' || a === '--variant-file' || a.startsWith('--variant-file='))) return false;
-  if (env['PAGESIM_TRACE_PIPE'] !== undefined) return false;
-  return env['PAGESIM_HUGEPAGES'] === '0' || (env['GLIBC_TUNABLES'] ?? '').includes('glibc.malloc.hugetlb');
+  return env['PAGESIM_TRACE_PIPE'] === undefined;
 }
 
-/** Starts the reader thread now for a replay that will read through one (readsThroughThread()); whether it did. */
+/** Starts the reader thread now for a replay that will read through one (readsThroughThread(); not relaunching); whether it did. */
 export function startReaderEarly(argv: readonly string[]): boolean {
   if (!readsThroughThread(argv, process.env)) return false;
   try {
