@@ -60,7 +60,9 @@ test('replay relaunched for huge pages: the first process reads the trace, and t
   // Read in the first process (the one that printed `main` first), replayed in the second.
   assert.equal(p.by.get('read started'), p.by.get('main'));
   assert.notEqual(p.by.get('booted'), p.by.get('main'));
-  assert.equal(phases(thread.stderr).by.get('read started'), 'worker');
+  // In one process a gzip trace this small is inflated from the start and parsed by the replaying thread.
+  const t = phases(thread.stderr);
+  assert.equal(t.by.get('read started'), t.by.get('booted'));
   assert.equal(p.rest.trim(), '');
   assert.deepEqual(untimed(piped.stdout), untimed(thread.stdout));
   assert.equal((JSON.parse(piped.stdout) as { events: number }).events, 21_117);

@@ -10,6 +10,7 @@ import { freshBundle, IN_CLI_BUNDLE } from '../util/bundle.js';
 import { parseArgs } from './args.js';
 import { InputError } from '../util/errors.js';
 import { ParseWorker } from '../replay/worker-stream.js';
+import { REPLAY_SPEC } from '../replay/early-reader.js';
 import { phase } from '../replay/phases.js';
 import { encodeFrame, TRACE_PIPE_ENV, TRACE_PIPE_FD } from '../replay/trace-pipe.js';
 import { relaunchFeeding, relaunchWithHugePages } from './hugepages.js';
@@ -88,7 +89,7 @@ async function replayModules(bundle: boolean): Promise<ReplayModules> {
   return import('../replay/cli-modules.js');
 }
 
-const SPEC = { flags: ['json', 'help'], options: ['variant', 'initial', 'mode', 'compare', 'html'] };
+const SPEC = REPLAY_SPEC;
 
 /** The trace and mode of a replay's arguments (not --help), or the one-line error that names what is wrong. */
 function traceAndMode(a: ReturnType<typeof parseArgs>): { trace: string; mode: ReplayMode } {

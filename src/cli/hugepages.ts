@@ -20,9 +20,20 @@
  * GiB, and the shipped scenarios' machines are 64-512 MiB.
  */
 
-import { spawn, spawnSync } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+/**
+ * node:child_process, loaded when a relaunch happens: asking whether to
+ * relaunch is on the way of every `pagesim replay`, before its reader
+ * thread starts (src/cli/main.ts), and loading the module costs some 7 ms
+ * there when no relaunch follows (the environment names the tunable, as in
+ * the bench's replays).
+ */
+function childProcess(): typeof import('node:child_process') {
+  return createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+}
 
 const TUNABLE = 'glibc.malloc.hugetlb';
 
@@ -83,7 +94,7 @@ export function relaunchWanted(args: readonly string[]): boolean {
  */
 export function relaunchWithHugePages(script: string, args: readonly string[]): number | undefined {
   if (!relaunchWanted(args)) return undefined;
-  const child = spawnSync(process.execPath, [...process.execArgv, script, ...args], { stdio: 'inherit', env: hugePageEnv(process.env) });
+  const child = childProcess().spawnSync(process.execPath, [...process.execArgv, script, ...args], { stdio: 'inherit', env: hugePageEnv(process.env) });
   if (child.error !== undefined) return undefined;
   if (child.signal !== null) process.kill(process.pid, child.signal);
   return child.status ?? 1;
@@ -97,7 +108,7 @@ export function relaunchWithHugePages(script: string, args: readonly string[]): 
  * the child could not be started.
  */
 export function relaunchFeeding(script: string, args: readonly string[], env: NodeJS.ProcessEnv, feed: (pipe: Writable) => void): Promise<number | undefined> {
-  const child = spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env: { ...hugePageEnv(process.env), ...env } });
+  const child = childProcess().spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env: { ...hugePageEnv(process.env), ...env } });
   return new Promise((resolve) => {
     child.once('error', () => resolve(undefined));
     child.once('spawn', () => feed(child.stdio[3] as Writable));

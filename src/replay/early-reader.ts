@@ -11,11 +11,37 @@
  * arguments) keeps no process alive.
  */
 
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { gunzip } from 'node:zlib';
 import { freshBundle } from '../util/bundle.js';
+import { parseArgs } from '../cli/args.js';
 
 const HANDOFF = Symbol.for('pagesim.early-reader-thread');
-type Holder = { [HANDOFF]?: Worker };
+const INFLATE_HANDOFF = Symbol.for('pagesim.early-inflate');
+type Holder = { [HANDOFF]?: Worker; [INFLATE_HANDOFF]?: EarlyInflate };
+
+/** `pagesim replay`'s flags and options (src/cli/cmd-replay.ts parses its arguments with them). */
+export const REPLAY_SPEC = { flags: ['json', 'help'], options: ['variant', 'initial', 'mode', 'compare', 'html'] };
+
+/**
+ * A gzip trace inflated whole on libuv's thread pool, started by the
+ * executable's first lines: `text` is the trace's text, or the error that
+ * stopped the inflation (worker-stream.ts then reads the file as it always
+ * did, so a corrupt or oversized file fails as it always failed).
+ */
+export interface EarlyInflate {
+  readonly path: string;
+  readonly text: Promise<Buffer | Error>;
+}
+
+/**
+ * The largest gzip file and trace text inflated whole in memory (a capture
+ * of 150,000 events is 1.5 MB of gzip, 20 MB of text). Larger traces are
+ * read by a reader thread in chunks.
+ */
+const WHOLE_GZIP_BYTES = 16 * 2 ** 20;
+const WHOLE_TEXT_BYTES = 64 * 2 ** 20;
 
 /** The reader thread's module: its bundle where the build made one (src/util/bundle.ts). */
 export function readerUrl(): URL {
@@ -53,9 +79,24 @@ export function readsThroughThread(argv: readonly string[], env: NodeJS.ProcessE
   return env['PAGESIM_TRACE_PIPE'] === undefined;
 }
 
-/** Starts the reader thread now for a replay that will read through one (readsThroughThread(); not relaunching); whether it did. */
+/**
+ * Starts the replay's read now, while pagesim loads, for a replay that will
+ * read in this process (readsThroughThread(); not relaunching); whether it
+ * did. A gzip trace of a few MB is inflated whole on libuv's thread pool
+ * and parsed by this thread once the machine has booted
+ * (worker-stream.ts): a reader thread costs some 100 ms of CPU to start
+ * (Node's own start, again, in the thread), more than the parse it would
+ * take off this thread, and its inflation in 64 KiB steps needs the
+ * thread's event loop at every step. Any other trace gets the reader
+ * thread, started now.
+ */
 export function startReaderEarly(argv: readonly string[]): boolean {
   if (!readsThroughThread(argv, process.env)) return false;
+  const inflating = inflateEarly(argv);
+  if (inflating !== null) {
+    (globalThis as Holder)[INFLATE_HANDOFF] = inflating;
+    return true;
+  }
   try {
     const w = newReaderThread();
     w.unref();
@@ -65,6 +106,51 @@ export function startReaderEarly(argv: readonly string[]): boolean {
     // Started later as it always was.
     return false;
   }
+}
+
+/**
+ * The trace of a replay's command line, when it is a gzip file small enough
+ * to inflate whole: its inflation started on the thread pool. Null for
+ * anything else (bad arguments, a plain or large file, one that cannot be
+ * read): the command's own checks report what is wrong, in their order.
+ */
+function inflateEarly(argv: readonly string[]): EarlyInflate | null {
+  let path: string;
+  let data: Buffer;
+  try {
+    const a = parseArgs(argv.slice(1), REPLAY_SPEC, 'replay');
+    if (a.positional.length !== 1) return null;
+    path = a.positional[0]!;
+    const fd = openSync(path, 'r');
+    try {
+      const stat = fstatSync(fd);
+      if (!stat.isFile() || stat.size < 18 || stat.size > WHOLE_GZIP_BYTES) return null;
+      data = Buffer.allocUnsafe(stat.size);
+      let have = 0;
+      for (let n; have < data.length && (n = readSync(fd, data, have, data.length - have, have)) > 0; ) have += n;
+      if (have !== data.length) return null;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  if (data[0] !== 0x1f || data[1] !== 0x8b) return null;
+  // The text's length mod 2^32 (RFC 1952's ISIZE; the last member's, where members were concatenated):
+  // one output buffer of that size takes the whole text in one step of the thread pool.
+  const isize = data.readUInt32LE(data.length - 4);
+  if (isize > WHOLE_TEXT_BYTES) return null;
+  const text = new Promise<Buffer | Error>((resolve) => {
+    gunzip(data, { chunkSize: Math.max(64 * 1024, isize + 1), maxOutputLength: WHOLE_TEXT_BYTES }, (err, out) => resolve(err ?? out));
+  });
+  return { path, text };
+}
+
+/** The inflation startReaderEarly() started for `path`, once (null when there is none, or it was of another file). */
+export function takeEarlyInflate(path: string): EarlyInflate | null {
+  const inflating = (globalThis as Holder)[INFLATE_HANDOFF];
+  delete (globalThis as Holder)[INFLATE_HANDOFF];
+  return inflating !== undefined && inflating.path === path ? inflating : null;
 }
 
 /** The thread startReaderEarly() started, once (undefined when there is none). */

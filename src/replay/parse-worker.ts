@@ -52,17 +52,19 @@ export interface ReadFailure {
  * 'done' with the counts, or one 'error' (the read stops there). The worker
  * posts what it sends; `pagesim replay` relaunched for huge pages sends it
  * from its first process to the second through a pipe (worker-stream.ts).
+ * `text`: the trace's text, inflated already (early-reader.ts): read from
+ * memory, on the replaying thread itself.
  */
-export async function readTraceTo(path: string, send: Send): Promise<void> {
+export async function readTraceTo(path: string, send: Send, text?: Buffer): Promise<void> {
   try {
-    await run(path, send);
+    await run(path, send, text);
   } catch (err) {
     const e = err as Error;
     send({ kind: 'error', input: e instanceof InputError, message: e.message, file: e instanceof InputError ? e.file : undefined, line: e instanceof InputError ? e.line : undefined }, []);
   }
 }
 
-async function run(path: string, send: Send): Promise<void> {
+async function run(path: string, send: Send, text: Buffer | undefined): Promise<void> {
   const reader = new FastTraceReader();
   const log = reader.log;
   let gfpSent = 0;
@@ -85,7 +87,7 @@ async function run(path: string, send: Send): Promise<void> {
   };
   let posted = 0;
   phase('read started');
-  for await (const chunk of traceFileChunks(path)) {
+  for await (const chunk of traceFileChunks(path, text)) {
     if (posted === 0 && reader.bytesRead() === 0) phase('first chunk');
     reader.pushBytes(chunk);
     // Inflated chunks are small (trace/input.ts): the events go over in batches of at least POST_BYTES of text.

@@ -15,7 +15,8 @@ import { EventLog } from './events.js';
 import type { EventBatch, ReadRequest } from './parse-worker.js';
 import type { ParseStats, ReadResult } from './parse.js';
 import { InputError } from '../util/errors.js';
-import { newReaderThread, takeEarlyReader } from './early-reader.js';
+import { newReaderThread, takeEarlyInflate, takeEarlyReader, type EarlyInflate } from './early-reader.js';
+import { readTraceTo } from './parse-worker.js';
 import { PipeMessages, TRACE_PIPE_ENV } from './trace-pipe.js';
 
 type Sink = (log: EventLog, from: number, to: number) => void;
@@ -113,6 +114,62 @@ class PipeReader extends EventEmitter implements Channel {
   }
 }
 
+/**
+ * The reader of a replay whose gzip trace the executable began to inflate
+ * at its start (early-reader.ts): its first read parses that text here, on
+ * the replaying thread, once the inflation is over and this thread waits
+ * for events (the machine has booted), handing each batch of events to the
+ * replay as it is parsed; when the inflation failed, it reads the file
+ * here as a reader thread would, so the error is the same. Any later read
+ * (model mode, more variants) goes to a reader thread started then.
+ */
+class InflatedReader extends EventEmitter implements Channel {
+  private first: EarlyInflate | null;
+  private worker: Worker | null = null;
+  private referenced = true;
+  private stopped = false;
+
+  constructor(inflating: EarlyInflate) {
+    super();
+    this.first = inflating;
+  }
+
+  postMessage(req: ReadRequest): void {
+    const first = this.first;
+    this.first = null;
+    if (first !== null && first.path === req.path) {
+      void first.text.then((text) => {
+        if (this.stopped) return;
+        return readTraceTo(req.path, (m) => void (this.stopped || this.emit('message', m)), text instanceof Error ? undefined : text);
+      });
+      return;
+    }
+    if (this.worker === null) {
+      const w = (this.worker = startParseWorker());
+      if (!this.referenced) w.unref();
+      w.on('message', (m: Message) => this.emit('message', m));
+      w.on('error', (e: Error) => this.emit('error', e));
+      w.on('exit', () => this.emit('exit'));
+    }
+    this.worker.postMessage(req);
+  }
+
+  ref(): void {
+    this.referenced = true;
+    this.worker?.ref();
+  }
+
+  unref(): void {
+    this.referenced = false;
+    this.worker?.unref();
+  }
+
+  terminate(): void {
+    this.stopped = true;
+    void this.worker?.terminate();
+  }
+}
+
 /** A read asked for ahead of its replay (ParseWorker.prefetch): the messages so far, or how the worker failed. */
 interface Prefetch {
   readonly path: string;
@@ -150,11 +207,14 @@ export class ParseWorker {
 
   /**
    * `pagesim replay`'s first read, asked for as soon as the command knows
-   * its trace: from the pipe when the process was relaunched for huge pages
-   * and its first process is reading this trace (trace-pipe.ts), else by
-   * the reader thread (prefetch()).
+   * its trace: from the text inflated since the executable's start
+   * (early-reader.ts), from the pipe when the process was relaunched for
+   * huge pages and its first process is reading this trace (trace-pipe.ts),
+   * else by the reader thread (prefetch()).
    */
   static prefetchTrace(path: string): void {
+    const inflating = shared === null ? takeEarlyInflate(path) : null;
+    if (inflating !== null) shared = new ParseWorker(new InflatedReader(inflating));
     const pipe = process.env[TRACE_PIPE_ENV];
     if (pipe !== undefined && shared === null) {
       delete process.env[TRACE_PIPE_ENV];

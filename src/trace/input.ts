@@ -5,7 +5,7 @@
  * cores inflation runs alongside the parser.
  */
 import { open } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { InputError } from '../util/errors.js';
@@ -31,15 +31,34 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
-/** Reads the first two bytes of a file. */
-async function readMagic(path: string): Promise<Uint8Array> {
-  const fh = await open(path, 'r');
+/**
+ * How large a gzip file is read in one go (and inflated from memory) rather
+ * than streamed: a capture of a few hundred thousand events is 1-2 MB.
+ */
+const WHOLE_GZIP_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The first two bytes of a file and, for a gzip file small enough, the
+ * whole file. Read synchronously: a few system calls, where each step of
+ * an asynchronous read is a round trip through libuv's thread pool and the
+ * event loop (several milliseconds on a loaded machine, before the first
+ * byte of the trace is inflated).
+ */
+function readHead(path: string): { magic: Uint8Array; whole: Buffer | null } {
+  const fd = openSync(path, 'r');
   try {
-    const head = new Uint8Array(2);
-    const { bytesRead } = await fh.read(head, 0, 2, 0);
-    return head.subarray(0, bytesRead);
+    const magic = new Uint8Array(2);
+    const got = readSync(fd, magic, 0, 2, 0);
+    if (!isGzip(magic.subarray(0, got))) return { magic: magic.subarray(0, got), whole: null };
+    const stat = fstatSync(fd);
+    const size = stat.size;
+    if (!stat.isFile() || size > WHOLE_GZIP_BYTES) return { magic, whole: null };
+    const whole = Buffer.allocUnsafe(size);
+    let have = 0;
+    for (let n; have < size && (n = readSync(fd, whole, have, size - have, have)) > 0; ) have += n;
+    return { magic, whole: whole.subarray(0, have) };
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -66,28 +85,48 @@ async function* plainChunks(path: string): AsyncGenerator<Buffer> {
   }
 }
 
-/** Inflated chunks of a gzip file (concatenated gzip members are inflated one after another). */
-async function* gzipChunks(path: string): AsyncGenerator<Buffer> {
+/**
+ * Inflated chunks of a gzip file (concatenated gzip members are inflated
+ * one after another), from the file's bytes when they were read already.
+ */
+async function* gzipChunks(path: string, whole: Buffer | null): AsyncGenerator<Buffer> {
   // zlib passes stream options on to its Transform base (the typings omit
   // them): a large readable buffer lets inflation run ahead of the parser.
   const streamOptions: ZlibOptions = { chunkSize: INFLATE_CHUNK_BYTES, ...{ readableHighWaterMark: GUNZIP_BUFFER_BYTES } };
   const gunzip = createGunzip(streamOptions);
-  const source = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  pipeline(source, gunzip, (err) => {
-    if (err) gunzip.destroy(err);
-  });
+  if (whole !== null) {
+    gunzip.end(whole);
+  } else {
+    const source = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+    pipeline(source, gunzip, (err) => {
+      if (err) gunzip.destroy(err);
+    });
+  }
   for await (const chunk of gunzip) yield chunk as Buffer;
+}
+
+/** The text of a trace already read (and inflated), in chunks of CHUNK_BYTES. */
+// eslint-disable-next-line @typescript-eslint/require-await
+async function* textChunks(text: Buffer): AsyncGenerator<Buffer> {
+  for (let pos = 0; pos < text.length; pos += CHUNK_BYTES) yield text.subarray(pos, Math.min(text.length, pos + CHUNK_BYTES));
 }
 
 /**
  * The uncompressed content of a trace file in chunks. I/O and gzip errors
  * become InputErrors naming the file; errors thrown by the consumer between
- * chunks are not caught here and pass through untouched.
+ * chunks are not caught here and pass through untouched. `text`: the
+ * file's content, inflated already (src/replay/early-reader.ts), which is
+ * checked against the limits as the file's chunks are.
  */
-export async function* traceFileChunks(path: string): AsyncGenerator<Buffer> {
+export async function* traceFileChunks(path: string, text?: Buffer): AsyncGenerator<Buffer> {
   let source: AsyncGenerator<Buffer>;
   try {
-    source = isGzip(await readMagic(path)) ? gzipChunks(path) : plainChunks(path);
+    if (text !== undefined) {
+      source = textChunks(text);
+    } else {
+      const head = readHead(path);
+      source = isGzip(head.magic) ? gzipChunks(path, head.whole) : plainChunks(path);
+    }
   } catch (err) {
     throw new InputError(`cannot read trace: ${(err as Error).message}`, path);
   }
