@@ -524,6 +524,15 @@ class PcpHot extends HotWords {
    */
   readonly pcpOff = new Set<Zone>();
   listsOff = 0;
+  /**
+   * 1 while alloc_pages() and __free_pages() may try alloc0() and free0():
+   * the machine may take the fused paths (`fused`) and no zone's list is
+   * disabled (zone_pcp_disable() and zone_pcp_enable() set it again). The
+   * callers read it here, on this one shape, before they read anything
+   * through the machine object, whose shape differs with each variant
+   * stack: see route().
+   */
+  on: number;
   /** The mask allocPcp0() last saw (-1: none), with its gfp_zone() and gfp_migratetype(). */
   gfp = -1;
   gfpZone = 0;
@@ -539,10 +548,29 @@ class PcpHot extends HotWords {
   ) {
     super(k);
     this.k = k;
+    this.on = fused ? 1 : 0;
     this.W_private = k.W_private;
     this.W_memcg_data = k.W_memcg_data;
     this.pageblockFlags = k.pageblockFlags;
     this.vm_events = k.vm_events;
+  }
+
+  /**
+   * Whether alloc_pages() and __free_pages() try alloc0() and free0(): `on`,
+   * and nothing has wrapped the functions they bypass since the machine was
+   * built (watchpoints and page_owner shadow them on the instance, fuzz
+   * coverage on the machine's own class), as PageAlloc.fusedPcp() also
+   * asks. The machine is read as `this.k`, not as the callers' `this`, and
+   * only past `on`: V8 then checks its shape against those of the machines
+   * that got this far (one, in a process that runs only the baseline), not
+   * against every variant stack's that has called alloc_pages() or
+   * __free_pages(), which it does for each load through the callers' `this`
+   * after its first (docs/performance.md, "multi-variant").
+   */
+  route(): boolean {
+    if (this.on !== 1) return false;
+    const k = this.k;
+    return k.__free_pages_prepare === BASE_FREE_PAGES_PREPARE && k.post_alloc_hook === BASE_POST_ALLOC_HOOK;
   }
 
   /**
@@ -1984,8 +2012,12 @@ export abstract class PageAlloc extends Internal {
     // The order-0 pair's fused free is tried here rather than in ___free_pages() (its only caller), so
     // that this stays small enough for V8 to inline into its callers whatever paths ___free_pages() has
     // taken in the process (after other variant stacks have run, it had not been).
-    // The common case first (PcpHot.free0(); not while a zone's list is disabled), then the rest of the fused path.
-    if (order === 0 && this.fusedPcp() && ((this.pcpHot.listsOff === 0 && this.pcpHot.free0(page, 1, this.current.cpu)) || this.freePcp0(page, true))) return;
+    // The common case first (PcpHot.free0(); not while a zone's list is disabled), then the rest of the fused path;
+    // whether to try it is read from PcpHot before anything through `this` (PcpHot.route()).
+    const h = this.pcpHot;
+    if (order === 0 && h.route()) {
+      if (h.free0(page, 1, h.k.current.cpu) || this.freePcp0(page, true)) return;
+    } else if (order === 0 && this.fusedPcp() && this.freePcp0(page, true)) return;
     this.___free_pages(page, order, FPI_NONE);
   }
 
@@ -2707,8 +2739,10 @@ export abstract class PageAlloc extends Internal {
     // The order-0 pair's common case first (PcpHot.alloc0(); not while a zone's list is disabled), past
     // numa_node_id() (0: a machine taking the fused paths has one node) and __alloc_pages_noprof(),
     // where the rest of the fused path and the calls are.
-    if (order === 0 && this.pcpHot.listsOff === 0 && this.fusedPcp()) {
-      const page = this.pcpHot.alloc0(gfp, this.current.cpu);
+    // Whether to try it is read from PcpHot before anything through `this` (PcpHot.route()).
+    const h = this.pcpHot;
+    if (order === 0 && h.route()) {
+      const page = h.alloc0(gfp, h.k.current.cpu);
       if (page >= 0) return page;
     }
     return this.__alloc_pages_noprof(gfp, order, this.numa_node_id(), ALLOC_DEFAULT);
@@ -2780,6 +2814,7 @@ export abstract class PageAlloc extends Internal {
   zone_pcp_disable(zone: Zone): void {
     this.pcpHot.pcpOff.add(zone);
     this.pcpHot.listsOff = this.pcpHot.pcpOff.size;
+    this.pcpHot.on = 0;
     for (const pcp of zone.pcp) {
       pcp.high_min = 0;
       pcp.high_max = 0;
@@ -2792,6 +2827,7 @@ export abstract class PageAlloc extends Internal {
   zone_pcp_enable(zone: Zone): void {
     this.pcpHot.pcpOff.delete(zone);
     this.pcpHot.listsOff = this.pcpHot.pcpOff.size;
+    this.pcpHot.on = this.pcpHot.fused && this.pcpHot.listsOff === 0 ? 1 : 0;
     for (const pcp of zone.pcp) {
       pcp.high_min = zone.pageset_high_min;
       pcp.high_max = zone.pageset_high_max;
