@@ -65,7 +65,8 @@ export async function readTraceTo(path: string, send: Send, text?: Buffer): Prom
 }
 
 async function run(path: string, send: Send, text: Buffer | undefined): Promise<void> {
-  const reader = new FastTraceReader();
+  // The reader refuses a line over the limit itself (it finds every line's end): the chunks come unchecked for lines.
+  const reader = new FastTraceReader(undefined, path);
   const log = reader.log;
   let gfpSent = 0;
   const post = (): void => {
@@ -87,7 +88,7 @@ async function run(path: string, send: Send, text: Buffer | undefined): Promise<
   };
   let posted = 0;
   phase('read started');
-  for await (const chunk of traceFileChunks(path, text)) {
+  for await (const chunk of traceFileChunks(path, text, false)) {
     if (posted === 0 && reader.bytesRead() === 0) phase('first chunk');
     reader.pushBytes(chunk);
     // Inflated chunks are small (trace/input.ts): the events go over in batches of at least POST_BYTES of text.

@@ -116,9 +116,10 @@ async function* textChunks(text: Buffer): AsyncGenerator<Buffer> {
  * become InputErrors naming the file; errors thrown by the consumer between
  * chunks are not caught here and pass through untouched. `text`: the
  * file's content, inflated already (src/replay/early-reader.ts), which is
- * checked against the limits as the file's chunks are.
+ * checked against the limits as the file's chunks are. `checkLines` false:
+ * the consumer checks the length of each line itself (lineTooLong()).
  */
-export async function* traceFileChunks(path: string, text?: Buffer): AsyncGenerator<Buffer> {
+export async function* traceFileChunks(path: string, text?: Buffer, checkLines = true): AsyncGenerator<Buffer> {
   let source: AsyncGenerator<Buffer>;
   try {
     if (text !== undefined) {
@@ -130,7 +131,7 @@ export async function* traceFileChunks(path: string, text?: Buffer): AsyncGenera
   } catch (err) {
     throw new InputError(`cannot read trace: ${(err as Error).message}`, path);
   }
-  const limits = new TraceLimits(path);
+  const limits = new TraceLimits(path, checkLines);
   try {
     for (;;) {
       let next: IteratorResult<Buffer>;
@@ -160,11 +161,16 @@ export class TraceLimits {
   /** Newlines so far, for the line number of a line that is too long. */
   private lines = 0;
 
-  constructor(private readonly path: string) {}
+  /** `checkLines` false: only the text's size is checked here (a parser that finds every line's end checks their lengths, lineTooLong()). */
+  constructor(
+    private readonly path: string,
+    private readonly checkLines = true,
+  ) {}
 
   check(chunk: Buffer): void {
     this.total += chunk.length;
     if (this.total > LIMITS.traceBytesMax) throw new InputError(`trace text is larger than ${formatBytes(LIMITS.traceBytesMax)}, the limit (docs/limits.md)`, this.path);
+    if (!this.checkLines) return;
     let start = 0;
     for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
       if (this.open + nl - start > LIMITS.traceLineBytesMax) break;
@@ -173,8 +179,16 @@ export class TraceLimits {
       start = nl + 1;
     }
     this.open += chunk.length - start;
-    if (this.open > LIMITS.traceLineBytesMax) throw new InputError(`a line is longer than ${formatBytes(LIMITS.traceLineBytesMax)}, the limit (docs/limits.md)`, this.path, this.lines + 1);
+    if (this.open > LIMITS.traceLineBytesMax) throw lineTooLong(this.path, this.lines + 1);
   }
+}
+
+/** The longest line a trace may have, in bytes (its newline aside). */
+export const TRACE_LINE_BYTES_MAX = LIMITS.traceLineBytesMax;
+
+/** The error for line `line` of the trace at `path`, longer than TRACE_LINE_BYTES_MAX (its newline aside) or not ended before that. */
+export function lineTooLong(path: string, line: number): InputError {
+  return new InputError(`a line is longer than ${formatBytes(LIMITS.traceLineBytesMax)}, the limit (docs/limits.md)`, path, line);
 }
 
 /** The uncompressed bytes of an in-memory trace. */
