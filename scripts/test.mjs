@@ -168,6 +168,20 @@ batches.forEach((b, i) => {
 });
 const ordered = units.sort((a, b) => b.weight - a.weight).map((u) => u.entry ?? join(root, u.files[0]));
 
+/**
+ * The test processes run V8 single-threaded: no helper threads for garbage
+ * collection, no compiling on a thread of its own. Two test processes already
+ * keep both cores busy, and the helpers' work in parallel costs more CPU than
+ * the same work on the main thread: the 47 small files in one process took
+ * 40.9 s of CPU with the helpers and 33.1 s without (docs/performance.md).
+ * Node 20's run() starts each test process with this process's execArgv, and
+ * a worker thread inherits the flag (an explicit execArgv naming it is
+ * refused: src/replay/early-reader.ts starts its reader without). A command a
+ * test spawns runs as users run it.
+ */
+const V8_FLAGS = ['--single-threaded'];
+for (const flag of V8_FLAGS) if (!process.execArgv.includes(flag)) process.execArgv.push(flag);
+
 const took = Object.fromEntries(files.map((f) => [f, 0]));
 const stream = run({ files: ordered, concurrency: 2, ...(patterns.length > 0 ? { testNamePatterns: patterns } : {}) });
 const note = (d) => {
