@@ -5,70 +5,23 @@
  * the same, byte for byte, with the same exit status. The bundle runs from
  * this checkout's build; the stale runs from a copy of dist/src in a
  * directory of its own, so that it can be made stale without touching the
- * build the other tests use.
+ * build the other tests use (test/helpers/bundle.ts). The replay through
+ * both is compared in replay-pipe.test.ts, on the replay that file makes in
+ * one process through the bundle.
  */
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { pagesim as inProcess, runsInProcess } from './helpers/cli.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..', '..');
-const thpTrace = join(root, 'data', 'ftrace', 'firecracker-vm-6.18.44-x86_64-2cpu-24GB-thp-32x2MB', 'trace.txt.gz');
-
-/** A copy of the built package in a new directory: dist/src copied with its files' times, the rest linked. */
-function copyOfBuild(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pagesim-cli-bundle-'));
-  mkdirSync(join(dir, 'dist'));
-  cpSync(join(root, 'dist', 'src'), join(dir, 'dist', 'src'), { recursive: true, preserveTimestamps: true });
-  cpSync(join(root, 'package.json'), join(dir, 'package.json'));
-  for (const d of ['node_modules', 'scenarios', 'schema', 'data', 'scripts']) symlinkSync(join(root, d), join(dir, d));
-  return dir;
-}
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  /** What main.js said it loaded: `CLI bundle, code cache taken|rejected|none` or `ES modules`. */
-  loaded: string[];
-}
-
-/** Runs the package at `pkg`'s main.js from the repository's root, with the phase lines taken out of stderr. */
-function pagesim(pkg: string, args: readonly string[]): Run {
-  const env: NodeJS.ProcessEnv = { ...process.env, PAGESIM_PHASES: '1', PAGESIM_HUGEPAGES: '0' };
-  const r = spawnSync(process.execPath, [join(pkg, 'dist', 'src', 'cli', 'main.js'), ...args], { cwd: root, encoding: 'utf8', env, maxBuffer: 64 << 20 });
-  const loaded: string[] = [];
-  const stderr = r.stderr
-    .split('\n')
-    .filter((line) => {
-      const m = /^phase \S+ [\d.]+ (.*?) \(process CPU/.exec(line);
-      if (m !== null && /^(CLI bundle|ES modules)/.test(m[1]!)) loaded.push(m[1]!);
-      return m === null;
-    })
-    .join('\n');
-  return { status: r.status, stdout: r.stdout, stderr, loaded };
-}
-
-/** A replay's JSON without its timings (events per second, seconds per phase). */
-function replayOutput(stdout: string): unknown {
-  const body = JSON.parse(stdout) as Record<string, unknown>;
-  delete body['events_per_second'];
-  delete body['seconds'];
-  return body;
-}
+import { copyOfBuild, runPackage as pagesim, staleCopyOfBuild, type PackageRun as Run } from './helpers/bundle.js';
+import { repoRoot as root } from './helpers/machine.js';
 
 test('the bundle and the ES modules print the same; a stale bundle is not used, a fresh one is', () => {
   // The repository's own build is fresh; a copy of it with one module newer than the bundle is stale.
-  const stale = copyOfBuild();
-  // One module rebuilt after the bundle: the whole bundle is stale.
-  const later = statSync(join(stale, 'dist', 'src', 'cli', 'main.bundle.cjs')).mtimeMs / 1000 + 10;
-  utimesSync(join(stale, 'dist', 'src', 'util', 'errors.js'), later, later);
+  const stale = staleCopyOfBuild();
 
   const work = mkdtempSync(join(tmpdir(), 'pagesim-cli-bundle-out-'));
   const variant = join(work, 'mine.mjs');
@@ -110,12 +63,8 @@ test('the bundle and the ES modules print the same; a stale bundle is not used, 
   assert.equal(staleRuns, 1, 'the variant file runs spawned from both builds');
   // The stale copy's main.js falls back for a plain command too.
   assert.deepEqual(pagesim(stale, ['--bogus']).loaded, ['ES modules']);
-  // The replay, its reader thread started from the bundle (the thread's own script beside the modules).
-  const a = pagesim(root, ['replay', thpTrace, '--json']);
-  const b = pagesim(stale, ['replay', thpTrace, '--json']);
-  assert.deepEqual([a.loaded, b.loaded], [['CLI bundle, code cache taken'], ['ES modules']]);
-  assert.deepEqual([a.status, a.stderr], [b.status, b.stderr]);
-  assert.deepEqual(replayOutput(a.stdout), replayOutput(b.stdout));
+  // The replay from both (its reader thread started from the bundle, the thread's own script beside
+  // the modules) is compared in replay-pipe.test.ts, with the replay in one process that file makes.
 });
 
 test('a code cache V8 does not take is compiled without, with the same output; an old cache is not read', () => {

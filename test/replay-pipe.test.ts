@@ -3,6 +3,9 @@
  * first process reads and parses the trace and pipes the events to the
  * second (src/replay/trace-pipe.ts). What the replay prints, and how bad
  * input is told, must be what the reader thread of a single process gives.
+ * That replay in one process runs the executable's bundle, and is also the
+ * one compared with the ES modules' (test/helpers/bundle.ts): each replay
+ * of the capture is a second of CPU or more, so it is made once for both.
  */
 
 import { test } from 'node:test';
@@ -13,25 +16,33 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { thpSetting, wantsRelaunch } from '../src/cli/hugepages.js';
+import { loadedBy, staleCopyOfBuild } from './helpers/bundle.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
-const main = resolve(here, '..', 'src', 'cli', 'main.js');
 const capture = join(root, 'data', 'ftrace', 'firecracker-vm-6.18.44-x86_64-2cpu-24GB-thp-32x2MB');
 const trace = join(capture, 'trace.txt.gz');
 
 // A relaunch happens only on a host whose THP is not `never` (the environment the test gives the runs aside).
-const skip = !existsSync(trace) ? `capture not present: ${trace}` : !wantsRelaunch({}, process.platform, thpSetting()) ? 'no transparent huge pages here: no relaunch' : false;
+const noTrace = !existsSync(trace) ? `capture not present: ${trace}` : false;
+const skip = noTrace !== false ? noTrace : !wantsRelaunch({}, process.platform, thpSetting()) ? 'no transparent huge pages here: no relaunch' : false;
 
-/** Runs main.js: `pipe` relaunched with the events piped over, else in one process with the reader thread. */
-function replay(args: readonly string[], pipe: boolean): { status: number; stdout: string; stderr: string } {
+/**
+ * Runs the package at `pkg`'s main.js (default this checkout's build): `pipe`
+ * relaunched with the events piped over, else in one process with the reader thread.
+ */
+function replay(args: readonly string[], pipe: boolean, pkg = root): { status: number; stdout: string; stderr: string } {
   const env: NodeJS.ProcessEnv = { ...process.env, PAGESIM_PHASES: '1' };
   delete env['GLIBC_TUNABLES'];
   if (pipe) delete env['PAGESIM_HUGEPAGES'];
   else env['PAGESIM_HUGEPAGES'] = '0';
-  const r = spawnSync(process.execPath, [main, 'replay', ...args], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [join(pkg, 'dist', 'src', 'cli', 'main.js'), 'replay', ...args], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** `pagesim replay TRACE --json` in one process (the reader thread), through this checkout's bundle: made once for the tests that compare with it. */
+let oneProcess: ReturnType<typeof replay> | undefined;
+const threadJson = (): ReturnType<typeof replay> => (oneProcess ??= replay([trace, '--json'], false));
 
 /** stderr without the phase lines, and the processes that printed each phase. */
 function phases(stderr: string): { rest: string; by: Map<string, string> } {
@@ -51,9 +62,8 @@ function untimed(stdout: string): unknown {
 }
 
 test('replay relaunched for huge pages: the first process reads the trace, and the result is the reader thread\'s', { skip }, () => {
-  const args = [trace, '--json'];
-  const piped = replay(args, true);
-  const thread = replay(args, false);
+  const piped = replay([trace, '--json'], true);
+  const thread = threadJson();
   assert.equal(piped.status, 0, piped.stderr);
   assert.equal(thread.status, 0, thread.stderr);
   const p = phases(piped.stderr);
@@ -92,4 +102,14 @@ test('replay relaunched: bad trace input is the same one line and exit status 2'
     assert.equal(line, phases(thread.stderr).rest.trim());
     assert.equal(piped.stdout, '');
   }
+});
+
+test('replay through the bundle and through the ES modules: the same output, the reader thread started from either', { skip: noTrace }, () => {
+  // The bundle's reader thread runs its own script beside the modules; a stale bundle is not used.
+  const a = threadJson();
+  const b = replay([trace, '--json'], false, staleCopyOfBuild());
+  const [fromBundle, fromModules] = [loadedBy(a.stderr), loadedBy(b.stderr)];
+  assert.deepEqual([fromBundle.loaded, fromModules.loaded], [['CLI bundle, code cache taken'], ['ES modules']]);
+  assert.deepEqual([a.status, fromBundle.rest], [b.status, fromModules.rest]);
+  assert.deepEqual(untimed(a.stdout), untimed(b.stdout));
 });
