@@ -67,11 +67,13 @@ const OTHER = 300;
 const OWN_PROCESS = new Set(['docs', 'machine-memory', 'browser/view']);
 /**
  * Files run in one process, in this order, because a later one asserts on
- * what an earlier one did (test/helpers/suite.ts): scenarios.test.ts takes
- * the shipped suite the docs test's `npm start` ran instead of running it
- * again. Each runs alone where the other is absent or filtered out.
+ * what an earlier one did: scenarios.test.ts takes the shipped suite the
+ * docs test's `npm start` ran instead of running it again
+ * (test/helpers/suite.ts), and view.test.ts the replay docs/view.md draws
+ * (test/helpers/shown.ts). Each runs alone where the other is absent or
+ * filtered out.
  */
-const TOGETHER = [['docs', 'scenarios']];
+const TOGETHER = [['docs', 'scenarios', 'view']];
 /**
  * A file taking more than this share of the run's time runs alone: its
  * module loading is little beside its tests, and large files sharing a

@@ -14,6 +14,7 @@ import { isAbsolute, join } from 'node:path';
 import { repoRoot } from './helpers/machine.js';
 import { codeBlocks, consoleCommands, matchOutput, strayCommand, type DocBlock } from './helpers/docs.js';
 import { pagesim, runsInProcess } from './helpers/cli.js';
+import { shownRuns } from './helpers/shown.js';
 // Keeps the shipped suite `npm start` runs here for test/scenarios.test.ts, run after this file in its process (scripts/test.mjs).
 import './helpers/suite.js';
 
@@ -95,9 +96,11 @@ function run(command: string): Promise<string> {
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
     child.on('error', reject);
-    child.on('close', () => {
+    child.on('close', (status) => {
       clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('utf8'));
+      const output = Buffer.concat(chunks).toString('utf8');
+      shownRuns.set(normalise(command), { status, output });
+      resolve(output);
     });
   });
 }
