@@ -63,8 +63,7 @@ test('the bundle and the ES modules print the same; a stale bundle is not used, 
   assert.equal(staleRuns, 1, 'the variant file runs spawned from both builds');
   // The stale copy's main.js falls back for a plain command too.
   assert.deepEqual(pagesim(stale, ['--bogus']).loaded, ['ES modules']);
-  // The replay from both (its reader thread started from the bundle, the thread's own script beside
-  // the modules) is compared in replay-pipe.test.ts, with the replay in one process that file makes.
+  // The replay through both is compared in replay-pipe.test.ts, with the replay in one process that file makes.
 });
 
 test('a code cache V8 does not take is compiled without, with the same output; an old cache is not read', () => {

@@ -40,7 +40,7 @@ function replay(args: readonly string[], pipe: boolean, pkg = root): { status: n
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** `pagesim replay TRACE --json` in one process (the reader thread), through this checkout's bundle: made once for the tests that compare with it. */
+/** `pagesim replay TRACE --json` in one process (no relaunch), through this checkout's bundle: made once for the tests that compare with it. */
 let oneProcess: ReturnType<typeof replay> | undefined;
 const threadJson = (): ReturnType<typeof replay> => (oneProcess ??= replay([trace, '--json'], false));
 
@@ -104,8 +104,7 @@ test('replay relaunched: bad trace input is the same one line and exit status 2'
   }
 });
 
-test('replay through the bundle and through the ES modules: the same output, the reader thread started from either', { skip: noTrace }, () => {
-  // The bundle's reader thread runs its own script beside the modules; a stale bundle is not used.
+test('replay through the bundle and through the ES modules: the same output and exit status; a stale bundle is not used', { skip: noTrace }, () => {
   const a = threadJson();
   const b = replay([trace, '--json'], false, staleCopyOfBuild());
   const [fromBundle, fromModules] = [loadedBy(a.stderr), loadedBy(b.stderr)];
