@@ -16,6 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { gunzip } from 'node:zlib';
 import { freshBundle } from '../util/bundle.js';
 import { parseArgs } from '../cli/args.js';
+import { phase } from './phases.js';
 
 const HANDOFF = Symbol.for('pagesim.early-reader-thread');
 const INFLATE_HANDOFF = Symbol.for('pagesim.early-inflate');
@@ -140,8 +141,12 @@ function inflateEarly(argv: readonly string[]): EarlyInflate | null {
   // one output buffer of that size takes the whole text in one step of the thread pool.
   const isize = data.readUInt32LE(data.length - 4);
   if (isize > WHOLE_TEXT_BYTES) return null;
+  phase('inflation started');
   const text = new Promise<Buffer | Error>((resolve) => {
-    gunzip(data, { chunkSize: Math.max(64 * 1024, isize + 1), maxOutputLength: WHOLE_TEXT_BYTES }, (err, out) => resolve(err ?? out));
+    gunzip(data, { chunkSize: Math.max(64 * 1024, isize + 1), maxOutputLength: WHOLE_TEXT_BYTES }, (err, out) => {
+      phase(err === null ? 'inflated' : 'inflation failed');
+      resolve(err ?? out);
+    });
   });
   return { path, text };
 }
