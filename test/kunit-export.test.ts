@@ -119,3 +119,32 @@ test('zone counters are read whole: the global value plus every CPU delta, not t
   assert.match(c, /static __maybe_unused long pagesim_zone_page_state_exact\(enum zone_stat_item item\)\n\{\n\tstruct zone \*zone;\n\tlong sum = 0;\n\n\tfor_each_populated_zone\(zone\)\n\t\tsum \+= zone_page_state_snapshot\(zone, item\);/);
   assert.doesNotMatch(c, /= global_zone_page_state\(/);
 });
+
+test('split_huge_pmd: the VMA is marked VM_NOHUGEPAGE under the mmap write lock before the split, so khugepaged cannot collapse the range back', () => {
+  const c = exportKunit(loadScenario(join(repoRoot, 'scenarios', 'vm-insert-after-split.yaml')));
+  assert.match(c, /static void __maybe_unused pagesim_split_huge_pmd\(struct mm_struct \*mm,\n\t+  unsigned long address\)\n\{\n\tstruct vm_area_struct \*vma;\n\n\tpagesim_use_mm\(mm\);\n\tmmap_write_lock\(mm\);\n\tvma = vma_lookup\(mm, address\);\n\tif \(vma\) \{\n\t\tvm_flags_set\(vma, VM_NOHUGEPAGE\);\n\t\tsplit_huge_pmd_address\(vma, address & HPAGE_PMD_MASK, false, NULL\);\n\t\}\n\tmmap_write_unlock\(mm\);\n\}/);
+  const body = c.slice(c.indexOf('static void pagesim_vm_insert_after_split_test'));
+  assert.match(body, /pagesim_split_huge_pmd\(m, big\);\n\tpagesim_void\("split_huge_pmd"\);/);
+});
+
+test('node counters: read as the kernel reads them, with the vmstat worker held off for the test (suite init and exit)', () => {
+  const c = exportKunit(loadScenario(join(repoRoot, 'scenarios', 'iouring-buffer.yaml')));
+  assert.match(c, /long v = global_node_page_state\(NR_FILE_MAPPED\) - 0;/);
+  assert.match(c, /static int pagesim_vmstat_hold\(struct kunit \*test\)\n\{\n\tpagesim_vmstat_interval = READ_ONCE\(sysctl_stat_interval\);\n\tWRITE_ONCE\(sysctl_stat_interval, 3600 \* HZ\);\n\tmsleep\(3000\);\n\treturn 0;\n\}/);
+  assert.match(c, /static void pagesim_vmstat_release\(struct kunit \*test\)\n\{\n\tWRITE_ONCE\(sysctl_stat_interval, pagesim_vmstat_interval\);\n\}/);
+  assert.match(c, /\t\.test_cases = pagesim_iouring_buffer_cases,\n\t\.init = pagesim_vmstat_hold,\n\t\.exit = pagesim_vmstat_release,\n\};/);
+  // a suite that reads no node counter leaves the worker alone
+  const z = exportKunit(loadScenario(join(repoRoot, 'scenarios', 'net-page-pool-lifecycle.yaml')));
+  assert.doesNotMatch(z, /pagesim_vmstat_hold|sysctl_stat_interval/);
+  // pagesim folds the deltas at a sleep of a second or more, which the held-off kernel would not
+  const f = scenario(`name: sleepy
+steps:
+  - global_node_page_state: {item: nr_mapped}
+  - msleep: 999
+  - msleep: 1000
+`);
+  const r = pagesim('kunit', f);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.trimEnd().split('\n').length, 1);
+  assert.match(r.stderr, /probe\.yaml:5: msleep of a second or more in a scenario that reads global_node_page_state cannot be exported/);
+});

@@ -322,6 +322,13 @@ export function exportKunit(scn: Scenario): string {
     w.steps(c.steps);
     cases.push({ fn: c.name === null ? `pagesim_${id}_test` : `pagesim_${id}_${cIdent(c.name)}_test`, body: w.body(), description: c.description });
   }
+  if (helpers.has('nodestat')) {
+    // The suite holds the vmstat worker off (helpers.ts, nodestat); pagesim
+    // folds every CPU's node deltas at a sleep of a second or more, as that
+    // worker would have: the kernel, held off, would not.
+    const sleep = list.flatMap((c) => longSleeps(c.steps))[0];
+    if (sleep !== undefined) throw new InputError(`msleep of a second or more in a scenario that reads global_node_page_state cannot be exported: the test holds the vmstat worker off while it runs (pagesim kunit exports for ${KUNIT_VARIANT})`, scn.file, sleep.line);
+  }
   const headers = new Set(BASE_HEADERS);
   for (const h of helpers) for (const x of HELPERS[h]!.headers) headers.add(x);
   const order = Object.keys(HELPERS).filter((h) => helpers.has(h));
@@ -370,6 +377,10 @@ export function exportKunit(scn: Scenario): string {
   out.push(`static struct kunit_suite pagesim_${id}_suite = {`);
   out.push(`\t.name = "${kunitSuiteName(scn)}",`);
   out.push(`\t.test_cases = pagesim_${id}_cases,`);
+  if (helpers.has('nodestat')) {
+    out.push('\t.init = pagesim_vmstat_hold,');
+    out.push('\t.exit = pagesim_vmstat_release,');
+  }
   out.push('};');
   out.push('');
   out.push(`kunit_test_suite(pagesim_${id}_suite);`);
@@ -377,6 +388,16 @@ export function exportKunit(scn: Scenario): string {
   out.push('MODULE_DESCRIPTION("pagesim scenario ' + scn.name + '");');
   out.push('MODULE_LICENSE("GPL");');
   return `${out.join('\n')}\n`;
+}
+
+/** The msleep steps of a second or more (or of a length known only when run). */
+function longSleeps(steps: readonly Step[]): OpStep[] {
+  return steps.flatMap((st): OpStep[] => {
+    if (st.kind === 'repeat') return longSleeps(st.steps);
+    if (st.op !== 'msleep') return [];
+    const v = st.args.get('msecs');
+    return v !== undefined && v.kind === 'int' && v.expr.kind === 'num' && v.expr.value < 1000 ? [] : [st];
+  });
 }
 
 function wrap(text: string, width: number): string[] {

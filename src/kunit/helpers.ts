@@ -135,17 +135,30 @@ static __maybe_unused void pagesim_mmput(struct mm_struct *mm)
   },
   thp: {
     headers: ['linux/khugepaged.h'],
-    code: `static void __maybe_unused pagesim_split_huge_pmd(struct mm_struct *mm,
+    code: `/*
+ * The split range is then a PTE table full of one THP's pages, which
+ * khugepaged (scanning this mm since its THP fault) may collapse back into
+ * a huge PMD whenever it wakes, so that what the next steps meet would
+ * depend on time. The VMA is marked VM_NOHUGEPAGE first, as
+ * MADV_NOHUGEPAGE would mark it, under the mmap lock held for writing:
+ * khugepaged's scan skips such a VMA and collapse_huge_page() revalidates
+ * it under the same lock (hugepage_vma_revalidate(), mm/khugepaged.c in
+ * 6.12). Nothing else the steps do looks at the flag: the PMD is no longer
+ * none, so no fault there tries a THP.
+ */
+static void __maybe_unused pagesim_split_huge_pmd(struct mm_struct *mm,
 						  unsigned long address)
 {
 	struct vm_area_struct *vma;
 
 	pagesim_use_mm(mm);
-	mmap_read_lock(mm);
+	mmap_write_lock(mm);
 	vma = vma_lookup(mm, address);
-	if (vma)
+	if (vma) {
+		vm_flags_set(vma, VM_NOHUGEPAGE);
 		split_huge_pmd_address(vma, address & HPAGE_PMD_MASK, false, NULL);
-	mmap_read_unlock(mm);
+	}
+	mmap_write_unlock(mm);
 }
 
 static long __maybe_unused pagesim_collapse_pte_mapped_thp(struct mm_struct *mm,
@@ -325,6 +338,36 @@ static long __maybe_unused pagesim_folio_pincount(struct page *page)
 	struct folio *folio = page_folio(page);
 
 	return folio_test_large(folio) ? atomic_read(&folio->_pincount) : 0;
+}`,
+  },
+  nodestat: {
+    headers: [],
+    code: `/*
+ * global_node_page_state() reads the node's counter alone, not what the
+ * CPUs hold below stat_threshold (pagesim's linux-6.12 variant reads it the
+ * same way). The vmstat worker folds those per-CPU deltas into the counter
+ * (mm/vmstat.c: vmstat_shepherd() queues vmstat_update() for a CPU with
+ * deltas every sysctl_stat_interval, a second), at a moment that has
+ * nothing to do with the test, so a read after a change of a few pages
+ * would see it or not by chance. The suite's init sets the interval to an
+ * hour, as sysctl vm.stat_interval=3600 would, and sleeps while the work
+ * already queued for the old interval runs a last time (folding what came
+ * before the test); nothing folds the deltas then until the test ends,
+ * and the reads depend on the steps alone. The exit puts the interval back.
+ */
+static int pagesim_vmstat_interval;
+
+static int pagesim_vmstat_hold(struct kunit *test)
+{
+	pagesim_vmstat_interval = READ_ONCE(sysctl_stat_interval);
+	WRITE_ONCE(sysctl_stat_interval, 3600 * HZ);
+	msleep(3000);
+	return 0;
+}
+
+static void pagesim_vmstat_release(struct kunit *test)
+{
+	WRITE_ONCE(sysctl_stat_interval, pagesim_vmstat_interval);
 }`,
   },
   zonestat: {

@@ -161,7 +161,10 @@ const table: Record<string, KunitOp> = {
   page_pool_get_stats: T('pagesim_page_pool_stat({pool}, offsetof(struct page_pool_stats, {stat:ppstat}))', { helpers: ['page_pool'] }),
   netmem_get_pp_ref_count: T('atomic_long_read(&({netmem:page})->pp_ref_count)'),
   // vmstat (include/linux/vmstat.h)
-  global_node_page_state: T('global_node_page_state({item:nodestat}) - {minus}'),
+  // read as the kernel reads it, the folded part alone; the suite holds the
+  // vmstat worker off while it runs (the nodestat helpers) so the fold comes
+  // from the steps only
+  global_node_page_state: T('global_node_page_state({item:nodestat}) - {minus}', { helpers: ['nodestat'] }),
   // Zone counters are read whole (global plus every CPU's delta): the plain
   // global_zone_page_state() misses what is still in the per-CPU deltas,
   // and how much that is depends on when the vmstat worker last ran.
