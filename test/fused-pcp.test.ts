@@ -440,3 +440,43 @@ test('with the per-CPU lists disabled, the fused free to the buddy lists leaves 
     for (const z of k.zones) k.zone_pcp_disable(z);
   });
 });
+
+test('functions wrapped on a machine after its common cases have run take every order-0 pair, until they are unwrapped', () => {
+  const { fused: k } = machines();
+  const hot = (k as unknown as { pcpHot: { on: number } }).pcpHot;
+  const pair = (): void => {
+    const page = k.alloc_pages(GFP_KERNEL, 0);
+    assert.ok(page >= 0);
+    k.__free_pages(page, 0);
+  };
+  for (let i = 0; i < 100; i++) pair();
+  assert.equal(hot.on, 1, 'the machine tries the common cases');
+  // As watchpoints and page_owner wrap them: on the instance.
+  const seen = { post_alloc_hook: 0, __free_pages_prepare: 0 };
+  const kk = k as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of ['post_alloc_hook', '__free_pages_prepare'] as const) {
+    const own = kk[name]!;
+    Object.defineProperty(k, name, {
+      value: function (this: Kernel, ...args: unknown[]): unknown {
+        seen[name]++;
+        return own.apply(this, args);
+      },
+      configurable: true,
+      writable: true,
+      enumerable: false,
+    });
+  }
+  for (let i = 0; i < 10; i++) pair();
+  assert.deepEqual(seen, { post_alloc_hook: 10, __free_pages_prepare: 10 });
+  delete kk['post_alloc_hook'];
+  delete kk['__free_pages_prepare'];
+  const before = { ...taken };
+  for (let i = 0; i < 10; i++) pair();
+  assert.deepEqual(seen, { post_alloc_hook: 10, __free_pages_prepare: 10 });
+  assert.deepEqual(taken, { alloc: before.alloc + 10, free: before.free + 10 }, 'the common cases again');
+  // A disabled list turns them off, and enabling it back on.
+  togglePcpLists(k);
+  assert.equal(hot.on, 0);
+  togglePcpLists(k);
+  assert.equal(hot.on, 1);
+});
