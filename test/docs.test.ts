@@ -14,7 +14,7 @@ import { isAbsolute, join } from 'node:path';
 import { repoRoot } from './helpers/machine.js';
 import { codeBlocks, consoleCommands, matchOutput, strayCommand, type DocBlock } from './helpers/docs.js';
 import { pagesim, runsInProcess } from './helpers/cli.js';
-import { shownRuns } from './helpers/shown.js';
+import { shownRuns, type ShownRun } from './helpers/shown.js';
 // Keeps the shipped suite `npm start` runs here for test/scenarios.test.ts, run after this file in its process (scripts/test.mjs).
 import './helpers/suite.js';
 
@@ -71,7 +71,7 @@ function plainArgs(command: string): string[] | null {
  * repository's files, which no command changes) runs once, and each
  * showing is compared with its output.
  */
-const printed = new Map<string, string>();
+const printed = new Map<string, ShownRun>();
 
 /**
  * Runs a command from the repository root; stdout and stderr interleaved, as
@@ -83,9 +83,14 @@ function run(command: string): Promise<string> {
   if (args !== null && runsInProcess(args)) {
     // A path outside the repository (/tmp/...) may be a file an earlier command wrote: run every time.
     const key = args.some((a) => isAbsolute(a)) ? null : args.join('\0');
-    const output = (key === null ? undefined : printed.get(key)) ?? pagesim(args, { env: { COLUMNS: undefined } }).output;
-    if (key !== null) printed.set(key, output);
-    return Promise.resolve(output);
+    let shown = key === null ? undefined : printed.get(key);
+    if (shown === undefined) {
+      const r = pagesim(args, { env: { COLUMNS: undefined } });
+      shown = { status: r.status, output: r.output };
+    }
+    if (key !== null) printed.set(key, shown);
+    shownRuns.set(normalise(command), shown);
+    return Promise.resolve(shown.output);
   }
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}`, TMPDIR: tmp };
