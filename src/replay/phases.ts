@@ -1,10 +1,12 @@
 /**
  * Phase times of `pagesim replay` for measuring where its wall time goes:
  * with PAGESIM_PHASES set in the environment, each phase() call writes one
- * line to stderr, `phase THREAD MS WHAT`, MS being milliseconds of the
- * wall clock since the first process of the command started (the parent
- * of a relaunch passes its start on in PAGESIM_PHASES). Without it phase()
- * does nothing, and the output is as it always is.
+ * line to stderr, `phase THREAD MS WHAT (process CPU N ms, thread M ms)`,
+ * MS being milliseconds of the wall clock since the first process of the
+ * command started (the parent of a relaunch passes its start on in
+ * PAGESIM_PHASES), N the process's CPU time and M the printing thread's
+ * own (where /proc shows it). Without it phase() does nothing, and the
+ * output is as it always is.
  */
 
 import { readFileSync, writeSync } from 'node:fs';
