@@ -322,7 +322,7 @@ export function exportKunit(scn: Scenario): string {
     w.steps(c.steps);
     cases.push({ fn: c.name === null ? `pagesim_${id}_test` : `pagesim_${id}_${cIdent(c.name)}_test`, body: w.body(), description: c.description });
   }
-  if (helpers.has('nodestat')) {
+  if (list.some((c) => readsNodeStat(c.steps))) {
     // The suite holds the vmstat worker off (helpers.ts, nodestat); pagesim
     // folds every CPU's node deltas at a sleep of a second or more, as that
     // worker would have: the kernel, held off, would not.
@@ -388,6 +388,10 @@ export function exportKunit(scn: Scenario): string {
   out.push('MODULE_DESCRIPTION("pagesim scenario ' + scn.name + '");');
   out.push('MODULE_LICENSE("GPL");');
   return `${out.join('\n')}\n`;
+}
+
+function readsNodeStat(steps: readonly Step[]): boolean {
+  return steps.some((st) => (st.kind === 'repeat' ? readsNodeStat(st.steps) : st.op === 'global_node_page_state'));
 }
 
 /** The msleep steps of a second or more (or of a length known only when run). */

@@ -354,6 +354,10 @@ static long __maybe_unused pagesim_folio_pincount(struct page *page)
  * already queued for the old interval runs a last time (folding what came
  * before the test); nothing folds the deltas then until the test ends,
  * and the reads depend on the steps alone. The exit puts the interval back.
+ * A suite that reads zone counters (read whole, which no fold changes) has
+ * the same init for its sleep: the suites start under 2 s after boot, and
+ * the work boot leaves still moves the free page count then (a kernel
+ * thread started in the first 200 ms of a test took 4 pages).
  */
 static int pagesim_vmstat_interval;
 

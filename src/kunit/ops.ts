@@ -168,7 +168,7 @@ const table: Record<string, KunitOp> = {
   // Zone counters are read whole (global plus every CPU's delta): the plain
   // global_zone_page_state() misses what is still in the per-CPU deltas,
   // and how much that is depends on when the vmstat worker last ran.
-  global_zone_page_state: T('pagesim_zone_page_state_exact({item:zonestat}) - {minus}', { helpers: ['zonestat'] }),
+  global_zone_page_state: T('pagesim_zone_page_state_exact({item:zonestat}) - {minus}', { helpers: ['nodestat', 'zonestat'] }),
 };
 
 /**
