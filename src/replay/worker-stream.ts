@@ -60,16 +60,52 @@ interface Channel {
 }
 
 /**
+ * A reader whose first read comes from elsewhere (a subclass says where)
+ * and whose later reads (model mode, more variants) go to a reader thread,
+ * started at the first of them.
+ */
+abstract class LaterReadsThroughThread extends EventEmitter implements Channel {
+  private worker: Worker | null = null;
+  private referenced = true;
+
+  abstract postMessage(req: ReadRequest): void;
+
+  /** Hands `req` to the reader thread, started now if it is not yet. */
+  protected toThread(req: ReadRequest): void {
+    if (this.worker === null) {
+      const w = (this.worker = startParseWorker());
+      if (!this.referenced) w.unref();
+      w.on('message', (m: Message) => this.emit('message', m));
+      w.on('error', (e: Error) => this.emit('error', e));
+      w.on('exit', () => this.emit('exit'));
+    }
+    this.worker.postMessage(req);
+  }
+
+  ref(): void {
+    this.referenced = true;
+    this.worker?.ref();
+  }
+
+  unref(): void {
+    this.referenced = false;
+    this.worker?.unref();
+  }
+
+  terminate(): void {
+    void this.worker?.terminate();
+  }
+}
+
+/**
  * The reader of a replay relaunched for huge pages (src/cli/hugepages.ts):
  * its first read, of the trace the first process is already reading, comes
  * from the pipe (trace-pipe.ts); any later one (model mode, more variants)
  * from a reader thread started then.
  */
-class PipeReader extends EventEmitter implements Channel {
+class PipeReader extends LaterReadsThroughThread {
   private pipe: PipeMessages | null;
-  private worker: Worker | null = null;
   private pipeUsed = false;
-  private referenced = true;
 
   constructor(fd: number) {
     super();
@@ -85,32 +121,23 @@ class PipeReader extends EventEmitter implements Channel {
     }
     this.pipe?.close();
     this.pipe = null;
-    if (this.worker === null) {
-      const w = (this.worker = startParseWorker());
-      if (!this.referenced) w.unref();
-      w.on('message', (m: Message) => this.emit('message', m));
-      w.on('error', (e: Error) => this.emit('error', e));
-      w.on('exit', () => this.emit('exit'));
-    }
-    this.worker.postMessage(req);
+    this.toThread(req);
   }
 
-  ref(): void {
-    this.referenced = true;
+  override ref(): void {
+    super.ref();
     this.pipe?.ref();
-    this.worker?.ref();
   }
 
-  unref(): void {
-    this.referenced = false;
+  override unref(): void {
+    super.unref();
     this.pipe?.unref();
-    this.worker?.unref();
   }
 
-  terminate(): void {
+  override terminate(): void {
     this.pipe?.close();
     this.pipe = null;
-    void this.worker?.terminate();
+    super.terminate();
   }
 }
 
@@ -123,10 +150,8 @@ class PipeReader extends EventEmitter implements Channel {
  * here as a reader thread would, so the error is the same. Any later read
  * (model mode, more variants) goes to a reader thread started then.
  */
-class InflatedReader extends EventEmitter implements Channel {
+class InflatedReader extends LaterReadsThroughThread {
   private first: EarlyInflate | null;
-  private worker: Worker | null = null;
-  private referenced = true;
   private stopped = false;
 
   constructor(inflating: EarlyInflate) {
@@ -144,29 +169,12 @@ class InflatedReader extends EventEmitter implements Channel {
       });
       return;
     }
-    if (this.worker === null) {
-      const w = (this.worker = startParseWorker());
-      if (!this.referenced) w.unref();
-      w.on('message', (m: Message) => this.emit('message', m));
-      w.on('error', (e: Error) => this.emit('error', e));
-      w.on('exit', () => this.emit('exit'));
-    }
-    this.worker.postMessage(req);
+    this.toThread(req);
   }
 
-  ref(): void {
-    this.referenced = true;
-    this.worker?.ref();
-  }
-
-  unref(): void {
-    this.referenced = false;
-    this.worker?.unref();
-  }
-
-  terminate(): void {
+  override terminate(): void {
     this.stopped = true;
-    void this.worker?.terminate();
+    super.terminate();
   }
 }
 
