@@ -11,11 +11,11 @@
  * arguments) keeps no process alive.
  */
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { gunzip } from 'node:zlib';
 import { freshBundle } from '../util/bundle.js';
 import { parseArgs } from '../cli/args.js';
+import { readTraceHead } from '../trace/gzip-file.js';
 import { phase } from './phases.js';
 
 const HANDOFF = Symbol.for('pagesim.early-reader-thread');
@@ -122,21 +122,13 @@ function inflateEarly(argv: readonly string[]): EarlyInflate | null {
     const a = parseArgs(argv.slice(1), REPLAY_SPEC, 'replay');
     if (a.positional.length !== 1) return null;
     path = a.positional[0]!;
-    const fd = openSync(path, 'r');
-    try {
-      const stat = fstatSync(fd);
-      if (!stat.isFile() || stat.size < 18 || stat.size > WHOLE_GZIP_BYTES) return null;
-      data = Buffer.allocUnsafe(stat.size);
-      let have = 0;
-      for (let n; have < data.length && (n = readSync(fd, data, have, data.length - have, have)) > 0; ) have += n;
-      if (have !== data.length) return null;
-    } finally {
-      closeSync(fd);
-    }
+    const whole = readTraceHead(path, WHOLE_GZIP_BYTES).whole;
+    // 18 bytes: a gzip member's header and trailer.
+    if (whole === null || whole.length < 18) return null;
+    data = whole;
   } catch {
     return null;
   }
-  if (data[0] !== 0x1f || data[1] !== 0x8b) return null;
   // The text's length mod 2^32 (RFC 1952's ISIZE; the last member's, where members were concatenated):
   // one output buffer of that size takes the whole text in one step of the thread pool.
   const isize = data.readUInt32LE(data.length - 4);

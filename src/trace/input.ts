@@ -5,10 +5,11 @@
  * cores inflation runs alongside the parser.
  */
 import { open } from 'node:fs/promises';
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { InputError } from '../util/errors.js';
+import { isGzip, readTraceHead } from './gzip-file.js';
 import { formatBytes } from '../util/input-file.js';
 import { LIMITS } from '../kernel/config.js';
 
@@ -26,41 +27,13 @@ const INFLATE_CHUNK_BYTES = 64 * 1024;
 /** How far inflation may run ahead of the parser. */
 const GUNZIP_BUFFER_BYTES = 8 * 1024 * 1024;
 
-/** True when the bytes start with the gzip magic 1f 8b. */
-export function isGzip(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-}
+export { isGzip } from './gzip-file.js';
 
 /**
  * How large a gzip file is read in one go (and inflated from memory) rather
  * than streamed: a capture of a few hundred thousand events is 1-2 MB.
  */
 const WHOLE_GZIP_BYTES = 32 * 1024 * 1024;
-
-/**
- * The first two bytes of a file and, for a gzip file small enough, the
- * whole file. Read synchronously: a few system calls, where each step of
- * an asynchronous read is a round trip through libuv's thread pool and the
- * event loop (several milliseconds on a loaded machine, before the first
- * byte of the trace is inflated).
- */
-function readHead(path: string): { magic: Uint8Array; whole: Buffer | null } {
-  const fd = openSync(path, 'r');
-  try {
-    const magic = new Uint8Array(2);
-    const got = readSync(fd, magic, 0, 2, 0);
-    if (!isGzip(magic.subarray(0, got))) return { magic: magic.subarray(0, got), whole: null };
-    const stat = fstatSync(fd);
-    const size = stat.size;
-    if (!stat.isFile() || size > WHOLE_GZIP_BYTES) return { magic, whole: null };
-    const whole = Buffer.allocUnsafe(size);
-    let have = 0;
-    for (let n; have < size && (n = readSync(fd, whole, have, size - have, have)) > 0; ) have += n;
-    return { magic, whole: whole.subarray(0, have) };
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /**
  * Plain file chunks, read one chunk ahead so the disk read overlaps parsing.
@@ -125,7 +98,7 @@ export async function* traceFileChunks(path: string, text?: Buffer, checkLines =
     if (text !== undefined) {
       source = textChunks(text);
     } else {
-      const head = readHead(path);
+      const head = readTraceHead(path, WHOLE_GZIP_BYTES);
       source = isGzip(head.magic) ? gzipChunks(path, head.whole) : plainChunks(path);
     }
   } catch (err) {

@@ -10,7 +10,7 @@
  * the times of the sampled lines are read back from the trace afterwards.
  */
 
-import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import type { Kernel } from '../kernel/kernel.js';
@@ -19,6 +19,7 @@ import { modelCounts } from '../replay/compare.js';
 import { evKind, type EventLog } from '../replay/events.js';
 import type { ReplayResult, ReplaySampler } from '../replay/replay.js';
 import type { ReplayViewData } from './data.js';
+import { isGzip, readTraceHead } from '../trace/gzip-file.js';
 
 /** Samples over a trace, at most. */
 export const MAX_REPLAY_SAMPLES = 400;
@@ -64,19 +65,14 @@ export class ReplayRecorder implements ReplaySampler {
   }
 }
 
-function isGzip(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(2);
-    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
-  } finally {
-    closeSync(fd);
-  }
+/** Whether the file at `path` is gzip (its first two bytes). */
+function isGzipFile(path: string): boolean {
+  return isGzip(readTraceHead(path, 0).magic);
 }
 
 /** Lines of a trace that hold a kmem page event (a first, cheap read to space the samples). */
 export async function countTraceEvents(path: string): Promise<number> {
-  const input = isGzip(path) ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
+  const input = isGzipFile(path) ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
   const rl = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   for await (const text of rl) if (text.includes('mm_page')) n++;
@@ -87,7 +83,7 @@ export async function countTraceEvents(path: string): Promise<number> {
 export async function lineTimes(path: string, lines: readonly number[]): Promise<number[]> {
   const want = new Set(lines);
   const found = new Map<number, number>();
-  const input = isGzip(path) ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
+  const input = isGzipFile(path) ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
   const rl = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   const last = Math.max(0, ...lines);
