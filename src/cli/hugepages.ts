@@ -75,10 +75,22 @@ export function wantsRelaunch(env: NodeJS.ProcessEnv, platform: string, thp: str
   return thp !== undefined && !thp.includes('[never]');
 }
 
-/** The environment of the relaunched process: the tunable appended to any the user set. */
+/**
+ * Node reads the certificates NODE_EXTRA_CA_CERTS names, and with them
+ * builds its store of every root certificate, at its start, on the main
+ * thread, before any script runs (Node 20): 60-70 ms of CPU on the 2-core
+ * VM for a bundle of some 140 (docs/performance.md, "Boot and replay's
+ * fixed cost"). pagesim makes no TLS connection, so the process it runs
+ * again for huge pages starts without it.
+ */
+const TLS_ONLY = 'NODE_EXTRA_CA_CERTS';
+
+/** The environment of the relaunched process: the tunable appended to any the user set, and nothing only TLS reads. */
 export function hugePageEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const tunables = env['GLIBC_TUNABLES'];
-  return { ...env, GLIBC_TUNABLES: tunables ? `${tunables}:${TUNABLE}=1` : `${TUNABLE}=1` };
+  const out: NodeJS.ProcessEnv = { ...env, GLIBC_TUNABLES: tunables ? `${tunables}:${TUNABLE}=1` : `${TUNABLE}=1` };
+  delete out[TLS_ONLY];
+  return out;
 }
 
 /** Whether this command line, in this process and on this host, is to run again with huge pages advised. */
