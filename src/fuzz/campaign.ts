@@ -15,7 +15,8 @@
 
 import { Worker } from 'node:worker_threads';
 import { loadedVariantFiles } from '../variants/load-file.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirs } from '../util/make-dirs.js';
 import { join } from 'node:path';
 import { runTask, shrinkTask, type ProgramOutcome, type ProgramRef, type RunTask, type ShrinkTask, type ShrunkFinding } from './exec.js';
 import { mix } from './rng.js';
@@ -159,6 +160,8 @@ export async function runCampaign(o: CampaignOptions): Promise<ShardFile> {
   const start = performance.now();
   const cpu0 = process.cpuUsage();
   const elapsed = (): number => (performance.now() - start) / 1000;
+  // Before the workers start: a directory that cannot be made must not leave them holding the process open.
+  if (o.out !== undefined) makeDirs(o.out);
   const exec = o.jobs > 1 ? workers(o.jobs) : inProcess();
   const progress = new Progress(o.progress);
   if (o.shard.n > 1 && (o.lanes ?? 1) > 1) throw new Error('fuzz: a shard is one lane of --shard N lanes');
@@ -175,7 +178,6 @@ export async function runCampaign(o: CampaignOptions): Promise<ShardFile> {
   let mutants = 0;
   let ops = 0;
   let k = 0; // a lane's k-th index is k * nLanes + lane
-  if (o.out !== undefined) mkdirSync(o.out, { recursive: true });
   try {
     for (;;) {
       if (o.runs !== undefined && k * nLanes + active[0]! >= o.runs) break;

@@ -3,7 +3,7 @@
  * pfn 0 up to get_max_dump_pfn() (fs/proc/page.c).
  */
 
-import { mkdirSync } from 'node:fs';
+import { makeDirs } from '../util/make-dirs.js';
 import { join } from 'node:path';
 import type { Kernel } from '../kernel/kernel.js';
 import { PAGE_SHIFT } from '../kernel/config.js';
@@ -62,7 +62,7 @@ export function encodeImages(k: Kernel, ctx: KpfContext = {}): KpageImages {
 /** Writes DIR/kpageflags and DIR/kpagecount; returns their paths. */
 export function writeImages(k: Kernel, dir: string, ctx: KpfContext = {}): { kpageflags: string; kpagecount: string } {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (e) {
     throw new InputError(`cannot create output directory (${(e as NodeJS.ErrnoException).code ?? 'error'})`, dir);
   }

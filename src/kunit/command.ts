@@ -4,7 +4,8 @@
  * DIR/pagesim_<name>_kunit.c, ready to drop into a 6.12 tree's mm/.
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirs } from '../util/make-dirs.js';
 import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
 import { parseArgs } from '../cli/args.js';
@@ -44,7 +45,7 @@ export function kunitCommand(argv: readonly string[]): number {
     return 0;
   }
   try {
-    mkdirSync(outs[0]!, { recursive: true });
+    makeDirs(outs[0]!);
     for (const t of texts) writeFileSync(join(outs[0]!, t.file), t.text);
   } catch (e) {
     throw new InputError(`kunit: --out ${outs[0]}: cannot write (${(e as NodeJS.ErrnoException).code ?? 'error'})`);

@@ -6,7 +6,8 @@
  * opens from disk and can be attached to a mail.
  */
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { makeDirs } from '../util/make-dirs.js';
 import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { InputError } from '../util/errors.js';
@@ -54,7 +55,7 @@ export function viewHtml(title: string, data: AnyViewData): string {
 export function writeViewHtml(file: string, title: string, data: AnyViewData): number {
   const html = viewHtml(title, data);
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    makeDirs(dirname(file));
     writeFileSync(file, html);
   } catch (e) {
     throw new InputError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
