@@ -4,8 +4,9 @@
  * ES modules, so each start used to read, compile and link some 200 module
  * files before a command could run, about 0.3 s of a cheap command's 0.5.
  * `npm run build` (scripts/build-cli.mjs) bundles entry.ts and everything it
- * loads into one CommonJS script, main.bundle.cjs, and saves V8's code cache
- * for it after running a command with it. This loader compiles that script
+ * loads into one CommonJS script, main.bundle.cjs (and a replay's part of
+ * it into replay.bundle.cjs), and saves V8's code cache for each after
+ * running a command with it. This loader compiles that script
  * with the cache (functions come out compiled instead of being parsed and
  * compiled again) and runs it; where the bundle is missing or older than any
  * module in it (after a plain `tsc`), or cannot be read, the ES modules load
@@ -24,13 +25,21 @@ import { phase } from '../replay/phases.js';
 
 type Entry = typeof import('./entry.js');
 
-/** The CLI's bundle and its code cache (scripts/build-cli.mjs). */
-const BUNDLE = new URL('./main.bundle.cjs', import.meta.url);
-const CACHE = new URL('./main.bundle.cjs.cache', import.meta.url);
+/**
+ * The CLI's bundle (scripts/build-cli.mjs): every command's, or for a
+ * replay that runs here (not with a --variant-file, which cli() loads) the
+ * replay's own, which holds what a replay runs and not cli(): half the
+ * text and cache to read and take in. Its code cache is FILE.cache.
+ */
+function bundleFor(argv: readonly string[]): URL {
+  const replay = argv[0] === 'replay' && !argv.some((a) => a === '--variant-file' || a.startsWith('--variant-file='));
+  return new URL(replay ? './replay.bundle.cjs' : './main.bundle.cjs', import.meta.url);
+}
 
 /** The bundle's exports, or undefined when there is no fresh bundle to run. */
-function fromBundle(): Entry | undefined {
+function fromBundle(BUNDLE: URL): Entry | undefined {
   if (!freshBundle(BUNDLE)) return undefined;
+  const CACHE = new URL(`${BUNDLE.href}.cache`);
   let script: Script;
   try {
     const file = fileURLToPath(BUNDLE);
@@ -48,12 +57,12 @@ function fromBundle(): Entry | undefined {
     return undefined;
   }
   const module = { exports: {} as Entry };
-  (script.runInThisContext() as (...args: unknown[]) => void)(...bundleArgs(module));
+  (script.runInThisContext() as (...args: unknown[]) => void)(...bundleArgs(BUNDLE, module));
   return module.exports;
 }
 
 /** What the bundle's function is called with, in the order of BUNDLE_ARGS. */
-function bundleArgs(module: { exports: Entry }): unknown[] {
+function bundleArgs(BUNDLE: URL, module: { exports: Entry }): unknown[] {
   const args: Record<(typeof BUNDLE_ARGS)[number], unknown> = {
     exports: module.exports,
     require: createRequire(BUNDLE),
@@ -81,5 +90,18 @@ const argv = process.argv.slice(2);
 const first = await firstOfTwo(argv);
 // A replay that reads through a thread has it start up now, while pagesim loads (src/replay/early-reader.ts).
 if (!first && argv[0] === 'replay' && (await import('../replay/early-reader.js')).startReaderEarly(argv)) phase('reader thread started');
-const entry = (first ? undefined : fromBundle()) ?? (phase('ES modules'), await import('./entry.js'));
-void entry.main(process.argv[1] ?? '', argv);
+const entry = (first ? undefined : fromBundle(bundleFor(argv))) ?? (phase('ES modules'), await import('./entry.js'));
+const status = entry.main(process.argv[1] ?? '', argv);
+// A replay ends once its output is written, without Node's teardown of what the replay built (its
+// heap, the machine's memory: 10-30 ms more of the process's life on the 2-core VM).
+if (argv[0] === 'replay') void status.then(exitWhenWritten);
+
+/** Exits with `code` once what was written to stdout and stderr before is out. */
+function exitWhenWritten(code: number): void {
+  let pending = 2;
+  const written = (): void => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', written);
+  process.stderr.write('', written);
+}
