@@ -65,6 +65,7 @@ function agree(k: Kernel, what: string, ctx: KpfContext = {}): void {
 test('page-types reads the sample machine (every page kind) as pagesim does', { skip }, () => {
   const s = buildSampleMachine();
   agree(s.k, 'sample', s.ctx);
+  s.k.releaseMemory();
 });
 
 test('page-types agrees on the sample machine under every variant that builds', { skip }, () => {
@@ -72,6 +73,7 @@ test('page-types agrees on the sample machine under every variant that builds', 
     if (buildVariant(v.name).assertionFailures.length > 0) continue;
     const s = buildSampleMachine(v.name);
     agree(s.k, `sample under ${v.name}`, s.ctx);
+    s.k.releaseMemory();
   }
 });
 
@@ -82,6 +84,7 @@ test('page-types agrees on the machine each scenario leaves', { skip }, () => {
     const scn = loadScenario(file);
     const kept = runScenarioKeepMachine(scn, scn.variants[0] ?? 'baseline');
     agree(kept.machine, path.basename(file));
+    kept.machine.releaseMemory();
   }
 });
 
