@@ -104,7 +104,7 @@ function run(command: string): Promise<string> {
     child.on('close', (status) => {
       clearTimeout(timer);
       const output = Buffer.concat(chunks).toString('utf8');
-      shownRuns.set(normalise(command), { status, output });
+      shownRuns.set(normalise(command), { status, output, tmpdir: tmp });
       resolve(output);
     });
   });

@@ -10,8 +10,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './helpers/machine.js';
+import { shownRuns } from './helpers/shown.js';
 import '../src/engine/registry.js';
 import { generateProgram, fuzzableOps } from '../src/fuzz/generate.js';
 import { runOracles } from '../src/fuzz/oracle.js';
@@ -163,15 +165,42 @@ test('shards keep their coverage feedback, and merged find what one campaign of 
   assert.notDeepEqual(comparable(plain), comparable(lanes));
 });
 
-test('a design loaded with --variant-file is fuzzed in worker threads like a shipped one', () => {
+/** docs/variants.md's campaign of the TypeScript variant, which the docs test runs (test/helpers/shown.ts). */
+const DOCS_FUZZ = 'pagesim fuzz --variant-file docs/examples/keep-type-on-free.ts --runs 40 --jobs 2 --out "${TMPDIR:-/tmp}/pagesim-fuzz-mine"';
+interface FuzzSummary {
+  variant: string;
+  programs: number;
+  findings: { kind: string; reason: string; variant: string; reproduces: boolean }[];
+}
+
+/**
+ * A campaign of the TypeScript variant in two worker threads: docs/variants.md's,
+ * where the docs test ran it in this process (scripts/test.mjs), read from the
+ * summary it wrote (the same object --json prints), else one of 12 programs
+ * run here with --json.
+ */
+function variantFileCampaign(): { summary: FuzzSummary; programs: number } {
+  const shown = shownRuns.get(DOCS_FUZZ);
+  const written = shown?.tmpdir === undefined ? undefined : join(shown.tmpdir, 'pagesim-fuzz-mine', 'shard-0-of-1.json');
+  if (shown !== undefined && written !== undefined && existsSync(written)) {
+    assert.equal(shown.status, 0, shown.output);
+    const summary = (JSON.parse(readFileSync(written, 'utf8')) as { summary: FuzzSummary }).summary;
+    // Nothing on stderr: what it printed is the summary's line and one line per finding.
+    assert.equal(shown.output.trimEnd().split('\n').length, 1 + summary.findings.length, shown.output);
+    return { summary, programs: 40 };
+  }
   const r = spawnSync(process.execPath, [CLI, 'fuzz', '--variant-file', 'docs/examples/keep-type-on-free.ts', '--runs', '12', '--jobs', '2', '--json'], {
     encoding: 'utf8',
     cwd: repoRoot,
   });
   assert.equal(r.stderr, '');
-  const summary = JSON.parse(r.stdout) as { variant: string; programs: number; findings: { kind: string; reason: string; variant: string; reproduces: boolean }[] };
+  return { summary: JSON.parse(r.stdout) as FuzzSummary, programs: 12 };
+}
+
+test('a design loaded with --variant-file is fuzzed in worker threads like a shipped one', () => {
+  const { summary, programs } = variantFileCampaign();
   assert.equal(summary.variant, 'keep-type-on-free');
-  assert.equal(summary.programs, 12);
+  assert.equal(summary.programs, programs);
   const typed = summary.findings.find((f) => f.reason === 'nonzero mapcount');
   assert.ok(typed, `findings: ${summary.findings.map((f) => f.reason).join('; ')}`);
   assert.equal(typed.kind, 'bad_page');

@@ -11,6 +11,8 @@
 export interface ShownRun {
   readonly status: number | null;
   readonly output: string;
+  /** A command run in bash: the $TMPDIR it ran with, where the files it wrote under "${TMPDIR:-/tmp}" are. */
+  readonly tmpdir?: string;
 }
 
 export const shownRuns = new Map<string, ShownRun>();
