@@ -69,11 +69,16 @@ const OWN_PROCESS = new Set(['docs', 'machine-memory', 'browser/view']);
  * Files run in one process, in this order, because a later one asserts on
  * what an earlier one did: scenarios.test.ts takes the shipped suite the
  * docs test's `npm start` ran instead of running it again
- * (test/helpers/suite.ts), and view.test.ts the replay docs/view.md draws
- * (test/helpers/shown.ts). Each runs alone where the other is absent or
- * filtered out.
+ * (test/helpers/suite.ts), view.test.ts the replay docs/view.md draws, and
+ * fuzz.test.ts the campaign of docs/variants.md's TypeScript variant
+ * (test/helpers/shown.ts); early-inflate.test.ts the replay of the THP
+ * capture in one process replay-pipe.test.ts made (test/helpers/replay.ts).
+ * Each runs alone where the other is absent or filtered out.
  */
-const TOGETHER = [['docs', 'scenarios', 'view']];
+const TOGETHER = [
+  ['docs', 'scenarios', 'view', 'fuzz'],
+  ['replay-pipe', 'early-inflate'],
+];
 /**
  * A file taking more than this share of the run's time runs alone: its
  * module loading is little beside its tests, and large files sharing a

@@ -3,22 +3,20 @@
  * executable inflates it whole from its first lines and the replaying
  * thread parses it (src/replay/early-reader.ts, worker-stream.ts), where a
  * plain trace goes through the reader thread. The two must replay the same
- * and tell bad input the same way, however late in the trace it is.
+ * and tell bad input the same way, however late in the trace it is. The
+ * shipped capture's replay is the one test/replay-pipe.test.ts makes, where
+ * that file ran before this one in its process (test/helpers/replay.ts).
  */
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { replayInOneProcess, THP_CAPTURE } from './helpers/replay.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..', '..');
-const main = resolve(here, '..', 'src', 'cli', 'main.js');
-const capture = join(root, 'data', 'ftrace', 'firecracker-vm-6.18.44-x86_64-2cpu-24GB-thp-32x2MB');
+const capture = THP_CAPTURE;
 const shipped = join(capture, 'trace.txt.gz');
 const skip = existsSync(shipped) ? false : `capture not present: ${shipped}`;
 const initial = ['t0_buddyinfo', 't0_pagetypeinfo', 't0_zoneinfo'].map((f) => join(capture, f)).join(',');
@@ -35,9 +33,7 @@ interface Run {
 
 /** `pagesim replay FILE` in one process (no relaunch for huge pages). */
 function replay(file: string, ...args: string[]): Run {
-  const env: NodeJS.ProcessEnv = { ...process.env, PAGESIM_PHASES: '1', PAGESIM_HUGEPAGES: '0' };
-  delete env['GLIBC_TUNABLES'];
-  const r = spawnSync(process.execPath, [main, 'replay', file, '--initial', initial, '--compare', compare, ...args], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
+  const r = replayInOneProcess([file, '--initial', initial, '--compare', compare, ...args]);
   const by = new Map<string, string>();
   const rest: string[] = [];
   for (const line of r.stderr.split('\n')) {
@@ -45,7 +41,7 @@ function replay(file: string, ...args: string[]): Run {
     if (m === null) rest.push(line);
     else if (!by.has(m[2]!)) by.set(m[2]!, m[1]!);
   }
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: rest.join('\n').trim(), by };
+  return { status: r.status, stdout: r.stdout, stderr: rest.join('\n').trim(), by };
 }
 
 /** The JSON without its timings and the trace's file name. */
@@ -67,10 +63,14 @@ function traces(edit: (lines: string[]) => void, members = 1): { plain: string; 
   return { plain, gz };
 }
 
+/** The shipped capture's text unedited, and its replay read plain by the reader thread: made once (test/helpers/replay.ts) for the tests that compare with it. */
+let unedited: ReturnType<typeof traces> | undefined;
+const shippedText = (): ReturnType<typeof traces> => (unedited ??= traces(() => undefined));
+const plainJson = (): Run => replay(shippedText().plain, '--json');
+
 test('a small gzip trace is parsed by the replaying thread, and replays as the reader thread reads it plain', { skip }, () => {
-  const { plain, gz } = traces(() => undefined);
-  const a = replay(gz, '--json');
-  const b = replay(plain, '--json');
+  const a = replay(shipped, '--json');
+  const b = plainJson();
   assert.equal(a.status, 0, a.stderr);
   assert.equal(b.status, 0, b.stderr);
   assert.equal(a.by.get('read started'), a.by.get('booted'));
@@ -80,9 +80,10 @@ test('a small gzip trace is parsed by the replaying thread, and replays as the r
 });
 
 test('concatenated gzip members (the trailer gives only the last one\'s length) replay the same', { skip }, () => {
-  const { plain, gz } = traces(() => undefined, 3);
+  // The same text as the first test's: its plain replay is the one compared with.
+  const { gz } = traces(() => undefined, 3);
   const a = replay(gz, '--json');
-  const b = replay(plain, '--json');
+  const b = plainJson();
   assert.equal(a.status, 0, a.stderr);
   assert.deepEqual(untimed(a.stdout), untimed(b.stdout));
 });
@@ -100,7 +101,7 @@ test('a line over the limit near the end of a gzip trace: the same one line and 
 });
 
 test('a gzip trace cut short near its end: the same error as when it is read in chunks', { skip }, () => {
-  const { gz } = traces(() => undefined);
+  const { gz } = shippedText();
   const cut = join(dirname(gz), 'cut.txt.gz');
   const bytes = readFileSync(gz);
   writeFileSync(cut, bytes.subarray(0, bytes.length - 2000));

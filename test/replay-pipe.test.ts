@@ -5,7 +5,9 @@
  * input is told, must be what the reader thread of a single process gives.
  * That replay in one process runs the executable's bundle, and is also the
  * one compared with the ES modules' (test/helpers/bundle.ts): each replay
- * of the capture is a second of CPU or more, so it is made once for both.
+ * of the capture is a second of CPU or more, so it is made once for both,
+ * and once for test/early-inflate.test.ts where that file runs after this
+ * one in its process (test/helpers/replay.ts).
  */
 
 import { test } from 'node:test';
@@ -17,11 +19,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { thpSetting, wantsRelaunch } from '../src/cli/hugepages.js';
 import { loadedBy, staleCopyOfBuild } from './helpers/bundle.js';
+import { replayInOneProcess, THP_CAPTURE } from './helpers/replay.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
-const capture = join(root, 'data', 'ftrace', 'firecracker-vm-6.18.44-x86_64-2cpu-24GB-thp-32x2MB');
+const capture = THP_CAPTURE;
 const trace = join(capture, 'trace.txt.gz');
+const initial = ['t0_buddyinfo', 't0_pagetypeinfo', 't0_zoneinfo'].map((f) => join(capture, f)).join(',');
+const compare = ['t1_buddyinfo', 't1_pagetypeinfo'].map((f) => join(capture, f)).join(',');
+/** The whole capture replayed to JSON, compared with its snapshots after (as test/early-inflate.test.ts replays it). */
+const WHOLE = [trace, '--initial', initial, '--compare', compare, '--json'];
 
 // A relaunch happens only on a host whose THP is not `never` (the environment the test gives the runs aside).
 const noTrace = !existsSync(trace) ? `capture not present: ${trace}` : false;
@@ -32,6 +39,7 @@ const skip = noTrace !== false ? noTrace : !wantsRelaunch({}, process.platform, 
  * relaunched with the events piped over, else in one process with the reader thread.
  */
 function replay(args: readonly string[], pipe: boolean, pkg = root): { status: number; stdout: string; stderr: string } {
+  if (!pipe) return replayInOneProcess(args, pkg);
   const env: NodeJS.ProcessEnv = { ...process.env, PAGESIM_PHASES: '1' };
   delete env['GLIBC_TUNABLES'];
   if (pipe) delete env['PAGESIM_HUGEPAGES'];
@@ -40,9 +48,8 @@ function replay(args: readonly string[], pipe: boolean, pkg = root): { status: n
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** `pagesim replay TRACE --json` in one process (no relaunch), through this checkout's bundle: made once for the tests that compare with it. */
-let oneProcess: ReturnType<typeof replay> | undefined;
-const threadJson = (): ReturnType<typeof replay> => (oneProcess ??= replay([trace, '--json'], false));
+/** The whole capture replayed in one process (no relaunch), through this checkout's bundle: made once for the tests that compare with it. */
+const threadJson = (): ReturnType<typeof replay> => replay(WHOLE, false);
 
 /** stderr without the phase lines, and the processes that printed each phase. */
 function phases(stderr: string): { rest: string; by: Map<string, string> } {
@@ -62,7 +69,7 @@ function untimed(stdout: string): unknown {
 }
 
 test('replay relaunched for huge pages: the first process reads the trace, and the result is the reader thread\'s', { skip }, () => {
-  const piped = replay([trace, '--json'], true);
+  const piped = replay(WHOLE, true);
   const thread = threadJson();
   assert.equal(piped.status, 0, piped.stderr);
   assert.equal(thread.status, 0, thread.stderr);
@@ -90,7 +97,6 @@ test('replay relaunched: bad trace input is the same one line and exit status 2'
   const dir = mkdtempSync(join(tmpdir(), 'pagesim-pipe-'));
   const corrupt = join(dir, 'trace.txt.gz');
   writeFileSync(corrupt, Buffer.concat([readFileSync(trace).subarray(0, 4096), Buffer.from('not gzip any more')]));
-  const initial = ['t0_buddyinfo', 't0_pagetypeinfo', 't0_zoneinfo'].map((f) => join(capture, f)).join(',');
   for (const file of [corrupt]) {
     const piped = replay([file, '--initial', initial], true);
     const thread = replay([file, '--initial', initial], false);
@@ -106,7 +112,7 @@ test('replay relaunched: bad trace input is the same one line and exit status 2'
 
 test('replay through the bundle and through the ES modules: the same output and exit status; a stale bundle is not used', { skip: noTrace }, () => {
   const a = threadJson();
-  const b = replay([trace, '--json'], false, staleCopyOfBuild());
+  const b = replay(WHOLE, false, staleCopyOfBuild());
   const [fromBundle, fromModules] = [loadedBy(a.stderr), loadedBy(b.stderr)];
   assert.deepEqual([fromBundle.loaded, fromModules.loaded], [['CLI bundle, code cache taken'], ['ES modules']]);
   assert.deepEqual([a.status, fromBundle.rest], [b.status, fromModules.rest]);
