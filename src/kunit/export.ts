@@ -35,6 +35,28 @@ export function cIdent(name: string): string {
   return /^[0-9]/.test(s) ? `_${s}` : s;
 }
 
+/**
+ * A C string literal holding any text: printable ASCII as itself, quote and
+ * backslash escaped, every other byte of its UTF-8 (control characters, NUL,
+ * non-ASCII) as a three-digit octal escape, which no following digit can
+ * extend. JSON's escapes are not C's (a \u escape of a control character
+ * is not a valid universal character name).
+ */
+export function cString(text: string): string {
+  let out = '"';
+  for (const b of Buffer.from(text, 'utf8')) {
+    if (b === 0x22 || b === 0x5c) out += `\\${String.fromCharCode(b)}`;
+    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else out += `\\${b.toString(8).padStart(3, '0')}`;
+  }
+  return `${out}"`;
+}
+
+/** Text for inside a C comment: a star and slash in it would end the comment, and control characters (NUL) do not belong in a source file. */
+export function cComment(text: string): string {
+  return text.replace(/\*\//g, '* /').replace(/[\u0000-\u001f\u007f]/g, ' ');
+}
+
 /** The file an export is written to: `pagesim_<name>_kunit.c`. */
 export function kunitFileName(scn: Scenario): string {
   return `pagesim_${cIdent(scn.name)}_kunit.c`;
@@ -190,7 +212,7 @@ class CaseWriter {
       case 'bool':
         return v.value ? 'true' : 'false';
       case 'string':
-        return JSON.stringify(v.value);
+        return cString(v.value);
       case 'handle':
         return this.page(v, step.line);
     }
@@ -281,7 +303,7 @@ class CaseWriter {
       case 'errno':
         return `KUNIT_EXPECT_EQ(test, (long)${value}, (long)-${e.name.replace(/^-/, '')});`;
       case 'string':
-        return `/* expect: ${JSON.stringify(e.value)} (pagesim's text, not compared here) */`;
+        return `/* expect: ${cComment(JSON.stringify(e.value))} (pagesim's text, not compared here) */`;
       case 'handle':
         if (print === 'page') return `KUNIT_EXPECT_PTR_EQ(test, ${value}, ${this.page(e.ref, st.line)});`;
         return `KUNIT_EXPECT_PTR_EQ(test, (const void *)${value}, (const void *)${this.handle(e.ref.name, st.line)});`;
@@ -336,10 +358,10 @@ export function exportKunit(scn: Scenario): string {
   // The licence is stated in our words; whoever submits the file adds the
   // identifier line checkpatch asks for.
   out.push('/*');
-  out.push(` * KUnit test for the pagesim scenario "${scn.name}" (${KUNIT_VARIANT}).`);
+  out.push(` * KUnit test for the pagesim scenario "${cComment(scn.name)}" (${KUNIT_VARIANT}).`);
   out.push(' * Licence: GPL version 2, as the rest of mm/.');
   out.push(' *');
-  for (const l of wrap(scn.description.trim(), 72)) out.push(` * ${l}`.trimEnd());
+  for (const l of wrap(cComment(scn.description.trim()), 72)) out.push(` * ${l}`.trimEnd());
   out.push(' *');
   out.push(' * Each step prints "pagesim: step N op = value" after it returns, so the');
   out.push(' * console can be compared with `pagesim run --variant linux-6.12`.');
@@ -360,7 +382,7 @@ export function exportKunit(scn: Scenario): string {
     out.push('');
     if (c.description) {
       out.push('/*');
-      for (const l of wrap(c.description.trim(), 72)) out.push(` * ${l}`.trimEnd());
+      for (const l of wrap(cComment(c.description.trim()), 72)) out.push(` * ${l}`.trimEnd());
       out.push(' */');
     }
     out.push(`static void ${c.fn}(struct kunit *test)`);
@@ -385,7 +407,7 @@ export function exportKunit(scn: Scenario): string {
   out.push('');
   out.push(`kunit_test_suite(pagesim_${id}_suite);`);
   out.push('');
-  out.push('MODULE_DESCRIPTION("pagesim scenario ' + scn.name + '");');
+  out.push(`MODULE_DESCRIPTION(${cString(`pagesim scenario ${scn.name}`)});`);
   out.push('MODULE_LICENSE("GPL");');
   return `${out.join('\n')}\n`;
 }
