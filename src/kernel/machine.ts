@@ -607,12 +607,16 @@ export abstract class MachineBase {
   oopsBadPointer(hi: number, lo: number): never {
     const addr = (BigInt(hi) << 32n) | BigInt(lo);
     const stack = this.kernelStack();
-    const fn = stack[0] ?? 'unknown';
+    // A pointer the step hands over faults before any kernel function runs (a page handle plus a wild offset, NULL): RIP is the step runner.
+    const fn = stack[0] ?? ROOT_FRAME;
     const { rip, trace } = callTrace(stack, this.symbols);
     const hex = hex16(addr);
     const canonical = hi >>> 15 === 0 || hi >>> 15 === 0x1ffff;
+    // arch/x86/mm/fault.c show_fault_oops() (7.3): a kernel-mode fault below PAGE_SIZE is worded as a NULL pointer dereference.
     const first = canonical
-      ? `BUG: unable to handle page fault for address: ${hex}`
+      ? hi === 0 && lo < PAGE_SIZE
+        ? `BUG: kernel NULL pointer dereference, address: ${hex}`
+        : `BUG: unable to handle page fault for address: ${hex}`
       : `Oops: general protection fault, probably for non-canonical address 0x${hex}: 0000 [#${this.nextOops()}] SMP NOPTI`;
     const text = formatFaultText(first, this.current, this.taints, rip, trace);
     this.printk(text);
