@@ -136,10 +136,12 @@ function cmdLayout(argv: readonly string[]): number {
     for (const f of built.assertionFailures) process.stderr.write(`${f.message}\n`);
     return l;
   };
+  if (diff !== undefined && a.options.has('html')) throw new InputError('layout: --html does not go with --diff (pagesim layout STRUCT --variant A --variant B --html FILE draws them side by side)');
   if (diff !== undefined) {
     if (diff.length !== 1 || a.positional.length !== 2 || a.options.has('variant')) throw new InputError('layout: --diff compares two variant stacks: pagesim layout STRUCT --diff A B');
     const [va, vb] = [diff[0]!, a.positional[1]!];
-    checkVariants([va, vb]);
+    checkVariants([va]);
+    checkVariants([vb]);
     const d = diffLayouts(known(va), known(vb), va, vb);
     process.stdout.write(a.flags.has('json') ? `${JSON.stringify(d, null, 2)}\n` : `${formatLayoutDiff(d)}\n`);
     return 0;
@@ -196,6 +198,7 @@ function cmdVariants(argv: readonly string[]): number {
 function cmdOps(argv: readonly string[]): number {
   const a = parseArgs(argv, { flags: ['markdown', 'help'], options: [] }, 'ops');
   if (a.flags.has('help')) return help('ops');
+  if (a.positional.length > 0) throw new InputError('ops: takes no arguments');
   process.stdout.write(`${a.flags.has('markdown') ? formatOpsMarkdown(allOps()) : formatOpsText(allOps())}\n`);
   return 0;
 }

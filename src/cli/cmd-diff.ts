@@ -32,7 +32,9 @@ export function cmdDiff(argv: readonly string[], help: (cmd: string) => number):
   if (a.flags.has('help')) return help('diff');
   if (a.positional.length !== 3) throw new InputError(`diff: give a scenario file and two variant stacks (usage: pagesim diff SCENARIO A B); got ${a.positional.length} argument${a.positional.length === 1 ? '' : 's'}`);
   const [file, va, vb] = a.positional as [string, string, string];
-  checkVariants([va, vb]);
+  // The same stack as A and B is allowed: every step agrees.
+  checkVariants([va]);
+  checkVariants([vb]);
   const cases = a.options.get('case') ?? [];
   if (cases.length > 1) throw new InputError('diff: give at most one --case');
   const scns = expandCases(loadScenario(file), cases[0]);

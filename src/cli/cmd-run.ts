@@ -5,7 +5,7 @@
  */
 
 import { existsSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { packageRoot } from '../util/package-root.js';
 import { InputError } from '../util/errors.js';
 import { parseArgs } from './args.js';
@@ -58,11 +58,12 @@ no width limit). Each cell is marked ✓ (expectations held), ✗ (one failed) o
 status 1 when an expectation failed. --json prints {"runs": [...]} as pagesim run
 --json does.`;
 
-/** Rejects variant stacks pagesim does not know (one line, exit 2). */
+/** Rejects variant stacks pagesim does not know, and a stack given twice, which would run twice (one line, exit 2). */
 export function checkVariants(list: readonly string[]): void {
-  for (const v of list) {
+  for (const [i, v] of list.entries()) {
     const p = variantProblem(v);
     if (p !== null) throw new InputError(`--variant: ${p}`);
+    if (list.indexOf(v) !== i) throw new InputError(`--variant: variant "${v}" is given twice`);
   }
 }
 
@@ -74,9 +75,16 @@ export function looksLikePath(word: string): boolean {
 /** The scenario files of the paths given (a directory's *.yaml, sorted), or the shipped scenarios. */
 function scenarioPaths(paths: readonly string[]): string[] {
   if (paths.length === 0) return scenarioFiles(join(packageRoot(), 'scenarios')).map((f) => relative(process.cwd(), f) || f);
+  // A file named twice (a directory and a file in it) is one row of the matrix: it runs once.
+  const seen = new Set<string>();
   return paths.flatMap((p) => {
     if (!existsSync(p)) throw new InputError('no such file or directory', p);
     return statSync(p).isDirectory() ? scenarioFiles(p) : [p];
+  }).filter((f) => {
+    const key = resolve(f);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 

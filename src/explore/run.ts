@@ -58,7 +58,7 @@ function runScheduled(built: BuiltVariant, scn: Scenario, variant: string, sched
   try {
     r = runSchedule(built, scn, variant, schedule, false);
   } catch (e) {
-    if (e instanceof ScheduleError) throw new InputError(`schedule: ${e.message}`, scn.file);
+    if (e instanceof ScheduleError) throw new InputError(`schedule: ${e.message}`, scn.file, scn.scheduleLines?.[e.index]);
     throw e;
   }
   const v = r.leaf.violations.map((x) => x.text);

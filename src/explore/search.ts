@@ -311,10 +311,11 @@ export function runSchedule(built: BuiltVariant, scn: Scenario, variant: string,
   const ex = new Exec(built, scn, variant);
   ex.trace = trace;
   if (ex.setupResult !== null) return { leaf: { schedule: [], run: ex.setupResult, violations: [], failures: ex.setupResult.failures, signatures: [], endState: 'setup' }, trail: [], exec: ex };
-  for (const cpu of schedule) {
+  for (let i = 0; i < schedule.length; i++) {
+    const cpu = schedule[i]!;
     const en = ex.enabled();
     if (en.length === 0) break;
-    if (!en.includes(cpu)) throw new ScheduleError(`action ${ex.trail.length + 1} is CPU ${cpu}, which has ${cpu < ex.cpus.length ? 'no action left' : 'no step list'} (CPUs that can run: ${en.join(', ')})`);
+    if (!en.includes(cpu)) throw new ScheduleError(`action ${ex.trail.length + 1} is CPU ${cpu}, which has ${cpu < ex.cpus.length ? 'no action left' : 'no step list'} (CPUs that can run: ${en.join(', ')})`, i);
     ex.step(cpu);
   }
   for (;;) {
@@ -325,4 +326,12 @@ export function runSchedule(built: BuiltVariant, scn: Scenario, variant: string,
   return { leaf: ex.finish(), trail: ex.trail.slice(), exec: ex };
 }
 
-export class ScheduleError extends Error {}
+/** A schedule that names a CPU with nothing to run; `index` is that entry's place in the schedule. */
+export class ScheduleError extends Error {
+  constructor(
+    message: string,
+    readonly index: number,
+  ) {
+    super(message);
+  }
+}

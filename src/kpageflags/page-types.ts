@@ -80,6 +80,8 @@ function expandOverloaded(lo: number, hi: number, out: { lo: number; hi: number 
 
 /** The open-addressing table of the tool (hash_slot()). */
 class FlagTable {
+  constructor(private readonly file: string | undefined) {}
+
   readonly lo = new Uint32Array(HASH_SIZE);
   readonly hi = new Uint32Array(HASH_SIZE);
   readonly pages = new Float64Array(HASH_SIZE);
@@ -97,7 +99,7 @@ class FlagTable {
       }
       if (this.lo[k] === lo && this.hi[k] === hi) return k;
     }
-    throw new InputError('page-types: hash table full: more than 8191 distinct flag combinations');
+    throw new InputError('hash table full: more than 8191 distinct flag combinations (page-types 6.12 stops there too)', this.file);
   }
 }
 
@@ -106,7 +108,7 @@ export function pageTypesSummary(image: Uint32Array | BigUint64Array, opts: Page
   const words = asWords(image);
   const n = words.length >>> 1;
   const raw = opts.raw === true;
-  const table = new FlagTable();
+  const table = new FlagTable(opts.file);
   const pair = { lo: 0, hi: 0 };
   // A run of equal entries (5 Mi zero pfns on the 24 GB VM) costs one
   // lookup; the first page of a run meets the table in pfn order as before.

@@ -61,7 +61,7 @@ export function parseScenario(text: string, file: string, ops: OpLookup, variant
     ...(cases !== undefined ? { cases } : {}),
     expect,
     expectLines,
-    ...(schedule !== undefined ? { schedule } : {}),
+    ...(schedule !== undefined ? { schedule: schedule.cpus, scheduleLines: schedule.lines } : {}),
     ...(exploreExpect !== undefined ? { exploreExpect } : {}),
   };
 }
@@ -70,16 +70,18 @@ export function parseScenario(text: string, file: string, ops: OpLookup, variant
 const SCHEDULE_MAX = 100_000;
 
 /** `schedule: [0, 0, 1, ...]`: the CPU of each action, in order (what pagesim explore prints for a failing schedule). */
-function parseSchedule(src: SourceDoc, entry: Entry | undefined, cpus: readonly (readonly Step[])[] | undefined): number[] | undefined {
+function parseSchedule(src: SourceDoc, entry: Entry | undefined, cpus: readonly (readonly Step[])[] | undefined): { cpus: number[]; lines: number[] } | undefined {
   if (entry === undefined) return undefined;
   if (cpus === undefined) return src.fail(entry.keyLine, 'schedule: belongs to a concurrent scenario (one with cpus:)');
   if (!isSeq(entry.value)) return src.fail(entry.line, 'schedule must be a list of CPU numbers such as [0, 0, 1, 0]');
   if (entry.value.items.length > SCHEDULE_MAX) return src.fail(entry.line, `schedule: more than ${SCHEDULE_MAX} actions`);
-  return src.items(entry.value, entry.line).map((item) => {
+  const items = src.items(entry.value, entry.line);
+  const schedule = items.map((item) => {
     const v = isScalar(item.node) ? item.node.value : null;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= cpus.length) return src.fail(item.line, `schedule: each action is a CPU number from 0 to ${cpus.length - 1}, got ${isScalar(item.node) ? String(item.node.value) : 'a collection'}`);
     return v;
   });
+  return { cpus: schedule, lines: items.map((item) => item.line) };
 }
 
 const EXPLORE_KEYS = ['schedules', 'end_states', 'failures'] as const;

@@ -163,6 +163,8 @@ export interface Scenario {
    * run one after another.
    */
   readonly schedule?: readonly number[];
+  /** The line of each entry of `schedule`, for messages. */
+  readonly scheduleLines?: readonly number[];
   /** What `pagesim explore` should find, by variant stack. */
   readonly exploreExpect?: ReadonlyMap<string, ExploreExpectation>;
   /**
