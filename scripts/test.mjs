@@ -30,8 +30,9 @@
 // in one process, each test still reported, and failing, under its own name,
 // with its own file's times recorded. A file that changes what the process holds
 // for the files after it, or whose hooks would run around every file's
-// tests, keeps a process of its own (OWN_PROCESS); so does a file long
-// enough to be a batch by itself.
+// tests, keeps a process of its own (OWN_PROCESS); so do the files whose
+// tests compute across many variants (COMPUTE), and a file long enough to
+// be a batch by itself.
 import { run } from 'node:test';
 import { dot } from 'node:test/reporters';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,15 +45,18 @@ if (wantsRelaunch(process.env, process.platform, thpSetting())) process.env['GLI
 const timesFile = join(root, 'dist', 'test-times.json');
 
 /**
- * A file's tests' time (ms) on the idle 2-core VM, where no run here has
+ * A file's tests' time (ms) on the 2-core VM, where no run here has
  * recorded one; any other file, OTHER. Only the order and the batches depend
  * on these: a clean checkout's first run used to weigh every file but ten
  * alike, and put 51 files (some 75 s of CPU) in one batch that started after
- * the long files, one core working a minute after the other was done.
+ * the long files, one core working a minute after the other was done. Each
+ * is the CPU time of the file's process and the commands it spawns (at
+ * 75b5cb2, load 3-4), which on an idle machine is about its time.
  */
 const TYPICAL = {
-  docs: 32_900, 'reliability-cli': 10_300, fuzz: 8_200, explore: 6_900, 'scenario-parse': 6_500, view: 5_900, 'kpageflags-real-tool': 5_600,
-  'replay-pipe': 4_500, 'fused-fault': 4_200, scenarios: 4_000, 'fused-pcp': 3_500, 'fuzz-inputs': 3_200, diff: 2_700,
+  docs: 26_000, 'replay-pipe': 8_000, fuzz: 6_500, 'fused-pcp': 7_000, 'fused-fault': 6_300, 'scenario-parse': 6_200, explore: 6_000,
+  'early-inflate': 5_500, 'kpageflags-real-tool': 5_500, 'reliability-cli': 4_500, 'cli-bundle': 4_400, 'fuzz-inputs': 4_300,
+  'mm-property': 2_800, 'fuzz-machine': 2_400, 'net-property': 2_300, hugepages: 2_000, diff: 1_900, view: 1_500,
 };
 const OTHER = 300;
 
@@ -61,10 +65,27 @@ const OTHER = 300;
  * - docs: the longest file, most of it commands spawned two at a time;
  * - machine-memory: counts the buffers machines gave back to the process's
  *   pool (src/kernel/machine-memory.ts), which earlier files would have filled;
- * - browser/view: file-level before() and after() hooks (the browser), which
- *   in a shared process would run around every file's tests.
+ * - browser/view, when the browser tests run (PAGESIM_BROWSER_TESTS=1):
+ *   file-level before() and after() hooks (the browser), which in a shared
+ *   process would run around every file's tests. Otherwise its tests are
+ *   skipped and its hooks return at once, and it runs in a batch.
  */
-const OWN_PROCESS = new Set(['docs', 'machine-memory', 'browser/view']);
+const OWN_PROCESS = new Set(['docs', 'machine-memory', ...(process.env['PAGESIM_BROWSER_TESTS'] === '1' ? ['browser/view'] : [])]);
+/**
+ * Files whose tests compute across many variants in the process (the fused
+ * paths against the calls they replace, the explorer, the scenario parser's
+ * properties and limits, every scenario's machine against page-types) run
+ * alone: together they were slower than apart (explore, scenario-parse,
+ * kpageflags-real-tool and fused-fault: 24.9 and 25.3 s of CPU in one
+ * process, 22.5 and 23.0 one process each, alternating at load 4-5), as
+ * were the fuzzer's workers and the fused paths' tests (17.6 s against
+ * 16.6). A file that mostly waits on the commands it spawns (the
+ * executable's own tests, cli-bundle, hugepages) or runs a few properties
+ * on its own variant is cheaper in a batch: reliability-cli, cli-bundle,
+ * mm-property, fuzz-inputs, hugepages and browser/view took 13.4 and 14.2
+ * s of CPU in one process against 15.8-19.0 one process each.
+ */
+const COMPUTE = new Set(['explore', 'fused-fault', 'fused-pcp', 'kpageflags-real-tool', 'scenario-parse']);
 /**
  * Files run in one process, in this order, because a later one asserts on
  * what an earlier one did: scenarios.test.ts takes the shipped suite the
@@ -79,13 +100,8 @@ const TOGETHER = [
   ['docs', 'scenarios', 'view', 'fuzz'],
   ['replay-pipe', 'early-inflate'],
 ];
-/**
- * A file taking more than this share of the run's time runs alone: its
- * module loading is little beside its tests, and large files sharing a
- * process were slower together than apart (the fuzzer's workers and the
- * fused paths' tests: 17.6 s of CPU together, 16.6 apart).
- */
-const ALONE = 1 / 50;
+/** A file taking more than this share of the run's time runs alone: a batch by itself. */
+const ALONE = 1 / 12;
 /** A batch holds at most this share of the run's time, so the two processes running at a time end close together. */
 const BATCH = 1 / 8;
 
@@ -141,7 +157,7 @@ for (const names of TOGETHER) {
 }
 for (const f of [...files].sort((a, b) => weight(b) - weight(a) || a.localeCompare(b))) {
   if (grouped.has(f)) continue;
-  if (OWN_PROCESS.has(name(f)) || weight(f) > total * ALONE) {
+  if (OWN_PROCESS.has(name(f)) || COMPUTE.has(name(f)) || weight(f) > total * ALONE) {
     units.push({ files: [f], weight: weight(f) });
     continue;
   }
