@@ -257,6 +257,8 @@ export class Unlisted {
 export class Runner {
   private readonly handles: Map<string, Bound>;
   executed = 0;
+  /** Struct pages this runner's check steps have walked (LIMITS.checkedPagesMax). */
+  private checkedPages = 0;
   /** Who follows the steps (empty: nobody; the usual case costs one length test per step). */
   observers: readonly RunObserver[] = [];
 
@@ -318,6 +320,9 @@ export class Runner {
     whereFile = this.scn.file;
     whereLine = step.line;
     if (++this.executed > LIMITS.stepsMax) throw new InputError(`the scenario runs more than ${LIMITS.stepsMax} steps`, this.scn.file, step.line);
+    if (step.op === 'check' && (this.checkedPages += this.k.nr_pages) > LIMITS.checkedPagesMax) {
+      throw new InputError(`the scenario's check steps walk more than ${LIMITS.checkedPagesMax} struct pages, the limit (${Math.floor(LIMITS.checkedPagesMax / this.k.nr_pages)} checks of this machine; docs/limits.md)`, this.scn.file, step.line);
+    }
     const plan = planStep(step);
     const def = plan.def;
     if (!opAvailable(this.k, def)) {
