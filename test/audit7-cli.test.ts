@@ -60,3 +60,16 @@ test('the matrix runs a file named twice (a directory and a file in it) once', (
 test('layout --diff refuses --html instead of ignoring it', () => {
   bad(pagesim('layout', 'page', '--diff', 'baseline', 'ptdesc-memdesc', '--html', join(dir, 'x.html')), 'layout: --html does not go with --diff (pagesim layout STRUCT --variant A --variant B --html FILE draws them side by side)');
 });
+
+test('view: --page past the memmap, or more pages than the view follows, is refused instead of left out', () => {
+  const out = join(dir, 'v.html');
+  bad(pagesim('view', SCENARIO, '--out', out, '--page', '0x40000'), 'view: --page 0x40000: pfn 0x40000 is outside the memmap (0x0-0x3ffff)');
+  const many = Array.from({ length: 33 }, (_, i) => ['--page', String(i)]).flat();
+  bad(pagesim('view', SCENARIO, '--out', out, ...many), 'view: give at most 32 --page (got 33)');
+});
+
+test('explore --schedule runs one schedule: --random or --preemptions with it is refused instead of ignored', () => {
+  const scn = join(repoRoot, 'scenarios', 'seed-004-try-get-vs-last-put.yaml');
+  bad(pagesim('explore', scn, '--schedule', '0,1', '--random', '3'), 'explore: --schedule runs one schedule; it does not go with --random');
+  bad(pagesim('explore', scn, '--schedule', '0,1', '--preemptions', '1'), 'explore: --schedule runs one schedule; it does not go with --preemptions');
+});

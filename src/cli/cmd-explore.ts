@@ -63,6 +63,7 @@ export function exploreCommand(argv: readonly string[], help: (cmd: string) => n
   const seed = a.options.has('seed') ? wholeNumber(a.options.get('seed')!.at(-1)!, '--seed', 0, 2 ** 32 - 1) : 1;
   if (random !== undefined && preemptions !== undefined) throw new InputError('explore: --random and --preemptions do not go together');
   const schedule = a.options.has('schedule') ? parseScheduleOption(a.options.get('schedule')!.at(-1)!) : undefined;
+  if (schedule !== undefined && (random !== undefined || preemptions !== undefined)) throw new InputError(`explore: --schedule runs one schedule; it does not go with --${random !== undefined ? 'random' : 'preemptions'}`);
 
   if (schedule !== undefined) {
     const texts: string[] = [];

@@ -8,7 +8,8 @@ import { InputError } from '../util/errors.js';
 import { parseArgs } from './args.js';
 import { checkVariants } from './cmd-run.js';
 import { expandCases, loadScenario } from '../engine/load.js';
-import { buildViewData } from '../view/build.js';
+import { buildViewData, MAX_WATCHED_PAGES } from '../view/build.js';
+import { PAGE_SIZE } from '../kernel/config.js';
 import { writeViewHtml } from '../view/html.js';
 import { Progress } from '../replay/progress.js';
 
@@ -38,7 +39,10 @@ export function cmdView(argv: readonly string[], help: (cmd: string) => number):
   if (cases.length > 1) throw new InputError('view: give at most one --case');
   const outs = a.options.get('out') ?? [];
   if (outs.length > 1) throw new InputError('view: give at most one --out');
-  const pages = (a.options.get('page') ?? []).map((p) => {
+  const pageArgs = a.options.get('page') ?? [];
+  // The view compares each watched page on every step: more would be left out without a word.
+  if (pageArgs.length > MAX_WATCHED_PAGES) throw new InputError(`view: give at most ${MAX_WATCHED_PAGES} --page (got ${pageArgs.length})`);
+  const pages = pageArgs.map((p) => {
     const v = /^(0x[0-9a-fA-F]+|\d+)$/.test(p) ? Number(p) : NaN;
     if (!Number.isSafeInteger(v)) throw new InputError(`view: --page ${p}: not a pfn (examples: 0x2016, 8214)`);
     return v;
@@ -47,6 +51,10 @@ export function cmdView(argv: readonly string[], help: (cmd: string) => number):
   const scns = expandCases(loadScenario(file), cases[0]);
   if (scns.length > 1) throw new InputError(`view: the scenario has cases; choose one with --case (${scns.map((s) => s.name.split('/').pop()).join(', ')})`, file);
   const scn = scns[0]!;
+  const nrPages = Math.floor(scn.machine.memoryBytes / PAGE_SIZE);
+  for (const [i, pfn] of pages.entries()) {
+    if (pfn >= nrPages) throw new InputError(`view: --page ${pageArgs[i]}: pfn 0x${pfn.toString(16)} is outside the memmap (0x0-0x${(nrPages - 1).toString(16)})`);
+  }
   const out = outs[0] ?? `${basename(file).replace(/\.ya?ml$/, '')}.html`;
   if (!/\.html?$/.test(out)) throw new InputError(`view: --out ${out}: the file name should end in .html`);
   const progress = new Progress();
