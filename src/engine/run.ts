@@ -684,11 +684,19 @@ export function finishRun(k: Kernel, scn: Scenario, variant: string, steps: Step
     if (expectation.kind === 'ok') {
       if (k.reports.length > 0) failures.push(`expected ok under ${variant}, but the run reported: ${k.reports.map((r) => `${r.kind} ${r.function}: ${r.reason}`).join('; ')}`);
     } else {
+      // Worded up to LIMITS.failuresListed, as step expectations are; the rest counted.
+      let worded = 0;
+      let unmatched = 0;
       for (const m of expectation.matchers) {
         if (k.reports.some((r) => matches(r, m))) continue;
+        if (worded++ >= LIMITS.failuresListed) {
+          unmatched++;
+          continue;
+        }
         const near = closestReports(k.reports, m);
         failures.push(`expected a report matching ${describeMatcher(m)} under ${variant}; none did (${near.length === 0 ? 'the run reported nothing' : `closest: ${near.map(describeReport).join('; ')}`})`);
       }
+      if (unmatched > 0) failures.push(`${unmatched} more report matcher${unmatched === 1 ? '' : 's'} under ${variant} matched no report (a run words the first ${LIMITS.failuresListed}: docs/limits.md)`);
     }
   }
   const stated = expectation !== undefined || failed.length > 0 || hasStepExpectations(scn);

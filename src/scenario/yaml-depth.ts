@@ -11,6 +11,17 @@
 /** Deepest nesting of YAML collections accepted. The library manages about 900 levels from a shallow stack. */
 export const YAML_MAX_DEPTH = 128;
 
+/**
+ * Most entries the scan counts in one text: every line with content (not
+ * blank, not a comment, not text of a block scalar), every further `- ` on
+ * a line, every `,` between flow items. Each is a node or two of the
+ * library's tree, which holds about 1 KB of memory a node: a 15 MB flow
+ * list of 5,000,000 numbers ran the process out of memory after 80 s, and
+ * 1,000,000 lines took 18 s and 2.3 GB. 500,000 is 7 s and 600 MB; the
+ * 100,000 steps a file may hold take about three entries each.
+ */
+export const YAML_MAX_ENTRIES = 500_000;
+
 /** Whether `c` ends what may come before a token that opens a flow collection or a quoted scalar. */
 function opensToken(c: string | undefined): boolean {
   return c === undefined || c === ':' || c === ',' || c === '[' || c === '{' || c === '-' || c === '?';
@@ -21,6 +32,14 @@ const BLOCK_SCALAR = /(?:^|[\s:-])[|>][0-9+-]{0,2}$/;
 
 /** The 1-based line where the nesting first exceeds `max`, or 0 when it never does. */
 export function firstTooDeepLine(text: string, max = YAML_MAX_DEPTH): number {
+  const p = yamlScan(text, max, Infinity);
+  return p !== null && p.what === 'deep' ? p.line : 0;
+}
+
+/** The first line where the text nests deeper than `maxDepth` or passes `maxEntries` entries; null when it does neither. */
+export function yamlScan(text: string, maxDepth = YAML_MAX_DEPTH, maxEntries = YAML_MAX_ENTRIES): { readonly line: number; readonly what: 'deep' | 'entries' } | null {
+  const max = maxDepth;
+  let entries = 0;
   const indents: number[] = [];
   let block = 0;
   let flow = 0;
@@ -40,17 +59,19 @@ export function firstTooDeepLine(text: string, max = YAML_MAX_DEPTH): number {
     if (blank) continue;
     if (scalarIndent >= 0 && indent > scalarIndent) continue;
     scalarIndent = -1;
+    if (++entries > maxEntries) return { line, what: 'entries' };
     if (flow === 0) {
       while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
       indents.push(indent);
       block = indents.length;
       // `- - - x`: every dash opens an item one level deeper.
-      while (i < end && text[i] === '-' && (i + 1 === end || text[i + 1] === ' ')) {
+      for (let dashes = 0; i < end && text[i] === '-' && (i + 1 === end || text[i + 1] === ' '); dashes++) {
         block++;
+        if (dashes > 0 && ++entries > maxEntries) return { line, what: 'entries' };
         i += 2;
         while (i < end && text[i] === ' ') i++;
       }
-      if (block > max) return line;
+      if (block > max) return { line, what: 'deep' };
     }
     let quote = '';
     let prev: string | undefined = i > start && text[i - 1] === ' ' && text[i - 2] === '-' ? '-' : undefined;
@@ -69,11 +90,12 @@ export function firstTooDeepLine(text: string, max = YAML_MAX_DEPTH): number {
       }
       if ((c === '"' || c === "'") && opensToken(prev)) quote = c;
       else if ((c === '[' || c === '{') && opensToken(prev)) {
-        if (block + ++flow > max) return line;
+        if (block + ++flow > max) return { line, what: 'deep' };
       } else if ((c === ']' || c === '}') && flow > 0) flow--;
+      else if (c === ',' && flow > 0 && ++entries > maxEntries) return { line, what: 'entries' };
       prev = c;
     }
     if (flow === 0 && quote === '' && BLOCK_SCALAR.test(text.slice(start, contentEnd).trimEnd())) scalarIndent = indent;
   }
-  return 0;
+  return null;
 }

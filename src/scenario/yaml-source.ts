@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { InputError } from '../util/errors.js';
 import { oneLine, quote } from './problem.js';
-import { firstTooDeepLine, YAML_MAX_DEPTH } from './yaml-depth.js';
+import { yamlScan, YAML_MAX_DEPTH, YAML_MAX_ENTRIES } from './yaml-depth.js';
 import type { ScalarIn } from './values.js';
 
 /** A YAML node with aliases resolved. */
@@ -142,13 +142,16 @@ function resolveAliases(root: Slot, file: string, lines: LineCounter): Map<Alias
  */
 function parseYamlText(text: string, file: string): { doc: ReturnType<typeof parseDocument>; lines: LineCounter } {
   // Before the library sees the text: it recurses once per level of nesting.
-  const deep = firstTooDeepLine(text);
-  if (deep > 0) throw new InputError(`YAML nested more than ${YAML_MAX_DEPTH} levels deep (mappings, lists and brackets inside one another)`, file, deep);
+  const scan = yamlScan(text);
+  if (scan !== null && scan.what === 'deep') throw new InputError(`YAML nested more than ${YAML_MAX_DEPTH} levels deep (mappings, lists and brackets inside one another)`, file, scan.line);
+  if (scan !== null) throw new InputError(`YAML has more than ${YAML_MAX_ENTRIES} entries (lines, list items, flow items), the limit (docs/limits.md)`, file, scan.line);
   const lines = new LineCounter();
   let doc: ReturnType<typeof parseDocument>;
   try {
     // resolveKnownTags: false keeps !!binary, !!set, !!timestamp... (YAML 1.1 types) unresolved, so they are refused below.
-    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: '1.2', schema: 'core', resolveKnownTags: false });
+    // uniqueKeys: false, and duplicateKeyLine() instead: the library compares each key with every key before it, and a
+    // mapping of 100,000 keys (1 MB of text) took minutes.
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, version: '1.2', schema: 'core', resolveKnownTags: false });
   } catch (err) {
     // The library reports problems in doc.errors; this is a guard for the
     // contract that no input text ever escapes as a non-InputError.
@@ -156,6 +159,8 @@ function parseYamlText(text: string, file: string): { doc: ReturnType<typeof par
   }
   const first = doc.errors[0];
   if (first !== undefined) throw new InputError(oneLine(`YAML syntax error: ${first.message}`), file, lines.linePos(first.pos[0]).line);
+  const dup = duplicateKeyLine(doc.contents, lines);
+  if (dup > 0) throw new InputError('YAML syntax error: Map keys must be unique', file, dup);
   const version = doc.directives?.yaml;
   if (version !== undefined && version.explicit && version.version !== '1.2') {
     throw new InputError(`%YAML ${version.version}: scenarios are YAML 1.2 (core schema); remove the directive or write %YAML 1.2`, file, directiveLine(text));
@@ -163,6 +168,40 @@ function parseYamlText(text: string, file: string): { doc: ReturnType<typeof par
   const warning = doc.warnings[0];
   if (warning !== undefined) throw new InputError(oneLine(yamlWarning(warning.code, warning.message)), file, lines.linePos(warning.pos[0]).line);
   return { doc, lines };
+}
+
+/**
+ * The line of the first key that repeats an earlier key of its mapping
+ * (the library's uniqueKeys rule: equal scalar values, or the same node), 0
+ * when there is none; one set per mapping, so linear in the document.
+ */
+function duplicateKeyLine(root: Slot, lines: LineCounter): number {
+  const stack: Slot[] = [root];
+  let first = 0;
+  let firstPos = Infinity;
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key: unknown = pair.key;
+        const id = isScalar(key) ? key.value : key;
+        // === semantics, as the library's: NaN never equals NaN.
+        if (seen.has(id) && !(typeof id === 'number' && Number.isNaN(id))) {
+          const pos = (key as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
+          if (pos < firstPos) {
+            firstPos = pos;
+            first = lines.linePos(pos).line;
+          }
+          break;
+        }
+        seen.add(id);
+      }
+    }
+    const kids = children(node);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+  }
+  return first;
 }
 
 /** The message for a warning of the yaml library: all of them are refused. */
