@@ -73,3 +73,20 @@ test('explore --schedule runs one schedule: --random or --preemptions with it is
   bad(pagesim('explore', scn, '--schedule', '0,1', '--random', '3'), 'explore: --schedule runs one schedule; it does not go with --random');
   bad(pagesim('explore', scn, '--schedule', '0,1', '--preemptions', '1'), 'explore: --schedule runs one schedule; it does not go with --preemptions');
 });
+
+test('view of a concurrent scenario says that view is among the commands that cannot follow one', () => {
+  const scn = join(repoRoot, 'scenarios', 'seed-004-try-get-vs-last-put.yaml');
+  bad(pagesim('view', scn, '--out', join(dir, 'c.html')), `${scn}: following a run step by step (--watch, --timeline, --leaks, pagesim diff, pagesim view) is not supported for concurrent scenarios (cpus:)`);
+});
+
+test('-h after a command is its help, as after pagesim; another -x is an unknown option, not a file', () => {
+  const h = pagesim('run', '-h');
+  assert.equal(h.status, 0);
+  assert.equal(h.stdout, pagesim('run', '--help').stdout);
+  assert.match(h.stdout, /^usage: pagesim run FILE\.\.\. /);
+  bad(pagesim('run', SCENARIO, '-x'), 'run: unknown option -x (known: --json, --console, --no-text, --leaks, --help, --variant, --case, --watch, --timeline)');
+  bad(pagesim('layout', 'page', '-v', 'baseline'), 'layout: unknown option -v (known: --json, --help, --variant, --diff, --html)');
+  // page-types' own -r is still its raw mode.
+  const raw = pagesim('page-types', '-r', '/dev/null');
+  assert.equal(raw.status, 0, raw.stderr);
+});

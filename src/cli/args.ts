@@ -19,12 +19,20 @@ export interface ParsedArgs {
 
 export function parseArgs(argv: readonly string[], spec: ArgSpec, command: string): ParsedArgs {
   const out: ParsedArgs = { positional: [], flags: new Set(), options: new Map() };
+  const known = (): string => [...spec.flags, ...spec.options].map((n) => `--${n}`).join(', ');
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') {
       out.positional.push(...argv.slice(i + 1));
       break;
     }
+    // `pagesim run -h` is help, as `pagesim -h` is; any other -x is an option pagesim does not have, not a file
+    // named "-x" (`--` before such a file, or ./-x).
+    if (a === '-h' && spec.flags.includes('help')) {
+      out.flags.add('help');
+      continue;
+    }
+    if (/^-[A-Za-z]/.test(a)) throw new InputError(`${command}: unknown option ${a}${known() ? ` (known: ${known()})` : ''}`);
     if (!a.startsWith('--') || a === '-') {
       out.positional.push(a);
       continue;
@@ -39,8 +47,7 @@ export function parseArgs(argv: readonly string[], spec: ArgSpec, command: strin
       if (value === undefined || value === '') throw new InputError(`${command}: --${name} needs a value`);
       out.options.set(name, [...(out.options.get(name) ?? []), value]);
     } else {
-      const known = [...spec.flags, ...spec.options].map((n) => `--${n}`).join(', ');
-      throw new InputError(`${command}: unknown option --${name}${known ? ` (known: ${known})` : ''}`);
+      throw new InputError(`${command}: unknown option --${name}${known() ? ` (known: ${known()})` : ''}`);
     }
   }
   return out;

@@ -638,7 +638,7 @@ export function runScenarioWithMachine(scn: Scenario, variant: string, opts: Run
   }
   const observers = opts.observers ?? [];
   if (scn.cpus !== undefined) {
-    if (observers.length > 0) throw new InputError('following a run step by step (--watch, --timeline, --leaks, pagesim diff) is not supported for concurrent scenarios (cpus:)', scn.file);
+    if (observers.length > 0) throw new InputError('following a run step by step (--watch, --timeline, --leaks, pagesim diff, pagesim view) is not supported for concurrent scenarios (cpus:)', scn.file);
     return runConcurrentScenario(built, scn, variant);
   }
   const k = createMachine(built, scn.machine);
