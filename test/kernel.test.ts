@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { machine } from './helpers/machine.js';
-import { GFP_KERNEL, __GFP_COMP } from '../src/kernel/gfp.js';
+import { GFP_KERNEL, __GFP_COMP, __GFP_ZERO, formatGfp, formatGfpMask } from '../src/kernel/gfp.js';
+import { formatGfp as showGfpFlags } from '../src/trace/gfp.js';
 import { ZONE_DMA, ZONE_DMA32 } from '../src/kernel/config.js';
 import { NR_FREE_PAGES } from '../src/kernel/vmstat.js';
 import { KernelBug } from '../src/report/report.js';
@@ -270,6 +271,26 @@ test('%pGp prints lastcpupid with its 0x prefix even when it is zero, as number(
   const { formatPageFlags } = await import('../src/kernel/vsprintf.js');
   assert.equal(formatPageFlags(0, 0), '0x0(node=0|zone=0|lastcpupid=0x0)');
   assert.equal(formatPageFlags(0xc0000040, 0x17ffff), '0x17ffffc0000040(head|node=0|zone=2|lastcpupid=0x1fffff)');
+});
+
+test('gfp masks print as %pGg does: composites, then the leftover __GFP bits in bit order, 0x0() for none', () => {
+  // linux-mm 7.3-rc5 mmflags.h: __GFP_ZERO (bit 8) before __GFP_COMP (bit 18), whatever order they were OR-ed in.
+  assert.equal(formatGfpMask(GFP_KERNEL | __GFP_COMP | __GFP_ZERO), '0x40dc0(GFP_KERNEL|__GFP_ZERO|__GFP_COMP)');
+  assert.equal(formatGfpMask(0), '0x0()');
+  assert.equal(formatGfpMask(0x200 | GFP_KERNEL), '0xec0(GFP_KERNEL|0x200)');
+  // The trace table and the kernel's printing are one: the same names in the same order.
+  assert.equal(formatGfp(0x1528ca), showGfpFlags(0x1528ca));
+  assert.equal(showGfpFlags(0), 'none');
+});
+
+test('warn_alloc() prints the mode with its flags in bit order', () => {
+  const k = machine();
+  let n = 0;
+  while (k.reports.length === 0 && n < 100_000) {
+    k.alloc_pages(GFP_KERNEL | __GFP_COMP | __GFP_ZERO, 10);
+    n++;
+  }
+  assert.equal(k.reports[0]!.message, `${k.current.comm}: page allocation failure: order:10, mode:0x40dc0(GFP_KERNEL|__GFP_ZERO|__GFP_COMP), nodemask=(null)`);
 });
 
 test('an allocation that fails prints warn_alloc()\'s "page allocation failure" as a printk report, with no WARN() and no taint', () => {

@@ -38,6 +38,68 @@ test('proc: page_owner lists allocated pages once per allocation, in the kernel 
   assert.ok(entries.every((e) => e.split('\n').length <= 2 + 16), 'at most PAGE_OWNER_STACK_DEPTH entries');
 });
 
+test('dump_page() ends with dump_page_owner()\'s lines: allocated or freed, the last free kept across a new allocation, never set', () => {
+  const run = runScenario(
+    inline(`machine: {page_owner: on}
+steps:
+  - alloc_pages: {gfp: GFP_KERNEL, order: 0}
+    as: p
+  - __free_pages: {page: p, order: 0}
+  - dump_page: {page: p, reason: freed}
+  - alloc_pages: {gfp: GFP_KERNEL|__GFP_COMP|__GFP_ZERO, order: 0}
+    as: q
+  - dump_page: {page: q, reason: again}
+  - dump_page: {page: q + 100, reason: never}
+`),
+    'baseline',
+  );
+  assert.equal(run.outcome, 'ok', run.failures.join());
+  const dump = (i: number): string[] => (run.steps[i]!.result as string).split('\n');
+  const allocStack = [' post_alloc_hook+0x5fc/0x760', ' get_page_from_freelist+0x14/0x180', ' __alloc_frozen_pages_noprof+0x1b1/0x2b0', ' __alloc_pages_noprof+0x30e/0x530', ' pagesim_run_step+0x31b/0x320'];
+  const freeStack = [' __free_frozen_pages+0xf8/0x1a0', ' ___free_pages+0x11b/0x440', ' __free_pages+0x8c/0x280', ' pagesim_run_step+0x31b/0x320'];
+  const freed = dump(2);
+  assert.deepEqual(freed.slice(freed.indexOf('page dumped because: freed') + 1), [
+    'page_owner tracks the page as freed',
+    'page last allocated via order 0, migratetype Unmovable, gfp_mask 0xcc0(GFP_KERNEL), pid 1, tgid 1 (pagesim), ts 1001000000',
+    ...allocStack,
+    'page last free pid 1 tgid 1 ts 1002000000 stack trace:',
+    ...freeStack,
+  ]);
+  const again = dump(4);
+  assert.deepEqual(again.slice(again.indexOf('page dumped because: again') + 1), [
+    'page_owner tracks the page as allocated',
+    'page last allocated via order 0, migratetype Unmovable, gfp_mask 0x40dc0(GFP_KERNEL|__GFP_ZERO|__GFP_COMP), pid 1, tgid 1 (pagesim), ts 1004000000',
+    ...allocStack,
+    'page last free pid 1 tgid 1 ts 1002000000 stack trace:',
+    ...freeStack,
+  ]);
+  assert.deepEqual(dump(5).slice(-2), ['page dumped because: never', 'page_owner info is not present (never set?)']);
+});
+
+test('a bad page\'s dump ends with page_owner\'s record before "Modules linked in:", and an allocation with no flags prints mask 0x0()', () => {
+  const r = cli(['run', join(repoRoot, 'scenarios', 'typed-page-free.yaml'), '--variant', 'free-keeps-type', '--leaks']);
+  const lines = r.stdout.split('\n').map((l) => l.replace(/^ +\| /, ''));
+  const at = lines.indexOf('page dumped because: nonzero mapcount');
+  assert.deepEqual(lines.slice(at + 1, at + 10), [
+    'page_owner tracks the page as allocated',
+    'page last allocated via order 0, migratetype Unmovable, gfp_mask 0xcc0(GFP_KERNEL), pid 1, tgid 1 (pagesim), ts 1001000000',
+    ' post_alloc_hook+0x5fc/0x760',
+    ' get_page_from_freelist+0x14/0x180',
+    ' __alloc_frozen_pages_noprof+0x1b1/0x2b0',
+    ' __alloc_pages_noprof+0x30e/0x530',
+    ' pagesim_run_step+0x31b/0x320',
+    'page_owner free stack trace missing',
+    'Modules linked in:',
+  ]);
+  const run = runScenario(inline('machine: {page_owner: on}\nsteps:\n  - alloc_pages: {gfp: 0, order: 0}\n  - proc: {file: page_owner}\n'), 'baseline');
+  assert.match(run.steps[1]!.result as string, /^Page allocated via order 0, mask 0x0\(\), pid 1, tgid 1 \(pagesim\), ts 1001000000 ns$/m);
+});
+
+test('with page_owner off, dump_page() prints no page_owner line', () => {
+  const run = runScenario(inline('steps:\n  - alloc_pages: {gfp: GFP_KERNEL, order: 0}\n    as: p\n  - dump_page: {page: p, reason: off}\n'), 'baseline');
+  assert.equal((run.steps[1]!.result as string).split('\n').at(-1), 'page dumped because: off');
+});
+
 test('split_page makes every page an order-0 allocation of its own', () => {
   const { run, machine } = runScenarioWithMachine(
     inline(`machine: {page_owner: on}
@@ -66,12 +128,33 @@ test('page_owner off: nothing is installed, and proc: page_owner says how to tur
   assert.throws(() => inline('machine: {page_owner: maybe}\nsteps: []\n'), (e: unknown) => e instanceof InputError && /page_owner must be on or off/.test(e.message) && e.line === 1);
 });
 
-test('page_owner on changes nothing a run reports', () => {
+/** The lines dump_page_owner() adds to a dump, taken out of console lines and report texts. */
+function withoutOwnerLines(v: unknown): unknown {
+  const strip = (lines: string[]): string[] => {
+    const out: string[] = [];
+    let inBlock = false;
+    for (const l of lines) {
+      if (/^page_owner (tracks|info)/.test(l)) inBlock = true;
+      else if (inBlock && !/^( |page last |page_owner )/.test(l)) inBlock = false;
+      if (!inBlock) out.push(l);
+    }
+    return out;
+  };
+  if (typeof v === 'string') return v.includes('\n') ? strip(v.split('\n')).join('\n') : v;
+  if (Array.isArray(v)) return v.every((x) => typeof x === 'string') ? strip(v as string[]).map(withoutOwnerLines) : v.map(withoutOwnerLines);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutOwnerLines(x)]));
+  return v;
+}
+
+test('page_owner on changes nothing a run reports but the page_owner lines its dumps end with', () => {
   for (const name of ['flag-set-at-free', 'page-table-workload', 'double-free']) {
     const scn = loadScenario(join(repoRoot, 'scenarios', `${name}.yaml`));
     const plain = JSON.stringify(runJson(runScenario(scn, 'baseline')));
-    const owned = JSON.stringify(runJson(runScenario(scn, 'baseline', { pageOwner: true, observers: [new LeakFinder('baseline')] })));
+    const ownedRun = JSON.stringify(runJson(runScenario(scn, 'baseline', { pageOwner: true, observers: [new LeakFinder('baseline')] })));
+    const owned = JSON.stringify(withoutOwnerLines(JSON.parse(ownedRun)));
     assert.equal(owned, plain, name);
+    // The bad page's dump did gain them.
+    if (name === 'flag-set-at-free') assert.ok(ownedRun.includes('page_owner tracks the page as allocated'), ownedRun);
   }
 });
 

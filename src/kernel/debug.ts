@@ -31,14 +31,22 @@ const FOLIO_MAPPING_KSM = 0x3;
 const FOLIO_MAPPING_FLAGS = 0x3;
 
 export abstract class Debug extends Mm {
-  /** dump_page(page, reason) as console lines. */
-  dump_page_lines(page: number, reason: string | null): string[] {
+  /**
+   * dump_page(page, reason) as console lines, ending with dump_page_owner()'s
+   * when the machine booted with page_owner (withOwner false leaves them
+   * out: a read of the page's state, not a report).
+   */
+  dump_page_lines(page: number, reason: string | null, withOwner = true): string[] {
     const lines: string[] = [];
     if (this.PagePoisoned(page)) lines.push(`page:${hashPointer(this.pageAddr(page))} is uninitialized and poisoned`);
     else this.__dump_page(page, lines);
     if (reason !== null) lines.push(`page dumped because: ${reason}`);
+    if (withOwner) this.dump_page_owner(page, lines);
     return lines;
   }
+
+  /** dump_page_owner(): nothing while page_owner is off; page_owner.ts installs its __dump_page_owner(). */
+  dump_page_owner(_page: number, _out: string[]): void {}
 
   /** dump_page(): prints the dump to the console. */
   dump_page(page: number, reason: string | null): string[] {

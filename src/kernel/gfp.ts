@@ -5,6 +5,7 @@
  */
 
 import { ZONE_DMA, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL } from './config.js';
+import { gfpFlagNames } from '../trace/gfp.js';
 
 // Small integers (1 << b), not 2 ** b: V8 keeps them unboxed, which the allocator's hot paths feel.
 const bit = (b: number): number => 1 << b;
@@ -98,59 +99,24 @@ export const GFP_NAMES: ReadonlyMap<string, number> = new Map([
 ]);
 
 /**
- * %pGg: composite names first (the order of include/trace/events/mmflags.h
- * __def_gfpflag_names), then single flags, joined by '|'; unknown bits in hex.
+ * A mask's flag names as the kernel prints them (%pGg, and show_gfp_flags()
+ * in trace output): composites first, the single __GFP bits left over in
+ * bit order, unknown bits as one hex part. One table serves both, the
+ * trace parser's (src/trace/gfp.ts, which follows the linux-mm 7.3-rc5
+ * include/trace/events/mmflags.h). 0 is `0` here: this is also how a
+ * scenario's gfp value is shown, and it has to read back.
  */
-const GFP_PRINT_ORDER: readonly string[] = [
-  'GFP_TRANSHUGE',
-  'GFP_TRANSHUGE_LIGHT',
-  'GFP_HIGHUSER_MOVABLE',
-  'GFP_HIGHUSER',
-  'GFP_USER',
-  'GFP_KERNEL_ACCOUNT',
-  'GFP_KERNEL',
-  'GFP_NOFS',
-  'GFP_ATOMIC',
-  'GFP_NOIO',
-  'GFP_NOWAIT',
-  'GFP_DMA',
-  '__GFP_HIGHMEM',
-  'GFP_DMA32',
-  '__GFP_HIGH',
-  '__GFP_IO',
-  '__GFP_FS',
-  '__GFP_NOWARN',
-  '__GFP_RETRY_MAYFAIL',
-  '__GFP_NOFAIL',
-  '__GFP_NORETRY',
-  '__GFP_COMP',
-  '__GFP_ZERO',
-  '__GFP_NOMEMALLOC',
-  '__GFP_MEMALLOC',
-  '__GFP_HARDWALL',
-  '__GFP_THISNODE',
-  '__GFP_RECLAIMABLE',
-  '__GFP_MOVABLE',
-  '__GFP_ACCOUNT',
-  '__GFP_WRITE',
-  '__GFP_RECLAIM',
-  '__GFP_DIRECT_RECLAIM',
-  '__GFP_KSWAPD_RECLAIM',
-  '__GFP_ZEROTAGS',
-];
-
 export function formatGfp(mask: number): string {
-  const parts: string[] = [];
-  let rest = mask;
-  for (const name of GFP_PRINT_ORDER) {
-    const v = GFP_NAMES.get(name)!;
-    if (v !== 0 && (rest & v) === v) {
-      parts.push(name);
-      rest &= ~v;
-    }
-  }
-  if (rest !== 0) parts.push(`0x${rest.toString(16)}`);
-  return parts.length === 0 ? '0' : parts.join('|');
+  return mask === 0 ? '0' : gfpFlagNames(mask);
+}
+
+/**
+ * The kernel's `%#x(%pGg)` of a gfp mask (page_owner, warn_alloc): the
+ * number with its 0x prefix, which the kernel's vsprintf prints for 0 too
+ * (`0x0`), then the names, empty for 0 (`0x0()`).
+ */
+export function formatGfpMask(mask: number): string {
+  return `0x${(mask >>> 0).toString(16)}(${gfpFlagNames(mask)})`;
 }
 
 /** gfp_migratetype(): __GFP_MOVABLE -> MOVABLE, __GFP_RECLAIMABLE -> RECLAIMABLE, else UNMOVABLE. */

@@ -89,7 +89,7 @@ import type { Site } from '../report/report.js';
 import { declareSymbols } from './symbols.js';
 import { NR_FREE_CMA_PAGES, NR_FREE_PAGES, NR_FREE_PAGES_BLOCKS, NR_MLOCK, PGALLOC_BASE, PGFREE } from './vmstat.js';
 import * as gfpBits from './gfp.js';
-import { formatGfp, gfp_migratetype, gfp_zone } from './gfp.js';
+import { formatGfp, formatGfpMask, gfp_migratetype, gfp_zone } from './gfp.js';
 import { formatDumpStack } from '../report/oops.js';
 import { ___ratelimit } from './ratelimit.js';
 
@@ -2670,7 +2670,7 @@ export abstract class PageAlloc extends Internal {
   /** warn_alloc(): "page allocation failure" with a stack dump (rate limited in the kernel; every one printed here). */
   warn_alloc(gfp_mask: number, order: number): void {
     if (gfp_mask & __GFP_NOWARN) return;
-    const head = `${this.current.comm}: page allocation failure: order:${order}, mode:0x${gfp_mask.toString(16)}(${formatGfp(gfp_mask)}), nodemask=(null)`;
+    const head = `${this.current.comm}: page allocation failure: order:${order}, mode:${formatGfpMask(gfp_mask)}, nodemask=(null)`;
     const { trace } = this.traceLines();
     const lines = [head, ...formatDumpStack(this.current, this.taints, ['dump_stack_lvl+0x5d/0x80', ...trace])];
     this.printk(lines);

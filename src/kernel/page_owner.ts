@@ -10,7 +10,8 @@
  * machine object itself, shadowing post_alloc_hook() (where the kernel's
  * set_page_owner() is), __free_pages_prepare() (reset_page_owner(), once
  * the free checks passed: a bad page stays allocated) and split_page()
- * (split_page_owner()).
+ * (split_page_owner()), and dump_page()'s dump_page_owner() (linux-mm
+ * 7.3-rc5 __dump_page_owner(): the lines a bad page or VM_BUG dump ends with).
  *
  * What pagesim does not have:
  * - a clock: `ts` is 1 ms per scenario step from 1 s after boot, plus 1 us
@@ -22,12 +23,13 @@
  * - early allocated pages (init_pages_in_zone() marks pages the allocator
  *   handed out before page_owner was ready with the stack of
  *   register_early_stack()): pages allocated while the machine booted are
- *   not tracked and not listed;
+ *   not tracked and not listed, and their dump says "page_owner info is not
+ *   present (never set?)";
  * - memcg: no "Charged to" lines.
  */
 
 import { callTrace } from '../report/oops.js';
-import { formatGfp, gfp_migratetype } from './gfp.js';
+import { formatGfpMask, gfp_migratetype } from './gfp.js';
 import { migratetype_names, pageblock_order } from './config.js';
 import { formatPageFlags } from './vsprintf.js';
 import type { Kernel } from './kernel.js';
@@ -50,9 +52,16 @@ export interface PageOwnerRecord {
   readonly call: string;
   /** PAGE_EXT_OWNER_ALLOCATED: cleared when the page is freed. */
   allocated: boolean;
-  /** The step that freed it, when it was freed. */
+  /**
+   * The last free of this page (free_handle, free_pid, free_tgid,
+   * free_ts_nsec): kept when the page is allocated again, as the kernel's
+   * page_ext keeps them; absent until the page was first freed.
+   */
   freeStep?: number;
   freeTsNsec?: number;
+  freePid?: number;
+  freeTgid?: number;
+  freeStack?: readonly string[];
 }
 
 const owners = new WeakMap<Kernel, PageOwner>();
@@ -96,8 +105,11 @@ export class PageOwner {
     install('__free_pages_prepare', function (this: Kernel, ...args: unknown[]) {
       const ok = freePrepare.apply(this, args) as boolean;
       // FPI_PREPARED pages went through the checks (and reset_page_owner()) before.
-      if (ok) po.__reset_page_owner(args[0] as number, args[1] as number);
+      if (ok) po.__reset_page_owner(args[0] as number, args[1] as number, ['__free_pages_prepare', ...stackOf()]);
       return ok;
+    });
+    install('dump_page_owner', function (this: Kernel, ...args: unknown[]) {
+      po.__dump_page_owner(args[0] as number, args[1] as string[]);
     });
     install('split_page', function (this: Kernel, ...args: unknown[]) {
       const r = splitPage.apply(this, args);
@@ -118,25 +130,73 @@ export class PageOwner {
     return 1_000_000_000 + this.step * 1_000_000 + this.events++ * 1000;
   }
 
-  __set_page_owner(page: number, order: number, gfp_mask: number, stack: readonly string[]): void {
+  /** save_stack(): the simulated call stack as stack depot would keep it, `name+0xoff/0xsize` entries. */
+  private save_stack(stack: readonly string[]): string[] {
     const { rip, trace } = callTrace(stack, this.k.symbols);
-    const entries = [rip, ...trace.filter((l) => !l.startsWith('<') && !l.startsWith(' '))].slice(0, PAGE_OWNER_STACK_DEPTH);
-    const t = this.k.current;
-    const rec: PageOwnerRecord = { order, gfp_mask, pid: t.pid, tgid: t.pid, comm: t.comm, ts_nsec: this.local_clock(), stack: entries, step: this.step, call: this.call, allocated: true };
-    // __update_page_owner_handle(): every page of the allocation gets the record.
-    const n = Math.min(1 << order, this.k.nr_pages - page);
-    for (let i = 0; i < n; i++) this.records.set(page + i, i === 0 ? rec : { ...rec });
+    return [rip, ...trace.filter((l) => !l.startsWith('<') && !l.startsWith(' '))].slice(0, PAGE_OWNER_STACK_DEPTH);
   }
 
-  __reset_page_owner(page: number, order: number): void {
+  __set_page_owner(page: number, order: number, gfp_mask: number, stack: readonly string[]): void {
+    const entries = this.save_stack(stack);
+    const t = this.k.current;
+    const rec: PageOwnerRecord = { order, gfp_mask, pid: t.pid, tgid: t.pid, comm: t.comm, ts_nsec: this.local_clock(), stack: entries, step: this.step, call: this.call, allocated: true };
+    // __update_page_owner_handle(): every page of the allocation gets the record; the last free's
+    // handle, task and time stay in page_ext, for dump_page_owner() to print.
+    const n = Math.min(1 << order, this.k.nr_pages - page);
+    for (let i = 0; i < n; i++) {
+      const prev = this.records.get(page + i);
+      const r = i === 0 ? rec : { ...rec };
+      if (prev?.freeStack !== undefined) {
+        r.freeStep = prev.freeStep;
+        r.freeTsNsec = prev.freeTsNsec;
+        r.freePid = prev.freePid;
+        r.freeTgid = prev.freeTgid;
+        r.freeStack = prev.freeStack;
+      }
+      this.records.set(page + i, r);
+    }
+  }
+
+  __reset_page_owner(page: number, order: number, stack: readonly string[]): void {
     const ts = this.local_clock();
     const n = Math.min(1 << order, this.k.nr_pages - page);
+    let entries: string[] | null = null;
+    const t = this.k.current;
     for (let i = 0; i < n; i++) {
       const r = this.records.get(page + i);
       if (r === undefined) continue;
+      entries ??= this.save_stack(stack);
       r.allocated = false;
       r.freeStep = this.step;
       r.freeTsNsec = ts;
+      r.freePid = t.pid;
+      r.freeTgid = t.pid;
+      r.freeStack = entries;
+    }
+  }
+
+  /**
+   * __dump_page_owner() (mm/page_owner.c, linux-mm 7.3-rc5), the lines
+   * dump_page() ends with when page_owner is on. Pages the allocator handed
+   * out while the machine booted have no record here (the kernel marks them
+   * with its early stack), so they print as never set.
+   */
+  __dump_page_owner(page: number, out: string[]): void {
+    const r = this.records.get(page);
+    if (r === undefined) {
+      out.push('page_owner info is not present (never set?)');
+      return;
+    }
+    out.push(r.allocated ? 'page_owner tracks the page as allocated' : 'page_owner tracks the page as freed');
+    out.push(
+      `page last allocated via order ${r.order}, migratetype ${migratetype_names[gfp_migratetype(r.gfp_mask)]}, gfp_mask ${formatGfpMask(r.gfp_mask)}, pid ${r.pid}, tgid ${r.tgid} (${r.comm}), ts ${r.ts_nsec}`,
+    );
+    // stack_depot_print(): one entry a line, after a single space.
+    out.push(...r.stack.map((e) => ` ${e}`));
+    if (r.freeStack === undefined) out.push('page_owner free stack trace missing');
+    else {
+      out.push(`page last free pid ${r.freePid} tgid ${r.freeTgid} ts ${r.freeTsNsec} stack trace:`);
+      out.push(...r.freeStack.map((e) => ` ${e}`));
     }
   }
 
@@ -172,9 +232,8 @@ export class PageOwner {
   print_page_owner(pfn: number): string {
     const r = this.records.get(pfn)!;
     const k = this.k;
-    const mask = r.gfp_mask === 0 ? '0' : `0x${r.gfp_mask.toString(16)}`;
     const lines = [
-      `Page allocated via order ${r.order}, mask ${mask}(${formatGfp(r.gfp_mask)}), pid ${r.pid}, tgid ${r.tgid} (${r.comm}), ts ${r.ts_nsec} ns`,
+      `Page allocated via order ${r.order}, mask ${formatGfpMask(r.gfp_mask)}, pid ${r.pid}, tgid ${r.tgid} (${r.comm}), ts ${r.ts_nsec} ns`,
       `PFN 0x${pfn.toString(16)} type ${migratetype_names[gfp_migratetype(r.gfp_mask)]} Block ${Math.floor(pfn / 2 ** pageblock_order)} type ${migratetype_names[k.get_pfnblock_migratetype(pfn, pfn)]} Flags ${formatPageFlags(k.flagsLo(pfn), k.flagsHi(pfn))}`,
       ...r.stack.map((e) => ` ${e}`),
     ];

@@ -43,7 +43,7 @@ export function pageState(k: Kernel, pfn: number): PageState {
   const reports = k.reports.length;
   const consoleLines = k.console.length;
   const consoleDropped = k.consoleDropped;
-  const dump = k.dump_page_lines(pfn, null);
+  const dump = k.dump_page_lines(pfn, null, false);
   k.reports.length = reports;
   k.console.length = consoleLines;
   k.consoleDropped = consoleDropped;

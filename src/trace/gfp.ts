@@ -195,12 +195,15 @@ export function parseGfp(text: string, table: GfpTable = GFP): number {
 }
 
 /**
- * Prints a mask the way the kernel's show_gfp_flags() does: every table
- * entry whose bits are all still present is printed and its bits removed,
- * left-over bits follow as one hex part, `|` separates, and 0 is `none`.
+ * The names the kernel prints for a mask: every table entry whose bits are
+ * all still present is printed and its bits removed, left-over bits follow
+ * as one hex part, `|` separates; 0 prints nothing. This is the walk both
+ * __print_flags() (trace output) and printk's %pGg (lib/vsprintf.c
+ * format_flags() over mm/debug.c's gfpflag_names) make over the same
+ * __def_gfpflag_names table, so the kernel's reports (page_owner,
+ * warn_alloc) use it too.
  */
-export function formatGfp(mask: number, table: GfpTable = GFP): string {
-  if (mask === 0) return 'none';
+export function gfpFlagNames(mask: number, table: GfpTable = GFP): string {
   let rest = mask >>> 0;
   const parts: string[] = [];
   for (const { name, mask: m } of table.printOrder) {
@@ -212,4 +215,9 @@ export function formatGfp(mask: number, table: GfpTable = GFP): string {
   }
   if (rest !== 0) parts.push(`0x${rest.toString(16)}`);
   return parts.join('|');
+}
+
+/** Prints a mask the way the kernel's show_gfp_flags() does: gfpFlagNames(), and 0 is `none`. */
+export function formatGfp(mask: number, table: GfpTable = GFP): string {
+  return mask === 0 ? 'none' : gfpFlagNames(mask, table);
 }
