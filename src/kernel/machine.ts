@@ -489,6 +489,21 @@ export abstract class MachineBase {
     return this.ripAndTrace(undefined);
   }
 
+  /**
+   * The frames dump_stack() prints (lib/dump_stack.c, x86's
+   * show_trace_log_lvl(), as of linux-mm 7.3-rc5): dump_stack_lvl, then the
+   * function that called it and that function's callers. There is no RIP
+   * line to take the innermost frame, so it stays in the trace. `fn` is the
+   * reporting function when pagesim reaches it inline (print_bad_pte() is a
+   * macro around print_bad_page_map()).
+   */
+  protected dumpStackFrames(fn?: string): string[] {
+    const stack = this.kernelStack();
+    if (fn !== undefined && stack[0] !== fn) stack.unshift(fn);
+    const { rip, trace } = callTrace(stack, this.symbols);
+    return ['dump_stack_lvl+0x5d/0x80', rip, ...trace];
+  }
+
   /** VM_BUG_ON_PAGE(cond, page) */
   VM_BUG_ON_PAGE(cond: boolean, page: number, site: Site): void {
     // Kept tiny so the check costs one branch where it is inlined; the report is built out of line.
@@ -603,6 +618,73 @@ export abstract class MachineBase {
     this.oopsBadPointer(Number(addr >> 32n), Number(addr & 0xffffffffn));
   }
 
+  /**
+   * CR3 while a step runs: the contents word of swapper_pg_dir (the steps
+   * run as a kernel thread), or -1 on a machine without page tables.
+   */
+  protected kernelPgd(): number {
+    return -1;
+  }
+
+  /** The contents word of the table an entry (lo, hi) points at, read without giving a page contents; -1 when it has none. */
+  private tableOfEntry(lo: number, hi: number): number {
+    const pfn = (hi & 0xfffff) * 2 ** 20 + (lo >>> 12);
+    return pfn < this.nr_pages && this.hasContents(pfn) ? this.pageContentsWord(pfn) : -1;
+  }
+
+  /**
+   * dump_pagetable() (arch/x86/mm/fault.c, linux-mm 7.3-rc5, x86_64) on
+   * pagesim's kernel page tables: each level's entry as %lx, from the PGD
+   * down to the first that is not present or maps a large page (with
+   * 4-level paging the P4D is the PGD entry again), a space after each but
+   * the PTE. Also the leaf's state, for show_fault_oops()'s NX line.
+   */
+  protected dump_pagetable(addr: bigint): { line: string; present: boolean; nx: boolean } {
+    const names = ['PGD', 'P4D', 'PUD', 'PMD', 'PTE'];
+    const shifts = [39, 39, 30, 21, 12];
+    let table = this.kernelPgd();
+    let line = '';
+    let nx = false;
+    for (let level = 0; level < names.length; level++) {
+      const w = table < 0 ? -1 : table + 2 * Number((addr >> BigInt(shifts[level]!)) & 511n);
+      const lo = w < 0 ? 0 : this.m32[w]!;
+      const hi = w < 0 ? 0 : this.m32[w + 1]!;
+      const val = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+      line += `${names[level]} ${val.toString(16)}${level < 4 ? ' ' : ''}`;
+      nx ||= (hi & 0x80000000) !== 0;
+      // pgd_present() is always true with 4-level paging; P4D, PUD and PMD end the walk when not present or large.
+      if (level === 0) continue;
+      const present = (lo & 0x1) !== 0;
+      if (level === 4 || !present || (lo & 0x80) !== 0) return { line, present, nx };
+      table = this.tableOfEntry(lo, hi);
+    }
+    return { line, present: false, nx };
+  }
+
+  /**
+   * page_fault_oops() for a kernel-mode fault on a canonical address
+   * (arch/x86/mm/fault.c, linux-mm 7.3-rc5): show_fault_oops() (the NX line
+   * for an instruction fetch from a mapped page, the BUG line, the two #PF
+   * lines, dump_pagetable()), then __die("Oops", regs, error_code)'s header
+   * (arch/x86/kernel/dumpstack.c): what comes before the CPU line. pagesim
+   * does not tell reads from writes: a data access is a read.
+   */
+  protected pageFaultHeader(addr: bigint, fetch: boolean): string[] {
+    const hex = hex16(addr);
+    const walk = this.dump_pagetable(addr);
+    // X86_PF_PROT 0x1 (the page is present), X86_PF_INSTR 0x10 (arch/x86/include/asm/trap_pf.h).
+    const error_code = (walk.present ? 0x1 : 0) | (fetch ? 0x10 : 0);
+    const lines: string[] = [];
+    if (fetch && walk.present && walk.nx) lines.push('kernel tried to execute NX-protected page - exploit attempt? (uid: 0)');
+    lines.push(addr < BigInt(PAGE_SIZE) ? `BUG: kernel NULL pointer dereference, address: ${hex}` : `BUG: unable to handle page fault for address: ${hex}`);
+    lines.push(`#PF: supervisor ${fetch ? 'instruction fetch' : 'read access'} in kernel mode`);
+    const code = error_code.toString(16).padStart(4, '0');
+    lines.push(`#PF: error_code(0x${code}) - ${walk.present ? 'permissions violation' : 'not-present page'}`);
+    lines.push(walk.line);
+    lines.push(`Oops: Oops: ${code} [#${this.nextOops()}] SMP NOPTI`);
+    return lines;
+  }
+
   /** An oops for a pointer dereference the kernel would fault on. */
   oopsBadPointer(hi: number, lo: number): never {
     const addr = (BigInt(hi) << 32n) | BigInt(lo);
@@ -612,13 +694,10 @@ export abstract class MachineBase {
     const { rip, trace } = callTrace(stack, this.symbols);
     const hex = hex16(addr);
     const canonical = hi >>> 15 === 0 || hi >>> 15 === 0x1ffff;
-    // arch/x86/mm/fault.c show_fault_oops() (7.3): a kernel-mode fault below PAGE_SIZE is worded as a NULL pointer dereference.
-    const first = canonical
-      ? hi === 0 && lo < PAGE_SIZE
-        ? `BUG: kernel NULL pointer dereference, address: ${hex}`
-        : `BUG: unable to handle page fault for address: ${hex}`
-      : `Oops: general protection fault, probably for non-canonical address 0x${hex}: 0000 [#${this.nextOops()}] SMP NOPTI`;
-    const text = formatFaultText(first, this.current, this.taints, rip, trace);
+    // A canonical address page-faults (show_fault_oops() words one below PAGE_SIZE as a NULL pointer dereference); any other is a #GP (die_addr()).
+    const header = canonical ? this.pageFaultHeader(addr, false) : [`Oops: general protection fault, probably for non-canonical address 0x${hex}: 0000 [#${this.nextOops()}] SMP NOPTI`];
+    const first = canonical ? header.find((l) => l.startsWith('BUG: '))! : header[0]!;
+    const text = formatFaultText(header, this.current, this.taints, rip, trace, canonical ? `CR2: ${hex}` : undefined);
     this.printk(text);
     const r: Report = { kind: 'BUG', function: fn, rip, reason: canonical ? 'page fault' : 'general protection fault', message: first, pfn: null, text: text.join('\n'), ...(inInterrupt(trace) ? { irq: true } : {}) };
     this.record(r);

@@ -23,8 +23,13 @@ import { formatDumpStack } from '../report/oops.js';
 import { PGFAULT } from './vmstat.js';
 import { declareSymbols } from './symbols.js';
 import type { KmemCache } from './slub.js';
-import { hex16, hexWords } from './vsprintf.js';
+import { hex16 } from './vsprintf.js';
 import { is_bad_page_map_ratelimited } from './ratelimit.js';
+
+/** A 64-bit entry as %08llx prints it: at least eight digits, more when the value needs them. */
+function hex08(lo: number, hi: number): string {
+  return hi === 0 ? (lo >>> 0).toString(16).padStart(8, '0') : (hi >>> 0).toString(16) + (lo >>> 0).toString(16).padStart(8, '0');
+}
 
 /** sizeof(struct socket_alloc) and the offset of vfs_inode.i_data in it, estimated (see vma_file()). */
 const SOCKET_ALLOC_BYTES = 768;
@@ -905,12 +910,8 @@ export abstract class Memory extends Rmap {
   print_bad_pte(vma: VmAreaStruct, addr: number, hi: number, lo: number, page: number): void {
     const limit = is_bad_page_map_ratelimited(this.bad_page_map_ratelimit, this.jiffies, HZ);
     const mm = vma.mm;
-    const head = `BUG: Bad page map in process ${this.current.comm}  pte:${hexWords(lo, hi)}`;
-    const pgd = this.pgd_offset(mm, addr);
-    const pud = this.pud_offset(pgd, addr);
-    const pmd = this.pmd_offset(pud, addr);
-    const w = (e: number): string => hexWords(this.m32[e]!, this.m32[e + 1]!);
-    const lines = [head, `pgd:${w(pgd)} p4d:${w(pgd)} pud:${w(pud)} pmd:${w(pmd)}`];
+    const head = `BUG: Bad page map in process ${this.current.comm}  pte:${hex08(lo, hi)}`;
+    const lines = [head, this.__print_bad_page_map_pgtable(mm, addr)];
     if (limit.line !== null) lines.unshift(limit.line);
     if (page >= 0) lines.push(...this.dump_page_lines(page, 'bad page map'));
     const index = Math.floor((addr - vma.vm_start) / PAGE_SIZE) + vma.vm_pgoff;
@@ -920,8 +921,7 @@ export abstract class Memory extends Rmap {
     lines.push(`addr:${hex16(BigInt(addr))} vm_flags:${vma.vm_flags.toString(16).padStart(8, '0')} anon_vma:${anonVma} mapping:${mapping} index:${index.toString(16)}`);
     // Neither tcp_vm_ops nor the stand-in driver's vm_ops has ->fault; no file here has ->mmap_prepare.
     lines.push(`file:${file === null ? '(null)' : file.name} fault:0x0 mmap:${file === null ? '0x0' : file.mmap} mmap_prepare: 0x0 read_folio:0x0`);
-    const { trace } = this.traceLines();
-    lines.push(...formatDumpStack(this.current, this.taints, ['dump_stack_lvl+0x5d/0x80', ...trace]));
+    lines.push(...formatDumpStack(this.current, this.taints, this.dumpStackFrames('print_bad_page_map')));
     if (limit.limited) {
       this.report('bad_page', 'print_bad_page_map', 'bad page map', head, page >= 0 ? page : null, lines, true);
       return;
@@ -929,6 +929,22 @@ export abstract class Memory extends Rmap {
     this.printk(lines);
     this.taints.add('B');
     this.report('bad_page', 'print_bad_page_map', 'bad page map', head, page >= 0 ? page : null, lines);
+  }
+
+  /**
+   * __print_bad_page_map_pgtable() (mm/memory.c, linux-mm 7.3-rc5): the
+   * entries above the bad one, each %08llx, down to the pmd; the walk ends
+   * at the first level that is not present or maps a large page. With
+   * 4-level paging the p4d is the pgd entry and pgd_present() is always true.
+   */
+  __print_bad_page_map_pgtable(mm: MmStruct, addr: number): string {
+    const w = (e: number): string => hex08(this.m32[e]!, this.m32[e + 1]!);
+    const pgd = this.pgd_offset(mm, addr);
+    const upper = `pgd:${w(pgd)} p4d:${w(pgd)}`;
+    if (!this.entryPresent(pgd)) return upper; // x86 has no 512 GiB pages: p4d_leaf() is false
+    const pud = this.pud_offset(pgd, addr);
+    if (!this.entryPresent(pud) || this.entryLeaf(pud)) return `${upper} pud:${w(pud)}`;
+    return `${upper} pud:${w(pud)} pmd:${w(this.pmd_offset(pud, addr))}`;
   }
 
   /** zap_page_range_single(): zap [address, address + size) of one VMA (MADV_DONTNEED, TCP zero-copy). */

@@ -845,8 +845,7 @@ export abstract class PageAlloc extends Internal {
     const stack = this.kernelStack();
     const fn = stack.find((n) => n !== 'bad_page') ?? 'bad_page';
     const limit = ___ratelimit(this.bad_page_ratelimit, this.jiffies, 'bad_page');
-    const { trace } = this.traceLines();
-    const lines = [head, ...this.dump_page_lines(page, reason), 'Modules linked in:', ...formatDumpStack(this.current, this.taints, ['dump_stack_lvl+0x5d/0x80', ...trace])];
+    const lines = [head, ...this.dump_page_lines(page, reason), 'Modules linked in:', ...formatDumpStack(this.current, this.taints, this.dumpStackFrames())];
     if (limit.line !== null) lines.unshift(limit.line);
     if (limit.ok) this.printk(lines);
     else if (limit.line !== null) this.printk([limit.line]);
@@ -2671,8 +2670,7 @@ export abstract class PageAlloc extends Internal {
   warn_alloc(gfp_mask: number, order: number): void {
     if (gfp_mask & __GFP_NOWARN) return;
     const head = `${this.current.comm}: page allocation failure: order:${order}, mode:${formatGfpMask(gfp_mask)}, nodemask=(null)`;
-    const { trace } = this.traceLines();
-    const lines = [head, ...formatDumpStack(this.current, this.taints, ['dump_stack_lvl+0x5d/0x80', ...trace])];
+    const lines = [head, ...formatDumpStack(this.current, this.taints, this.dumpStackFrames())];
     this.printk(lines);
     this.report('printk', 'warn_alloc', 'page allocation failure', head, null, lines);
   }
@@ -2765,8 +2763,7 @@ export abstract class PageAlloc extends Internal {
   warn_if_node_offline(nid: number, gfp: number): void {
     if ((gfp & (__GFP_THISNODE | __GFP_NOWARN)) !== (__GFP_THISNODE | __GFP_NOWARN)) return;
     if (nid < this.nodeCount) return;
-    const { trace } = this.traceLines();
-    this.printk([`${formatGfp(gfp)} allocation from offline node ${nid}`, ...formatDumpStack(this.current, this.taints, ['dump_stack_lvl+0x5d/0x80', ...trace])]);
+    this.printk([`${formatGfp(gfp)} allocation from offline node ${nid}`, ...formatDumpStack(this.current, this.taints, this.dumpStackFrames())]);
   }
 
   alloc_frozen_pages(gfp: number, order: number): number {

@@ -142,6 +142,10 @@ export abstract class Pgtable extends Rcu {
     this.buildDirectMap();
   }
 
+  protected override kernelPgd(): number {
+    return this.init_mm.pgd;
+  }
+
   /** Zeroes the contents of freshly allocated pages asked for with __GFP_ZERO. */
   override clear_page_contents(page: number, order: number): void {
     const n = 1 << order;

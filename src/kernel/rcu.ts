@@ -183,14 +183,19 @@ export abstract class Rcu extends Slub {
     const hex = hex16(addr);
     const stack = this.kernelStack();
     const { rip: caller, trace } = callTrace(stack, this.symbols);
-    const header =
-      addr === 0n
-        ? `BUG: kernel NULL pointer dereference, address: ${hex}`
-        : this.symbols.lookup(addr) === undefined
-          ? `BUG: unable to handle page fault for address: ${hex}`
-          : `Oops: invalid opcode: 0000 [#${this.nextOops()}] SMP NOPTI`;
-    const rip = this.symbols.lookup(addr) === undefined ? `0x${hex}` : this.symbols.format(addr);
-    const text = formatFaultText(header, this.current, this.taints, rip, [caller, ...trace]);
+    const inText = this.symbols.lookup(addr) !== undefined;
+    const canonical = addr >> 47n === 0n || addr >> 47n === 0x1ffffn;
+    // The middle of a function: invalid opcode. A canonical address outside the text: an instruction-fetch page fault
+    // (arch/x86/mm/fault.c page_fault_oops(), linux-mm 7.3-rc5). A non-canonical one: #GP, whose instruction (an
+    // indirect jump through a register) names no memory operand, so exc_general_protection() (arch/x86/kernel/traps.c) gives no hint.
+    const lines = inText
+      ? [`Oops: invalid opcode: 0000 [#${this.nextOops()}] SMP NOPTI`]
+      : canonical
+        ? this.pageFaultHeader(addr, true)
+        : [`Oops: general protection fault: 0000 [#${this.nextOops()}] SMP NOPTI`];
+    const header = lines.find((l) => l.startsWith('BUG: ')) ?? lines[0]!;
+    const rip = inText ? this.symbols.format(addr) : `0x${hex}`;
+    const text = formatFaultText(lines, this.current, this.taints, rip, [caller, ...trace], !inText && canonical ? `CR2: ${hex}` : undefined);
     this.printk(text);
     // Callbacks run from the RCU softirq: an oops there is in interrupt context.
     const r = { kind: 'BUG' as const, function: 'rcu_do_batch', rip, reason: 'bad RCU callback pointer', message: header, pfn: null, text: text.join('\n'), irq: true };

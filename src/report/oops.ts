@@ -17,8 +17,25 @@
  *   ---[ end trace 0000000000000000 ]---
  *
  * pagesim prints the non-inlined frames of its own simulated call stack;
- * the offsets inside functions are synthetic but stable. Registers and the
- * Code: line are omitted: they describe a CPU pagesim does not simulate.
+ * the offsets inside functions are synthetic but stable. The register
+ * block, the Code: line and the summary oops_end() prints after the end
+ * marker (RIP and registers again) are omitted: they describe a CPU pagesim
+ * does not simulate (docs/fidelity.md).
+ *
+ * A page fault in kernel mode (arch/x86/mm/fault.c page_fault_oops(),
+ * linux-mm 7.3-rc5) prints show_fault_oops()'s lines and the page-table
+ * walk before __die("Oops"), and CR2 before the end marker:
+ *
+ *   BUG: unable to handle page fault for address: ffffea017d804034
+ *   #PF: supervisor read access in kernel mode
+ *   #PF: error_code(0x0000) - not-present page
+ *   PGD 0 P4D 0
+ *   Oops: Oops: 0000 [#1] SMP NOPTI
+ *   CPU: 0 UID: 0 ...
+ *   ...
+ *   Modules linked in:
+ *   CR2: ffffea017d804034
+ *   ---[ end trace 0000000000000000 ]---
  */
 
 import type { Site } from './report.js';
@@ -35,6 +52,8 @@ export const KERNEL_RELEASE = '7.3.0-rc5-pagesim';
 export const ROOT_FRAME = 'pagesim_run_step';
 const HARDWARE = 'Hardware name: pagesim virtual machine, BIOS pagesim 01/01/2026';
 export const CUT_HERE = '------------[ cut here ]------------';
+/** print_oops_end_marker() (kernel/panic.c), called from oops_exit(). */
+const END_TRACE = '---[ end trace 0000000000000000 ]---';
 
 // kernel/panic.c taint_flags: the letter of each flag when set, in bit order ('G' for an unset P).
 const TAINT_FLAGS = 'PFSRMBUDAWCIOELKXTNJ';
@@ -88,7 +107,7 @@ function body(task: Task, taints: ReadonlySet<string>, rip: string, trace: reado
   const lines = [`CPU: ${task.cpu} UID: 0 PID: ${task.pid} Comm: ${task.comm} ${t.inline} ${KERNEL_RELEASE} #1 PREEMPT(voluntary)`];
   if (t.legend !== null) lines.push(t.legend);
   lines.push(HARDWARE, `RIP: 0010:${rip}`, ...stackSection(trace), 'Modules linked in:');
-  if (endTrace) lines.push('---[ end trace 0000000000000000 ]---');
+  if (endTrace) lines.push(END_TRACE);
   return lines;
 }
 
@@ -97,16 +116,27 @@ export function formatBugText(dumped: readonly string[], site: Site, task: Task,
   return [...dumped, CUT_HERE, `kernel BUG at ${site.file}:${site.line}!`, `Oops: invalid opcode: 0000 [#${oopsNr}] SMP NOPTI`, ...body(task, taints, rip, trace, true)];
 }
 
-/** An oops that is not a BUG(): a fault on a wild pointer. `header` is its first line. */
-export function formatFaultText(header: string, task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[]): string[] {
-  return [header, ...body(task, taints, rip, trace, true)];
+/**
+ * An oops that is not a BUG(): a fault on a wild pointer. `header` is what
+ * comes before the CPU line (for a page fault, show_fault_oops()'s lines and
+ * __die()'s "Oops:" line); `cr2` the line page_fault_oops() prints after
+ * __die() and before oops_end() prints the end marker.
+ */
+export function formatFaultText(header: string | readonly string[], task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[], cr2?: string): string[] {
+  const lines = [...(typeof header === 'string' ? [header] : header), ...body(task, taints, rip, trace, false)];
+  if (cr2 !== undefined) lines.push(cr2);
+  lines.push(END_TRACE);
+  return lines;
 }
 
 /**
  * Full text of a WARN: the page dump (if any), "cut here", the condition
- * of a WARN_ON(cond) (2026 kernels print it on its own line) or a WARN()
- * message, then the v6.19+ banner `WARNING: file:line at func+off/size,
- * CPU#n: comm/pid` and the register dump, and the end marker.
+ * of a WARN_ON(cond) or a WARN() message, then the v6.19+ banner
+ * `WARNING: file:line at func+off/size, CPU#n: comm/pid`, and the end
+ * marker (no register dump: see the top of this file). The condition line
+ * is the kernel's only with CONFIG_DEBUG_BUGVERBOSE_DETAILED=y (lib/Kconfig.debug
+ * of linux-mm 7.3-rc5: "Verbose WARN_ON_ONCE() reporting", default n);
+ * pagesim prints it: a known difference from a default build (docs/fidelity.md).
  */
 export function formatWarnText(dumped: readonly string[], banner: string, before: readonly string[], task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[]): string[] {
   return [...dumped, CUT_HERE, ...before, banner, 'Modules linked in:', ...body(task, taints, rip, trace, true).filter((l) => l !== 'Modules linked in:')];
