@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { pagesim } from './helpers/cli.js';
@@ -67,4 +67,16 @@ test('cString and cComment', () => {
   // A NUL followed by a digit stays two characters: octal escapes are three digits.
   assert.equal(cString('x\u00007\n\u00e9'), '"x\\0007\\012\\303\\251"');
   assert.equal(cComment('a */ b\u0000c'), 'a * / b c');
+});
+
+test('kunit --out: two scenarios that would write one file are refused before anything is written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-kunit-'));
+  const a = join(dir, 'a.yaml');
+  const b = join(dir, 'b.yaml');
+  writeFileSync(a, 'name: a-b\nsteps: [check]\n');
+  writeFileSync(b, 'name: a_b\nsteps: [check]\n');
+  const out = join(dir, 'out');
+  const r = pagesim(['kunit', a, b, '--out', out]);
+  assert.deepEqual({ status: r.status, stdout: r.stdout, stderr: r.stderr }, { status: 2, stdout: '', stderr: `${b}: kunit: exports to pagesim_a_b_kunit.c, as ${a} does: each suite needs a scenario name of its own\n` });
+  assert.equal(existsSync(out), false);
 });

@@ -38,8 +38,14 @@ export function kunitCommand(argv: readonly string[]): number {
   // Every file is translated before anything is written: one bad step writes nothing.
   const texts = a.positional.map((f) => {
     const scn = loadScenario(f);
-    return { file: kunitFileName(scn), text: exportKunit(scn) };
+    return { scenario: f, file: kunitFileName(scn), text: exportKunit(scn) };
   });
+  // Names that differ only where a C identifier cannot (a-b, a_b), or one file given twice, would write one file over
+  // the other, and two suites of one name do not load together.
+  for (const [i, t] of texts.entries()) {
+    const before = texts.findIndex((u) => u.file === t.file);
+    if (before < i) throw new InputError(`kunit: exports to ${t.file}, as ${texts[before]!.scenario} does: each suite needs a scenario name of its own`, t.scenario);
+  }
   if (outs.length === 0) {
     process.stdout.write(texts[0]!.text);
     return 0;
