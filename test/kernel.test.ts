@@ -5,6 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { machine } from './helpers/machine.js';
+import { variantLookup } from '../src/engine/load.js';
+import { opLookup } from '../src/engine/registry.js';
+import { runScenario } from '../src/engine/run.js';
+import { parseScenario } from '../src/scenario/parse.js';
 import { GFP_KERNEL, __GFP_COMP, __GFP_ZERO, formatGfp, formatGfpMask } from '../src/kernel/gfp.js';
 import { formatGfp as showGfpFlags } from '../src/trace/gfp.js';
 import { ZONE_DMA, ZONE_DMA32 } from '../src/kernel/config.js';
@@ -121,6 +125,83 @@ test('list_del poisons the entry; a second list_del of it BUGs with list_debug.c
     () => k.list_del(q * k.PW + k.W_lru),
     (e: unknown) => e instanceof KernelBug && /list_del corruption, ffffea[0-9a-f]+->next is LIST_POISON1 \(dead000000000100\)/.test(e.report.text) && e.report.function === '__list_del_entry_valid_or_report',
   );
+});
+
+test('list corruption reports start with mem_dump_obj()\'s line for the address the check names, none for NULL', () => {
+  const k = machine();
+  const q = k.alloc_pages(GFP_KERNEL, 0) * k.PW + k.W_lru;
+  k.INIT_LIST_HEAD(q);
+  const p = k.alloc_pages(GFP_KERNEL, 0) * k.PW + k.W_lru;
+  k.list_add(p, q);
+  k.list_del(p);
+  const text = (f: () => void): string[] => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof KernelBug) return e.report.text.split('\n');
+      throw e;
+    }
+    throw new Error('no BUG');
+  };
+  // LIST_POISON1 is no direct-map address: " non-paged memory", then the message, then the BUG.
+  const addr = k.kaddr(p).toString(16);
+  assert.deepEqual(text(() => k.list_del(p)).slice(0, 4), [
+    ' non-paged memory',
+    `list_del corruption, ${addr}->next is LIST_POISON1 (dead000000000100)`,
+    '------------[ cut here ]------------',
+    'kernel BUG at lib/list_debug.c:58!',
+  ]);
+  // prev is a zone free list head, in the direct map: " non-slab/vmalloc memory".
+  const a = k.alloc_pages(GFP_KERNEL, 0);
+  const head = k.page_zone(a).freeList(10, 0);
+  const r = k.alloc_pages(GFP_KERNEL, 0) * k.PW + k.W_lru;
+  const saved = [k.m32[head]!, k.m32[head + 1]!, k.m32[head + 2]!, k.m32[head + 3]!];
+  k.INIT_LIST_HEAD(head);
+  k.list_add(r, head);
+  k.storeAddrOf(head, head);
+  const lines = text(() => k.list_del(r));
+  assert.deepEqual(lines.slice(0, 2), [' non-slab/vmalloc memory', `list_del corruption. prev->next should be ${k.kaddr(r).toString(16)}, but was ${k.kaddr(head).toString(16)}. (prev=${k.kaddr(head).toString(16)})`]);
+  for (let i = 0; i < 4; i++) k.m32[head + i] = saved[i]!;
+  // A NULL link names no address: the message comes first.
+  const s = k.alloc_pages(GFP_KERNEL, 0) * k.PW + k.W_lru;
+  k.INIT_LIST_HEAD(s);
+  k.m32[s] = 0;
+  k.m32[s + 1] = 0;
+  assert.equal(text(() => k.list_del(s))[0], `list_del corruption, ${k.kaddr(s).toString(16)}->next is NULL`);
+});
+
+test('a page that does not match its folio dumps snapshot_page()\'s copy: its compound head cleared in the raw: line', () => {
+  // A tail page mapped on its own, then its folio freed: the free checks find the tail's mapcount and
+  // dump it with the folio already taken apart.
+  const run = runScenario(
+    parseScenario(
+      `machine: {memory: 64MiB}
+steps:
+  - mm_alloc: {}
+    as: m
+  - mmap_device: {mm: m, len: 16KiB}
+    as: a
+  - folio_alloc: {gfp: GFP_KERNEL, order: 2}
+    as: f
+  - vm_insert_page: {mm: m, addr: a, page: f + 1}
+  - free_frozen_pages: {page: f, order: 2}
+`,
+      't.yaml',
+      opLookup,
+      variantLookup,
+    ),
+    'baseline',
+  );
+  const lines = run.reports[0]!.text.split('\n');
+  const at = lines.indexOf('page does not match folio');
+  assert.ok(at > 0, run.reports[0]!.text);
+  assert.deepEqual(lines.slice(at + 1, at + 5), [
+    'page: refcount:0 mapcount:1 mapping:0000000000000000 index:0xffffffff00000000 pfn:0x200d',
+    'ksm flags: 0xfffffc0000000(node=0|zone=1|lastcpupid=0x1fffff)',
+    // The live struct page holds ffffea0000080301 (the head's address + 1) in its second word.
+    'raw: 000fffffc0000000 0000000000000000 0000000100000000 00000000ffffffff',
+    'raw: ffffffff00000000 0000000000000001 0000000000000000 0000000000000000',
+  ]);
 });
 
 test('NULL list links are reported as list_debug.c reports them, before they are followed', () => {

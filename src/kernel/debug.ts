@@ -73,14 +73,16 @@ export abstract class Debug extends Mm {
         const nr = (this.flagsLo(folio) & (1 << PG_head)) !== 0 ? this.m32[folio * this.PW + this.W_nr_pages]! : 1;
         if (idx > nr) {
           out.push('page does not match folio');
-          folio = page;
-          idx = 0;
+          this.__dump_folio(page, page, 0, out, true);
+          return;
         }
       } else {
         out.push('page does not match folio');
+        this.__dump_folio(page, page, 0, out, true);
+        return;
       }
     }
-    this.__dump_folio(folio, page, idx, out);
+    this.__dump_folio(folio, page, idx, out, false);
   }
 
   private folioMappingText(folio: number): { mapping: string; type: string } {
@@ -97,7 +99,14 @@ export abstract class Debug extends Mm {
     return { mapping: hashPointer(mapping), type: ksm ? 'ksm ' : anon ? 'anon ' : '' };
   }
 
-  private __dump_folio(folio: number, page: number, idx: number, out: string[]): void {
+  /**
+   * __dump_folio() on snapshot_page()'s copies. When the page does not match
+   * its folio, snapshot_page() (mm/util.c, linux-mm 7.3-rc5) gives up on the
+   * folio, clears the compound head in its copy of the page and dumps that
+   * copy as a folio of one page (`unfaithful`): the raw: line then shows 0
+   * where the live struct page holds the head pointer.
+   */
+  private __dump_folio(folio: number, page: number, idx: number, out: string[], unfaithful: boolean): void {
     const large = this.PageHead(folio);
     const { mapping, type } = this.folioMappingText(folio);
     const index = this.read64(folio * this.PW + this.W_index) + BigInt(idx);
@@ -117,7 +126,12 @@ export abstract class Debug extends Mm {
     out.push(`${type}flags: ${formatPageFlags(this.flagsLo(folio), this.flagsHi(folio))}`);
     const pt = this.page_type(folio);
     if (PageFlags.page_type_has_type(pt)) out.push(`page_type: ${(pt >>> 24).toString(16)}(${page_type_name(pt)})`);
-    out.push(...hexDumpRows('raw: ', this.m32, page * this.PW, this.structPageSize));
+    if (unfaithful) {
+      const copy = this.m32.slice(page * this.PW, page * this.PW + (this.structPageSize >> 2));
+      copy[this.W_compound_head] = 0;
+      copy[this.W_compound_head + 1] = 0;
+      out.push(...hexDumpRows('raw: ', copy, 0, this.structPageSize));
+    } else out.push(...hexDumpRows('raw: ', this.m32, page * this.PW, this.structPageSize));
     if (large) out.push(...hexDumpRows('head: ', this.m32, folio * this.PW, 2 * this.structPageSize));
   }
 }

@@ -1,6 +1,8 @@
 /**
- * include/linux/list.h with CONFIG_DEBUG_LIST (lib/list_debug.c, ≈v6.14)
- * and CONFIG_BUG_ON_DATA_CORRUPTION, as syzbot and debug kernels run.
+ * include/linux/list.h with CONFIG_DEBUG_LIST (lib/list_debug.c of the
+ * linux-mm 7.3-rc5 tree, where CHECK_DATA_CORRUPTION() takes the address to
+ * describe, since v6.15) and CONFIG_BUG_ON_DATA_CORRUPTION, as syzbot and
+ * debug kernels run.
  *
  * Lists live in the simulated bytes: a list node is the memory word where a
  * `struct list_head` starts (a page's `lru`, a free-list head in a zone),
@@ -9,7 +11,7 @@
  * reader of those bytes (through any union view) sees the poison.
  */
 
-import { MachineBase } from './machine.js';
+import { MachineBase, PAGE_OFFSET_HI, VMEMMAP_HI } from './machine.js';
 import { POISON_HI } from './config.js';
 import { declareSymbols } from './symbols.js';
 import { hexWords } from '../util/hex.js';
@@ -72,9 +74,48 @@ export abstract class KernelList extends MachineBase {
     return next === head ? -1 : next;
   }
 
-  private corruption(site: Site, msg: string): never {
-    // CHECK_DATA_CORRUPTION: pr_err(msg) then BUG() (CONFIG_BUG_ON_DATA_CORRUPTION=y).
-    this.BUG(site, null, [msg], msg);
+  /** PageSlab(): implemented by the page-flags layer. */
+  abstract PageSlab(page: number): boolean;
+
+  /**
+   * CHECK_DATA_CORRUPTION(cond, addr, ...) (include/linux/bug.h, linux-mm
+   * 7.3-rc5): mem_dump_obj(addr) when addr is not NULL, then pr_err(msg)
+   * and BUG() (CONFIG_BUG_ON_DATA_CORRUPTION=y). addr is the pointer value
+   * the check names, as (hi, lo) words.
+   */
+  private corruption(site: Site, msg: string, addrHi = 0, addrLo = 0): never {
+    const obj = addrHi === 0 && addrLo === 0 ? null : this.mem_dump_obj(addrHi, addrLo);
+    this.BUG(site, null, obj === null ? [msg] : [obj, msg], msg);
+  }
+
+  /**
+   * mem_dump_obj() (mm/util.c, linux-mm 7.3-rc5): what the address is, as
+   * the line its pr_cont() makes after a finished line. Addresses in the
+   * memmap (vmemmap) and LIST_POISON are not in the direct map: "non-paged
+   * memory". A direct-map address of a present page that is not a slab
+   * page (pagesim's kernel data, where its list heads are): "non-slab/vmalloc
+   * memory", as the kernel prints for the zone free lists (pglist_data, from
+   * memblock) and the pcp lists (the first per-cpu chunk). An address in a
+   * slab page would print kmem_dump_obj()'s description of the object
+   * (cache, start, offset, size), which pagesim does not model: null, no
+   * line. So heads the kernel allocates from a slab cache (a
+   * kmem_cache_node's partial list, a memcg's lruvec) print here as
+   * non-slab memory, since pagesim keeps them in its kernel data.
+   */
+  protected mem_dump_obj(hi: number, lo: number): string | null {
+    if (hi >>> 0 >= 0xffffc900 && hi >>> 0 <= 0xffffe8ff) return ' vmalloc memory';
+    if (hi >>> 0 >= PAGE_OFFSET_HI && hi >>> 0 <= PAGE_OFFSET_HI + 0x3f && hi >>> 0 !== VMEMMAP_HI) {
+      const pfn = Math.floor(((hi - PAGE_OFFSET_HI) * 2 ** 32 + (lo >>> 0)) / 4096);
+      if (pfn < this.nr_pages) {
+        // virt_to_slab(): the slab type is on the folio's head.
+        const w = pfn * this.PW + this.pageWord('compound_head');
+        const ch = this.m32[w]!;
+        const head = (ch & 1) !== 0 && this.m32[w + 1] === VMEMMAP_HI ? Math.floor((ch - 1) / this.structPageSize) : pfn;
+        return this.PageSlab(head < this.nr_pages ? head : pfn) ? null : ' non-slab/vmalloc memory';
+      }
+    }
+    if (hi === 0 && lo === 0x10) return ' zero-size pointer';
+    return ' non-paged memory';
   }
 
   /**
@@ -117,9 +158,9 @@ export abstract class KernelList extends MachineBase {
     const x = px(this.addrHi(next), this.addrLo(next));
     switch (site) {
       case S.addNextPrev:
-        return this.corruption(site, `list_add corruption. next->prev should be prev (${p}), but was ${px(m[next + 3]!, m[next + 2]!)}. (next=${x}).`);
+        return this.corruption(site, `list_add corruption. next->prev should be prev (${p}), but was ${px(m[next + 3]!, m[next + 2]!)}. (next=${x}).`, this.addrHi(next), this.addrLo(next));
       case S.addPrevNext:
-        return this.corruption(site, `list_add corruption. prev->next should be next (${x}), but was ${px(m[prev + 1]!, m[prev]!)}. (prev=${p}).`);
+        return this.corruption(site, `list_add corruption. prev->next should be next (${x}), but was ${px(m[prev + 1]!, m[prev]!)}. (prev=${p}).`, this.addrHi(prev), this.addrLo(prev));
       default:
         return this.corruption(site, `list_add double add: new=${px(this.addrHi(nw), this.addrLo(nw))}, prev=${p}, next=${x}.`);
     }
@@ -196,13 +237,13 @@ export abstract class KernelList extends MachineBase {
       case S.delPrevNull:
         return this.corruption(site, `list_del corruption, ${e}->prev is NULL`);
       case S.delPoison1:
-        return this.corruption(site, `list_del corruption, ${e}->next is LIST_POISON1 (dead000000000100)`);
+        return this.corruption(site, `list_del corruption, ${e}->next is LIST_POISON1 (dead000000000100)`, m[entry + 1]!, m[entry]!);
       case S.delPoison2:
-        return this.corruption(site, `list_del corruption, ${e}->prev is LIST_POISON2 (dead000000000122)`);
+        return this.corruption(site, `list_del corruption, ${e}->prev is LIST_POISON2 (dead000000000122)`, m[entry + 3]!, m[entry + 2]!);
       case S.delPrevNext:
-        return this.corruption(site, `list_del corruption. prev->next should be ${e}, but was ${px(m[other + 1]!, m[other]!)}. (prev=${px(m[entry + 3]!, m[entry + 2]!)})`);
+        return this.corruption(site, `list_del corruption. prev->next should be ${e}, but was ${px(m[other + 1]!, m[other]!)}. (prev=${px(m[entry + 3]!, m[entry + 2]!)})`, m[entry + 3]!, m[entry + 2]!);
       default:
-        return this.corruption(site, `list_del corruption. next->prev should be ${e}, but was ${px(m[other + 3]!, m[other + 2]!)}. (next=${px(m[entry + 1]!, m[entry]!)})`);
+        return this.corruption(site, `list_del corruption. next->prev should be ${e}, but was ${px(m[other + 3]!, m[other + 2]!)}. (next=${px(m[entry + 1]!, m[entry]!)})`, m[entry + 1]!, m[entry]!);
     }
   }
 
