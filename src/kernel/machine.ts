@@ -484,11 +484,6 @@ export abstract class MachineBase {
     this.record({ kind, function: fn, rip, reason, message, pfn: page, text: text.join('\n'), ...(suppressed ? { suppressed: true } : {}) });
   }
 
-  /** Call trace lines for a report the caller formats itself. */
-  protected traceLines(): { rip: string; trace: string[] } {
-    return this.ripAndTrace(undefined);
-  }
-
   /**
    * The frames dump_stack() prints (lib/dump_stack.c, x86's
    * show_trace_log_lvl(), as of linux-mm 7.3-rc5): dump_stack_lvl, then the
