@@ -80,3 +80,15 @@ test('kunit --out: two scenarios that would write one file are refused before an
   assert.deepEqual({ status: r.status, stdout: r.stdout, stderr: r.stderr }, { status: 2, stdout: '', stderr: `${b}: kunit: exports to pagesim_a_b_kunit.c, as ${a} does: each suite needs a scenario name of its own\n` });
   assert.equal(existsSync(out), false);
 });
+
+test('kunit: a string with $i in a repeat is formatted for each index, as pagesim expands it, not passed as the text "$i"', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-kunit-'));
+  const f = join(dir, 'loop.yaml');
+  writeFileSync(f, 'steps:\n  - repeat:\n      times: 3\n      steps:\n        - kmem_cache_create: {name: "c%$i\\"x$i", size: 64}\n          as: c$i\n        - kmem_cache_destroy: c$i\n');
+  const r = pagesim(['kunit', f]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.stdout.split('\n').includes('\t\tc[i] = kmem_cache_create(({ static char pagesim_str[27]; snprintf(pagesim_str, sizeof(pagesim_str), "c%%%d\\"x%d", i, i); pagesim_str; }), 64, 8, 0, NULL);'), r.stdout);
+  // pagesim's run names the caches the same: c%0"x0, c%1"x1, ...
+  const run = pagesim(['run', f, '--variant', 'linux-6.12']);
+  assert.match(run.stdout, /kmem_cache_create\(name="c%\$i\\"x\$i", size=64, align=8\) = kmem_cache c%0"x0 \[i=0\]/);
+});

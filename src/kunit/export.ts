@@ -212,10 +212,26 @@ class CaseWriter {
       case 'bool':
         return v.value ? 'true' : 'false';
       case 'string':
-        return cString(v.value);
+        return v.value.includes('$i') ? this.loopString(v.value, step) : cString(v.value);
       case 'handle':
         return this.page(v, step.line);
     }
+  }
+
+  /**
+   * A string with `$i` in a loop, as pagesim expands it for each index
+   * (`cache$i`: cache0, cache1...): formatted into a buffer of the call
+   * site. The functions that take such a string (kmem_cache_create's name,
+   * dump_page's reason) copy or print it before they return.
+   */
+  private loopString(text: string, step: OpStep): string {
+    if (this.loopDepth === 0) this.fail(step.line, `${step.op}: $i outside a repeat`);
+    const parts = text.split('$i');
+    const format = parts.map((p) => p.replaceAll('%', '%%')).join('%d');
+    // An int prints in at most 11 characters.
+    const size = Buffer.byteLength(parts.join(''), 'utf8') + 11 * (parts.length - 1) + 1;
+    const args = Array.from({ length: parts.length - 1 }, () => this.loopVar()).join(', ');
+    return `({ static char pagesim_str[${size}]; snprintf(pagesim_str, sizeof(pagesim_str), ${cString(format)}, ${args}); pagesim_str; })`;
   }
 
   steps(list: readonly Step[]): void {
