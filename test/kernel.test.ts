@@ -371,7 +371,27 @@ test('warn_alloc() prints the mode with its flags in bit order', () => {
     k.alloc_pages(GFP_KERNEL | __GFP_COMP | __GFP_ZERO, 10);
     n++;
   }
-  assert.equal(k.reports[0]!.message, `${k.current.comm}: page allocation failure: order:10, mode:0x40dc0(GFP_KERNEL|__GFP_ZERO|__GFP_COMP), nodemask=(null)`);
+  assert.equal(k.reports[0]!.message, `${k.current.comm}: page allocation failure: order:10, mode:0x40dc0(GFP_KERNEL|__GFP_ZERO|__GFP_COMP), nodemask=(null),cpuset=/,mems_allowed=0`);
+});
+
+test('warn_alloc() prints one failure in 10 s, then says how many it suppressed', () => {
+  const k = machine();
+  const held: number[] = [];
+  // Use the order-10 blocks up; every later order-10 allocation fails.
+  for (let p = k.alloc_pages(GFP_KERNEL, 10); p >= 0; p = k.alloc_pages(GFP_KERNEL, 10)) held.push(p);
+  assert.equal(k.reports.length, 1);
+  k.alloc_pages(GFP_KERNEL, 10);
+  k.alloc_pages(GFP_KERNEL, 10);
+  assert.equal(k.reports.length, 1, 'nopage_rs: a burst of 1 in 10 s');
+  k.jiffies += 10 * 250; // still inside the interval: time_is_before_jiffies(begin + interval) is false
+  k.alloc_pages(GFP_KERNEL, 10);
+  assert.equal(k.reports.length, 1);
+  k.jiffies += 1;
+  k.alloc_pages(GFP_KERNEL, 10);
+  assert.equal(k.reports.length, 2);
+  const lines = k.reports[1]!.text.split('\n');
+  assert.deepEqual(lines.slice(0, 2), ['warn_alloc: 3 callbacks suppressed', `${k.current.comm}: page allocation failure: order:10, mode:0xcc0(GFP_KERNEL), nodemask=(null),cpuset=/,mems_allowed=0`]);
+  assert.ok(held.length > 0);
 });
 
 test('an allocation that fails prints warn_alloc()\'s "page allocation failure" as a printk report, with no WARN() and no taint', () => {
@@ -384,6 +404,6 @@ test('an allocation that fails prints warn_alloc()\'s "page allocation failure" 
   const r = k.reports[0]!;
   assert.equal(r.kind, 'printk');
   assert.equal(r.function, 'warn_alloc');
-  assert.match(r.message, /^\S+: page allocation failure: order:10, mode:0xcc0\(GFP_KERNEL\), nodemask=\(null\)$/);
+  assert.match(r.message, /^\S+: page allocation failure: order:10, mode:0xcc0\(GFP_KERNEL\), nodemask=\(null\),cpuset=\/,mems_allowed=0$/);
   assert.deepEqual([...k.taints], []);
 });

@@ -127,6 +127,8 @@ export abstract class MachineBase {
   jiffies = 0;
   /** bad_page()'s DEFINE_RATELIMIT_STATE(bad_page_ratelimit, 60 * HZ, 60) (mm/page_alloc.c). */
   readonly bad_page_ratelimit = new RatelimitState(60 * HZ, 60);
+  /** warn_alloc()'s DEFINE_RATELIMIT_STATE(nopage_rs, 10*HZ, 1) (mm/page_alloc.c). */
+  readonly nopage_rs = new RatelimitState(10 * HZ, 1);
   /** print_bad_page_map()'s counters (mm/memory.c). */
   readonly bad_page_map_ratelimit = new BadPageMapRatelimit();
   /** Reports are suppressed (still counted) after this many, so a runaway loop stays bounded. */

@@ -24,6 +24,7 @@ import {
   NR_PAGE_ORDERS,
   NR_PCP_LISTS,
   PAGE_ALLOC_COSTLY_ORDER,
+  ZONE_DMA,
   ZONE_DMA32,
   ZONE_MOVABLE,
   ZONE_NORMAL,
@@ -184,6 +185,7 @@ const __GFP_NOFAIL = gfpBits.__GFP_NOFAIL | 0;
 const __GFP_NOMEMALLOC = gfpBits.__GFP_NOMEMALLOC | 0;
 const __GFP_NORETRY = gfpBits.__GFP_NORETRY | 0;
 const __GFP_NOWARN = gfpBits.__GFP_NOWARN | 0;
+const __GFP_DMA = gfpBits.__GFP_DMA | 0;
 const __GFP_THISNODE = gfpBits.__GFP_THISNODE | 0;
 const __GFP_ZERO = gfpBits.__GFP_ZERO | 0;
 
@@ -2666,13 +2668,40 @@ export abstract class PageAlloc extends Internal {
     this.setWord64(page, this.W_lru, alloc_flags & ALLOC_NO_WATERMARKS ? 2 : 0, 0);
   }
 
-  /** warn_alloc(): "page allocation failure" with a stack dump (rate limited in the kernel; every one printed here). */
+  /**
+   * warn_alloc() (mm/page_alloc.c, linux-mm 7.3-rc5): "page allocation
+   * failure" with a stack dump, for an allocation without __GFP_NOWARN, one
+   * every 10 s (nopage_rs: a burst of 1; the first after a quiet interval
+   * that dropped some is preceded by "warn_alloc: N callbacks suppressed"),
+   * and none for a __GFP_DMA request when no node has a managed DMA zone.
+   * The line ends with cpuset_print_current_mems_allowed()'s part
+   * (CONFIG_CPUSETS=y, as distribution kernels have it): the task's cpuset,
+   * the root one, "/", and its mems_allowed, the nodes with memory.
+   * Not printed: warn_alloc_show_mem()'s Mem-Info block (__show_mem()).
+   */
   warn_alloc(gfp_mask: number, order: number): void {
     if (gfp_mask & __GFP_NOWARN) return;
-    const head = `${this.current.comm}: page allocation failure: order:${order}, mode:${formatGfpMask(gfp_mask)}, nodemask=(null)`;
+    const limit = ___ratelimit(this.nopage_rs, this.jiffies, 'warn_alloc');
+    if (!limit.ok) return;
+    if (gfp_mask & __GFP_DMA && !this.zones.some((z) => z.idx === ZONE_DMA && z.managed_pages > 0)) return;
+    const head = `${this.current.comm}: page allocation failure: order:${order}, mode:${formatGfpMask(gfp_mask)}, nodemask=(null),cpuset=/,mems_allowed=${this.memoryNodeList()}`;
     const lines = [head, ...formatDumpStack(this.current, this.taints, this.dumpStackFrames())];
+    if (limit.line !== null) lines.unshift(limit.line);
     this.printk(lines);
     this.report('printk', 'warn_alloc', 'page allocation failure', head, null, lines);
+  }
+
+  /** node_states[N_MEMORY] as %*pbl prints a nodemask: ranges of nodes with present memory, "0-1,3". */
+  private memoryNodeList(): string {
+    const nodes = [...new Set(this.zones.filter((z) => z.present_pages !== 0).map((z) => z.nid))].sort((a, b) => a - b);
+    const parts: string[] = [];
+    for (let i = 0; i < nodes.length; ) {
+      let j = i;
+      while (j + 1 < nodes.length && nodes[j + 1] === nodes[j]! + 1) j++;
+      parts.push(j === i ? `${nodes[i]}` : `${nodes[i]}-${nodes[j]}`);
+      i = j + 1;
+    }
+    return parts.join(',');
   }
 
   /**
