@@ -90,3 +90,8 @@ test('-h after a command is its help, as after pagesim; another -x is an unknown
   const raw = pagesim('page-types', '-r', '/dev/null');
   assert.equal(raw.status, 0, raw.stderr);
 });
+
+test('an empty file name is shown as "" before the colon', () => {
+  bad(pagesim('run', ''), '"": cannot read scenario file (no such file)');
+  bad(pagesim('page-types', ''), '"": cannot read kpageflags image (no such file)');
+});

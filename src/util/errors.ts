@@ -19,7 +19,9 @@ export class InputError extends Error {
 
   /** The one-line form the CLI prints. */
   oneLine(): string {
-    const where = this.file === undefined ? '' : this.line === undefined ? `${this.file}: ` : `${this.file}:${this.line}: `;
+    // An empty file name (`pagesim run ''`) is shown as "", not as nothing before the colon.
+    const file = this.file === '' ? '""' : this.file;
+    const where = file === undefined ? '' : this.line === undefined ? `${file}: ` : `${file}:${this.line}: `;
     return `${where}${this.message}`;
   }
 }
