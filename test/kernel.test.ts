@@ -359,6 +359,9 @@ test('gfp masks print as %pGg does: composites, then the leftover __GFP bits in 
   assert.equal(formatGfpMask(GFP_KERNEL | __GFP_COMP | __GFP_ZERO), '0x40dc0(GFP_KERNEL|__GFP_ZERO|__GFP_COMP)');
   assert.equal(formatGfpMask(0), '0x0()');
   assert.equal(formatGfpMask(0x200 | GFP_KERNEL), '0xec0(GFP_KERNEL|0x200)');
+  // 7.3's mmflags.h has no name for __GFP_NO_OBJ_EXT (bit 24): printk shows it in hex, trace output from 6.18 by name.
+  assert.equal(formatGfpMask(0x1000000 | GFP_KERNEL), '0x1000cc0(GFP_KERNEL|0x1000000)');
+  assert.equal(showGfpFlags(0x1000000 | GFP_KERNEL), 'GFP_KERNEL|__GFP_NO_OBJ_EXT');
   // The trace table and the kernel's printing are one: the same names in the same order.
   assert.equal(formatGfp(0x1528ca), showGfpFlags(0x1528ca));
   assert.equal(showGfpFlags(0), 'none');

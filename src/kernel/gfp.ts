@@ -5,7 +5,7 @@
  */
 
 import { ZONE_DMA, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL } from './config.js';
-import { gfpFlagNames } from '../trace/gfp.js';
+import { GFP, gfpFlagNames, type GfpTable } from '../trace/gfp.js';
 
 // Small integers (1 << b), not 2 ** b: V8 keeps them unboxed, which the allocator's hot paths feel.
 const bit = (b: number): number => 1 << b;
@@ -99,6 +99,14 @@ export const GFP_NAMES: ReadonlyMap<string, number> = new Map([
 ]);
 
 /**
+ * The trace table as printk's gfpflag_names has it in linux-mm 7.3-rc5:
+ * mmflags.h there no longer names __GFP_NO_OBJ_EXT (gfp_types.h still has
+ * the bit, 0x1000000), so %pGg prints it as a hex part; the trace table
+ * keeps the name for the 6.13-6.18 traces that print it.
+ */
+const PRINTK_GFP: GfpTable = { ...GFP, printOrder: GFP.printOrder.filter((e) => e.name !== '__GFP_NO_OBJ_EXT') };
+
+/**
  * A mask's flag names as the kernel prints them (%pGg, and show_gfp_flags()
  * in trace output): composites first, the single __GFP bits left over in
  * bit order, unknown bits as one hex part. One table serves both, the
@@ -107,7 +115,7 @@ export const GFP_NAMES: ReadonlyMap<string, number> = new Map([
  * scenario's gfp value is shown, and it has to read back.
  */
 export function formatGfp(mask: number): string {
-  return mask === 0 ? '0' : gfpFlagNames(mask);
+  return mask === 0 ? '0' : gfpFlagNames(mask, PRINTK_GFP);
 }
 
 /**
@@ -116,7 +124,7 @@ export function formatGfp(mask: number): string {
  * (`0x0`), then the names, empty for 0 (`0x0()`).
  */
 export function formatGfpMask(mask: number): string {
-  return `0x${(mask >>> 0).toString(16)}(${gfpFlagNames(mask)})`;
+  return `0x${(mask >>> 0).toString(16)}(${gfpFlagNames(mask, PRINTK_GFP)})`;
 }
 
 /** gfp_migratetype(): __GFP_MOVABLE -> MOVABLE, __GFP_RECLAIMABLE -> RECLAIMABLE, else UNMOVABLE. */
