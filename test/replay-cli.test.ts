@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -89,7 +89,18 @@ test('replay: says which snapshots it found next to the trace', { skip: noThp },
 test('replay: a missing trace is one line, exit 2', () => {
   const r = replayCli(['/nonexistent/trace.txt']);
   assert.equal(r.status, 2);
-  assert.match(oneLine(r.stderr), /^\/nonexistent\/trace\.txt: cannot read trace: ENOENT$/);
+  assert.match(oneLine(r.stderr), /^\/nonexistent\/trace\.txt: cannot read trace \(no such file\)$/);
+});
+
+test('replay: a directory given as the trace is one line, exit 2, in the words of every input file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-dir-'));
+  try {
+    const r = replayCli([dir]);
+    assert.equal(r.status, 2);
+    assert.equal(oneLine(r.stderr), `${dir}: cannot read trace (is a directory)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('replay: an unknown --mode is one line, exit 2', () => {

@@ -9,6 +9,7 @@ import type { Writable } from 'node:stream';
 import { freshBundle, IN_CLI_BUNDLE } from '../util/bundle.js';
 import { parseArgs } from './args.js';
 import { InputError } from '../util/errors.js';
+import { unreadable } from '../util/input-file.js';
 import { ParseWorker } from '../replay/worker-stream.js';
 import { REPLAY_SPEC } from '../replay/early-reader.js';
 import { phase } from '../replay/phases.js';
@@ -176,7 +177,7 @@ async function replayRun(a: ReturnType<typeof parseArgs>, trace: string, mode: R
   try {
     accessSync(trace, constants.R_OK);
   } catch (err) {
-    throw new InputError(`cannot read trace: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, trace);
+    throw unreadable('trace', err, trace);
   }
   const initial = snapshot(m, single(a.options.get('initial'), 'initial'), trace, 't0_', '--initial');
   const compare = snapshot(m, single(a.options.get('compare'), 'compare'), trace, 't1_', '--compare');

@@ -9,7 +9,7 @@
 import { buildVariant } from '../engine/build.js';
 import { procBuddyinfo, procPagetypeinfo } from '../engine/proc.js';
 import { checkMachine } from '../check/checker.js';
-import { InputError } from '../util/errors.js';
+import { unreadable } from '../util/input-file.js';
 import { bootReplayMachine, type MachineSource, type ReplayMachine } from './machine.js';
 import { ExactReplayer } from './exact.js';
 import { ModelReplayer, seedModel } from './model.js';
@@ -139,7 +139,7 @@ function traceBytes(path: string): number {
       closeSync(fd);
     }
   } catch (err) {
-    throw new InputError(`cannot read trace: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, path);
+    throw unreadable('trace', err, path);
   }
 }
 

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream';
 import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { InputError } from '../util/errors.js';
 import { isGzip, readTraceHead } from './gzip-file.js';
-import { formatBytes } from '../util/input-file.js';
+import { formatBytes, unreadable } from '../util/input-file.js';
 import { LIMITS } from '../kernel/config.js';
 
 /** Chunk size for reads and inflation. */
@@ -102,7 +102,7 @@ export async function* traceFileChunks(path: string, text?: Buffer, checkLines =
       source = isGzip(head.magic) ? gzipChunks(path, head.whole) : plainChunks(path);
     }
   } catch (err) {
-    throw new InputError(`cannot read trace: ${(err as Error).message}`, path);
+    throw unreadable('trace', err, path);
   }
   const limits = new TraceLimits(path, checkLines);
   try {
@@ -111,7 +111,7 @@ export async function* traceFileChunks(path: string, text?: Buffer, checkLines =
       try {
         next = await source.next();
       } catch (err) {
-        throw new InputError(`cannot read trace: ${(err as Error).message}`, path);
+        throw unreadable('trace', err, path);
       }
       if (next.done === true) return;
       limits.check(next.value);

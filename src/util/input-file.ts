@@ -29,6 +29,16 @@ export function ioProblem(e: unknown): string {
   }
 }
 
+/**
+ * The bad-input error for an input that cannot be opened or read: what the
+ * system said in the words above (no such file, is a directory), or what
+ * the reader said itself (an inflater on a damaged gzip stream).
+ */
+export function unreadable(what: string, e: unknown, file: string): InputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && code.startsWith('E') ? new InputError(`cannot read ${what} (${ioProblem(e)})`, file) : new InputError(`cannot read ${what}: ${(e as Error).message}`, file);
+}
+
 /** A size in the units docs/limits.md uses. */
 export function formatBytes(n: number): string {
   for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) if (n >= size && n % size === 0) return `${n / size} ${unit}`;
