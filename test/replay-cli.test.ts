@@ -151,3 +151,22 @@ test('replay: without snapshots the machine is sized from the trace and every pa
   assert.equal(j.initial.from, 'none');
   assert.match(j.machine.notes.join('\n'), /no zoneinfo/);
 });
+
+test('replay: a trace of one CPU says "1 CPU" in the machine line and the note', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-one-cpu-'));
+  try {
+    const file = join(dir, 'trace.txt');
+    const prefix = '            bash-8208    [000] .....  ';
+    writeFileSync(
+      file,
+      `${prefix}1744.452629: mm_page_alloc: page=00000000acb58366 pfn=0x118e0c order=0 migratetype=0 gfp_flags=GFP_KERNEL\n` +
+        `${prefix}1744.452640: mm_page_free: page=00000000acb58366 pfn=0x118e0c order=0\n`,
+    );
+    const r = replayCli([file]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^machine: 1 node, 1 CPU, 1,169,408 struct pages$/m);
+    assert.match(r.stdout, /pagesim machine with 1 CPU, every managed page free at t0$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

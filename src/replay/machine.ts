@@ -69,7 +69,7 @@ export function bootReplayMachine(built: BuiltVariant, src: MachineSource): Repl
   } else {
     const { memoryBytes, cpus } = memoryForTrace(src.maxPfn, src.maxCpu, structPageSize, src.maxPfnAt);
     k = createMachine(built, { memoryBytes, cpus, nodes: 1 });
-    notes.push(`no zoneinfo: a ${memoryBytes / 2 ** 30} GiB pagesim machine with ${cpus} CPUs, every managed page free at t0`);
+    notes.push(`no zoneinfo: a ${memoryBytes / 2 ** 30} GiB pagesim machine with ${cpus} CPU${cpus > 1 ? 's' : ''}, every managed page free at t0`);
   }
   const st = new PageStates(k.nr_pages);
   const zones: (ZoneRuntime | undefined)[] = [];

@@ -71,7 +71,7 @@ export function formatReplayHuman(r: ReplayResult): string {
   lines.push(`initial state: ${filesLine(r.initialFiles, r.initialFrom)}`);
   lines.push(`compared with: ${filesLine(r.compareFiles, r.compareFrom)}`);
   const m = r.machine;
-  lines.push(`machine: ${m.nodes} node${m.nodes > 1 ? 's' : ''}, ${m.cpus} CPUs, ${fmt(m.nrPages)} struct pages`);
+  lines.push(`machine: ${m.nodes} node${m.nodes > 1 ? 's' : ''}, ${m.cpus} CPU${m.cpus > 1 ? 's' : ''}, ${fmt(m.nrPages)} struct pages`);
   for (const z of m.zones) lines.push(`  zone ${z.name.padEnd(7)} start ${z.start}, spanned ${z.spanned}, present ${z.present}, managed ${z.managed} (t0: ${seedingText(z.seeding)})`);
   for (const n of m.notes) lines.push(`  note: ${n}`);
   const p = r.parse;
