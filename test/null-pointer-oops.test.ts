@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { pagesim as run } from './helpers/cli.js';
 
 const pagesim = (...args: string[]) => run(args);
-const dir = mkdtempSync(join(tmpdir(), 'pagesim-audit7-'));
+const dir = mkdtempSync(join(tmpdir(), 'pagesim-refusals-'));
 
 function file(name: string, text: string): string {
   const f = join(dir, name);

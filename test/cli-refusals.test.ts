@@ -12,7 +12,7 @@ import { pagesim as run } from './helpers/cli.js';
 import { repoRoot } from './helpers/machine.js';
 
 const pagesim = (...args: string[]) => run(args);
-const dir = mkdtempSync(join(tmpdir(), 'pagesim-audit7-'));
+const dir = mkdtempSync(join(tmpdir(), 'pagesim-refusals-'));
 const SCENARIO = join(repoRoot, 'scenarios', 'double-free.yaml');
 
 function file(name: string, text: string | Buffer): string {
