@@ -109,7 +109,7 @@ function main(argv: readonly string[]): number {
       text = exportKunit(scn);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      refused.push({ scenario: scn.name, reason: e.oneLine().replace(`${file}:`, 'line ') });
+      refused.push({ scenario: scn.name, reason: e.line === undefined ? e.message : `line ${e.line}: ${e.message}` });
       continue;
     }
     writeFileSync(join(exportDir, kunitFileName(scn)), text);
