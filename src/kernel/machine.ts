@@ -34,6 +34,16 @@ declareSymbols('pagesim/scenario', [ROOT_FRAME]);
 export const VMEMMAP_HI = 0xffffea00;
 /** 0xffff888000000000 (PAGE_OFFSET): high word of the direct map for physical addresses below 4 GiB. */
 export const PAGE_OFFSET_HI = 0xffff8880;
+
+/**
+ * x86_64's 4-level paging: an address is canonical when bits 63..47 are all
+ * equal (48-bit virtual addresses). A load from a canonical address that is
+ * not mapped page-faults; from any other it takes a general protection fault.
+ */
+export function isCanonical(addr: bigint): boolean {
+  const top = addr >> 47n;
+  return top === 0n || top === 0x1ffffn;
+}
 /**
  * VMEMMAP_HI as a signed 32-bit value (the same bits). The list and address
  * fast paths compare and store address words in this form, read through
@@ -690,7 +700,7 @@ export abstract class MachineBase {
     const fn = stack[0] ?? ROOT_FRAME;
     const { rip, trace } = callTrace(stack, this.symbols);
     const hex = hex16(addr);
-    const canonical = hi >>> 15 === 0 || hi >>> 15 === 0x1ffff;
+    const canonical = isCanonical(addr);
     // A canonical address page-faults (show_fault_oops() words one below PAGE_SIZE as a NULL pointer dereference); any other is a #GP (die_addr()).
     const header = canonical ? this.pageFaultHeader(addr, false) : [`Oops: general protection fault, probably for non-canonical address 0x${hex}: 0000 [#${this.nextOops()}] SMP NOPTI`];
     const first = canonical ? header.find((l) => l.startsWith('BUG: '))! : header[0]!;

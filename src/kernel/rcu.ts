@@ -18,6 +18,7 @@
  */
 
 import { Slub } from './slub.js';
+import { isCanonical } from './machine.js';
 import { declareSymbols } from './symbols.js';
 import { callTrace, formatFaultText } from '../report/oops.js';
 import { KernelBug } from '../report/report.js';
@@ -184,7 +185,7 @@ export abstract class Rcu extends Slub {
     const stack = this.kernelStack();
     const { rip: caller, trace } = callTrace(stack, this.symbols);
     const inText = this.symbols.lookup(addr) !== undefined;
-    const canonical = addr >> 47n === 0n || addr >> 47n === 0x1ffffn;
+    const canonical = isCanonical(addr);
     // The middle of a function: invalid opcode. A canonical address outside the text: an instruction-fetch page fault
     // (arch/x86/mm/fault.c page_fault_oops(), linux-mm 7.3-rc5). A non-canonical one: #GP, whose instruction (an
     // indirect jump through a register) names no memory operand, so exc_general_protection() (arch/x86/kernel/traps.c) gives no hint.
