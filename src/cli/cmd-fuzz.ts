@@ -11,7 +11,7 @@ import { DEFAULT_FUZZ_MACHINE, type FuzzMachine } from '../fuzz/program.js';
 import { machineConfigProblem } from '../kernel/mm_init.js';
 import { checkVariants } from './cmd-run.js';
 import { InputError } from '../util/errors.js';
-import { makeDirs } from '../util/make-dirs.js';
+import { makeOutputDir } from '../util/output-file.js';
 import { mergeShards, runCampaign, type ShardFile, type Summary } from '../fuzz/campaign.js';
 import { loadScenario, scenarioFiles } from '../engine/load.js';
 import { runScenario } from '../engine/run.js';
@@ -69,16 +69,15 @@ export async function fuzzCommand(argv: readonly string[], help: (cmd: string) =
   const machine = machineOption(a);
   const out = a.options.get('out');
   if (out !== undefined && out.length > 1) throw new InputError('fuzz: give --out once');
-  if (out !== undefined) {
-    try {
-      makeDirs(out[0]!);
-    } catch (e) {
-      throw new InputError(`cannot create output directory (${(e as NodeJS.ErrnoException).code ?? 'error'})`, out[0]);
-    }
+  const dirOf = (variant: string): string | undefined => (out === undefined ? undefined : variants.length > 1 ? join(out[0]!, variant) : out[0]!);
+  // Every directory before the first campaign: one that cannot be written is refused before any work is done.
+  for (const variant of variants) {
+    const dir = dirOf(variant);
+    if (dir !== undefined) makeOutputDir(dir);
   }
   const summaries: Summary[] = [];
   for (const variant of variants) {
-    const dir = out === undefined ? undefined : variants.length > 1 ? join(out[0]!, variant) : out[0]!;
+    const dir = dirOf(variant);
     const r = await runCampaign({
       variant,
       seed,

@@ -10,6 +10,7 @@ import { freshBundle, IN_CLI_BUNDLE } from '../util/bundle.js';
 import { parseArgs } from './args.js';
 import { InputError } from '../util/errors.js';
 import { unreadable } from '../util/input-file.js';
+import { checkOutputFile } from '../util/output-file.js';
 import { ParseWorker } from '../replay/worker-stream.js';
 import { REPLAY_SPEC } from '../replay/early-reader.js';
 import { phase } from '../replay/phases.js';
@@ -185,6 +186,7 @@ async function replayRun(a: ReturnType<typeof parseArgs>, trace: string, mode: R
   const html = single(a.options.get('html'), 'html');
   if (html !== undefined && variants.length !== 1) throw new InputError('replay: --html FILE draws one replay: give one --variant');
   if (html !== undefined && !/\.html?$/.test(html)) throw new InputError(`replay: --html ${html}: the file name should end in .html`);
+  if (html !== undefined) checkOutputFile(html, 'the HTML file');
   const view = html === undefined ? undefined : await import('../view/replay.js');
   const sampler = view === undefined ? undefined : new view.ReplayRecorder(await view.countTraceEvents(trace));
   const results: ReplayResult[] = [];

@@ -15,8 +15,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { loadedVariantFiles } from '../variants/load-file.js';
-import { writeFileSync } from 'node:fs';
-import { makeDirs } from '../util/make-dirs.js';
+import { makeOutputDir, writeOutputFile } from '../util/output-file.js';
 import { join } from 'node:path';
 import { runTask, shrinkTask, type ProgramOutcome, type ProgramRef, type RunTask, type ShrinkTask, type ShrunkFinding } from './exec.js';
 import { mix } from './rng.js';
@@ -161,7 +160,7 @@ export async function runCampaign(o: CampaignOptions): Promise<ShardFile> {
   const cpu0 = process.cpuUsage();
   const elapsed = (): number => (performance.now() - start) / 1000;
   // Before the workers start: a directory that cannot be made must not leave them holding the process open.
-  if (o.out !== undefined) makeDirs(o.out);
+  if (o.out !== undefined) makeOutputDir(o.out);
   const exec = o.jobs > 1 ? workers(o.jobs) : inProcess();
   const progress = new Progress(o.progress);
   if (o.shard.n > 1 && (o.lanes ?? 1) > 1) throw new Error('fuzz: a shard is one lane of --shard N lanes');
@@ -223,7 +222,7 @@ export async function runCampaign(o: CampaignOptions): Promise<ShardFile> {
               let file: string | null = null;
               if (o.out !== undefined) {
                 file = join(o.out, `${s.name}.yaml`);
-                writeFileSync(file, s.yaml);
+                writeOutputFile(file, 'the reproducer', s.yaml);
               }
               found.set(f.signature, { ...entry, steps: s.steps, file, reproduces: s.reproduces, machine: s.machine });
             }),
@@ -257,7 +256,7 @@ export async function runCampaign(o: CampaignOptions): Promise<ShardFile> {
     operations: { fuzzed: fuzzableOps(o.misuse).length, unfuzzed: unfuzzedOps(), ...(o.misuse ? { misuse: MISUSE.map((m) => m.name) } : {}) },
   };
   const shard: ShardFile = { summary, functions: [...functions].sort(), sites: [...sites].sort() };
-  if (o.out !== undefined) writeFileSync(join(o.out, `shard-${o.shard.i}-of-${o.shard.n}.json`), `${JSON.stringify(shard, null, 2)}\n`);
+  if (o.out !== undefined) writeOutputFile(join(o.out, `shard-${o.shard.i}-of-${o.shard.n}.json`), 'the shard summary', `${JSON.stringify(shard, null, 2)}\n`);
   return shard;
 }
 

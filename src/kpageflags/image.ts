@@ -8,10 +8,10 @@
  * is reachable without BigInt, which keeps a 6.5 Mi-pfn image fast.
  */
 
-import { writeFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { InputError } from '../util/errors.js';
 import { gunzipLimited, readInputFile } from '../util/input-file.js';
+import { writeOutputFile } from '../util/output-file.js';
 import { LIMITS } from '../kernel/config.js';
 
 /** One u64 per pfn, as (low, high) 32-bit word pairs. */
@@ -81,12 +81,7 @@ export function imageBytes(img: KpageImage): Uint8Array {
 
 /** Writes an image as the kernel's file would read: raw, uncompressed. */
 export function writeImage(file: string, img: KpageImage): void {
-  try {
-    writeFileSync(file, imageBytes(img));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new InputError(`cannot write image (${code})`, file);
-  }
+  writeOutputFile(file, 'the image', imageBytes(img));
 }
 
 /** Accepts the image shapes callers have: word pairs, or one BigUint64 per pfn. */

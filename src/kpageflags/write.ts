@@ -3,11 +3,10 @@
  * pfn 0 up to get_max_dump_pfn() (fs/proc/page.c).
  */
 
-import { makeDirs } from '../util/make-dirs.js';
+import { makeOutputDir } from '../util/output-file.js';
 import { join } from 'node:path';
 import type { Kernel } from '../kernel/kernel.js';
 import { PAGE_SHIFT } from '../kernel/config.js';
-import { InputError } from '../util/errors.js';
 import { writeImage, type KpageImage } from './image.js';
 import { KPF_RESERVED, hiBit } from './kpf.js';
 import { snapshot_page } from './snapshot.js';
@@ -61,11 +60,7 @@ export function encodeImages(k: Kernel, ctx: KpfContext = {}): KpageImages {
 
 /** Writes DIR/kpageflags and DIR/kpagecount; returns their paths. */
 export function writeImages(k: Kernel, dir: string, ctx: KpfContext = {}): { kpageflags: string; kpagecount: string } {
-  try {
-    makeDirs(dir);
-  } catch (e) {
-    throw new InputError(`cannot create output directory (${(e as NodeJS.ErrnoException).code ?? 'error'})`, dir);
-  }
+  makeOutputDir(dir);
   const imgs = encodeImages(k, ctx);
   const out = { kpageflags: join(dir, 'kpageflags'), kpagecount: join(dir, 'kpagecount') };
   writeImage(out.kpageflags, imgs.kpageflags);

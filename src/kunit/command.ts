@@ -4,8 +4,7 @@
  * DIR/pagesim_<name>_kunit.c, ready to drop into a 6.12 tree's mm/.
  */
 
-import { writeFileSync } from 'node:fs';
-import { makeDirs } from '../util/make-dirs.js';
+import { makeOutputDir, writeOutputFile } from '../util/output-file.js';
 import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
 import { parseArgs } from '../cli/args.js';
@@ -50,12 +49,8 @@ export function kunitCommand(argv: readonly string[]): number {
     process.stdout.write(texts[0]!.text);
     return 0;
   }
-  try {
-    makeDirs(outs[0]!);
-    for (const t of texts) writeFileSync(join(outs[0]!, t.file), t.text);
-  } catch (e) {
-    throw new InputError(`kunit: --out ${outs[0]}: cannot write (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  makeOutputDir(outs[0]!);
+  for (const t of texts) writeOutputFile(join(outs[0]!, t.file), 'the KUnit test file', t.text);
   process.stdout.write(`${texts.map((t) => join(outs[0]!, t.file)).join('\n')}\n`);
   return 0;
 }

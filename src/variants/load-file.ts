@@ -21,7 +21,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -31,6 +31,8 @@ import type { Variant } from './variant.js';
 import { findVariant, registerVariant } from './index.js';
 import { InputError } from '../util/errors.js';
 import { readInputText } from '../util/input-file.js';
+import { makeDirs } from '../util/make-dirs.js';
+import { unwritable } from '../util/output-file.js';
 
 /** Largest variant source file read (docs/limits.md). */
 const VARIANT_FILE_BYTES_MAX = 4 * 2 ** 20;
@@ -112,7 +114,7 @@ async function transpile(source: string, abs: string, file: string): Promise<str
     // Written whole under another name, then renamed: a process reading the cache at the same time sees all of it or nothing.
     const tmp = `${cached}.${process.pid}-${threadId}.tmp`;
     try {
-      mkdirSync(dir!, { recursive: true });
+      makeDirs(dir!);
       writeFileSync(tmp, outputText);
       renameSync(tmp, cached);
     } catch {
@@ -141,7 +143,8 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
   try {
     writeFileSync(js, outputText);
   } catch (e) {
-    throw new InputError(`cannot write the transpiled variant next to it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file);
+    // Named by the variant file the user gave: the JavaScript's own name is made up (process and thread ids).
+    throw unwritable(file, 'its transpiled JavaScript next to it', e);
   }
   try {
     return await load(pathToFileURL(js).href, file);

@@ -6,11 +6,10 @@
  * opens from disk and can be attached to a mail.
  */
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { makeDirs } from '../util/make-dirs.js';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { InputError } from '../util/errors.js';
+import { writeOutputFile } from '../util/output-file.js';
 import type { AnyViewData } from './data.js';
 
 function asset(name: string): string {
@@ -54,11 +53,6 @@ export function viewHtml(title: string, data: AnyViewData): string {
 /** Writes the file; a path that cannot be written is bad input. */
 export function writeViewHtml(file: string, title: string, data: AnyViewData): number {
   const html = viewHtml(title, data);
-  try {
-    makeDirs(dirname(file));
-    writeFileSync(file, html);
-  } catch (e) {
-    throw new InputError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  writeOutputFile(file, 'the HTML file', html, true);
   return Buffer.byteLength(html);
 }
