@@ -94,4 +94,7 @@ test('-h after a command is its help, as after pagesim; another -x is an unknown
 test('an empty file name is shown as "" before the colon', () => {
   bad(pagesim('run', ''), '"": cannot read scenario file (no such file)');
   bad(pagesim('page-types', ''), '"": cannot read kpageflags image (no such file)');
+  // Not the working directory that '' resolves to.
+  bad(pagesim('run', SCENARIO, '--variant-file', ''), '"": cannot read variant file (no such file)');
+  bad(pagesim('run', SCENARIO, '--variant-file='), '"": cannot read variant file (no such file)');
 });

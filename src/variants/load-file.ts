@@ -130,6 +130,8 @@ async function transpile(source: string, abs: string, file: string): Promise<str
 
 /** The module's exports, imported (TypeScript transpiled first). */
 async function importModule(file: string): Promise<Record<string, unknown>> {
+  // An empty path resolves to the working directory; like open(2), it names no file.
+  if (file === '') throw new InputError('cannot read variant file (no such file)', file);
   const abs = resolve(file);
   const ext = extname(abs);
   if (!['.js', '.mjs', '.ts', '.mts'].includes(ext)) throw new InputError(`a variant file is a JavaScript (.js, .mjs) or TypeScript (.ts, .mts) module, not "${ext || basename(abs)}"`, file);
