@@ -91,8 +91,9 @@ import { declareSymbols } from './symbols.js';
 import { NR_FREE_CMA_PAGES, NR_FREE_PAGES, NR_FREE_PAGES_BLOCKS, NR_MLOCK, PGALLOC_BASE, PGFREE } from './vmstat.js';
 import * as gfpBits from './gfp.js';
 import { formatGfp, formatGfpMask, gfp_migratetype, gfp_zone } from './gfp.js';
-import { formatDumpStack } from '../report/oops.js';
+import { formatDumpStack, inInterrupt } from '../report/oops.js';
 import { ___ratelimit } from './ratelimit.js';
+import { SHOW_MEM_FILTER_NODES, __show_mem, mem_cgroup_show_protected_memory } from './show_mem.js';
 
 declareSymbols('mm/page_alloc.c', [
   'bad_page',
@@ -2677,7 +2678,8 @@ export abstract class PageAlloc extends Internal {
    * The line ends with cpuset_print_current_mems_allowed()'s part
    * (CONFIG_CPUSETS=y, as distribution kernels have it): the task's cpuset,
    * the root one, "/", and its mems_allowed, the nodes with memory.
-   * Not printed: warn_alloc_show_mem()'s Mem-Info block (__show_mem()).
+   * After the stack, warn_alloc_show_mem()'s Mem-Info block (show_mem.ts),
+   * in the same report.
    */
   warn_alloc(gfp_mask: number, order: number): void {
     if (gfp_mask & __GFP_NOWARN) return;
@@ -2685,10 +2687,24 @@ export abstract class PageAlloc extends Internal {
     if (!limit.ok) return;
     if (gfp_mask & __GFP_DMA && !this.zones.some((z) => z.idx === ZONE_DMA && z.managed_pages > 0)) return;
     const head = `${this.current.comm}: page allocation failure: order:${order}, mode:${formatGfpMask(gfp_mask)}, nodemask=(null),cpuset=/,mems_allowed=${this.memoryNodeList()}`;
-    const lines = [head, ...formatDumpStack(this.current, this.taints, this.dumpStackFrames())];
+    const frames = this.dumpStackFrames();
+    const lines = [head, ...formatDumpStack(this.current, this.taints, frames), ...this.warn_alloc_show_mem(gfp_mask, !inInterrupt(frames))];
     if (limit.line !== null) lines.unshift(limit.line);
     this.printk(lines);
     this.report('printk', 'warn_alloc', 'page allocation failure', head, null, lines);
+  }
+
+  /**
+   * warn_alloc_show_mem() (mm/page_alloc.c, linux-mm 7.3-rc5): __show_mem()
+   * limited to the zones the mask may use, filtered to current's nodes
+   * unless the allocation may not sleep or runs in interrupt context
+   * (pagesim's tasks are never OOM victims, PF_MEMALLOC or exiting), then
+   * the memcg protection line.
+   */
+  private warn_alloc_show_mem(gfp_mask: number, in_task: boolean): string[] {
+    let filter = SHOW_MEM_FILTER_NODES;
+    if (!in_task || !(gfp_mask & gfpBits.__GFP_DIRECT_RECLAIM)) filter &= ~SHOW_MEM_FILTER_NODES;
+    return [...__show_mem(this, filter, null, gfp_zone(gfp_mask)), mem_cgroup_show_protected_memory()];
   }
 
   /** node_states[N_MEMORY] as %*pbl prints a nodemask: ranges of nodes with present memory, "0-1,3". */
