@@ -84,7 +84,7 @@ export function exploreCommand(argv: readonly string[], help: (cmd: string) => n
     return 0;
   }
 
-  const progress = new Progress(!json && process.stderr.isTTY === true && !process.env['CI']);
+  const progress = new Progress();
   const texts: string[] = [];
   const jsons: unknown[] = [];
   let failed = false;

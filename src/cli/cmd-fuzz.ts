@@ -12,6 +12,7 @@ import { machineConfigProblem } from '../kernel/mm_init.js';
 import { checkVariants } from './cmd-run.js';
 import { InputError } from '../util/errors.js';
 import { makeOutputDir } from '../util/output-file.js';
+import { progressWanted } from '../util/progress.js';
 import { mergeShards, runCampaign, type ShardFile, type Summary } from '../fuzz/campaign.js';
 import { loadScenario, scenarioFiles } from '../engine/load.js';
 import { runScenario } from '../engine/run.js';
@@ -89,7 +90,8 @@ export async function fuzzCommand(argv: readonly string[], help: (cmd: string) =
       feedback: !a.flags.has('no-feedback'),
       machine,
       ...(dir !== undefined ? { out: dir } : {}),
-      progress: process.stderr.isTTY === true && process.stdout.isTTY === true,
+      // On stderr: stdout piped (`pagesim fuzz ... | tee`) does not silence it.
+      progress: progressWanted(process.stderr, process.env),
     });
     summaries.push(r.summary);
     if (!a.flags.has('json')) printSummary(r.summary, false);

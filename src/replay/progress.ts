@@ -1,14 +1,17 @@
 /**
  * Progress of long work on a terminal: one line on stderr, rewritten in
  * place at most ten times a second, erased when the work is done. Nothing
- * at all when stderr is not a terminal (piped, redirected, under tests).
+ * at all unless progressWanted() (src/util/progress.ts): stderr piped or
+ * redirected, under tests, in CI.
  */
+
+import { progressWanted } from '../util/progress.js';
 
 export class Progress {
   private last = 0;
   private shown = false;
 
-  constructor(private readonly enabled: boolean = process.stderr.isTTY === true) {}
+  constructor(private readonly enabled: boolean = progressWanted(process.stderr, process.env)) {}
 
   /** Shows `message` (rate limited unless `force`). */
   update(message: string, force = false): void {
