@@ -206,7 +206,9 @@ export class Exec {
     this.k = createMachine({ ...built, kernelClass: cls as unknown as BuiltVariant['kernelClass'] }, scn.machine) as ExploreKernel;
     const k = this.k;
     k.current.comm = 'pagesim';
+    k.xhooks = this.hooks();
     const setup = new Runner(k, scn, variant, new Map(), this.steps);
+    this.outside = { runner: setup, drops: [] };
     try {
       setup.run(scn.steps);
     } catch (e) {
@@ -216,18 +218,26 @@ export class Exec {
     this.setupExecuted = setup.executed;
     this.setupSteps = this.steps.length;
     this.setupReports = k.reports.length;
-    for (const s of this.steps) this.applyOwnership(SETUP, s, 0);
+    this.applyOutside(0);
     this.setupBindings = new Map(setup.bindings());
     for (const v of this.setupBindings.values()) if (v !== null && v.kind === 'page' && v.pfn >= 0 && v.pfn < k.nr_pages && k.folio_test_large(v.pfn)) this.setupFolioPages.set(v.pfn, k.folio_nr_pages(v.pfn));
     (scn.cpus ?? []).forEach((list, id) => {
       const runner = new Runner(k, scn, variant, this.setupBindings, this.steps);
       this.cpus.push({ id, list: flatten(list, scn.file), runner, pc: 0, op: null, x: new CpuExec(), opReports: [], drops: [] });
     });
-    k.xhooks = {
+    this.checkpoint = new Checkpoint(k, [k.symbols, k.layouts, k.PF, k.FF, built]);
+    this.setupWords = this.checkpoint.words();
+    this.resetCpus();
+  }
+
+  /** The hooks the explore kernel calls (machine.ts): the oracle's view of frees and in-kernel drops, and the undo log. */
+  private hooks(): NonNullable<ExploreKernel['xhooks']> {
+    return {
       onFree: (pfn, order) => this.onFree(pfn, order),
       onDrop: (pfn, n) => {
         const c = this.running;
         if (c !== null) c.drops.push({ pfn, n });
+        else if (this.outside !== null) this.outside.drops.push({ pfn, n, index: this.outside.runner.executed });
       },
       onUndo: (fn) => {
         this.undoJsBuf.push(fn);
@@ -246,9 +256,32 @@ export class Exec {
         }
       },
     };
-    this.checkpoint = new Checkpoint(k, [k.symbols, k.layouts, k.PF, k.FF, built]);
-    this.setupWords = this.checkpoint.words();
-    this.resetCpus();
+  }
+
+  /**
+   * The setup or `final:` running (no CPU action): the runner that numbers
+   * its steps, and the references its operations dropped inside the kernel
+   * (an munmap's or an mmput's TLB-gather puts), each with the number of the
+   * step that dropped it.
+   */
+  private outside: { readonly runner: Runner; readonly drops: { pfn: number; n: number; index: number }[] } | null = null;
+
+  /**
+   * The ownership effects of the setup's or final:'s steps from `from` on,
+   * in order: each step's in-kernel drops, then the step itself, as for a
+   * CPU's operation; drops of steps too many to be listed come last.
+   */
+  private applyOutside(from: number): void {
+    const o = this.outside;
+    this.outside = null;
+    const drops = o?.drops ?? [];
+    let d = 0;
+    for (let s = from; s < this.steps.length; s++) {
+      const st = this.steps[s]!;
+      for (; d < drops.length && drops[d]!.index <= st.index; d++) this.own.dropRefs(SETUP, drops[d]!.pfn, drops[d]!.n);
+      this.applyOwnership(SETUP, st, 0);
+    }
+    for (; d < drops.length; d++) this.own.dropRefs(SETUP, drops[d]!.pfn, drops[d]!.n);
   }
 
   private resetCpus(): void {
@@ -573,14 +606,16 @@ export class Exec {
     if (!bug && scn.final !== undefined) {
       const r = new Runner(k, scn, this.variant, seen, this.steps);
       r.executed = executed;
+      this.outside = { runner: r, drops: [] };
       try {
         r.run(scn.final);
       } catch (e) {
         if (!(e instanceof KernelBug)) throw e;
         bug = true;
+      } finally {
+        executed = r.executed;
+        this.applyOutside(steps0);
       }
-      executed = r.executed;
-      for (let s = steps0; s < this.steps.length; s++) this.applyOwnership(SETUP, this.steps[s]!, 0);
       if ((scn.final ?? []).some((st) => st.kind !== 'op' || !READS_ONLY.has(st.op))) this.leafDirty = true;
     }
     if (!bug) this.own.end((pfn) => k.page_ref_count(pfn), (pfn) => k.PageBuddy(pfn));

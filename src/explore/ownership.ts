@@ -12,7 +12,9 @@
  * References taken by the setup or `final:` are held by "the setup"; a CPU
  * that drops a reference drops one of its own if it has one, else one of
  * the setup's (the usual case: the setup allocated the page and a CPU puts
- * the last reference).
+ * the last reference). The setup and `final:` drop the setup's, then what
+ * the CPUs left held. References an operation drops inside the kernel (an
+ * unmap's TLB-gather puts) are its drops, wherever it runs.
  */
 
 /** How each refcount operation moves references: taken (on success for the conditional ones), dropped, frozen or unfrozen. */
@@ -137,12 +139,26 @@ export class Ownership {
     return { total, who };
   }
 
-  /** Drops n of a holder's references on a page: its own first, then the setup's. */
+  /**
+   * Drops n of a holder's references on a page: its own first, then the
+   * setup's. The setup and final: drop the setup's first, then what the
+   * CPUs still hold, lowest CPU first: final: runs after every CPU is done
+   * and tears down what they left (an munmap drops the reference of the
+   * pte a CPU's vm_insert_page() installed).
+   */
   private drop(holder: number, pfn: number, n: number): void {
     const own = Math.min(n, Math.max(0, this.get(holder, pfn)));
     if (own > 0) this.add(holder, pfn, -own);
-    const rest = n - own;
+    let rest = n - own;
     if (rest > 0 && holder !== SETUP) this.add(SETUP, pfn, -Math.min(rest, Math.max(0, this.get(SETUP, pfn))));
+    if (rest > 0 && holder === SETUP) {
+      for (const h of this.holders(pfn).who) {
+        if (rest === 0) break;
+        const m = Math.min(rest, this.get(h, pfn));
+        this.add(h, pfn, -m);
+        rest -= m;
+      }
+    }
   }
 
   /** References an operation dropped inside the kernel (an unmap's TLB-gather puts): its own first, then the setup's. */
