@@ -4,7 +4,8 @@
 
 import { wordSpans, type WatchHit, type WatchResult } from '../observe/watch.js';
 import type { TimelineResult } from '../observe/timeline.js';
-import type { LeakResult } from '../observe/leaks.js';
+import type { Leak, LeakResult } from '../observe/leaks.js';
+import { GUP_PIN_COUNTING_BIAS } from '../kernel/gup.js';
 
 /** How many frames of a writer's call stack a line shows before eliding the middle. */
 const STACK_SHOWN = 6;
@@ -84,6 +85,13 @@ export function formatTimeline(t: TimelineResult): string {
   return out.join('\n');
 }
 
+/** Why a leaked page is still held: its counts, and whether a pin (not a plain reference) holds it. */
+function heldBy(x: Leak): string {
+  const counts = `refcount ${x.refcount}, mapcount ${x.mapcount}${x.pincount === null ? '' : `, pincount ${x.pincount}`}`;
+  if (!x.pinned) return `${counts}, not pinned`;
+  return `${counts}, folio_maybe_dma_pinned() (${x.pincount === null ? `refcount >= GUP_PIN_COUNTING_BIAS, ${GUP_PIN_COUNTING_BIAS}` : 'pincount > 0'}): a pin never unpinned`;
+}
+
 /** `run --leaks`: each page still allocated at the end, with the step that allocated it and its page_owner entry. */
 export function formatLeaks(l: LeakResult): string {
   const pages = (n: number): string => `${n} page${n === 1 ? '' : 's'}`;
@@ -91,11 +99,12 @@ export function formatLeaks(l: LeakResult): string {
   const out = [l.leaks.length === 0 ? `leaks under ${l.variant}: none (every page a step allocated was freed)` : `leaks under ${l.variant}: ${l.leaks.length} allocation${l.leaks.length === 1 ? '' : 's'} (${pages(total)}) still allocated at the end`];
   for (const x of l.leaks) {
     out.push(`  pfn 0x${x.pfn.toString(16)}, order ${x.order}: allocated in ${x.step === 0 ? 'no step (before the first)' : `step ${x.step}  ${x.call}`}`);
+    out.push(`    held: ${heldBy(x)}`);
     out.push(...x.owner.map((line) => `    ${line}`));
   }
   for (const by of new Set(l.held.map((h) => h.by))) {
     const list = l.held.filter((h) => h.by === by);
-    out.push(`  also allocated, held by ${by}: ${list.map((h) => `pfn 0x${h.pfn.toString(16)} (order ${h.order}, step ${h.step})`).join(', ')}`);
+    out.push(`  also allocated, held by ${by}: ${list.map((h) => `pfn 0x${h.pfn.toString(16)} (order ${h.order}, step ${h.step}${h.callback === undefined ? '' : `, ${h.callback}`})`).join(', ')}`);
   }
   return out.join('\n');
 }

@@ -651,6 +651,28 @@ export abstract class Pgtable extends Rcu {
     this.free_pages(batch, 0);
   }
 
+  /**
+   * The pages a queued page-table callback will free, read without writing:
+   * the table whose ptdesc holds the rcu_head, or the batch page (its
+   * rcu_head is its first bytes) and every table it lists. May oops on
+   * bytes a bug overwrote; the caller takes that back.
+   */
+  override rcuCallbackPages(head: number, func: string): number[] {
+    // A table's rcu_head: in its struct page when the ptdesc is the struct page (mainline), else in a ptdesc of its own.
+    const inMemmap = head < this.nr_pages * this.PW;
+    if (func === 'pte_free_now' || func === '__tlb_remove_table_one_rcu') return inMemmap ? super.rcuCallbackPages(head, func) : [this.ptdesc_page(head - this.PT['pt_rcu_head.next']!)];
+    if (func !== 'tlb_remove_table_rcu') return super.rcuCallbackPages(head, func);
+    const batch = this.virt_to_pfn(head);
+    const out = [batch];
+    const nr = Math.min(this.m32[this.batchNrWord(batch)]!, MAX_TABLE_BATCH);
+    for (let i = 0; i < nr; i++) {
+      const w = this.wordAt(batch, BATCH_TABLES_OFFSET + i * 8);
+      const t = this.wordOfAddr(this.m32[w + 1]!, this.m32[w]!);
+      if (t >= 0) out.push(this.ptdesc_page(t));
+    }
+    return out;
+  }
+
   /** __tlb_remove_table(): the table's ptdesc is destroyed and its pages freed. */
   __tlb_remove_table(table: number): void {
     this.pagetable_dtor_free(table);

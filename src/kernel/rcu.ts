@@ -67,6 +67,38 @@ export abstract class Rcu extends Slub {
     return this.rcuLen.reduce((a, b) => a + b, 0);
   }
 
+  /**
+   * The callbacks queued and not yet invoked, per CPU in queue order, read
+   * from the lists' bytes without writing (for observers: `run --leaks`).
+   * `func` is the callback's name, or its address in hex when it names no
+   * callback; a link that points nowhere ends the walk.
+   */
+  rcuQueued(): { cpu: number; head: number; func: string }[] {
+    const out: { cpu: number; head: number; func: string }[] = [];
+    for (let cpu = 0; cpu < this.cpus; cpu++) {
+      let w = this.rcuHeadWord[cpu]!;
+      for (let i = 0; i < this.rcuLen[cpu]! && !this.isNull(w); i++) {
+        const head = this.wordOfAddr(this.m32[w + 1]!, this.m32[w]!);
+        if (head < 0) break;
+        const addr = this.read64(head + 2);
+        const found = this.symbols.lookup(addr);
+        out.push({ cpu, head, func: found !== undefined && found.offset === 0 && rcuCallbacks.has(found.sym.name) ? found.sym.name : `0x${hex16(addr)}` });
+        w = head;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The pages a queued callback will free (for `run --leaks`): what the
+   * callback knows, where a subclass defines the callback; else the page
+   * its callback_head is in (a struct page's, or the page's own bytes).
+   */
+  rcuCallbackPages(head: number, func: string): number[] {
+    void func;
+    return [head < this.nr_pages * this.PW ? this.pfnOfWord(head) : this.virt_to_pfn(head)];
+  }
+
   /** call_rcu(head, func): queue `func` to run on `head` after a grace period. */
   call_rcu(head: number, func: string): void {
     const cpu = this.current.cpu;
