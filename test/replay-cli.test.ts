@@ -61,6 +61,9 @@ test('replay --json: the documented shape', { skip: noThp }, () => {
   assert.equal(j['events'], 21_117);
   assert.equal(j['skipped'], 0);
   assert.equal(j['malformed'], 0);
+  // Said only when there is something to say: a capture of nothing but events, in time order.
+  assert.equal('ignored_lines' in j, false);
+  assert.equal('time_goes_back_at_line' in j, false);
   const incons = j['inconsistencies'] as Record<string, unknown>;
   assert.equal(typeof incons, 'object');
   for (const v of Object.values(incons)) assert.equal(typeof v, 'number');
@@ -166,6 +169,42 @@ test('replay: a trace of one CPU says "1 CPU" in the machine line and the note',
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^machine: 1 node, 1 CPU, 1,169,408 struct pages$/m);
     assert.match(r.stdout, /pagesim machine with 1 CPU, every managed page free at t0$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('replay: lines that are not trace events are counted as ignored, and time going back is noted once, without refusing the trace', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagesim-ignored-'));
+  try {
+    const file = join(dir, 'trace.txt');
+    const prefix = (cpu: number): string => `            bash-8208    [00${cpu}] .....  `;
+    writeFileSync(
+      file,
+      [
+        '# tracer: nop',
+        `${prefix(0)}1744.452629: mm_page_alloc: page=00000000acb58366 pfn=0x118e0c order=0 migratetype=0 gfp_flags=GFP_KERNEL`,
+        ' => __alloc_pages',
+        ' => do_anonymous_page',
+        '',
+        `${prefix(0)}1744.452640: mm_page_free: page=00000000acb58366 pfn=0x118e0c order=0`,
+        // CPU 1's buffer after CPU 0's: its first event is earlier than the last of CPU 0.
+        `${prefix(1)}1744.452630: mm_page_alloc: page=00000000acb58366 pfn=0x118e0d order=0 migratetype=0 gfp_flags=GFP_KERNEL`,
+        `${prefix(1)}1744.452600: mm_page_free: page=00000000acb58366 pfn=0x118e0d order=0`,
+        '',
+      ].join('\n'),
+    );
+    const text = replayCli([file]);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /^events: 4 \(alloc 2, free 2,[^\n]*; malformed 0\nignored: 3 lines that are not trace events \(blank lines, stack traces, other text\)\ntime order: timestamps go back at line 7 \(a merged capture, or per-CPU buffers one after another\?\); events are replayed in the order of the file\n/m);
+    const json = replayCli([file, '--json']);
+    assert.equal(json.status, 0, json.stderr);
+    const j = JSON.parse(json.stdout) as Record<string, unknown>;
+    assert.deepEqual([j['events'], j['malformed'], j['ignored_lines'], j['time_goes_back_at_line']], [4, 0, 3, 7]);
+    assert.deepEqual(Object.keys(j).slice(0, 6), ['events', 'skipped', 'malformed', 'ignored_lines', 'time_goes_back_at_line', 'inconsistencies']);
+    // One such line is one line, not lines.
+    writeFileSync(file, `${prefix(0)}1744.452629: mm_page_alloc: page=00000000acb58366 pfn=0x118e0c order=0 migratetype=0 gfp_flags=GFP_KERNEL\n => __alloc_pages\n`);
+    assert.match(replayCli([file]).stdout, /^ignored: 1 line that is not a trace event \(/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -17,7 +17,7 @@ import { GfpCache, type GfpEntry } from '../trace/gfp-cache.js';
 import { traceFileChunks, inflateIfGzip, lineTooLong, CHUNK_BYTES, TRACE_LINE_BYTES_MAX } from '../trace/input.js';
 import type { TraceEvent } from '../trace/record.js';
 import type { TraceStats } from '../trace/stats.js';
-import { Ch } from '../trace/scan.js';
+import { Ch, readTimestamp } from '../trace/scan.js';
 import {
   EV_ALLOC, EV_EXTFRAG, EV_FREE, EV_FREE_BATCHED, EV_PCPU_DRAIN, EV_ZONE_LOCKED, EVENT_KIND_NAMES, EventLog,
   FLAG_FAILED, FLAG_OWNERSHIP, FLAG_REFILL, packExtfrag, packInfo,
@@ -28,6 +28,12 @@ export interface ParseStats extends Omit<TraceStats, 'byEvent'> {
   byEvent: Record<string, number>;
   /** Lines the fast path handed to TraceParser. */
   slowLines: number;
+  /**
+   * Line of the first event whose timestamp is earlier than the event's
+   * before it, 0 when none is: a merged capture, or per-CPU buffers read
+   * one after another. The replay applies events in the file's order.
+   */
+  timeBackwardsLine: number;
 }
 
 
@@ -119,6 +125,11 @@ export class FastTraceReader {
   private v = 0;
   /** Events the slow parser delivered that name no page or an impossible order (counted as malformed). */
   slowUnusable = 0;
+  /** The last event's time (-1 before the first), and the line where one was earlier than the one before (0: none). */
+  private lastSeconds = -1;
+  private lastMicros = 0;
+  private timeBackwardsLine = 0;
+  private readonly time = { timestampUs: -1 };
 
   /**
    * `limitsOf`: the trace's path when this reader is to refuse a line
@@ -196,6 +207,7 @@ export class FastTraceReader {
       bytes: this.bytes,
       lines: this.lineNo,
       slowLines: this.slowLineNos.length,
+      timeBackwardsLine: this.timeBackwardsLine,
     };
   }
 
@@ -327,8 +339,49 @@ export class FastTraceReader {
     if (p !== e) return false;
     if (flags & FLAG_FAILED) this.failedAllocs++;
     if (pfn > PFN_OUT_OF_RANGE) pfn = PFN_OUT_OF_RANGE;
+    this.timeAt(b, q, t, lineNo);
     this.log.push(pfn, lineNo, packInfo(kind, order, mt, cpu, flags), aux);
     return true;
+  }
+
+  /**
+   * The timestamp that ends at the colon b[colon] (after the cpu bracket's
+   * `]` at b[from]), checked against the event's before: ftrace's
+   * `SECONDS.MICROSECONDS` read in place in integer steps, any other form
+   * by readTimestamp().
+   */
+  private timeAt(b: Buffer, from: number, colon: number, lineNo: number): void {
+    const dot = colon - 7;
+    if (dot > from && b[dot] === Ch.Dot) {
+      let q = dot - 1;
+      while (q > from && b[q]! >= Ch.Zero && b[q]! <= Ch.Nine) q--;
+      let i = dot + 1;
+      let us = 0;
+      for (let c = 0; i < colon && (c = (b[i]! - Ch.Zero) >>> 0) <= 9; i++) us = us * 10 + c;
+      // At most 9 digits of seconds (31 years) stay a small integer.
+      if (i === colon && b[q] === Ch.Space && q < dot - 1 && dot - 1 - q <= 9) {
+        let s = 0;
+        for (let k = q + 1; k < dot; k++) s = s * 10 + (b[k]! - Ch.Zero);
+        this.noteTime(s, us, lineNo);
+        return;
+      }
+    }
+    let p = colon;
+    for (let c = b[p - 1]!; p > from && ((c >= Ch.Zero && c <= Ch.Nine) || c === Ch.Dot); c = b[--p - 1]!);
+    if (readTimestamp(b, p, colon + 1, this.time) === colon + 1) this.noteTimeUs(this.time.timestampUs, lineNo);
+  }
+
+  /** An event's time as whole seconds and the microseconds past them. */
+  private noteTime(seconds: number, micros: number, lineNo: number): void {
+    if ((seconds < this.lastSeconds || (seconds === this.lastSeconds && micros < this.lastMicros)) && this.timeBackwardsLine === 0) this.timeBackwardsLine = lineNo;
+    this.lastSeconds = seconds;
+    this.lastMicros = micros;
+  }
+
+  /** An event's time in microseconds (readTimestamp()'s). */
+  private noteTimeUs(us: number, lineNo: number): void {
+    const seconds = Math.floor(us / 1e6);
+    this.noteTime(seconds, us - seconds * 1e6, lineNo);
   }
 
   /**
@@ -372,6 +425,7 @@ export class FastTraceReader {
   /** An event the slow parser read; stored with its true line number. */
   private fromSlow(rec: TraceEvent): void {
     const lineNo = this.lineNo;
+    if (rec.timestampUs >= 0) this.noteTimeUs(rec.timestampUs, lineNo);
     let pfn = rec.pfn > PFN_OUT_OF_RANGE ? PFN_OUT_OF_RANGE : rec.pfn;
     let flags = 0;
     let aux = 0;

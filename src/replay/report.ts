@@ -77,6 +77,8 @@ export function formatReplayHuman(r: ReplayResult): string {
   const p = r.parse;
   lines.push(`events: ${fmt(p.events)} (${EVENT_KIND_NAMES.map((k) => `${k} ${fmt(p.byEvent[k] ?? 0)}`).join(', ')}); failed allocations ${p.failedAllocs}; skipped ${p.skipped}; malformed ${p.malformed}`);
   for (const s of p.malformedSamples.slice(0, 3)) lines.push(`  malformed line ${s.lineNo}: ${s.reason}`);
+  if (p.otherLines > 0) lines.push(`ignored: ${fmt(p.otherLines)} ${p.otherLines === 1 ? 'line that is not a trace event' : 'lines that are not trace events'} (blank lines, stack traces, other text)`);
+  if (p.timeBackwardsLine > 0) lines.push(`time order: timestamps go back at line ${p.timeBackwardsLine} (a merged capture, or per-CPU buffers one after another?); events are replayed in the order of the file`);
   lines.push(`speed: ${fmt(p.events)} events in ${r.seconds.stream.toFixed(3)} s = ${(r.eventsPerSecond / 1e6).toFixed(2)} M events/s (reading, parsing and replaying); setup ${r.seconds.setup.toFixed(2)} s (boot and seeding)${r.mode === 'exact' ? `, t0 completion ${r.seconds.t0.toFixed(2)} s` : `, t0 reconstruction by an exact replay ${r.seconds.reconstruct.toFixed(2)} s`}`);
   lines.push(`preexisting: ${fmt(r.preexisting)} frees of pages allocated before the trace began`);
   const total = r.inconsistencies.total();
@@ -121,6 +123,9 @@ export function replayJson(r: ReplayResult): Record<string, unknown> {
     events: r.parse.events,
     skipped: r.parse.skipped,
     malformed: r.parse.malformed,
+    // Only when there are some: the output of a trace without them is as it was.
+    ...(r.parse.otherLines > 0 ? { ignored_lines: r.parse.otherLines } : {}),
+    ...(r.parse.timeBackwardsLine > 0 ? { time_goes_back_at_line: r.parse.timeBackwardsLine } : {}),
     inconsistencies: r.inconsistencies.toJSON(),
     preexisting: r.preexisting,
     events_per_second: Math.round(r.eventsPerSecond),
