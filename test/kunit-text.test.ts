@@ -52,7 +52,7 @@ test('kunit: quotes, backslashes, star-slash and non-ASCII in a scenario stay in
   assert.equal(lines[1], ' * KUnit test for the pagesim scenario "quote"back\\slash* /end" (linux-6.12).');
   assert.equal(lines[4], ' * ends a comment * / early');
   assert.ok(lines.includes(' * also * / here'));
-  assert.ok(lines.includes('\tc = kmem_cache_create("c\\"a*/\\303\\251\\\\", 64, 8, 0, NULL);'));
+  assert.ok(lines.includes('\tc = kmem_cache_create("c\\"a*/\\303\\251\\\\", 64, 8, SLAB_NO_MERGE, NULL);'));
   assert.ok(lines.includes('MODULE_DESCRIPTION("pagesim scenario quote\\"back\\\\slash*/end");'));
   // The comments are those the exporter meant: each starts a line (or follows code on it) and none swallowed code.
   const { inside, outside } = comments(r.stdout.replace(/"(?:[^"\\\n]|\\.)*"/g, '""'));
@@ -87,7 +87,7 @@ test('kunit: a string with $i in a repeat is formatted for each index, as pagesi
   writeFileSync(f, 'steps:\n  - repeat:\n      times: 3\n      steps:\n        - kmem_cache_create: {name: "c%$i\\"x$i", size: 64}\n          as: c$i\n        - kmem_cache_destroy: c$i\n');
   const r = pagesim(['kunit', f]);
   assert.equal(r.status, 0, r.stderr);
-  assert.ok(r.stdout.split('\n').includes('\t\tc[i] = kmem_cache_create(({ static char pagesim_str[27]; snprintf(pagesim_str, sizeof(pagesim_str), "c%%%d\\"x%d", i, i); pagesim_str; }), 64, 8, 0, NULL);'), r.stdout);
+  assert.ok(r.stdout.split('\n').includes('\t\tc[i] = kmem_cache_create(({ static char pagesim_str[27]; snprintf(pagesim_str, sizeof(pagesim_str), "c%%%d\\"x%d", i, i); pagesim_str; }), 64, 8, SLAB_NO_MERGE, NULL);'), r.stdout);
   // pagesim's run names the caches the same: c%0"x0, c%1"x1, ...
   const run = pagesim(['run', f, '--variant', 'linux-6.12']);
   assert.match(run.stdout, /kmem_cache_create\(name="c%\$i\\"x\$i", size=64, align=8\) = kmem_cache c%0"x0 \[i=0\]/);

@@ -4,12 +4,18 @@
  * kernel functions in order, handles as local variables (a handle bound in
  * a loop, `p$i`, as an array), and after every step a line
  * `pagesim: step N op = value` so a console can be compared with
- * `pagesim run`. Step expectations become KUNIT_EXPECT checks. A step with
- * no 6.12 counterpart makes the export fail with one line naming it.
+ * `pagesim run`. Step expectations become KUNIT_EXPECT checks. Above each
+ * case, a comment says what pagesim's run of it under linux-6.12 predicts
+ * (kunitRuns(): the same runs test/kernel/ compares the kernel's console
+ * with). A step with no 6.12 counterpart makes the export fail with one
+ * line naming it.
  */
 
 import type { ArgValue, Expr, HandleRef, OpStep, ResultLiteral, Scenario, Step } from '../scenario/types.js';
 import { getOp } from '../engine/registry.js';
+import { expandCases } from '../engine/load.js';
+import { runScenario, type RunResult } from '../engine/run.js';
+import type { Report } from '../report/report.js';
 import { InputError } from '../util/errors.js';
 import { BASE_HEADERS, HELPERS, PRINTERS } from './helpers.js';
 import { kunitOp, PP_STATS, statEnum, type KunitOp } from './ops.js';
@@ -86,6 +92,8 @@ class CaseWriter {
   constructor(
     readonly scn: Scenario,
     helpers: Set<string>,
+    /** The lines of kmem_cache_create steps whose cache pagesim's run merges with another (mergedCacheLines()). */
+    readonly merged: ReadonlySet<number>,
   ) {
     this.helpers = helpers;
   }
@@ -179,6 +187,7 @@ class CaseWriter {
 
   /** The C of one argument as the template asks for it (`{name}`, `{name:folio}` ...). */
   arg(step: OpStep, param: string, how: string | undefined): string {
+    if (how === 'slabflags') return this.merged.has(step.line) ? '0' : 'SLAB_NO_MERGE';
     const v: ArgValue | undefined = step.args.get(param);
     if (v === undefined) this.fail(step.line, `${step.op}: no argument ${param}`);
     const str = (): string => (v.kind === 'string' ? v.value : this.fail(step.line, `${step.op}: ${param} is not a string`));
@@ -267,6 +276,9 @@ class CaseWriter {
     const k: KunitOp | null = kunitOp(st.op, def?.params[0]?.name);
     if (def === undefined || k === null) this.fail(st.line, `operation ${st.op} has no counterpart a KUnit test can call in linux 6.12`);
     for (const h of k.helpers ?? []) this.helpers.add(h);
+    if (st.op === 'kmem_cache_create' && this.merged.has(st.line)) {
+      this.emit('/* merged with another cache of the scenario, as pagesim runs it: no SLAB_NO_MERGE */');
+    }
     const call = k.c.replace(/\{([A-Za-z_0-9]+)(?::([a-z]+))?\}/g, (_m, p: string, how: string | undefined) => this.arg(st, p, how));
     const print = k.print ?? (def.result === 'errno' ? 'int' : def.result === 'handle' ? 'ptr' : def.result === 'text' ? 'void' : def.result);
     const op = JSON.stringify(st.op);
@@ -348,24 +360,47 @@ class CaseWriter {
   }
 }
 
+/**
+ * pagesim's run of each case of a scenario (the scenario itself when it has
+ * no cases:) under the variant the export targets, in the order of the
+ * suite's cases: what each exported case's comment predicts, and what the
+ * differential run (test/kernel/) compares the kernel's console with.
+ */
+export function kunitRuns(scn: Scenario): RunResult[] {
+  return expandCases(scn).map((c) => runScenario(c, KUNIT_VARIANT));
+}
+
 /** The C text of a scenario's KUnit suite. */
 export function exportKunit(scn: Scenario): string {
+  return kunitExport(scn).text;
+}
+
+/**
+ * The C text of a scenario's KUnit suite and the runs its comments predict
+ * from (kunitRuns(), run once the scenario is known to export, unless given).
+ */
+export function kunitExport(scn: Scenario, runs?: readonly RunResult[]): { readonly text: string; readonly runs: readonly RunResult[] } {
   if (scn.cpus !== undefined) throw new InputError(`a concurrent scenario (cpus:) cannot be exported: KUnit runs a case's steps on one thread (pagesim kunit exports for ${KUNIT_VARIANT})`, scn.file);
   const id = cIdent(scn.name);
-  const helpers = new Set<string>();
-  const cases: { fn: string; body: string[]; description: string }[] = [];
   const list = scn.cases === undefined ? [{ name: null as string | null, steps: scn.steps, description: '' }] : scn.cases.map((c) => ({ name: c.name as string | null, steps: [...scn.steps, ...c.steps], description: c.description }));
-  for (const c of list) {
-    const w = new CaseWriter(scn, helpers);
-    w.steps(c.steps);
-    cases.push({ fn: c.name === null ? `pagesim_${id}_test` : `pagesim_${id}_${cIdent(c.name)}_test`, body: w.body(), description: c.description });
-  }
+  // Translated once without the runs: an operation 6.12 lacks is refused before anything runs.
+  for (const c of list) new CaseWriter(scn, new Set(), new Set()).steps(c.steps);
   if (list.some((c) => readsNodeStat(c.steps))) {
     // The suite holds the vmstat worker off (helpers.ts, nodestat); pagesim
     // folds every CPU's node deltas at a sleep of a second or more, as that
     // worker would have: the kernel, held off, would not.
     const sleep = list.flatMap((c) => longSleeps(c.steps))[0];
     if (sleep !== undefined) throw new InputError(`msleep of a second or more in a scenario that reads global_node_page_state cannot be exported: the test holds the vmstat worker off while it runs (pagesim kunit exports for ${KUNIT_VARIANT})`, scn.file, sleep.line);
+  }
+  const predicted = runs ?? kunitRuns(scn);
+  if (predicted.length !== list.length) throw new Error(`exportKunit: ${predicted.length} runs for ${list.length} cases`);
+  const helpers = new Set<string>();
+  const cases: { fn: string; body: string[]; description: string; prediction: string[] }[] = [];
+  for (const [i, c] of list.entries()) {
+    const run = predicted[i]!;
+    const w = new CaseWriter(scn, helpers, mergedCacheLines(run));
+    w.steps(c.steps);
+    cases.push({ fn: c.name === null ? `pagesim_${id}_test` : `pagesim_${id}_${cIdent(c.name)}_test`, body: w.body(), description: c.description, prediction: prediction(run) });
   }
   const headers = new Set(BASE_HEADERS);
   for (const h of helpers) for (const x of HELPERS[h]!.headers) headers.add(x);
@@ -380,7 +415,8 @@ export function exportKunit(scn: Scenario): string {
   for (const l of wrap(cComment(scn.description.trim()), 72)) out.push(` * ${l}`.trimEnd());
   out.push(' *');
   out.push(' * Each step prints "pagesim: step N op = value" after it returns, so the');
-  out.push(' * console can be compared with `pagesim run --variant linux-6.12`.');
+  out.push(' * console can be compared with `pagesim run --variant linux-6.12`; above');
+  out.push(' * each case, what that run predicts the kernel prints.');
   out.push(' */');
   out.push('');
   for (const h of headers) out.push(`#include <${h}>`);
@@ -396,11 +432,13 @@ export function exportKunit(scn: Scenario): string {
   }
   for (const c of cases) {
     out.push('');
+    out.push('/*');
     if (c.description) {
-      out.push('/*');
       for (const l of wrap(cComment(c.description.trim()), 72)) out.push(` * ${l}`.trimEnd());
-      out.push(' */');
+      out.push(' *');
     }
+    for (const l of c.prediction) out.push(` * ${l}`.trimEnd());
+    out.push(' */');
     out.push(`static void ${c.fn}(struct kunit *test)`);
     out.push('{');
     out.push(...c.body);
@@ -425,7 +463,76 @@ export function exportKunit(scn: Scenario): string {
   out.push('');
   out.push(`MODULE_DESCRIPTION(${cString(`pagesim scenario ${scn.name}`)});`);
   out.push('MODULE_LICENSE("GPL");');
-  return `${out.join('\n')}\n`;
+  return { text: `${out.join('\n')}\n`, runs: predicted };
+}
+
+/**
+ * The lines of the kmem_cache_create steps whose cache the run merged with
+ * another (6.12 merges compatible caches, mm/slab_common.c
+ * find_mergeable(), and pagesim's linux-6.12 does): two calls returned the
+ * same cache. Every other cache is created SLAB_NO_MERGE, so that on a real
+ * kernel it does not merge with one of the kernel's own caches of that size
+ * (pagesim's machine has none): a slab page the test frees or breaks then
+ * holds its objects alone. Two caches of one name count as merged, which
+ * leaves both mergeable rather than part a pair pagesim merges.
+ */
+function mergedCacheLines(run: RunResult): Set<number> {
+  const byCache = new Map<string, number[]>();
+  for (const s of run.steps) {
+    if (s.op !== 'kmem_cache_create' || s.result === null || s.result === undefined) continue;
+    const key = JSON.stringify(s.result);
+    byCache.set(key, [...(byCache.get(key) ?? []), s.line]);
+  }
+  return new Set([...byCache.values()].filter((lines) => lines.length > 1).flat());
+}
+
+/** How many predicted lines a case's comment lists before it counts the rest. */
+const PREDICTION_LINES = 20;
+
+/** The report's line a reader looks for: `kernel BUG at ...`, `BUG: ...`, `WARNING: ...`, else its first line of text. */
+export function reportHeadline(r: Report): string {
+  const lines = r.text.split('\n');
+  return lines.find((l) => /^(kernel BUG at |BUG: |WARNING: |Oops: )/.test(l)) ?? lines.find((l) => l.trim() !== '' && !l.startsWith('------------[ cut here ]')) ?? r.message;
+}
+
+/**
+ * The comment lines that say what pagesim's run of a case predicts: each
+ * report's headline at its step (what the kernel prints; a checker finding
+ * is pagesim's alone), each step expectation that does not hold, and how the
+ * case ends. Made from the run alone, so the same run gives the same text.
+ */
+function prediction(run: RunResult): string[] {
+  const ops = new Map(run.steps.map((s) => [s.index, s.op]));
+  const at = (step: number | undefined): string => (step === undefined ? 'after the last step' : `step ${step} ${ops.get(step) ?? ''}`.trimEnd());
+  const items: { step: number; text: string }[] = [];
+  for (const r of run.reports) {
+    const where = r.kind === 'check' ? `${at(r.step)}, pagesim's checker (the kernel prints nothing of it)` : at(r.step);
+    const note = r.suppressed ? ' (rate-limited: not printed)' : '';
+    items.push({ step: r.step ?? Infinity, text: `${where}: ${cComment(reportHeadline(r))}${note}` });
+  }
+  for (const s of run.steps) {
+    if (s.expectFailure === undefined) continue;
+    // `step N (FILE:LINE): CALL returned ...`: the file is left out, so the text does not depend on the path given
+    const cut = s.expectFailure.indexOf('): ');
+    const said = cut < 0 ? s.expectFailure : s.expectFailure.slice(cut + 3);
+    items.push({ step: s.index, text: `step ${s.index} ${s.op}: its KUNIT_EXPECT fails (${cComment(said)})` });
+  }
+  items.sort((a, b) => a.step - b.step);
+  const out = [`What pagesim predicts for this case (pagesim run --variant ${KUNIT_VARIANT};`, "pfns, addresses, processes and offsets are pagesim's machine's):"];
+  if (run.outcome === 'no_build') return [...out, `  nothing: the variant does not build (${cComment(run.failures.join('; '))})`];
+  if (items.length === 0) out.push(`  no report and no failed expectation: ${run.stepsRun === 1 ? 'its one step returns' : `all ${run.stepsRun} steps return`}.`);
+  for (const it of items.slice(0, PREDICTION_LINES)) out.push(`  ${it.text}`);
+  if (items.length > PREDICTION_LINES) out.push(`  ... ${items.length - PREDICTION_LINES} more (pagesim run --variant ${KUNIT_VARIANT} shows them all)`);
+  const bug = run.outcome === 'bug' ? run.reports.find((r) => r.kind === 'BUG') : undefined;
+  if (bug !== undefined) {
+    const step = bug.step === undefined ? 'the last step' : `step ${bug.step}`;
+    out.push(
+      bug.irq
+        ? `Expected end: ${step}'s BUG comes in an RCU callback, in softirq context, where an oops panics the kernel: the boot ends there.`
+        : `Expected end: ${step}'s BUG. The oops kills the test's thread, so the case stops there and KUnit fails it ("try faulted", lib/kunit/try-catch.c): that is the outcome predicted, not a fault of the test.`,
+    );
+  } else if (items.length > 0) out.push(`The case runs to its end (${run.stepsRun} ${run.stepsRun === 1 ? 'step' : 'steps'}).`);
+  return out.flatMap((l) => (l.length > 76 && !l.startsWith('  ') ? wrap(l, 72) : [l]));
 }
 
 function readsNodeStat(steps: readonly Step[]): boolean {

@@ -130,7 +130,9 @@ const table: Record<string, KunitOp> = {
   rcu_barrier: T('rcu_barrier()'),
   msleep: T('msleep({msecs})'),
   // slab (mm/slub.c)
-  kmem_cache_create: T('kmem_cache_create({name}, {size}, {align}, 0, NULL)', { type: 'struct kmem_cache *', print: 'ptr', label: 'kmem_cache' }),
+  // {flags:slabflags}: SLAB_NO_MERGE (include/linux/slab.h, since 6.5), or 0
+  // for a cache pagesim merges with another of the scenario (export.ts)
+  kmem_cache_create: T('kmem_cache_create({name}, {size}, {align}, {flags:slabflags}, NULL)', { type: 'struct kmem_cache *', print: 'ptr', label: 'kmem_cache' }),
   kmem_cache_alloc: T('kmem_cache_alloc({cache}, {gfp})', { type: 'void *', print: 'ptr', label: 'object' }),
   kmem_cache_free: T('kmem_cache_free({cache}, {object})'),
   kmem_cache_destroy: T('kmem_cache_destroy({cache})'),

@@ -1,8 +1,9 @@
 /**
  * The differential run: every shipped scenario that can be exported runs on
  * a real linux 6.12 (KUnit under QEMU) and under `pagesim run --variant
- * linux-6.12`, and the two are compared on step results and report lines
- * (compare.ts). Prints a table, agree or differ per scenario with the
+ * linux-6.12` (in this process: the runs the export's comments predict
+ * from, kunitExport()), and the two are compared on step results and report
+ * lines (compare.ts). Prints a table, agree or differ per scenario with the
  * differing lines side by side, and writes it as JSON.
  *
  * usage: node dist/test/kernel/differential.js --run [--json FILE] [--only NAME]...
@@ -19,8 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenario, scenarioFiles } from '../../src/engine/load.js';
-import { exportKunit, kunitFileName, kunitSuiteName, KUNIT_VARIANT } from '../../src/kunit/export.js';
-import { findVariant } from '../../src/variants/index.js';
+import { kunitExport, kunitFileName, kunitSuiteName, KUNIT_VARIANT } from '../../src/kunit/export.js';
 import { expandName } from '../../src/scenario/parse.js';
 import type { Scenario, Step } from '../../src/scenario/types.js';
 import { InputError } from '../../src/util/errors.js';
@@ -28,7 +28,6 @@ import { compareSides, pagesimSide, parseKernelSuite, splitSuites, type Comparis
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..', '..');
-const CLI = join(repo, 'dist', 'src', 'cli', 'main.js');
 const TARGET = 0.95;
 
 interface Entry {
@@ -76,12 +75,6 @@ function readsVmstat(steps: readonly Step[]): boolean {
   return steps.some((st) => (st.kind === 'repeat' ? readsVmstat(st.steps) : st.op === 'global_node_page_state' || st.op === 'global_zone_page_state'));
 }
 
-function pagesimRun(file: string, variant: string): PagesimRun {
-  const r = spawnSync(process.execPath, [CLI, 'run', file, '--variant', variant, '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0 && r.status !== 1) throw new Error(`pagesim run ${file}: ${r.stderr.trim()}`);
-  return (JSON.parse(r.stdout) as { runs: PagesimRun[] }).runs[0]!;
-}
-
 /** Boots the kernel once with the suites a filter selects; returns the console. */
 function boot(src: string, build: string, glob: string, filter: string | null): string {
   const args = ['tools/testing/kunit/kunit.py', 'exec', '--arch=x86_64', `--build_dir=${build}`, '--raw_output=all', '--timeout=1200'];
@@ -96,7 +89,7 @@ function main(argv: readonly string[]): number {
   const jsonAt = argv.indexOf('--json');
   const jsonFile = jsonAt >= 0 ? argv[jsonAt + 1]! : join(repo, 'build', 'kernel', 'differential.json');
   const only = argv.flatMap((a, i) => (argv[i - 1] === '--only' ? [a] : []));
-  const variant = findVariant(KUNIT_VARIANT) !== undefined ? KUNIT_VARIANT : 'baseline';
+  const variant = KUNIT_VARIANT;
   const exportDir = mkdtempSync(join(tmpdir(), 'pagesim-kunit-'));
   const entries: Entry[] = [];
   const refused: { scenario: string; reason: string }[] = [];
@@ -105,15 +98,18 @@ function main(argv: readonly string[]): number {
     const scn = loadScenario(file);
     if (only.length > 0 && !only.includes(scn.name)) continue;
     let text: string;
+    let run: PagesimRun;
     try {
-      text = exportKunit(scn);
+      // The run the export's comments predict from is the one compared: one source.
+      const ex = kunitExport(scn);
+      text = ex.text;
+      run = ex.runs[0]!;
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       refused.push({ scenario: scn.name, reason: e.line === undefined ? e.message : `line ${e.line}: ${e.message}` });
       continue;
     }
     writeFileSync(join(exportDir, kunitFileName(scn)), text);
-    const run = pagesimRun(file, variant);
     runs.set(scn.name, { scn, run });
     entries.push({ scenario: scn.name, file: file.slice(repo.length + 1), suite: kunitSuiteName(scn), pagesimOutcome: run.outcome, boot: run.outcome === 'ok' && !readsVmstat(scn.steps) ? 'shared' : 'own' });
   }
