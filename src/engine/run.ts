@@ -53,6 +53,8 @@ export interface StepResult {
   readonly args?: Readonly<Record<string, ResultValue>>;
   /** The step oopsed and the oops killed its task; the machine went on (panic_on_oops: 0). */
   readonly killed?: boolean;
+  /** A concurrent run's step that was between two of its actions when another CPU's oops ended the run. */
+  readonly unfinished?: boolean;
 }
 
 export interface RunResult {

@@ -629,6 +629,15 @@ export class Exec {
     // The checker reads the whole memmap: it runs once per distinct end state (what the atomic
     // words, the results and the lock sections run, by CPU and in order, leave).
     const known = this.checked.get(before);
+    // A BUG ended the schedule while other CPUs were inside a step: those steps are listed as not finished.
+    if (bug) {
+      for (const c of this.cpus) {
+        if (c.op === null) continue;
+        const n = this.steps.length;
+        c.runner.recordOp(c.op, undefined, c.opReports.slice(), undefined, false, true);
+        if (this.steps.length > n) this.steps[n] = Object.assign(Object.create(this.steps[n]!) as StepResult, { unfinished: true });
+      }
+    }
     const run = finishRun(k, scn, this.variant, this.steps.slice().sort((a, b) => a.index - b.index), executed, bug, known === undefined || this.checkEvery);
     const checkSigs = known ?? run.reports.slice(reports0).filter((r) => r.kind === 'check').map(signature);
     if (known === undefined && this.checked.size < 100_000) this.checked.set(before, checkSigs);

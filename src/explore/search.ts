@@ -123,9 +123,10 @@ export function explore(built: BuiltVariant, scn: Scenario, variant: string, opt
     else es.count++;
     if (l.signatures.length > 0 && l.failures.length + l.run.reports.length > 0) {
       res.failing++;
+      let kept: Leaf | undefined;
       for (const sig of l.signatures) {
         const g = res.failures.get(sig);
-        if (g === undefined) res.failures.set(sig, { signature: sig, count: 1, first: l });
+        if (g === undefined) res.failures.set(sig, { signature: sig, count: 1, first: (kept ??= keep(l)) });
         else g.count++;
       }
     }
@@ -208,6 +209,14 @@ export function explore(built: BuiltVariant, scn: Scenario, variant: string, opt
     for (const sig of l.signatures) res.failures.set(sig, { signature: sig, count: 1, first: l });
   }
   return res;
+}
+
+/**
+ * A leaf kept as a failure's first: its run's reports and console are the
+ * machine's own arrays, which the next backtrack shortens.
+ */
+function keep(l: Leaf): Leaf {
+  return { ...l, run: { ...l.run, reports: l.run.reports.slice(), console: l.run.console.slice() } };
 }
 
 /** Most (state, sleep set) pairs kept for merging; past it states are explored without being remembered. */

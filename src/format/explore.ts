@@ -7,7 +7,7 @@
 
 import { fieldsAt } from '../layout/layout.js';
 import type { Action, Exec, Leaf } from '../explore/exec.js';
-import type { ExploreResult } from '../explore/search.js';
+import type { ExploreResult, FailureGroup } from '../explore/search.js';
 import type { Bound } from '../engine/run.js';
 
 /** A value of a word as a kernel developer reads it: small numbers in decimal, the rest (a frozen bit) in hex. */
@@ -99,9 +99,25 @@ export function formatSchedule(ex: Exec, trail: readonly Action[], leaf: Leaf): 
       .join('  ')
       .trimEnd();
   const out = [line(header), ...rows.map(line)];
-  for (const r of leaf.run.reports) out.push(`  ${r.message}${r.reason !== '' ? `: ${r.reason}` : ''}${r.step !== undefined ? ` (step ${r.step})` : ''}`);
-  for (const f of leaf.failures) out.push(`  ${f}`);
+  // What failed, each line once: the checker reports a corrupt list's entries on every pass of its walk.
+  const seen = new Map<string, number>();
+  for (const r of leaf.run.reports) {
+    const l = `  ${reportText(r)}${r.step !== undefined ? ` (step ${r.step})` : ''}`;
+    seen.set(l, (seen.get(l) ?? 0) + 1);
+  }
+  for (const f of leaf.failures) seen.set(`  ${f}`, (seen.get(`  ${f}`) ?? 0) + 1);
+  for (const [l, n] of seen) out.push(n === 1 ? l : `${l} (${n} times)`);
   return out;
+}
+
+/**
+ * A report as one line: its message and its reason, the reason once (a
+ * check report's message, `pagesim: check failed: CHECKER: WHAT`, already
+ * ends with it).
+ */
+function reportText(r: Leaf['run']['reports'][number]): string {
+  if (r.reason === '' || r.message.endsWith(r.reason)) return r.message;
+  return `${r.message}: ${r.reason}`;
 }
 
 /** The summary and each failure's first schedule. */
@@ -109,11 +125,21 @@ export function formatExplore(res: ExploreResult, shown: ReadonlyMap<string, str
   const out: string[] = [];
   const mode = res.mode === 'random' ? 'random' : res.preemptions !== null ? `at most ${res.preemptions} preemption${res.preemptions === 1 ? '' : 's'}` : 'exhaustive';
   out.push(`${res.scenario} under ${res.variant}: ${res.schedules} schedule${res.schedules === 1 ? '' : 's'} (${mode}${res.truncated ? ', stopped at the limit' : ''}), ${res.endStates.size} end state${res.endStates.size === 1 ? '' : 's'}, ${res.failing === 0 ? 'none failing' : `${res.failing} failing`}`);
-  for (const [sig, g] of res.failures) {
+  // Failures whose first schedule is the same schedule are shown with it once.
+  const bySchedule = new Map<string, FailureGroup[]>();
+  for (const g of res.failures.values()) {
+    const key = g.first.schedule.join(',');
+    const list = bySchedule.get(key);
+    if (list === undefined) bySchedule.set(key, [g]);
+    else list.push(g);
+  }
+  const count = (g: FailureGroup): string => `${g.count} schedule${g.count === 1 ? '' : 's'}`;
+  for (const [g, ...also] of bySchedule.values()) {
     out.push('');
-    out.push(`${sig}: ${g.count} schedule${g.count === 1 ? '' : 's'}; the first:`);
-    out.push(`schedule: [${g.first.schedule.join(', ')}]`);
-    for (const l of shown.get(sig) ?? []) out.push(l);
+    out.push(`${g!.signature}: ${count(g!)}; the first:`);
+    if (also.length > 0) out.push(`the same schedule is the first of: ${also.map((a) => `${a.signature} (${count(a)})`).join('; ')}`);
+    out.push(`schedule: [${g!.first.schedule.join(', ')}]`);
+    for (const l of shown.get(g!.signature) ?? []) out.push(l);
   }
   if (judged !== null) {
     if (judged.length === 0) out.push(`expectations held`);

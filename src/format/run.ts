@@ -102,6 +102,7 @@ export function formatRunHuman(run: RunResult, opts: RunFormatOptions = {}): str
     if (typeof s.result === 'string' && s.result.includes('\n')) out.push(...indent(s.result, '       '));
     out.push(...formatReports(s.reports, opts));
     if (s.killed) out.push('     ! the oops killed the task; the machine goes on (panic_on_oops: 0), the next steps in a new task');
+    if (s.unfinished === true) out.push("     ! not finished: another CPU's oops ended the run while this step was between two of its actions");
     if (s.expectFailure !== undefined) out.push(`     ! ${s.expectFailure}`);
   }
   flush(run.stepsRun + 1);
@@ -150,6 +151,7 @@ export function runJson(run: RunResult, opts: RunFormatOptions = {}): Record<str
       result: s.result === undefined ? null : s.result,
       ...(s.show ? { show: true, shown: shownValue(s) } : {}),
       ...(s.killed ? { killed: true } : {}),
+      ...(s.unfinished === true ? { unfinished: true } : {}),
       ...(s.expectFailure !== undefined ? { expect_failure: s.expectFailure } : {}),
       reports: s.reports.map(rep),
     })),
