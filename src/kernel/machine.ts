@@ -24,7 +24,7 @@ import { KernelBug, type Report, type ReportKind, type Site } from '../report/re
 import { SymbolTable, declareSymbols } from './symbols.js';
 import type { StructLayout } from '../layout/layout.js';
 import { word, wordMap, type WordMap } from '../layout/accessors.js';
-import { ROOT_FRAME, callTrace, formatBugText, formatFaultText, formatPanicText, formatWarnText, inInterrupt, type Task } from '../report/oops.js';
+import { BUILD_7_3, ROOT_FRAME, callTrace, dieHeader, formatBugText, formatFaultText, formatPanicText, formatWarnText, inInterrupt, type KernelBuild, type Task } from '../report/oops.js';
 import { hex16 } from '../util/hex.js';
 import { releaseMachineMemory, takeMachineMemory } from './machine-memory.js';
 
@@ -433,6 +433,11 @@ export abstract class MachineBase {
     return site;
   }
 
+  /** The release and configuration an oops prints (the CPU line, __die_header()): a variant for another release gives its own. */
+  protected kernelBuild(): KernelBuild {
+    return BUILD_7_3;
+  }
+
   /** The WARNING banner kernel/panic.c __warn() prints (v6.19+: `WARNING: file:line at func+off/size, CPU#n: comm/pid`). */
   protected warnBanner(site: Site, rip: string): string {
     return `WARNING: ${site.file}:${site.line} at ${rip}, CPU#${this.current.cpu}: ${this.current.comm}/${this.current.pid}`;
@@ -442,7 +447,7 @@ export abstract class MachineBase {
   BUG(bugSite: Site, page: number | null, dumped: string[], reason: string): never {
     const site = this.reportSite(bugSite);
     const { rip, trace } = this.ripAndTrace(site);
-    const text = formatBugText(dumped, site, this.current, this.taints, rip, trace, this.nextOops());
+    const text = formatBugText(dumped, site, this.current, this.taints, rip, trace, this.nextOops(), this.kernelBuild());
     const message = `kernel BUG at ${site.file}:${site.line}!`;
     this.printk(text);
     const r: Report = { kind: 'BUG', function: site.fn, rip, reason, message, pfn: page, text: text.join('\n'), ...(inInterrupt(trace) ? { irq: true } : {}) };
@@ -481,7 +486,7 @@ export abstract class MachineBase {
   WARN(warnSite: Site, page: number | null, dumped: string[], reason: string, before: readonly string[] = []): void {
     const site = this.reportSite(warnSite);
     const { rip, trace } = this.ripAndTrace(site);
-    const text = formatWarnText(dumped, this.warnBanner(site, rip), before, this.current, this.taints, rip, trace);
+    const text = formatWarnText(dumped, this.warnBanner(site, rip), before, this.current, this.taints, rip, trace, this.kernelBuild());
     this.taints.add('W');
     this.printk(text);
     this.record({ kind: 'WARN', function: site.fn, rip, reason, message: `WARNING: ${site.file}:${site.line} at ${rip.split('+')[0]}`, pfn: page, text: text.join('\n') });
@@ -688,7 +693,7 @@ export abstract class MachineBase {
     const code = error_code.toString(16).padStart(4, '0');
     lines.push(`#PF: error_code(0x${code}) - ${walk.present ? 'permissions violation' : 'not-present page'}`);
     lines.push(walk.line);
-    lines.push(`Oops: Oops: ${code} [#${this.nextOops()}] SMP NOPTI`);
+    lines.push(dieHeader('Oops', code, this.nextOops(), this.kernelBuild()));
     return lines;
   }
 
@@ -702,9 +707,9 @@ export abstract class MachineBase {
     const hex = hex16(addr);
     const canonical = isCanonical(addr);
     // A canonical address page-faults (show_fault_oops() words one below PAGE_SIZE as a NULL pointer dereference); any other is a #GP (die_addr()).
-    const header = canonical ? this.pageFaultHeader(addr, false) : [`Oops: general protection fault, probably for non-canonical address 0x${hex}: 0000 [#${this.nextOops()}] SMP NOPTI`];
+    const header = canonical ? this.pageFaultHeader(addr, false) : [dieHeader(`general protection fault, probably for non-canonical address 0x${hex}`, '0000', this.nextOops(), this.kernelBuild())];
     const first = canonical ? header.find((l) => l.startsWith('BUG: '))! : header[0]!;
-    const text = formatFaultText(header, this.current, this.taints, rip, trace, canonical ? `CR2: ${hex}` : undefined);
+    const text = formatFaultText(header, this.current, this.taints, rip, trace, this.kernelBuild(), canonical ? `CR2: ${hex}` : undefined);
     this.printk(text);
     const r: Report = { kind: 'BUG', function: fn, rip, reason: canonical ? 'page fault' : 'general protection fault', message: first, pfn: null, text: text.join('\n'), ...(inInterrupt(trace) ? { irq: true } : {}) };
     this.record(r);

@@ -921,7 +921,7 @@ export abstract class Memory extends Rmap {
     lines.push(`addr:${hex16(BigInt(addr))} vm_flags:${vma.vm_flags.toString(16).padStart(8, '0')} anon_vma:${anonVma} mapping:${mapping} index:${index.toString(16)}`);
     // Neither tcp_vm_ops nor the stand-in driver's vm_ops has ->fault; no file here has ->mmap_prepare.
     lines.push(`file:${file === null ? '(null)' : file.name} fault:0x0 mmap:${file === null ? '0x0' : file.mmap} mmap_prepare: 0x0 read_folio:0x0`);
-    lines.push(...formatDumpStack(this.current, this.taints, this.dumpStackFrames('print_bad_page_map')));
+    lines.push(...formatDumpStack(this.current, this.taints, this.dumpStackFrames('print_bad_page_map'), this.kernelBuild()));
     if (limit.limited) {
       this.report('bad_page', 'print_bad_page_map', 'bad page map', head, page >= 0 ? page : null, lines, true);
       return;

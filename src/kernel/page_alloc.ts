@@ -848,7 +848,7 @@ export abstract class PageAlloc extends Internal {
     const stack = this.kernelStack();
     const fn = stack.find((n) => n !== 'bad_page') ?? 'bad_page';
     const limit = ___ratelimit(this.bad_page_ratelimit, this.jiffies, 'bad_page');
-    const lines = [head, ...this.dump_page_lines(page, reason), 'Modules linked in:', ...formatDumpStack(this.current, this.taints, this.dumpStackFrames())];
+    const lines = [head, ...this.dump_page_lines(page, reason), 'Modules linked in:', ...formatDumpStack(this.current, this.taints, this.dumpStackFrames(), this.kernelBuild())];
     if (limit.line !== null) lines.unshift(limit.line);
     if (limit.ok) this.printk(lines);
     else if (limit.line !== null) this.printk([limit.line]);
@@ -2688,7 +2688,7 @@ export abstract class PageAlloc extends Internal {
     if (gfp_mask & __GFP_DMA && !this.zones.some((z) => z.idx === ZONE_DMA && z.managed_pages > 0)) return;
     const head = `${this.current.comm}: page allocation failure: order:${order}, mode:${formatGfpMask(gfp_mask)}, nodemask=(null),cpuset=/,mems_allowed=${this.memoryNodeList()}`;
     const frames = this.dumpStackFrames();
-    const lines = [head, ...formatDumpStack(this.current, this.taints, frames), ...this.warn_alloc_show_mem(gfp_mask, !inInterrupt(frames))];
+    const lines = [head, ...formatDumpStack(this.current, this.taints, frames, this.kernelBuild()), ...this.warn_alloc_show_mem(gfp_mask, !inInterrupt(frames))];
     if (limit.line !== null) lines.unshift(limit.line);
     this.printk(lines);
     this.report('printk', 'warn_alloc', 'page allocation failure', head, null, lines);
@@ -2808,7 +2808,7 @@ export abstract class PageAlloc extends Internal {
   warn_if_node_offline(nid: number, gfp: number): void {
     if ((gfp & (__GFP_THISNODE | __GFP_NOWARN)) !== (__GFP_THISNODE | __GFP_NOWARN)) return;
     if (nid < this.nodeCount) return;
-    this.printk([`${formatGfp(gfp)} allocation from offline node ${nid}`, ...formatDumpStack(this.current, this.taints, this.dumpStackFrames())]);
+    this.printk([`${formatGfp(gfp)} allocation from offline node ${nid}`, ...formatDumpStack(this.current, this.taints, this.dumpStackFrames(), this.kernelBuild())]);
   }
 
   alloc_frozen_pages(gfp: number, order: number): number {

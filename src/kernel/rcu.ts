@@ -20,7 +20,7 @@
 import { Slub } from './slub.js';
 import { isCanonical } from './machine.js';
 import { declareSymbols } from './symbols.js';
-import { callTrace, formatFaultText } from '../report/oops.js';
+import { callTrace, dieHeader, formatFaultText } from '../report/oops.js';
 import { KernelBug } from '../report/report.js';
 import { hex16 } from '../util/hex.js';
 
@@ -222,13 +222,13 @@ export abstract class Rcu extends Slub {
     // (arch/x86/mm/fault.c page_fault_oops(), linux-mm 7.3-rc5). A non-canonical one: #GP, whose instruction (an
     // indirect jump through a register) names no memory operand, so exc_general_protection() (arch/x86/kernel/traps.c) gives no hint.
     const lines = inText
-      ? [`Oops: invalid opcode: 0000 [#${this.nextOops()}] SMP NOPTI`]
+      ? [dieHeader('invalid opcode', '0000', this.nextOops(), this.kernelBuild())]
       : canonical
         ? this.pageFaultHeader(addr, true)
-        : [`Oops: general protection fault: 0000 [#${this.nextOops()}] SMP NOPTI`];
+        : [dieHeader('general protection fault', '0000', this.nextOops(), this.kernelBuild())];
     const header = lines.find((l) => l.startsWith('BUG: ')) ?? lines[0]!;
     const rip = inText ? this.symbols.format(addr) : `0x${hex}`;
-    const text = formatFaultText(lines, this.current, this.taints, rip, [caller, ...trace], !inText && canonical ? `CR2: ${hex}` : undefined);
+    const text = formatFaultText(lines, this.current, this.taints, rip, [caller, ...trace], this.kernelBuild(), !inText && canonical ? `CR2: ${hex}` : undefined);
     this.printk(text);
     // Callbacks run from the RCU softirq: an oops there is in interrupt context.
     const r = { kind: 'BUG' as const, function: 'rcu_do_batch', rip, reason: 'bad RCU callback pointer', message: header, pfn: null, text: text.join('\n'), irq: true };

@@ -48,6 +48,38 @@ export interface Task {
 }
 
 export const KERNEL_RELEASE = '7.3.0-rc5-pagesim';
+
+/**
+ * What an oops prints about the kernel that runs: init_utsname()'s release,
+ * what dump_stack_print_info() (lib/dump_stack.c) prints after it on the
+ * CPU line, and the flags __die_header() (arch/x86/kernel/dumpstack.c)
+ * prints after the oops counter. A variant for another release gives its own.
+ */
+export interface KernelBuild {
+  /** init_utsname()->release. */
+  readonly release: string;
+  /** The CPU line after the release and a space: the version up to its first space, then what that release adds. */
+  readonly cpuTail: string;
+  /** __die_header() after `[#n]`. */
+  readonly dieFlags: string;
+}
+
+/**
+ * The baseline's: the version `#1`, then the preempt model 6.13+ prints
+ * (preempt_model_str(): a voluntary-preemption build); __die_header() with
+ * CONFIG_SMP and PTI built in but off (NOPTI), no CONFIG_PREEMPTION.
+ */
+export const BUILD_7_3: KernelBuild = { release: KERNEL_RELEASE, cpuTail: '#1 PREEMPT(voluntary)', dieFlags: ' SMP NOPTI' };
+
+/** __die_header()'s line: `Oops: STR: ERR [#n] FLAGS`, ERR four hex digits. */
+export function dieHeader(str: string, err: string, oopsNr: number, build: KernelBuild): string {
+  return `Oops: ${str}: ${err} [#${oopsNr}]${build.dieFlags}`;
+}
+
+/** dump_stack_print_info()'s CPU line. */
+function cpuLine(task: Task, taint: string, build: KernelBuild): string {
+  return `CPU: ${task.cpu} UID: 0 PID: ${task.pid} Comm: ${task.comm} ${taint} ${build.release} ${build.cpuTail}`;
+}
 /** The kernel-text symbol of pagesim's step runner: the caller of every operation a scenario runs. */
 export const ROOT_FRAME = 'pagesim_run_step';
 const HARDWARE = 'Hardware name: pagesim virtual machine, BIOS pagesim 01/01/2026';
@@ -102,9 +134,9 @@ function stackSection(trace: readonly string[]): string[] {
 }
 
 /** The oops/warn body from the CPU line to the end marker. */
-function body(task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[], endTrace: boolean): string[] {
+function body(task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[], endTrace: boolean, build: KernelBuild): string[] {
   const t = taintText(taints);
-  const lines = [`CPU: ${task.cpu} UID: 0 PID: ${task.pid} Comm: ${task.comm} ${t.inline} ${KERNEL_RELEASE} #1 PREEMPT(voluntary)`];
+  const lines = [cpuLine(task, t.inline, build)];
   if (t.legend !== null) lines.push(t.legend);
   lines.push(HARDWARE, `RIP: 0010:${rip}`, ...stackSection(trace), 'Modules linked in:');
   if (endTrace) lines.push(END_TRACE);
@@ -112,8 +144,8 @@ function body(task: Task, taints: ReadonlySet<string>, rip: string, trace: reado
 }
 
 /** Full text of a VM_BUG_ON or BUG(): the page dump (if any), then the oops. */
-export function formatBugText(dumped: readonly string[], site: Site, task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[], oopsNr = 1): string[] {
-  return [...dumped, CUT_HERE, `kernel BUG at ${site.file}:${site.line}!`, `Oops: invalid opcode: 0000 [#${oopsNr}] SMP NOPTI`, ...body(task, taints, rip, trace, true)];
+export function formatBugText(dumped: readonly string[], site: Site, task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[], oopsNr: number, build: KernelBuild): string[] {
+  return [...dumped, CUT_HERE, `kernel BUG at ${site.file}:${site.line}!`, dieHeader('invalid opcode', '0000', oopsNr, build), ...body(task, taints, rip, trace, true, build)];
 }
 
 /**
@@ -122,8 +154,8 @@ export function formatBugText(dumped: readonly string[], site: Site, task: Task,
  * __die()'s "Oops:" line); `cr2` the line page_fault_oops() prints after
  * __die() and before oops_end() prints the end marker.
  */
-export function formatFaultText(header: string | readonly string[], task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[], cr2?: string): string[] {
-  const lines = [...(typeof header === 'string' ? [header] : header), ...body(task, taints, rip, trace, false)];
+export function formatFaultText(header: string | readonly string[], task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[], build: KernelBuild, cr2?: string): string[] {
+  const lines = [...(typeof header === 'string' ? [header] : header), ...body(task, taints, rip, trace, false, build)];
   if (cr2 !== undefined) lines.push(cr2);
   lines.push(END_TRACE);
   return lines;
@@ -138,14 +170,14 @@ export function formatFaultText(header: string | readonly string[], task: Task, 
  * of linux-mm 7.3-rc5: "Verbose WARN_ON_ONCE() reporting", default n);
  * pagesim prints it: a known difference from a default build (docs/fidelity.md).
  */
-export function formatWarnText(dumped: readonly string[], banner: string, before: readonly string[], task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[]): string[] {
-  return [...dumped, CUT_HERE, ...before, banner, 'Modules linked in:', ...body(task, taints, rip, trace, true).filter((l) => l !== 'Modules linked in:')];
+export function formatWarnText(dumped: readonly string[], banner: string, before: readonly string[], task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[], build: KernelBuild): string[] {
+  return [...dumped, CUT_HERE, ...before, banner, 'Modules linked in:', ...body(task, taints, rip, trace, true, build).filter((l) => l !== 'Modules linked in:')];
 }
 
 /** A stack dump (dump_stack()) as bad_page() and warn_alloc() print it. */
-export function formatDumpStack(task: Task, taints: ReadonlySet<string>, trace: readonly string[]): string[] {
+export function formatDumpStack(task: Task, taints: ReadonlySet<string>, trace: readonly string[], build: KernelBuild): string[] {
   const t = taintText(taints);
-  const lines = [`CPU: ${task.cpu} UID: 0 PID: ${task.pid} Comm: ${task.comm} ${t.inline} ${KERNEL_RELEASE} #1 PREEMPT(voluntary)`];
+  const lines = [cpuLine(task, t.inline, build)];
   if (t.legend !== null) lines.push(t.legend);
   lines.push(HARDWARE, ...stackSection(trace));
   return lines;

@@ -10,7 +10,17 @@
  * - Checks report 6.12's lines: VM_BUG_ON_PAGE in put_page_testzero() is
  *   include/linux/mm.h:1140, not the 2026 tree's 1563 (SITE_LINES_6_12).
  * - The WARNING banner is 6.12's kernel/panic.c __warn():
- *   `WARNING: CPU: n PID: n at file:line func+off/size`.
+ *   `WARNING: CPU: n PID: n at file:line func+off/size`, with no condition
+ *   line above it (6.12 has no CONFIG_DEBUG_BUGVERBOSE_DETAILED).
+ * - A page type's __SetPage/__ClearPage check reports the line of that
+ *   type's PAGE_TYPE_OPS() in 6.12's include/linux/page-flags.h (Buddy
+ *   1016, Offline 1047, Table 1057, Guard 1062, ...).
+ * - The oops header and CPU line are a 6.12 PREEMPT_DYNAMIC build's:
+ *   `Oops: invalid opcode: 0000 [#1] PREEMPT SMP NOPTI` (__die_header()),
+ *   `... 6.12.118-pagesim #1 ` (dump_stack_print_info(): no preempt model).
+ * - get_page() is folio_get() and put_page() folio_put() (include/linux/mm.h:1448,
+ *   :1540): no slab or large-kmalloc checks, which came after 6.12; a slab
+ *   page's last reference put frees it, and the free path finds a bad page.
  * - Slab pages are not frozen: mm/slub.c alloc_slab_page() takes them with
  *   alloc_pages() (refcount 1) and __free_slab() gives them back with
  *   __free_pages() (6.15 moved slab to frozen pages).
@@ -61,6 +71,8 @@ import type { Variant } from './variant.js';
 import { atomic_t, field, unsigned_int } from '../layout/ctype.js';
 import { removeMember, replaceMember } from '../layout/edit.js';
 import type { Site } from '../report/report.js';
+import type { KernelBuild } from '../report/oops.js';
+import { PAGE_FLAGS_H } from '../kernel/sites.js';
 import type { KmemCache } from '../kernel/slub.js';
 import { NR_MM_COUNTERS, type MmStruct, type VmAreaStruct } from '../kernel/mm_types.js';
 import { PG_active, PG_dirty, PG_lru, PG_referenced, PG_unevictable } from '../kernel/page-flags.js';
@@ -83,7 +95,13 @@ const SITE_LINES_6_12: ReadonlyMap<string, number> = new Map([
   ['include/linux/mm.h:1640', 1215], // folio_large_mapcount
   ['include/linux/mm.h:1848', 1444], // folio_get: folio_ref_zero_or_close_to_overflow(folio)
   ['include/linux/mm.h:1865', 1456], // try_get_page: page_ref_count(page) <= 0
+  ['include/linux/mm.h:3051', 3021], // ptlock_init: *(unsigned long *)&ptdesc->ptl
   ['include/linux/page-flags.h:367', 309], // folio_flags: page->compound_head & 1
+  ['include/linux/page-flags.h:1163', 1133], // PageAnonExclusive: !PageAnon(page)
+  ['include/linux/page-flags.h:1176', 1146], // SetPageAnonExclusive: PageHuge(page) && !PageHead(page)
+  ['include/linux/page-flags.h:1183', 1153], // ClearPageAnonExclusive: PageHuge(page) && !PageHead(page)
+  ['include/linux/page-flags.h:1189', 1159], // __ClearPageAnonExclusive: !PageAnon(page)
+  ['include/linux/page-flags.h:1190', 1160], // __ClearPageAnonExclusive: PageHuge(page) && !PageHead(page)
   ['include/linux/page-flags.h:991', 1001], // __SetPage##uname: page_type != UINT_MAX
   ['include/linux/page-flags.h:998', 1008], // __ClearPage##uname: !Page##uname(page)
   ['include/linux/page_ref.h:300', 288], // page_ref_unfreeze: page_count(page) != 0
@@ -91,6 +109,9 @@ const SITE_LINES_6_12: ReadonlyMap<string, number> = new Map([
   ['mm/internal.h:596', 442], // set_page_refcounted: PageTail(page)
   ['mm/internal.h:597', 443], // set_page_refcounted: page_ref_count(page)
   ['mm/internal.h:754', 584], // page_is_buddy: page_count(buddy) != 0
+  ['mm/page_alloc.c:801', 687], // __add_to_free_list: get_pageblock_migratetype(page) != migratetype
+  ['mm/page_alloc.c:827', 709], // move_to_free_list: get_pageblock_migratetype(page) != old_mt
+  ['mm/page_alloc.c:849', 722], // __del_page_from_free_list: get_pageblock_migratetype(page) != migratetype
   ['mm/page_alloc.c:954', 824], // __free_one_page: migratetype == -1
   ['mm/page_alloc.c:955', 825], // __free_one_page: pfn & ((1 << order) - 1)
   ['mm/page_alloc.c:956', 826], // __free_one_page: bad_range(zone, page)
@@ -100,7 +121,54 @@ const SITE_LINES_6_12: ReadonlyMap<string, number> = new Map([
   ['mm/page_alloc.c:3123', 2882], // split_page: !page_count(page)
   ['mm/page_alloc.c:5340', 4835], // __alloc_pages_noprof: order > MAX_PAGE_ORDER (WARN_ON_ONCE)
   ['mm/slub.c:573', 550], // set_freepointer: BUG_ON(object == fp)
+  ['mm/gup.c:143', 149], // try_grab_folio: folio_ref_count(folio) <= 0
+  ['mm/memory.c:2642', 2180], // vm_insert_pages: BUG_ON(vma->vm_flags & VM_PFNMAP)
+  ['mm/memory.c:2720', 2225], // vm_insert_page: BUG_ON(vma->vm_flags & VM_PFNMAP)
 ]);
+
+/**
+ * Checks whose line and condition both differ in 6.12 (`file:line` of the
+ * baseline -> 6.12's): 6.12 tests PageAnon() and PageKsm() where the 2026
+ * tree has PageAnonNotKsm(), and reads page->flags where it has page->flags.f.
+ */
+const SITE_TEXT_6_12: ReadonlyMap<string, { readonly line: number; readonly cond: string }> = new Map([
+  ['include/linux/page-flags.h:1175', { line: 1145, cond: '!PageAnon(page) || PageKsm(page)' }], // SetPageAnonExclusive
+  ['include/linux/page-flags.h:1182', { line: 1152, cond: '!PageAnon(page) || PageKsm(page)' }], // ClearPageAnonExclusive
+  ['mm/page_alloc.c:952', { line: 822, cond: 'page->flags & PAGE_FLAGS_CHECK_AT_PREP' }], // __free_one_page
+]);
+
+/**
+ * The line of each page type's PAGE_TYPE_OPS() (FOLIO_TYPE_OPS() for slab
+ * and hugetlb) in 6.12.118's include/linux/page-flags.h, by the name the
+ * macro pastes: a __SetPage/__ClearPage check reports the line of its
+ * type's invocation, ten lines below the 2026 tree's for most types.
+ * LargeKmalloc is not a page type in 6.12 and keeps the baseline's line.
+ */
+const PAGE_TYPE_OPS_LINES_6_12: ReadonlyMap<string, number> = new Map([
+  ['Buddy', 1016],
+  ['Offline', 1047],
+  ['Table', 1057],
+  ['Guard', 1062],
+  ['Slab', 1064],
+  ['Hugetlb', 1079],
+  ['Zsmalloc', 1084],
+  ['Unaccepted', 1091],
+]);
+
+/** The function names PAGE_TYPE_OPS() generates with a check in them. */
+const TYPE_OPS_FN = /^__(?:Set|Clear)Page(\w+)$/;
+
+/**
+ * What a 6.12 oops prints of its kernel: the release (with pagesim's
+ * localversion, as the baseline's), the version up to its first space,
+ * then LINUX_PACKAGE_ID and the build ID, both empty in a kernel.org-style
+ * build (lib/dump_stack.c:58 dump_stack_print_info(): no preempt model
+ * yet, hence the trailing space the kernel prints); __die_header()
+ * (arch/x86/kernel/dumpstack.c:422) prints " PREEMPT" for
+ * CONFIG_PREEMPTION, which PREEMPT_DYNAMIC selects in Debian's config and
+ * in the one test/kernel/kunitconfig builds.
+ */
+const BUILD_6_12: KernelBuild = { release: '6.12.118-pagesim', cpuTail: '#1 ', dieFlags: ' PREEMPT SMP NOPTI' };
 
 /** Functions a report names that 6.12 calls otherwise (the frozen-page allocator entry came in 6.15). */
 const FUNCTIONS_6_12: ReadonlyMap<string, string> = new Map([['__alloc_frozen_pages_noprof', '__alloc_pages_noprof']]);
@@ -157,14 +225,52 @@ export const linux612: Variant = {
   kernel: (Base) =>
     class Linux612 extends Base {
       protected override reportSite(site: Site): Site {
-        const line = SITE_LINES_6_12.get(`${site.file}:${site.line}`);
+        const key = `${site.file}:${site.line}`;
+        const type = site.file === PAGE_FLAGS_H ? TYPE_OPS_FN.exec(site.fn) : null;
+        const typeLine = type === null ? undefined : PAGE_TYPE_OPS_LINES_6_12.get(type[1]!);
+        if (typeLine !== undefined) return { ...site, line: typeLine };
+        const text = SITE_TEXT_6_12.get(key);
+        if (text !== undefined) return { ...site, ...text };
+        const line = SITE_LINES_6_12.get(key);
         return line === undefined ? site : { ...site, line };
+      }
+
+      protected override kernelBuild(): KernelBuild {
+        return BUILD_6_12;
+      }
+
+      /**
+       * 6.12's WARN_ON() and WARN_ON_ONCE() print no condition above the
+       * banner (it has no CONFIG_DEBUG_BUGVERBOSE_DETAILED: include/asm-generic/bug.h,
+       * x86's __WARN_FLAGS()); a WARN()'s message stays.
+       */
+      override WARN(warnSite: Site, page: number | null, dumped: string[], reason: string, before: readonly string[] = []): void {
+        super.WARN(warnSite, page, dumped, reason, before.length === 1 && before[0] === warnSite.cond ? [] : before);
       }
 
       protected override warnBanner(site: Site, rip: string): string {
         const fn = rip.split('+')[0]!;
         const at = FUNCTIONS_6_12.get(fn) === undefined ? rip : rip.replace(fn, FUNCTIONS_6_12.get(fn)!);
         return `WARNING: CPU: ${this.current.cpu} PID: ${this.current.pid} at ${site.file}:${site.line} ${at}`;
+      }
+
+      /**
+       * 6.12's get_page() (include/linux/mm.h:1448): folio_get() of the
+       * page's folio. It has no slab or large-kmalloc check: those pages
+       * hold references in 6.12 like any other.
+       */
+      override get_page(page: number): void {
+        this.folio_get(this.page_folio(page));
+      }
+
+      /**
+       * 6.12's put_page() (include/linux/mm.h:1540): folio_put(), after a
+       * test for ZONE_DEVICE pages pagesim does not have. A slab page's last
+       * reference dropped here frees it, slab and all: the free path finds
+       * a bad page.
+       */
+      override put_page(page: number): void {
+        this.folio_put(this.page_folio(page));
       }
 
       /** cpu_fbatches.lru_add of the CPU the scenario runs on. */
