@@ -28,6 +28,20 @@ function runTool(image: string, raw: boolean): string {
   return execFileSync(tool, [...(raw ? ['-r'] : []), '-F', image], { encoding: 'utf8', maxBuffer: 64 << 20 });
 }
 
+/**
+ * The tool's summaries of each image, plain and with -r, in that order: one
+ * shell runs the tool for every image, instead of this process starting it
+ * twice for each of some 60 machines (a fork of a process holding their
+ * memory, 20-40 ms each). A NUL, which page-types never prints, ends each.
+ */
+function runToolOnAll(images: readonly string[]): string[] {
+  const script = 'set -e; t="$1"; shift; for f in "$@"; do "$t" -F "$f"; printf \'\\0\'; "$t" -r -F "$f"; printf \'\\0\'; done';
+  const out = execFileSync('sh', ['-c', script, 'sh', tool, ...images], { encoding: 'utf8', maxBuffer: 256 << 20 }).split('\0');
+  assert.equal(out.pop(), '', 'each summary ends with a NUL');
+  assert.equal(out.length, 2 * images.length);
+  return out;
+}
+
 /** Rows of a page-types summary as flags -> page count, from its text. */
 function rowsOf(text: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -38,54 +52,77 @@ function rowsOf(text: string): Map<string, number> {
   return out;
 }
 
-/** Writes the machine's images, runs both summaries in both modes and compares them. */
-function agree(k: Kernel, what: string, ctx: KpfContext = {}): void {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pagesim-pt-'));
-  try {
-    const files = writeImages(k, dir, ctx);
-    const img = readImage(files.kpageflags);
-    for (const raw of [false, true]) {
-      const theirs = runTool(files.kpageflags, raw);
-      const ours = summarize(img.words, { raw });
-      // Flag by flag first, so a disagreement names the flags.
-      const t = rowsOf(theirs);
-      for (const r of pageTypesSummary(img.words, { raw }).rows) {
-        const key = r.hi.toString(16).padStart(8, '0') + r.lo.toString(16).padStart(8, '0');
-        assert.equal(t.get(key), r.pages, `${what}${raw ? ' -r' : ''}: ${pageFlagLongname(r.lo, r.hi) || '(no flags)'} 0x${key}`);
-        t.delete(key);
-      }
-      assert.deepEqual([...t.keys()], [], `${what}${raw ? ' -r' : ''}: rows only page-types printed`);
-      assert.equal(ours, theirs, `${what}${raw ? ' -r' : ''}: text`);
+/** Compares page-types' summary of an image (`theirs`) with pagesim's of the same words. */
+function compare(words: Uint32Array, raw: boolean, theirs: string, what: string): void {
+  const ours = summarize(words, { raw });
+  // Flag by flag first, so a disagreement names the flags.
+  const t = rowsOf(theirs);
+  for (const r of pageTypesSummary(words, { raw }).rows) {
+    const key = r.hi.toString(16).padStart(8, '0') + r.lo.toString(16).padStart(8, '0');
+    assert.equal(t.get(key), r.pages, `${what}${raw ? ' -r' : ''}: ${pageFlagLongname(r.lo, r.hi) || '(no flags)'} 0x${key}`);
+    t.delete(key);
+  }
+  assert.deepEqual([...t.keys()], [], `${what}${raw ? ' -r' : ''}: rows only page-types printed`);
+  assert.equal(ours, theirs, `${what}${raw ? ' -r' : ''}: text`);
+}
+
+/**
+ * Machines whose images both summaries read: each machine's images are
+ * written as it is added (its memory can then go), and agree() runs the
+ * tool on all of them at once and compares, in both modes.
+ */
+class Images {
+  private readonly dir = mkdtempSync(path.join(tmpdir(), 'pagesim-pt-'));
+  private readonly added: { what: string; file: string }[] = [];
+
+  add(k: Kernel, what: string, ctx: KpfContext = {}): void {
+    this.added.push({ what, file: writeImages(k, path.join(this.dir, String(this.added.length)), ctx).kpageflags });
+  }
+
+  agree(): void {
+    try {
+      const theirs = runToolOnAll(this.added.map((a) => a.file));
+      this.added.forEach(({ what, file }, i) => {
+        const words = readImage(file).words;
+        compare(words, false, theirs[2 * i]!, what);
+        compare(words, true, theirs[2 * i + 1]!, what);
+      });
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
 test('page-types reads the sample machine (every page kind) as pagesim does', { skip }, () => {
+  const images = new Images();
   const s = buildSampleMachine();
-  agree(s.k, 'sample', s.ctx);
+  images.add(s.k, 'sample', s.ctx);
   s.k.releaseMemory();
+  images.agree();
 });
 
 test('page-types agrees on the sample machine under every variant that builds', { skip }, () => {
+  const images = new Images();
   for (const v of VARIANTS) {
     if (buildVariant(v.name).assertionFailures.length > 0) continue;
     const s = buildSampleMachine(v.name);
-    agree(s.k, `sample under ${v.name}`, s.ctx);
+    images.add(s.k, `sample under ${v.name}`, s.ctx);
     s.k.releaseMemory();
   }
+  images.agree();
 });
 
 test('page-types agrees on the machine each scenario leaves', { skip }, () => {
   const files = [...scenarioFiles(path.join(repoRoot, 'scenarios')), path.join(repoRoot, 'test', 'fixtures', 'kpageflags', 'typed-pages.yaml')];
   assert.ok(files.length > 1);
+  const images = new Images();
   for (const file of files) {
     const scn = loadScenario(file);
     const kept = runScenarioKeepMachine(scn, scn.variants[0] ?? 'baseline');
-    agree(kept.machine, path.basename(file));
+    images.add(kept.machine, path.basename(file));
     kept.machine.releaseMemory();
   }
+  images.agree();
 });
 
 test('page-types agrees on the real images', { skip: skip || (existsSync(realRaw) ? false : `no real images at ${realRaw}`) }, () => {
