@@ -80,14 +80,10 @@ test('replay --json: the documented shape', { skip: noThp }, () => {
   assert.deepEqual((j['initial'] as { from: string }).from, 'found');
 });
 
-test('replay: says which snapshots it found next to the trace', { skip: noThp }, () => {
-  const r = replayCli([thp]);
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^initial state: t0_buddyinfo, t0_pagetypeinfo, t0_zoneinfo \(found next to the trace\)$/m);
-  assert.match(r.stdout, /^compared with: t1_buddyinfo, t1_pagetypeinfo, t1_zoneinfo \(found next to the trace\)$/m);
-  assert.match(r.stdout, /^preexisting: \d+ frees of pages allocated before the trace began$/m);
-  assert.match(r.stdout, /^end state, \/proc\/buddyinfo:\nNode 0, zone      DMA /m);
-});
+// The text report of this capture, with the snapshots it found next to the trace ("initial state:
+// ... (found next to the trace)", "compared with: ...", preexisting frees, the end state), is
+// docs/replay.md's `pagesim replay` of the same capture in data/ftrace, which the docs test compares
+// line for line; the --json run above has `initial.from` 'found'.
 
 test('replay: a missing trace is one line, exit 2', () => {
   const r = replayCli(['/nonexistent/trace.txt']);

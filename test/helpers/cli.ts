@@ -33,9 +33,10 @@ export interface CliOptions {
 /** Commands that go asynchronous (workers, streamed input, loaded modules): spawned. */
 const SPAWNED = new Set(['fuzz', 'replay', 'bench']);
 
-/** Whether pagesim() runs these arguments in this process (else it spawns them). */
+/** Whether pagesim() runs these arguments in this process (else it spawns them). `bench --help` only prints. */
 export function runsInProcess(args: readonly string[]): boolean {
-  return !SPAWNED.has(args[0] ?? '') && !args.some((a) => a === '--variant-file' || a.startsWith('--variant-file='));
+  const printsHelp = args[0] === 'bench' && args.includes('--help');
+  return (printsHelp || !SPAWNED.has(args[0] ?? '')) && !args.some((a) => a === '--variant-file' || a.startsWith('--variant-file='));
 }
 
 /** Runs `pagesim ARGS` and gives its status and output. */
