@@ -52,7 +52,20 @@ function tracePath(c: Capture): string {
 
 const missing = (c: Capture): string | false => (existsSync(tracePath(c)) ? false : `capture not present: ${tracePath(c)}`);
 
-async function replay(c: Capture, mode: ReplayMode): Promise<ReplayResult> {
+/** Each capture's replay in each mode, made once for the tests that read it (a replay of the 24 GB VM's capture is a second or more). */
+const replays = new Map<string, Promise<ReplayResult>>();
+
+function replay(c: Capture, mode: ReplayMode): Promise<ReplayResult> {
+  const key = `${c.name} ${mode}`;
+  let r = replays.get(key);
+  if (r === undefined) {
+    r = replayOnce(c, mode);
+    replays.set(key, r);
+  }
+  return r;
+}
+
+async function replayOnce(c: Capture, mode: ReplayMode): Promise<ReplayResult> {
   const trace = tracePath(c);
   return replayTrace({
     trace,
