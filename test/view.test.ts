@@ -16,7 +16,11 @@ import { repoRoot } from './helpers/machine.js';
 import { shownRuns } from './helpers/shown.js';
 import { loadScenario } from '../src/engine/load.js';
 import { runScenarioWithMachine } from '../src/engine/run.js';
-import { buildViewData, wordsOver } from '../src/view/build.js';
+import { buildViewData, parsePage, wordsOver } from '../src/view/build.js';
+import { diffVariants } from '../src/observe/diff.js';
+import { variantLookup } from '../src/engine/load.js';
+import { opLookup } from '../src/engine/registry.js';
+import { parseScenario } from '../src/scenario/parse.js';
 import { ViewRecorder } from '../src/view/record.js';
 import { applyDelta, decodeBytes, decodeDump, PAGE_STATES, rleDecode, rleEncode, type ViewData, type ViewRun } from '../src/view/data.js';
 
@@ -33,6 +37,16 @@ function bytesAt(run: ViewRun, n: number, pfn: number, step: number): Uint8Array
   for (let s = 0; s < step; s++) applyDelta(ids, run.bytes.deltas[s]);
   return decodeBytes(run.bytes.table[ids[pfn]!]!, pfn, run.layout.size);
 }
+
+/** A run's state of one pfn after `step`, rebuilt from the deltas. */
+function stateAfter(run: ViewRun, n: number, pfn: number, step: number): number {
+  const states = new Uint8Array(n);
+  rleDecode(run.states.initial, states);
+  for (let s = 0; s < step; s++) applyDelta(states, run.states.deltas[s]);
+  return states[pfn]!;
+}
+
+const inline = (text: string) => parseScenario(text, 't.yaml', opLookup, variantLookup);
 
 function word(bytes: Uint8Array, at: number): bigint {
   let v = 0n;
@@ -144,14 +158,76 @@ test('seed 003: pte_free_now lands in bytes 16..23 of the page table under ptdes
   assert.ok(rfc.steps.find((s) => s.index === 6)!.reports.some((r) => r.message === 'kernel BUG at include/linux/mm.h:2959!'));
 });
 
-test('first divergence: the earliest step where results, reports or page states differ', () => {
+test('first divergence: the earliest step where results, reports, the pages changed or their states differ, as pagesim diff finds it', () => {
   const v = ptdescView();
   assert.ok(v.divergence !== null);
-  // Step 1's mm_alloc: under the memdesc designs the pgd's ptdesc comes from a slab.
+  // Step 1's mm_alloc: the pgd's ptdesc is frozen (refcount 0) under patches 1-4, referenced under mainline.
   assert.equal(v.divergence!.step, 1);
-  assert.match(v.divergence!.why, /pfn 0x[0-9a-f]+ is table under baseline, slab under ptdesc-memdesc-rfc/);
-  const same = buildViewData(loadScenario(PTDESC), { variants: ['baseline', 'ptdesc-frozen'], pages: [] });
-  assert.equal(same.divergence, null, 'patches 1-4 change nothing a run shows');
+  assert.equal(v.divergence!.why, 'pfn 0x2010: refcount 1 under baseline, 0 under ptdesc-frozen');
+  const d = diffVariants(loadScenario(PTDESC), 'baseline', 'ptdesc-frozen');
+  assert.equal(d.divergence!.step, 1);
+  assert.deepEqual(d.divergence!.what, ['state of pfn 0x2010']);
+  const same = buildViewData(loadScenario(PTDESC), { variants: ['baseline', 'baseline'], pages: [] });
+  assert.equal(same.divergence, null, 'a variant against itself');
+});
+
+/** A slab object's page freed with __free_pages(): a frozen slab page (7.3) against a refcounted one (6.12). */
+const SLAB_FREE = `name: slab-page-freed-by-buddy
+machine: {memory: 256MiB}
+variants: [baseline, linux-6.12]
+steps:
+  - kmem_cache_create: {name: foo, size: 256}
+    as: c
+  - kmem_cache_alloc: {cache: c}
+    as: o
+  - virt_to_page: o
+    as: pg
+  - __free_pages: {page: pg}
+`;
+
+test('view and diff name the same first divergence: the slab page\'s refcount in step 2, not the reports of step 4', () => {
+  const scn = inline(SLAB_FREE);
+  const d = diffVariants(scn, 'baseline', 'linux-6.12');
+  assert.equal(d.divergence!.step, 2);
+  const v = buildViewData(scn, { variants: ['baseline', 'linux-6.12'], pages: [] });
+  assert.equal(v.divergence!.step, d.divergence!.step);
+  assert.equal(v.divergence!.why, 'pfn 0x2000: refcount 0 under baseline, 1 under linux-6.12');
+  // With a third variant that parts later, the earliest over the variants.
+  const three = buildViewData(scn, { variants: ['baseline', 'baseline', 'linux-6.12'], pages: [] });
+  assert.equal(three.divergence!.step, 2);
+});
+
+test('view: with no report and no page named, it opens on the first page a step allocated, not pfn 0x0', () => {
+  const v = buildViewData(
+    inline(`name: no-page-named
+machine: {memory: 256MiB}
+steps:
+  - mm_alloc: {}
+    as: m
+  - mmap: {mm: m, len: 64KiB}
+    as: a
+  - handle_mm_fault: {mm: m, address: a, write: true}
+`),
+    { variants: ['baseline'], pages: [] },
+  );
+  assert.deepEqual(v.runs[0]!.watched, []);
+  // mm_alloc's first allocation: the slab page the mm_struct comes from.
+  assert.equal(v.focusPfn, 0x2000);
+  assert.equal(PAGE_STATES[stateAfter(v.runs[0]!, v.nrPages, v.focusPfn, 1)], 'slab');
+});
+
+test('view --page takes what --timeline takes: a handle, p+1, pfn:0x..., or a bare pfn', () => {
+  const scn = inline(`name: pages
+steps:
+  - alloc_pages: {gfp: GFP_KERNEL, order: 1}
+    as: p
+  - __free_pages: {page: p, order: 1}
+`);
+  const v = buildViewData(scn, { variants: ['baseline'], pages: ['p+1', 'pfn:0x3000', '0x3001', '12290'].map(parsePage) });
+  assert.deepEqual(v.runs[0]!.watched.slice(0, 4), [0x2001, 0x3000, 0x3001, 0x3002]);
+  assert.equal(v.focusPfn, 0x2001, 'no report: the first page given');
+  assert.throws(() => buildViewData(scn, { variants: ['baseline'], pages: [parsePage('q')] }), /^InputError: view: --page q: no step binds handle "q" to a page$/);
+  assert.throws(() => parsePage('p:16..23'), /view: --page p:16\.\.23: --page takes a whole page: leave out the bytes \(examples: p, p\+1, pfn:0x2016\)/);
 });
 
 test('pagesim view writes one self-contained file under 2 MB, the same every time', () => {
@@ -182,7 +258,9 @@ test('pagesim view: bad arguments are one line and exit 2', () => {
   for (const [args, re] of [
     [['view'], /view: give exactly one scenario file/],
     [['view', PTDESC, '--variant', 'nope'], /--variant: /],
-    [['view', PTDESC, '--page', 'x12'], /--page x12: not a pfn/],
+    [['view', PTDESC, '--page', '1x2'], /view: --page 1x2: a target starts with a handle name/],
+    [['view', PTDESC, '--page', 'pfn:0x40000'], /view: --page pfn:0x40000: pfn 0x40000 is outside the memmap \(0x0-0xffff\)/],
+    [['view', PTDESC, '--page', 'nope'], /view: --page nope: no step binds handle "nope" to a page/],
     [['view', PTDESC, '--out', 'a.txt'], /should end in \.html/],
     [['view', join(repoRoot, 'no-such.yaml')], /no-such\.yaml/],
   ] as const) {

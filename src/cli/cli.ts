@@ -42,7 +42,7 @@ usage:
                                    run scenarios (default: each file's variants); watch bytes, follow pages, find leaks
   pagesim diff SCENARIO A B [--json]
                                    the first step where variants A and B part, side by side
-  pagesim view SCENARIO [--variant V]... [--page PFN]... [--out FILE.html]
+  pagesim view SCENARIO [--variant V]... [--page PAGE]... [--out FILE.html]
                                    one HTML file to look at: steps, memmap, struct page bytes, counters
   pagesim explore SCENARIO [--variant V]... [--preemptions K] [--random N --seed S] [--json]
                                    run every interleaving of a concurrent scenario's atomic actions

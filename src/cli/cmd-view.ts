@@ -8,12 +8,13 @@ import { InputError } from '../util/errors.js';
 import { parseArgs } from './args.js';
 import { checkVariants } from './cmd-run.js';
 import { expandCases, loadScenario } from '../engine/load.js';
-import { buildViewData, MAX_WATCHED_PAGES } from '../view/build.js';
+import { buildViewData, MAX_WATCHED_PAGES, parsePage } from '../view/build.js';
+import { resolvePage } from '../observe/target.js';
 import { PAGE_SIZE } from '../kernel/config.js';
 import { writeViewHtml } from '../view/html.js';
 import { Progress } from '../replay/progress.js';
 
-export const VIEW_HELP = `usage: pagesim view SCENARIO [--variant V]... [--case NAME] [--page PFN]... [--out FILE.html]
+export const VIEW_HELP = `usage: pagesim view SCENARIO [--variant V]... [--case NAME] [--page PAGE]... [--out FILE.html]
 
 Runs the scenario under each variant (default: the file's variants) and writes one
 self-contained HTML file (default: NAME.html, NAME the scenario's file name) that
@@ -24,9 +25,12 @@ pcp, allocated, compound head and tail, slab, table, netpp, page_pool, reserved)
 after any step, with zoom and each pfn's dump_page() on hover; the struct page of
 a chosen pfn as a byte grid with each variant's fields overlaid (unions as
 stacked bands) and the bytes written in the chosen step marked with the kernel
-function that wrote them; and counters over the steps. Writers are found for the
-pages the reports and steps name and those given with --page PFN (at most 32);
-other pages show which bytes changed. Keys: up/down (j/k), Home, End.
+function that wrote them; and counters over the steps. The first divergence is
+the one pagesim diff finds (a step's result, reports, the struct pages it changed
+or their refcount, mapcount, flags, page_type). Writers are found for the pages
+the reports and steps name and those given with --page PAGE (at most 32): a
+handle (p, p+1), pfn:0x2016, or a pfn, as --timeline takes it; other pages show
+which bytes changed. Keys: up/down (j/k), Home, End.
 See docs/view.md.`;
 
 export function cmdView(argv: readonly string[], help: (cmd: string) => number): number {
@@ -42,19 +46,14 @@ export function cmdView(argv: readonly string[], help: (cmd: string) => number):
   const pageArgs = a.options.get('page') ?? [];
   // The view compares each watched page on every step: more would be left out without a word.
   if (pageArgs.length > MAX_WATCHED_PAGES) throw new InputError(`view: give at most ${MAX_WATCHED_PAGES} --page (got ${pageArgs.length})`);
-  const pages = pageArgs.map((p) => {
-    const v = /^(0x[0-9a-fA-F]+|\d+)$/.test(p) ? Number(p) : NaN;
-    if (!Number.isSafeInteger(v)) throw new InputError(`view: --page ${p}: not a pfn (examples: 0x2016, 8214)`);
-    return v;
-  });
+  const pages = pageArgs.map((p) => parsePage(p));
   const file = a.positional[0]!;
   const scns = expandCases(loadScenario(file), cases[0]);
   if (scns.length > 1) throw new InputError(`view: the scenario has cases; choose one with --case (${scns.map((s) => s.name.split('/').pop()).join(', ')})`, file);
   const scn = scns[0]!;
+  // A pfn is checked before anything runs; a handle once a step binds it.
   const nrPages = Math.floor(scn.machine.memoryBytes / PAGE_SIZE);
-  for (const [i, pfn] of pages.entries()) {
-    if (pfn >= nrPages) throw new InputError(`view: --page ${pageArgs[i]}: pfn 0x${pfn.toString(16)} is outside the memmap (0x0-0x${(nrPages - 1).toString(16)})`);
-  }
+  for (const t of pages) if (t.page.kind === 'pfn') resolvePage(t, null, nrPages, 'view: --page');
   const out = outs[0] ?? `${basename(file).replace(/\.ya?ml$/, '')}.html`;
   if (!/\.html?$/.test(out)) throw new InputError(`view: --out ${out}: the file name should end in .html`);
   const progress = new Progress();
@@ -65,7 +64,7 @@ export function cmdView(argv: readonly string[], help: (cmd: string) => number):
     progress.done();
   }
   const size = writeViewHtml(out, `pagesim view: ${scn.name}`, data);
-  const div = data.divergence === null ? (data.runs.length > 1 ? 'the variants do not differ' : 'one variant') : `first divergence at step ${data.divergence.step}`;
+  const div = data.divergence === null ? (data.runs.length > 1 ? 'the variants do not differ' : 'one variant') : data.divergence.step === null ? 'first divergence after the last step' : `first divergence at step ${data.divergence.step}`;
   process.stdout.write(`wrote ${out} (${Math.ceil(size / 1024)} KiB): ${scn.name} under ${data.runs.map((r) => r.variant).join(', ')}; ${div}\n`);
   return 0;
 }

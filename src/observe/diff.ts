@@ -52,10 +52,10 @@ export interface PageLook {
 }
 
 /** What one step did, under one variant. */
-interface StepDigest {
+export interface StepDigest {
   readonly index: number;
   readonly call: string;
-  /** The struct pages whose bytes changed in the step, ascending, and each one's look after it. */
+  /** The struct pages whose bytes changed in the step, ascending, and each one's look after it (lookKey()). */
   readonly touched: readonly number[];
   readonly looks: readonly string[];
   readonly moreTouched: number;
@@ -128,16 +128,18 @@ function lookOf(s: PageState): PageLook {
   return { refcount: s.refcount, mapcount: s.mapcount, flags: s.flags, pageType: s.pageType };
 }
 
+/** A look as one string, to compare and to show: `refcount 1, mapcount 0, flags -, page_type f5(slab)`. */
 function lookKey(l: PageLook): string {
-  return `${l.refcount} ${l.mapcount} ${l.flags} ${l.pageType ?? '-'}`;
+  return `refcount ${l.refcount}, mapcount ${l.mapcount}, flags ${l.flags === '' ? '-' : l.flags}, page_type ${l.pageType ?? '-'}`;
 }
 
 /**
  * Follows a run step by step: after each, the struct pages whose bytes
  * changed (the memmap compared with a copy of it as the last step left it)
- * and their looks.
+ * and their looks. `pagesim view` hands one to its recorded runs, so that
+ * it finds the divergence `pagesim diff` finds (firstDivergence()).
  */
-class StepDigester implements RunObserver {
+export class StepDigester implements RunObserver {
   constructor(private readonly progress: (step: number) => void = () => {}) {}
 
   readonly digests: StepDigest[] = [];
@@ -284,10 +286,18 @@ function side(step: StepResult | undefined, ran: boolean, reports: readonly Repo
   return { result: step?.result ?? null, resultType: step?.resultType ?? 'void', ran, killed: step?.killed === true, reports: reports.map(brief) };
 }
 
-interface Followed {
+/** A run as the divergence is found in it: its steps' results and reports, and what each step did to the memmap. */
+export interface StepTrace {
   readonly run: RunResult;
   readonly d: StepDigester;
-  readonly steps: Map<number, StepResult>;
+  readonly steps: ReadonlyMap<number, StepResult>;
+}
+
+export function stepTrace(run: RunResult, d: StepDigester): StepTrace {
+  return { run, d, steps: new Map(run.steps.map((s) => [s.index, s])) };
+}
+
+interface Followed extends StepTrace {
   readonly layout: string;
 }
 
@@ -307,11 +317,11 @@ function follow(scn: Scenario, variant: string, progress: DiffProgress): Followe
     finish: () => {},
   };
   const run = runScenario(scn, variant, { observers: [d, probe] });
-  return { run, d, steps: new Map(run.steps.map((s) => [s.index, s])), layout };
+  return { ...stepTrace(run, d), layout };
 }
 
 /** What differs in step `i` (an empty list: nothing). */
-function compareStep(a: Followed, b: Followed, i: number): string[] {
+export function compareStep(a: StepTrace, b: StepTrace, i: number): string[] {
   const what: string[] = [];
   const da = a.d.digests[i - 1];
   const db = b.d.digests[i - 1];
@@ -329,6 +339,30 @@ function compareStep(a: Followed, b: Followed, i: number): string[] {
   return what;
 }
 
+/** The checker's reports after the last step (no step index). */
+function endReports(t: StepTrace): Report[] {
+  return t.run.reports.filter((r) => r.step === undefined);
+}
+
+/**
+ * Where two runs of one scenario part, the one definition `pagesim diff`
+ * and `pagesim view` share: the first step whose result, reports, set of
+ * struct pages changed or the state of one of them (refcount, mapcount,
+ * flags, page_type) differ, or a step one run did not reach; when every
+ * step agrees, the end (step null) if the whole-machine checker's reports
+ * or the outcomes differ. Null when the runs do not part. `what` names what
+ * differs, one phrase each.
+ */
+export function firstDivergence(a: StepTrace, b: StepTrace): { readonly step: number | null; readonly what: string[] } | null {
+  const longest = Math.max(a.d.digests.length, b.d.digests.length);
+  for (let i = 1; i <= longest; i++) {
+    const what = compareStep(a, b, i);
+    if (what.length > 0) return { step: i, what };
+  }
+  if (reportsKey(endReports(a)) !== reportsKey(endReports(b)) || a.run.outcome !== b.run.outcome) return { step: null, what: ['reports of the whole-machine checker'] };
+  return null;
+}
+
 /** Runs a scenario under variants `a` and `b` and finds the first step where they part. */
 export function diffVariants(scn: Scenario, a: string, b: string, progress: DiffProgress = () => {}): VariantDiff {
   const fa = follow(scn, a, progress);
@@ -336,24 +370,8 @@ export function diffVariants(scn: Scenario, a: string, b: string, progress: Diff
   const base = { scenario: scn.name, file: scn.file, a, b, outcome: { a: fa.run.outcome, b: fb.run.outcome }, stepsRun: { a: fa.run.stepsRun, b: fb.run.stepsRun } };
   const truncated = fa.d.truncated || fb.d.truncated;
   const n = Math.min(fa.d.digests.length, fb.d.digests.length);
-  const longest = Math.max(fa.d.digests.length, fb.d.digests.length);
-  let at: number | null = null;
-  let what: string[] = [];
-  for (let i = 1; i <= longest; i++) {
-    what = compareStep(fa, fb, i);
-    if (what.length > 0) {
-      at = i;
-      break;
-    }
-  }
-  if (at === null) {
-    // Every step alike: the runs may still part at the end, in the checker's findings.
-    const endA = fa.run.reports.filter((r) => r.step === undefined);
-    const endB = fb.run.reports.filter((r) => r.step === undefined);
-    if (reportsKey(endA) !== reportsKey(endB) || fa.run.outcome !== fb.run.outcome) {
-      const pfns = [...new Set([...endA, ...endB].flatMap((r) => (r.pfn === null ? [] : [r.pfn])))].sort((x, y) => x - y);
-      return { ...base, alike: n, divergence: divergenceAt(scn, fa, fb, null, ['reports of the whole-machine checker'], pfns, endA, endB, progress), firstRawDifference: null, truncated };
-    }
+  const found = firstDivergence(fa, fb);
+  if (found === null) {
     let firstRaw: number | null = null;
     if (fa.layout === fb.layout) {
       const r = fa.d.raw.findIndex((x, i) => x !== fb.d.raw[i]);
@@ -361,11 +379,19 @@ export function diffVariants(scn: Scenario, a: string, b: string, progress: Diff
     }
     return { ...base, alike: n, divergence: null, firstRawDifference: firstRaw, truncated };
   }
+  const at = found.step;
+  if (at === null) {
+    // Every step alike: the runs part at the end, in the checker's findings.
+    const endA = endReports(fa);
+    const endB = endReports(fb);
+    const pfns = [...new Set([...endA, ...endB].flatMap((r) => (r.pfn === null ? [] : [r.pfn])))].sort((x, y) => x - y);
+    return { ...base, alike: n, divergence: divergenceAt(scn, fa, fb, null, found.what, pfns, endA, endB, progress), firstRawDifference: null, truncated };
+  }
   const da = fa.d.digests[at - 1];
   const db = fb.d.digests[at - 1];
   const reportPfns = [...(fa.steps.get(at)?.reports ?? []), ...(fb.steps.get(at)?.reports ?? [])].flatMap((r) => (r.pfn === null ? [] : [r.pfn]));
   const pfns = [...new Set([...(da?.touched ?? []), ...(db?.touched ?? []), ...reportPfns])].sort((x, y) => x - y);
-  return { ...base, alike: at - 1, divergence: divergenceAt(scn, fa, fb, at, what, pfns, fa.steps.get(at)?.reports ?? [], fb.steps.get(at)?.reports ?? [], progress), firstRawDifference: null, truncated };
+  return { ...base, alike: at - 1, divergence: divergenceAt(scn, fa, fb, at, found.what, pfns, fa.steps.get(at)?.reports ?? [], fb.steps.get(at)?.reports ?? [], progress), firstRawDifference: null, truncated };
 }
 
 /** The second pass: both runs again, taking the pages of the step where they part. */

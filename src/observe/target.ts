@@ -42,7 +42,7 @@ function num(text: string): number | null {
 /** Parses a target; `option` names the option in errors (`--watch`). */
 export function parseTarget(text: string, option: string, allowBytes = true): Target {
   const fail = (why: string): never => {
-    throw new InputError(`${option} ${text}: ${why} (examples: p, p:16..23, pfn:0x2016:rcu_head.func)`);
+    throw new InputError(`${option} ${text}: ${why} (examples: ${allowBytes ? 'p, p:16..23, pfn:0x2016:rcu_head.func' : 'p, p+1, pfn:0x2016'})`);
   };
   const parts = text.split(':');
   let page: PageRef;
@@ -60,7 +60,7 @@ export function parseTarget(text: string, option: string, allowBytes = true): Ta
   }
   if (rest.length > 1) fail('too many ":"');
   if (rest.length === 0 || rest[0] === '') return { text, page, bytes: null };
-  if (!allowBytes) fail('a timeline follows a whole page: leave out the bytes');
+  if (!allowBytes) fail(`${option.split(' ').pop()} takes a whole page: leave out the bytes`);
   const b = rest[0]!.trim();
   const range = /^(\d+|0x[0-9a-fA-F]+)(?:(\.\.|\+)(\d+|0x[0-9a-fA-F]+))?$/.exec(b);
   if (range !== null) {

@@ -13,14 +13,17 @@
 import type { Scenario } from '../scenario/types.js';
 import type { StructLayout } from '../layout/layout.js';
 import { typeName } from '../layout/ctype.js';
-import { runScenario, runScenarioWithMachine, type RunResult, type ResultValue } from '../engine/run.js';
+import { runScenario, runScenarioWithMachine, type Bound, type RunObserver, type RunResult, type ResultValue } from '../engine/run.js';
+import type { Kernel } from '../kernel/kernel.js';
 import { formatValue, summarize } from '../format/run.js';
 import { Watcher } from '../observe/watch.js';
-import { parseTarget } from '../observe/target.js';
+import { parseTarget, resolvePage, type Target } from '../observe/target.js';
+import { firstDivergence as runsPart, StepDigester, stepTrace, type StepTrace } from '../observe/diff.js';
 import { buildVariant } from '../engine/build.js';
 import type { Report } from '../report/report.js';
 import { ViewRecorder } from './record.js';
-import { PAGE_STATES, rleDecode, type ViewData, type ViewDivergence, type ViewLayout, type ViewReport, type ViewRun, type ViewWrite } from './data.js';
+import { InputError } from '../util/errors.js';
+import { PAGE_STATES, STATE_ALLOCATED, type ViewData, type ViewDivergence, type ViewLayout, type ViewReport, type ViewRun, type ViewWrite } from './data.js';
 
 /** Struct pages watched for writes in one view. */
 export const MAX_WATCHED_PAGES = 32;
@@ -68,25 +71,70 @@ export function pagesToWatch(runs: readonly RunResult[], extra: readonly number[
 
 export interface ViewOptions {
   readonly variants: readonly string[];
-  /** Pages to watch besides the ones chosen (--page). */
-  readonly pages: readonly number[];
+  /** Pages to watch besides the ones chosen (--page): pfns, or targets as `--timeline` takes them (a handle, `p+1`, `pfn:0x2016`). */
+  readonly pages: readonly (number | Target)[];
   /** Called before each variant's recorded run (progress). */
   readonly progress?: (what: string) => void;
 }
 
+/** The option's name in errors. */
+const PAGE_OPTION = 'view: --page';
+
+/** Parses a `--page` argument with the parser of `--timeline` (a handle, `p+1`, `pfn:N`); a bare pfn is `pfn:` it. */
+export function parsePage(text: string): Target {
+  const t = text.trim();
+  return { ...parseTarget(/^(0x[0-9a-fA-F]+|\d+)$/.test(t) ? `pfn:${t}` : t, PAGE_OPTION, false), text };
+}
+
+/** Resolves --page targets in a run: a pfn at once, a handle when a step binds it to a page (its first binding). */
+class PageResolver implements RunObserver {
+  readonly pfns: (number | null)[];
+  private nrPages = 0;
+
+  constructor(private readonly targets: readonly Target[]) {
+    this.pfns = targets.map(() => null);
+  }
+
+  start(k: Kernel): void {
+    this.nrPages = k.nr_pages;
+    this.targets.forEach((t, i) => {
+      if (t.page.kind === 'pfn') this.pfns[i] = resolvePage(t, null, this.nrPages, PAGE_OPTION);
+    });
+  }
+
+  beforeStep(): void {}
+
+  afterStep(_index: number, _step: unknown, handles: (name: string) => Bound | undefined): void {
+    this.targets.forEach((t, i) => {
+      if (this.pfns[i] === null) this.pfns[i] = resolvePage(t, handles, this.nrPages, PAGE_OPTION);
+    });
+  }
+
+  finish(): void {}
+}
+
 export function buildViewData(scn: Scenario, opts: ViewOptions): ViewData {
+  const targets = opts.pages.map((p) => (typeof p === 'number' ? parsePage(`0x${p.toString(16)}`) : p));
   // Recorded runs first; their reports and steps tell which pages to watch. The watched runs are
   // separate: a watcher wraps every kernel function, which the recorder's reads would pay for.
   const recorded = opts.variants.map((v) => {
     opts.progress?.(`${scn.name} [${v}]`);
     const recorder = new ViewRecorder();
-    const { run, machine } = runScenarioWithMachine(scn, v, { observers: [recorder] });
+    const digester = new StepDigester();
+    const resolver = new PageResolver(targets);
+    const { run, machine } = runScenarioWithMachine(scn, v, { observers: [recorder, digester, resolver] });
     machine?.releaseMemory();
-    return { run, rec: recorder.result() };
+    return { run, rec: recorder.result(), trace: stepTrace(run, digester), resolver };
+  });
+  // A handle is the page it is bound to in the first run that binds it.
+  const extra = targets.map((t, i) => {
+    const pfn = recorded.map((r) => r.resolver.pfns[i]!).find((p) => p !== null);
+    if (pfn === undefined) throw new InputError(`${PAGE_OPTION} ${t.text}: no step binds handle "${t.page.kind === 'handle' ? t.page.name : ''}" to a page`, scn.file);
+    return pfn;
   });
   const watched = pagesToWatch(
     recorded.map((r) => r.run),
-    opts.pages,
+    extra,
     Infinity,
   );
   const runs: ViewRun[] = recorded.map(({ run, rec }) => {
@@ -129,51 +177,86 @@ export function buildViewData(scn: Scenario, opts: ViewOptions): ViewData {
     description: scn.description,
     nrPages: Math.max(...runs.map(sizeOf)),
     runs,
-    divergence: firstDivergence(runs),
-    focusPfn: firstReport?.pfn ?? watched[0] ?? 0,
+    divergence: firstDivergence(recorded.map((r) => r.trace)),
+    focusPfn: firstReport?.pfn ?? watched[0] ?? firstAllocated(runs[0]!) ?? 0,
     states: [...PAGE_STATES],
   };
 }
 
 /**
- * The first step at which the runs differ: in the step's result, in its
- * reports, or in the state of some pfn after it. Null with one run or when
- * all agree.
+ * The view's first divergence: where some variant's run parts from the
+ * first variant's, by the definition `pagesim diff` uses (firstDivergence()
+ * of src/observe/diff.ts: a step's result, reports, the set of struct pages
+ * it changed, or the state of one of them: refcount, mapcount, flags,
+ * page_type; else the whole-machine checker at the end, step null). The
+ * earliest over the variants; null with one run or when all agree.
  */
-export function firstDivergence(runs: readonly ViewRun[]): ViewDivergence | null {
-  if (runs.length < 2) return null;
-  const base = runs[0]!;
-  const states = runs.map((r) => {
-    const a = new Uint8Array(sizeOf(r));
-    rleDecode(r.states.initial, a);
-    return a;
-  });
-  const maxStep = Math.max(...runs.map((r) => r.stepsRun));
-  for (let step = 1; step <= maxStep; step++) {
-    const row = runs.map((r) => r.steps.find((s) => s.index === step));
-    const b = row[0];
-    for (let i = 1; i < runs.length; i++) {
-      const o = row[i];
-      if ((b === undefined) !== (o === undefined)) return { step, why: `${(b === undefined ? base : runs[i]!).variant} has no step ${step} (its run ended)` };
-      if (b === undefined || o === undefined) continue;
-      if (b.result !== o.result) return { step, why: `${base.variant} returns ${b.result || '(void)'}, ${runs[i]!.variant} returns ${o.result || '(void)'}` };
-      const br = b.reports.map((r) => r.message).join('; ');
-      const or = o.reports.map((r) => r.message).join('; ');
-      if (br !== or) return { step, why: `${br === '' ? `${base.variant}: no report` : `${base.variant}: ${br}`}; ${or === '' ? `${runs[i]!.variant}: no report` : `${runs[i]!.variant}: ${or}`}` };
-    }
-    runs.forEach((r, i) => {
-      const d = r.states.deltas[step - 1];
-      if (d !== undefined) for (let j = 0; j + 1 < d.length; j += 2) states[i]![d[j]!] = d[j + 1]!;
-    });
-    for (let i = 1; i < runs.length; i++) {
-      const a = states[0]!;
-      const o = states[i]!;
-      for (let pfn = 0; pfn < Math.min(a.length, o.length); pfn++) {
-        if (a[pfn] !== o[pfn]) return { step, why: `pfn 0x${pfn.toString(16)} is ${PAGE_STATES[a[pfn]!]} under ${base.variant}, ${PAGE_STATES[o[pfn]!]} under ${runs[i]!.variant}` };
-      }
-    }
+export function firstDivergence(traces: readonly StepTrace[]): ViewDivergence | null {
+  if (traces.length < 2) return null;
+  const base = traces[0]!;
+  let best: { step: number | null; what: string[]; other: StepTrace } | null = null;
+  for (const other of traces.slice(1)) {
+    const found = runsPart(base, other);
+    if (found === null) continue;
+    if (best === null || (found.step !== null && (best.step === null || found.step < best.step))) best = { ...found, other };
   }
-  return null;
+  return best === null ? null : { step: best.step, why: why(base, best.other, best.step, best.what) };
+}
+
+/** How two runs differ at a step, in words, each side's values named by variant (`what`: diff's phrases). */
+function why(a: StepTrace, b: StepTrace, step: number | null, what: readonly string[]): string {
+  const va = a.run.variant;
+  const vb = b.run.variant;
+  if (step === null) {
+    const end = (t: StepTrace): string => t.run.reports.filter((r) => r.step === undefined).map((r) => r.message).join('; ') || 'no report';
+    return `the whole-machine checker: ${va}: ${end(a)}; ${vb}: ${end(b)}`;
+  }
+  const sa = a.steps.get(step);
+  const sb = b.steps.get(step);
+  const da = a.d.digests[step - 1];
+  const db = b.d.digests[step - 1];
+  const out: string[] = [];
+  for (const w of what) {
+    if (w === 'steps run') out.push(`${da === undefined ? va : vb} has no step ${step} (its run ended)`);
+    else if (w === 'result') {
+      const res = (s: typeof sa): string => (s === undefined ? '(not listed)' : formatValue(s.result, s.resultType) || '(void)');
+      out.push(`${va} returns ${res(sa)}, ${vb} returns ${res(sb)}`);
+    } else if (w === 'the oops killed the task') out.push(`the oops killed the task under ${sa?.killed === true ? va : vb} only`);
+    else if (w === 'reports') {
+      const rep = (s: typeof sa): string => (s?.reports ?? []).map((r) => r.message).join('; ');
+      const ra = rep(sa);
+      const rb = rep(sb);
+      out.push(`${ra === '' ? `${va}: no report` : `${va}: ${ra}`}; ${rb === '' ? `${vb}: no report` : `${vb}: ${rb}`}`);
+    } else if (w === 'pages changed' && da !== undefined && db !== undefined) {
+      const only = (x: readonly number[], y: readonly number[]): number[] => x.filter((p) => !y.includes(p));
+      const list = (ps: number[]): string => `${ps.slice(0, 3).map((p) => `pfn 0x${p.toString(16)}`).join(', ')}${ps.length > 3 ? ` and ${ps.length - 3} more` : ''}`;
+      const oa = only(da.touched, db.touched);
+      const ob = only(db.touched, da.touched);
+      const parts = [oa.length > 0 ? `${list(oa)} under ${va} only` : '', ob.length > 0 ? `${list(ob)} under ${vb} only` : ''].filter((x) => x !== '');
+      out.push(`the struct pages changed differ: ${parts.length > 0 ? parts.join('; ') : `${da.touched.length + da.moreTouched} under ${va}, ${db.touched.length + db.moreTouched} under ${vb}`}`);
+    } else if (w.startsWith('state of ') && da !== undefined && db !== undefined) {
+      const j = da.touched.findIndex((_, i) => da.looks[i] !== db.looks[i]);
+      const pfn = da.touched[j]!;
+      // Only the fields that differ: `refcount 0 under A, 1 under B`.
+      const fa = da.looks[j]!.split(', ');
+      const fb = db.looks[j]!.split(', ');
+      const fields = fa.flatMap((f, i) => {
+        if (f === fb[i]) return [];
+        const name = f.slice(0, f.indexOf(' '));
+        return [`${name} ${f.slice(name.length + 1)} under ${va}, ${fb[i]!.slice(name.length + 1)} under ${vb}`];
+      });
+      out.push(`pfn 0x${pfn.toString(16)}: ${fields.join('; ')}`);
+    } else out.push(w);
+  }
+  return out.join('; ');
+}
+
+/** The first pfn a step of the run made allocated, of any kind (the view's page when nothing names one). */
+function firstAllocated(r: ViewRun): number | undefined {
+  for (const d of r.states.deltas) {
+    for (let j = 0; j + 1 < d.length; j += 2) if (d[j + 1]! >= STATE_ALLOCATED && PAGE_STATES[d[j + 1]!] !== 'reserved') return d[j]!;
+  }
+  return undefined;
 }
 
 function sizeOf(r: ViewRun): number {

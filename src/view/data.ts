@@ -184,7 +184,8 @@ export interface ViewRun {
 
 /** The first step at which the variants' runs differ, and how. */
 export interface ViewDivergence {
-  readonly step: number;
+  /** The step; null when every step agrees and the runs part at the end, in the whole-machine checker's reports. */
+  readonly step: number | null;
   readonly why: string;
 }
 
@@ -196,7 +197,7 @@ export interface ViewData {
   readonly nrPages: number;
   readonly runs: readonly ViewRun[];
   readonly divergence: ViewDivergence | null;
-  /** The page the view opens on: the first report's page, else the first watched page. */
+  /** The page the view opens on: the first report's page, else the first watched page (a --page, then a page a step names), else the first page a step allocated. */
   readonly focusPfn: number;
   readonly states: readonly string[];
 }

@@ -69,7 +69,7 @@ export function scenarioPage(root: HTMLElement, data: ViewData): void {
   const maxStep = Math.max(...data.runs.map((r) => r.stepsRun));
   // Open on the first report (what a developer came to look at), else where the variants part.
   const firstReportStep = Math.min(...data.runs.flatMap((r) => r.steps.filter((s) => s.reports.length > 0).map((s) => s.index)));
-  let step = Number.isFinite(firstReportStep) ? firstReportStep : (data.divergence?.step ?? 0);
+  let step = Number.isFinite(firstReportStep) ? firstReportStep : data.divergence === null ? 0 : (data.divergence.step ?? maxStep);
   let pfn = data.focusPfn;
   let mapRun = Math.max(
     0,
@@ -85,7 +85,7 @@ export function scenarioPage(root: HTMLElement, data: ViewData): void {
     summary.append(el('span', { class: `chip outcome-${r.outcome}`, style: `border-color:${VARIANT_COLOURS[i % VARIANT_COLOURS.length]}`, text: `${r.variant}: ${r.summary}${r.expected !== 'none' ? ` (expected: ${r.expected})` : ''}` }));
   }
   root.append(summary);
-  if (data.divergence !== null) root.append(el('p', { class: 'divergence', id: 'divergence', text: `First divergence at step ${data.divergence.step}: ${data.divergence.why}` }));
+  if (data.divergence !== null) root.append(el('p', { class: 'divergence', id: 'divergence', text: `First divergence ${data.divergence.step === null ? 'after the last step' : `at step ${data.divergence.step}`}: ${data.divergence.why}` }));
 
   // ---- the timeline
   const timeline = el('table', { class: 'timeline', id: 'timeline', 'aria-label': 'steps by variant' });
