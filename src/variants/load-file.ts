@@ -13,6 +13,14 @@
  * imports resolve as the source's would, imports it and deletes it. Without
  * the typescript package, build the variant to .js and give that.
  *
+ * `pagesim` and the subpaths its package.json exports (`pagesim/package.json`)
+ * name the running pagesim wherever the file is: the text imported has each
+ * such specifier replaced by the file URL of pagesim's own module (selfImports()),
+ * so a file outside the repository, where Node would find no package
+ * `pagesim`, loads as one inside it does. A JavaScript file that imports no
+ * `pagesim` is imported as it is; one that does is imported from a rewritten
+ * copy next to it, as a TypeScript file is.
+ *
  * Loading the typescript package costs 1-2 s of CPU, far more than the
  * stripping, and every `--variant-file` process (each fuzz worker too) would
  * pay it: the JavaScript is kept in a cache (transpileCache()), keyed by the
@@ -128,6 +136,49 @@ async function transpile(source: string, abs: string, file: string): Promise<str
   return outputText;
 }
 
+/** Where an import names pagesim: `from 'pagesim'`, `import 'pagesim'`, `import('pagesim')`, and subpaths. */
+const SELF_IMPORT = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s*)(['"])(pagesim(?:\/[^'"\s]*)?)\2/g;
+
+/** The running pagesim's package directory, as a URL (this module is dist/src/variants/load-file.js). */
+const PACKAGE_ROOT = new URL('../../../', import.meta.url);
+
+/** pagesim's exported modules by specifier ('pagesim', 'pagesim/package.json'), as file URLs; read from package.json "exports" once. */
+let selfModules: Map<string, string> | null = null;
+function selfSpecifiers(): Map<string, string> {
+  if (selfModules !== null) return selfModules;
+  const map = new Map<string, string>();
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('package.json', PACKAGE_ROOT), 'utf8')) as { exports?: unknown };
+    const exp = pkg.exports;
+    const entries: [string, unknown][] = typeof exp === 'string' ? [['.', exp]] : exp !== null && typeof exp === 'object' ? Object.entries(exp) : [];
+    for (const [sub, target] of entries) {
+      // A target is a path, or conditions ({ import, default }) whose first path is taken.
+      const path = typeof target === 'string' ? target : target !== null && typeof target === 'object' ? ((target as Record<string, unknown>)['import'] ?? (target as Record<string, unknown>)['default']) : undefined;
+      if (typeof path !== 'string' || sub.includes('*')) continue;
+      map.set(sub === '.' ? 'pagesim' : `pagesim/${sub.replace(/^\.\//, '')}`, new URL(path, PACKAGE_ROOT).href);
+    }
+  } catch {
+    // No package.json beside the build: the entry module alone.
+  }
+  if (!map.has('pagesim')) map.set('pagesim', new URL('dist/src/api.js', PACKAGE_ROOT).href);
+  selfModules = map;
+  return map;
+}
+
+/**
+ * TEXT with each import of `pagesim` (or a subpath pagesim exports) made an
+ * import of the running pagesim's module, by file URL; TEXT itself when it
+ * has none. A subpath pagesim does not export is bad input.
+ */
+export function selfImports(text: string, file: string): string {
+  if (!text.includes('pagesim')) return text;
+  return text.replace(SELF_IMPORT, (whole, lead: string, quote: string, spec: string) => {
+    const url = selfSpecifiers().get(spec);
+    if (url === undefined) throw new InputError(`"${spec}" is not a module pagesim exports (it exports ${[...selfSpecifiers().keys()].map((k) => `"${k}"`).join(', ')})`, file);
+    return `${lead}${quote}${url}${quote}`;
+  });
+}
+
 /** The module's exports, imported (TypeScript transpiled first). */
 async function importModule(file: string): Promise<Record<string, unknown>> {
   // An empty path resolves to the working directory; like open(2), it names no file.
@@ -137,9 +188,16 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
   if (!['.js', '.mjs', '.ts', '.mts'].includes(ext)) throw new InputError(`a variant file is a JavaScript (.js, .mjs) or TypeScript (.ts, .mts) module, not "${ext || basename(abs)}"`, file);
   if (!existsSync(abs)) throw new InputError('cannot read variant file (no such file)', file);
   if (!statSync(abs).isFile()) throw new InputError('cannot read variant file (not a regular file)', file);
-  if (ext === '.js' || ext === '.mjs') return load(pathToFileURL(abs).href, file);
   const source = readInputText(file, 'variant file', VARIANT_FILE_BYTES_MAX);
-  const outputText = await transpile(source, abs, file);
+  let outputText: string;
+  if (ext === '.js' || ext === '.mjs') {
+    outputText = selfImports(source, file);
+    // Nothing to rewrite: imported where it is, as Node would.
+    if (outputText === source) return load(pathToFileURL(abs).href, file);
+  } else {
+    // The cache holds the stripped text as written; the rewrite is applied at each load, for the pagesim that runs.
+    outputText = selfImports(await transpile(source, abs, file), file);
+  }
   // The thread id too: fuzz workers of one process load the same file at once.
   const js = join(dirname(abs), `.${basename(abs, ext)}.pagesim-${process.pid}-${threadId}.mjs`);
   try {
