@@ -36,7 +36,12 @@ wrote to their --out.
 --replay DIR runs the scenarios a campaign wrote (exit 1 if one no longer
 holds). Programs run on a machine of --memory (default 64MiB) and --cpus (default
 2); findings shrink to the fewest CPUs and least memory that still show them.
---runs defaults to 200. docs/fuzz.md explains it all.`;
+--runs defaults to 200. docs/fuzz.md explains it all.
+
+Exit status: 1 when a campaign reported a finding (as libFuzzer and AFL exit
+non-zero on a crash), 0 when it found nothing, 2 for bad input; --merge exits 1
+when a shard it joins found something; --replay exits 1 when a scenario no
+longer holds.`;
 
 function intOption(a: ReturnType<typeof parseArgs>, name: string, min: number, max: number): number | undefined {
   const vs = a.options.get(name);
@@ -55,7 +60,7 @@ export async function fuzzCommand(argv: readonly string[], help: (cmd: string) =
     const files = [...a.options.get('merge')!, ...a.positional];
     const merged = mergeShards(files.map(readShard));
     printSummary(merged.summary, a.flags.has('json'));
-    return 0;
+    return findingsStatus([merged.summary]);
   }
   if (a.positional.length > 0) throw new InputError(`fuzz: unexpected argument "${a.positional[0]}"`);
   const variants = a.options.get('variant') ?? ['baseline'];
@@ -97,7 +102,17 @@ export async function fuzzCommand(argv: readonly string[], help: (cmd: string) =
     if (!a.flags.has('json')) printSummary(r.summary, false);
   }
   if (a.flags.has('json')) process.stdout.write(`${JSON.stringify(summaries.length === 1 ? summaries[0] : { campaigns: summaries }, null, 2)}\n`);
-  return 0;
+  return findingsStatus(summaries);
+}
+
+/**
+ * A campaign's exit status: 1 when it reported a finding, 0 when it found
+ * nothing, as a fuzzer's is (libFuzzer and AFL exit non-zero on a crash),
+ * so that CI notices without reading the summary; `run` and the matrix
+ * exit 1 on a failed expectation alike.
+ */
+function findingsStatus(summaries: readonly Summary[]): number {
+  return summaries.some((s) => s.findings.length > 0) ? 1 : 0;
 }
 
 function machineOption(a: ReturnType<typeof parseArgs>): FuzzMachine {
