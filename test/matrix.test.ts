@@ -91,3 +91,18 @@ test('grouping: each scenario in the smallest group of variants that covers its 
   assert.equal(m.scenarios, 4);
   assert.deepEqual(m.outcomes, { ok: 7 });
 });
+
+test('a concurrent scenario (cpus:) is marked ⇉: its cells are one order of the CPUs\' steps, as the legend says', () => {
+  const r = pagesim(['scenarios/seed-004-last-two-refs.yaml', 'scenarios/double-free.yaml'], 80);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(widest(r.stdout) <= 80, r.stdout);
+  assert.match(r.stdout, /^seed-004-last-two-refs ⇉ {2}✓ ok/m);
+  assert.match(r.stdout, /^double-free  ✓ BUG put_page/m);
+  assert.match(r.stdout.replace(/\n {8}/g, ' '), /^legend: ✓ expectations held; ✗ an expectation failed; · none stated; ⇉ cpus: one order of the CPUs' steps, pagesim explore FILE tries them all; n\/a: /m);
+  // Clipped to the width, a name keeps its mark.
+  const narrow = pagesim(['scenarios/seed-004-try-get-vs-last-put.yaml'], 60);
+  assert.ok(widest(narrow.stdout) <= 60, narrow.stdout);
+  assert.match(narrow.stdout, /^seed-004-try-\S*… ⇉ {2}✓ ok/m);
+  // No concurrent scenario: no mark, and the legend does not explain one.
+  assert.doesNotMatch(pagesim(['scenarios/double-free.yaml'], 80).stdout, /⇉/);
+});

@@ -15,7 +15,7 @@ import { runSuite, type SuiteOutcome, type SuiteRun } from '../engine/suite.js';
 import { formatRunHuman, runJson } from '../format/run.js';
 import { formatLeaks, formatTimeline, formatWatch } from '../format/observe.js';
 import { LeakFinder, type LeakResult } from '../observe/leaks.js';
-import { formatMatrixText, formatTotals, outputWidth } from '../format/matrix.js';
+import { concurrentKey, formatMatrixText, formatTotals, outputWidth } from '../format/matrix.js';
 import { matrixModel, type MatrixGap } from '../observe/matrix.js';
 import { Timeline, type TimelineResult } from '../observe/timeline.js';
 import { parseTarget, type Target } from '../observe/target.js';
@@ -176,9 +176,12 @@ export function cmdSuite(argv: readonly string[], help: (cmd: string | null) => 
   if (a.flags.has('help')) return help('pagesim');
   const variants = a.options.get('variant') ?? null;
   if (variants !== null) checkVariants(variants);
-  const { runs: observed, gaps } = runPlan(plan(scenarioPaths(a.positional), variants, undefined), [], [], variants !== null);
+  const p = plan(scenarioPaths(a.positional), variants, undefined);
+  const { runs: observed, gaps } = runPlan(p, [], [], variants !== null);
   const runs = observed.map((o) => o.run);
+  // The concurrent scenarios ran their CPUs one after another: the matrix marks them.
+  const concurrent = new Set(p.scenarios.filter(({ scn }) => scn.cpus !== undefined).map(({ scn }) => concurrentKey(scn.file, scn.name)));
   if (a.flags.has('json')) process.stdout.write(`${JSON.stringify({ runs: runs.map((r) => runJson(r)) }, null, 2)}\n`);
-  else process.stdout.write(`${formatMatrixText(matrixModel(runs, gaps), a.flags.has('wide') ? null : outputWidth())}\n`);
+  else process.stdout.write(`${formatMatrixText(matrixModel(runs, gaps), a.flags.has('wide') ? null : outputWidth(), concurrent)}\n`);
   return runs.some((r) => r.expected === 'failed') ? 1 : 0;
 }

@@ -3,15 +3,38 @@
  * scenarios (src/observe/matrix.ts), its variants split over as many tables
  * as the width needs, cells clipped (the whole text with `--wide`), a key
  * when variant names do not fit their columns, a legend and the totals.
+ *
+ * A concurrent scenario (`cpus:`) runs its CPUs' steps one CPU after
+ * another: its cells are the outcome of that one order, which says nothing
+ * of the others (`pagesim explore` runs every order). Its name is marked
+ * (CONCURRENT_MARK), and the legend says what the mark means.
  */
 
-import { isGap, type MatrixCell, type MatrixGap, type MatrixGroup, type MatrixModel } from '../observe/matrix.js';
+import { isGap, type MatrixCell, type MatrixGap, type MatrixGroup, type MatrixModel, type MatrixRow } from '../observe/matrix.js';
 
 /** Narrowest a variant column gets before its group is split over more tables. */
 const MIN_COLUMN = 14;
 const SEP = '  ';
 
 export const MARKS = { held: '✓', failed: '✗', none: '·' } as const;
+/** After the name of a scenario with `cpus:`: its cells are one order of the CPUs' steps. */
+export const CONCURRENT_MARK = '⇉';
+
+/** The scenarios with `cpus:`, by file and name (concurrentKey()). */
+export type ConcurrentRows = ReadonlySet<string>;
+/** The key of a scenario in ConcurrentRows. */
+export const concurrentKey = (file: string, scenario: string): string => `${file}\0${scenario}`;
+
+/** A row's name in `width` characters: clipped, then the mark when the scenario is concurrent. */
+function rowName(r: MatrixRow, width: number, concurrent: ConcurrentRows): string {
+  if (!concurrent.has(concurrentKey(r.file, r.scenario))) return clip(r.scenario, width);
+  return `${clip(r.scenario, width - 2)} ${CONCURRENT_MARK}`;
+}
+
+/** A row's name at its natural width (with its mark). */
+function naturalName(r: MatrixRow, concurrent: ConcurrentRows): number {
+  return r.scenario.length + (concurrent.has(concurrentKey(r.file, r.scenario)) ? 2 : 0);
+}
 
 /** Text cut to `width` with an ellipsis; a count of more reports at its end, ` (+N)`, is kept. */
 function clip(text: string, width: number): string {
@@ -55,21 +78,21 @@ function fitColumns(naturals: readonly number[], room: number): number[] {
   return out;
 }
 
-function table(group: MatrixGroup, cols: readonly number[], labels: readonly string[], nameWidth: number, width: number | null): string[] {
+function table(group: MatrixGroup, cols: readonly number[], labels: readonly string[], nameWidth: number, width: number | null, concurrent: ConcurrentRows): string[] {
   // A scenario that runs none of this table's variants has no row in it.
   const used = group.rows.filter((r) => cols.some((c) => r.cells[c] !== null));
-  const rows = [['scenario', ...cols.map((c) => labels[c]!)], ...used.map((r) => [r.scenario, ...cols.map((c) => cellText(r.cells[c]!))])];
+  const rows = [['scenario', ...cols.map((c) => labels[c]!)], ...used.map((r) => [rowName(r, nameWidth, concurrent), ...cols.map((c) => cellText(r.cells[c]!))])];
   const naturals = cols.map((_, j) => Math.max(...rows.map((r) => r[j + 1]!.length)));
   const widths = width === null ? naturals : fitColumns(naturals, width - nameWidth - SEP.length * cols.length);
-  return rows.map((r) => [clip(r[0]!, nameWidth).padEnd(nameWidth), ...r.slice(1).map((c, j) => clip(c, widths[j]!).padEnd(widths[j]!))].join(SEP).trimEnd());
+  return rows.map((r) => [r[0]!.padEnd(nameWidth), ...r.slice(1).map((c, j) => clip(c, widths[j]!).padEnd(widths[j]!))].join(SEP).trimEnd());
 }
 
 /** The tables of one group. */
-function formatGroup(group: MatrixGroup, width: number | null): string[] {
+function formatGroup(group: MatrixGroup, width: number | null, concurrent: ConcurrentRows): string[] {
   const n = group.variants.length;
-  const naturalName = Math.max('scenario'.length, ...group.rows.map((r) => r.scenario.length));
-  if (width === null) return table(group, group.variants.map((_, i) => i), group.variants, naturalName, null);
-  const nameWidth = Math.min(naturalName, Math.max(16, Math.floor(width * 0.3)));
+  const natural = Math.max('scenario'.length, ...group.rows.map((r) => naturalName(r, concurrent)));
+  if (width === null) return table(group, group.variants.map((_, i) => i), group.variants, natural, null, concurrent);
+  const nameWidth = Math.min(natural, Math.max(16, Math.floor(width * 0.3)));
   // As many variants per table as leave each at least MIN_COLUMN characters.
   const perTable = Math.max(1, Math.min(n, Math.floor((width - nameWidth) / (MIN_COLUMN + SEP.length))));
   const tables = Math.ceil(n / perTable);
@@ -84,7 +107,7 @@ function formatGroup(group: MatrixGroup, width: number | null): string[] {
   let first = 0;
   for (const size of sizes) {
     if (first > 0) out.push('');
-    out.push(...table(group, Array.from({ length: size }, (_, j) => first + j), labels, nameWidth, width));
+    out.push(...table(group, Array.from({ length: size }, (_, j) => first + j), labels, nameWidth, width, concurrent));
     first += size;
   }
   if (keyed) out.push(...wrap(group.variants.map((v, i) => `${labels[i]} = ${v}`), width, '   '));
@@ -92,11 +115,12 @@ function formatGroup(group: MatrixGroup, width: number | null): string[] {
 }
 
 /** The legend: what marks and abbreviations mean, wrapped to the width. */
-function legend(width: number | null, wide: boolean): string[] {
+function legend(width: number | null, wide: boolean, concurrent: boolean): string[] {
   const items = [
     `${MARKS.held} expectations held`,
     `${MARKS.failed} an expectation failed`,
     `${MARKS.none} none stated`,
+    ...(concurrent ? [`${CONCURRENT_MARK} cpus: one order of the CPUs' steps, pagesim explore FILE tries them all`] : []),
     'n/a: the variant lacks an operation the scenario uses',
     '(+N): N more reports',
     "after ';': results of steps marked show: true",
@@ -127,14 +151,18 @@ function indented(text: string, width: number | null): string[] {
   return wrap(text.split(' '), width - 4, ' ').map((l, i) => (i === 0 ? `  ${l}` : `    ${l}`));
 }
 
-/** The whole matrix: a table (or several) per group, the legend, the totals. `width` null: `--wide`. */
-export function formatMatrixText(m: MatrixModel, width: number | null): string {
+/**
+ * The whole matrix: a table (or several) per group, the legend, the totals.
+ * `width` null: `--wide`. `concurrent`: the scenarios with `cpus:`, marked.
+ */
+export function formatMatrixText(m: MatrixModel, width: number | null, concurrent: ConcurrentRows = new Set()): string {
   const out: string[] = [];
   for (const g of m.groups) {
     if (out.length > 0) out.push('');
-    out.push(...formatGroup(g, width));
+    out.push(...formatGroup(g, width, concurrent));
   }
-  out.push('', ...legend(width, width === null), '', ...formatTotals(m, width));
+  const marked = m.groups.some((g) => g.rows.some((r) => concurrent.has(concurrentKey(r.file, r.scenario))));
+  out.push('', ...legend(width, width === null, marked), '', ...formatTotals(m, width));
   return out.join('\n');
 }
 
