@@ -147,3 +147,49 @@ steps:
   assert.equal(base[bcut + 1], 'order > MAX_PAGE_ORDER');
   assert.match(base[bcut + 2]!, /^WARNING: mm\/page_alloc\.c:5340 at /);
 });
+
+const GUP_TOUCH = `machine: {memory: 256MiB}
+steps:
+  - mm_alloc: {}
+    as: m
+  - mmap: {mm: m, len: 4KiB}
+    as: a
+  - get_user_page_vma_remote: {mm: m, addr: a, gup_flags: FOLL_WRITE}
+    as: p
+  - page_ref_count: p
+  - PageLRU: p
+  - folio_test_referenced: p
+  - folio_test_active: p
+  - pin_user_pages: {mm: m, start: a, nr_pages: 1, gup_flags: FOLL_WRITE | FOLL_LONGTERM}
+  - page_ref_count: p
+  - folio_test_referenced: p
+  - folio_test_active: p
+`;
+
+/** The results of the read steps, by op, in order. */
+function reads(r: ReturnType<typeof run>): string[] {
+  return r.steps.filter((s) => !['mm_alloc', 'mmap', 'get_user_page_vma_remote', 'pin_user_pages'].includes(s.op)).map((s) => `${s.op}=${String(s.result)}`);
+}
+
+test('GUP with FOLL_TOUCH marks the folio accessed: referenced on the first touch, active on the second (baseline at once, linux-6.12 through the lru_add batch)', () => {
+  // The fault and the FOLL_GET reference, then the pin: two touches.
+  assert.deepEqual(reads(run(GUP_TOUCH, 'baseline')), [
+    'page_ref_count=2',
+    'PageLRU=true',
+    'folio_test_referenced=true',
+    'folio_test_active=false',
+    'page_ref_count=1026',
+    'folio_test_referenced=false',
+    'folio_test_active=true',
+  ]);
+  // 6.12 (and 7.3): the lru_add batch holds a reference and the folio is not PageLRU yet; the second touch sets PG_active in the batch.
+  assert.deepEqual(reads(run(GUP_TOUCH)), [
+    'page_ref_count=3',
+    'PageLRU=false',
+    'folio_test_referenced=true',
+    'folio_test_active=false',
+    'page_ref_count=1027',
+    'folio_test_referenced=false',
+    'folio_test_active=true',
+  ]);
+});

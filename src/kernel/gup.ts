@@ -6,21 +6,25 @@
  * a small folio, or one reference plus one in _pincount to a large one
  * (any compound page: GUP does not ask whether it is a folio the rmap
  * knows); the zero page is never pinned; NR_FOLL_PIN_ACQUIRED/RELEASED count
- * pins. GUP-fast and FOLL_LONGTERM migration are not modelled (kernel
- * allocations are long-term pinnable, so nothing would move).
+ * pins. FOLL_TOUCH (get_user_pages() and pin_user_pages() set it) marks
+ * each PTE-mapped folio accessed, and dirty for FOLL_WRITE on a clean pte
+ * (follow_page_pte_commit()). GUP-fast and FOLL_LONGTERM migration are not
+ * modelled (kernel allocations are long-term pinnable, so nothing would move).
  */
 
 import { PAGE_SIZE } from './config.js';
 import { EFAULT, ENOMEM } from './errno.js';
 import { VmInsert } from './vm_insert.js';
 import { FAULT_FLAG_WRITE, VM_FAULT_OOM } from './memory.js';
-import { _PAGE_RW, _PAGE_SPECIAL } from './pgtable.js';
+import { _PAGE_DIRTY, _PAGE_RW, _PAGE_SPECIAL } from './pgtable.js';
+import { PG_active, PG_dirty, PG_lru, PG_referenced, PG_unevictable } from './page-flags.js';
 import { VM_IO, VM_PFNMAP, VM_READ, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { NR_FOLL_PIN_ACQUIRED, NR_FOLL_PIN_RELEASED } from './vmstat.js';
 import { declareSymbols } from './symbols.js';
 import type { Site } from '../report/report.js';
 
 declareSymbols('mm/gup.c', ['get_user_pages', 'pin_user_pages', '__get_user_pages', 'follow_page_pte', 'faultin_page', 'try_grab_folio', 'unpin_user_page', 'unpin_user_pages', 'gup_put_folio', 'check_vma_flags']);
+declareSymbols('mm/swap.c', ['folio_mark_accessed', 'folio_activate']);
 
 // include/linux/mm_types.h and mm/internal.h
 export const FOLL_WRITE = 1 << 0;
@@ -108,6 +112,33 @@ export abstract class Gup extends VmInsert {
     return 0;
   }
 
+  /**
+   * folio_mark_accessed() (mm/swap.c, linux-mm 7.3.0-rc5; MGLRU is off, as
+   * lru_gen_enabled() is by default): PG_referenced, and on a second touch
+   * the active list. The baseline has no per-CPU LRU batches
+   * (docs/fidelity.md): a folio on the LRU moves at once where the kernel
+   * queues it on lru_activate, and one not on the LRU is in no lru_add
+   * batch for __lru_cache_activate_folio() to find.
+   */
+  folio_mark_accessed(folio: number): void {
+    if (!this.folio_test_flag(folio, PG_referenced)) this.folio_set_flag(folio, PG_referenced);
+    else if (this.folio_test_flag(folio, PG_unevictable)) return;
+    else if (!this.folio_test_flag(folio, PG_active)) {
+      if (this.folio_test_flag(folio, PG_lru)) this.folio_activate(folio);
+      this.folio_clear_flag(folio, PG_referenced);
+    }
+  }
+
+  /** folio_activate(): lru_activate() on a folio on an inactive LRU list, at once (no lru_activate batch). */
+  folio_activate(folio: number): void {
+    if (this.folio_test_flag(folio, PG_active) || this.folio_test_flag(folio, PG_unevictable) || !this.folio_test_flag(folio, PG_lru)) return;
+    this.folio_clear_flag(folio, PG_lru);
+    this.lruvec_del_folio(folio);
+    this.folio_set_flag(folio, PG_active);
+    this.lruvec_add_folio(folio);
+    this.folio_set_flag(folio, PG_lru);
+  }
+
   /** follow_page_pte() (and the huge-PMD case): the page at address, grabbed; -1 when a fault is needed; or -errno - 2. */
   follow_page(vma: VmAreaStruct, address: number, flags: number): number {
     const mm = vma.mm;
@@ -126,8 +157,16 @@ export abstract class Gup extends VmInsert {
     if (flags & FOLL_WRITE && !(this.m32[e]! & _PAGE_RW)) return -1;
     const special = (this.m32[e]! & _PAGE_SPECIAL) !== 0;
     if (special && !this.is_zero_folio(this.page_folio(page))) return -EFAULT - 2;
-    const ret = this.try_grab_folio(this.page_folio(page), 1, flags);
-    return ret < 0 ? ret - 2 : page;
+    const folio = this.page_folio(page);
+    const ret = this.try_grab_folio(folio, 1, flags);
+    if (ret < 0) return ret - 2;
+    // follow_page_pte_commit(): FOLL_TOUCH on a pte (a huge PMD is only touch_pmd()'d, young and dirty in the entry).
+    if (flags & FOLL_TOUCH && e !== pmd) {
+      // folio_mark_dirty(): folio_mapping() is NULL for the folios pagesim maps (anonymous, or kernel pages a driver inserted): noop_dirty_folio().
+      if (flags & FOLL_WRITE && !(this.m32[e]! & _PAGE_DIRTY) && !this.folio_test_flag(folio, PG_dirty)) this.folio_set_flag(folio, PG_dirty);
+      this.folio_mark_accessed(folio);
+    }
+    return page;
   }
 
   /** faultin_page(): let handle_mm_fault() map what follow_page() did not find. */

@@ -33,16 +33,12 @@
  *   is not PageLRU until the batch moves, when full (31), when a large folio
  *   joins it, or at lru_add_drain() (exit_mmap(), munmap's vms_clear_ptes()).
  *   The 2026 tree batches the same way; pagesim's baseline adds at once.
- * - GUP with FOLL_TOUCH marks a PTE-mapped page accessed (mm/gup.c:932
- *   follow_page_pte(); a PMD-mapped THP is only touch_pmd()'d):
- *   folio_mark_accessed() (mm/swap.c:460) sets PG_referenced, and on a
- *   second touch activates the folio: PG_active at once while it waits in
- *   the lru_add batch (__lru_cache_activate_folio()), through the
- *   lru_activate batch (its own reference) when it is on the LRU.
- * - FOLL_TOUCH with FOLL_WRITE on a pte that is not dirty dirties the folio
- *   (set_page_dirty(); a folio without a mapping takes noop_dirty_folio():
- *   PG_dirty), as a kernel page vm_insert_pages() mapped is when pinned for
- *   writing.
+ * - GUP's FOLL_TOUCH (mm/gup.c:932 follow_page_pte(); the baseline's
+ *   follow_page() does the same, as the 2026 tree's
+ *   follow_page_pte_commit()) calls folio_mark_accessed() (mm/swap.c:460),
+ *   which here knows the batches: a second touch activates the folio at
+ *   once while it waits in the lru_add batch (__lru_cache_activate_folio()),
+ *   through the lru_activate batch (its own reference) when it is on the LRU.
  * - walk_to_pmd()'s VM_BUG_ON(pmd_trans_huge(*pmd)) is at mm/memory.c:1980.
  * - dump_page()'s head line prints nr_pages_mapped as
  *   folio_nr_pages_mapped(): _nr_pages_mapped & FOLIO_PAGES_MAPPED, without
@@ -74,10 +70,8 @@ import type { Site } from '../report/report.js';
 import type { KernelBuild } from '../report/oops.js';
 import { PAGE_FLAGS_H } from '../kernel/sites.js';
 import type { KmemCache } from '../kernel/slub.js';
-import { NR_MM_COUNTERS, type MmStruct, type VmAreaStruct } from '../kernel/mm_types.js';
-import { PG_active, PG_dirty, PG_lru, PG_referenced, PG_unevictable } from '../kernel/page-flags.js';
-import { FOLL_TOUCH, FOLL_WRITE } from '../kernel/gup.js';
-import { _PAGE_DIRTY } from '../kernel/pgtable.js';
+import { NR_MM_COUNTERS, type MmStruct } from '../kernel/mm_types.js';
+import { PG_active, PG_lru, PG_referenced, PG_unevictable } from '../kernel/page-flags.js';
 import { NR_VM_NODE_STAT_ITEMS } from '../kernel/vmstat.js';
 import { PMD_SIZE } from '../kernel/pgtable.js';
 
@@ -293,8 +287,8 @@ export const linux612: Variant = {
       /** cpu_fbatches.lru_activate of the CPU the scenario runs on. */
       readonly lruActivateBatch: number[] = [];
 
-      /** folio_mark_accessed() (mm/swap.c:460, without MGLRU: lru_gen_enabled() is off by default). */
-      folio_mark_accessed(folio: number): void {
+      /** folio_mark_accessed() (mm/swap.c:460, without MGLRU: lru_gen_enabled() is off by default), with the batches. */
+      override folio_mark_accessed(folio: number): void {
         if (!this.folio_test_flag(folio, PG_referenced)) this.folio_set_flag(folio, PG_referenced);
         else if (this.folio_test_flag(folio, PG_unevictable)) return;
         else if (!this.folio_test_flag(folio, PG_active)) {
@@ -305,7 +299,7 @@ export const linux612: Variant = {
       }
 
       /** folio_activate(): onto the lru_activate batch, which holds a reference; moved when full or for a large folio. */
-      folio_activate(folio: number): void {
+      override folio_activate(folio: number): void {
         if (this.folio_test_flag(folio, PG_active) || this.folio_test_flag(folio, PG_unevictable) || !this.folio_test_flag(folio, PG_lru)) return;
         this.folio_get(folio);
         this.lruActivateBatch.push(folio);
@@ -326,22 +320,6 @@ export const linux612: Variant = {
           this.folio_set_flag(folio, PG_lru);
         }
         for (const folio of batch) this.folio_put(folio);
-      }
-
-      /** follow_page_pte() with FOLL_TOUCH: mark_page_accessed() on what a pte maps (the zero page too). */
-      override follow_page(vma: VmAreaStruct, address: number, flags: number): number {
-        const page = super.follow_page(vma, address, flags);
-        if (page >= 0 && flags & FOLL_TOUCH) {
-          const pmd = this.walkToPmd(vma.mm, address);
-          if (!this.entryLeaf(pmd)) {
-            const folio = this.page_folio(page);
-            const pte = this.pte_offset(pmd, address);
-            // set_page_dirty(): folio_mapping() is NULL for the pages pagesim maps without a file cache.
-            if (flags & FOLL_WRITE && !(this.m32[pte]! & _PAGE_DIRTY) && !this.folio_test_flag(folio, PG_dirty)) this.folio_set_flag(folio, PG_dirty);
-            this.folio_mark_accessed(folio);
-          }
-        }
-        return page;
       }
 
       /** walk_to_pmd(): the same VM_BUG_ON at 6.12's line. */
