@@ -204,7 +204,7 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
     writeFileSync(js, outputText);
   } catch (e) {
     // Named by the variant file the user gave: the JavaScript's own name is made up (process and thread ids).
-    throw unwritable(file, 'its transpiled JavaScript next to it', e);
+    throw unwritable(file, ext === '.js' || ext === '.mjs' ? 'its copy with the pagesim imports rewritten next to it' : 'its transpiled JavaScript next to it', e);
   }
   try {
     return await load(pathToFileURL(js).href, file);
