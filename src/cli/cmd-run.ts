@@ -38,13 +38,14 @@ shows each report as one line. --json prints {"runs": [{"scenario", "variant",
 --watch TARGET prints every write to bytes of a struct page: the step, the kernel
 function that wrote and its callers, old -> new, and the fields of struct page over
 those bytes under the running variant. TARGET is a page, by handle or pfn, and
-optionally bytes, by range or field: p, p+1:16..23, p:16+8, pfn:0x2016:rcu_head.func
-(see docs/observe.md). --timeline PAGE (p, p+1, pfn:0x2016) prints a line for every
+optionally bytes, by range or field: p, p+1:16..23, p:16+8, pfn:0x2016:rcu_head.func,
+or a field of a struct over struct page, p:slab_cache (see docs/observe.md). --timeline PAGE (p, p+1, pfn:0x2016) prints a line for every
 step after which that struct page changed: refcount, mapcount, flags, page_type and
 the raw words that changed. --leaks boots with page_owner on and lists the pages
-still allocated at the end, each with the step that allocated it and its
-/sys/kernel/debug/page_owner entry (pages a slab cache or the huge zero folio
-holds are listed apart). Exit status 1 when an expectation failed.`;
+still allocated at the end, each with the step that allocated it, its refcount,
+mapcount and whether it is pinned, and its /sys/kernel/debug/page_owner entry
+(pages a slab cache, the huge zero folio or a queued RCU callback holds are listed
+apart). Exit status 1 when an expectation failed.`;
 
 export const SUITE_HELP = `usage: pagesim [PATH...] [--variant V]... [--wide] [--json]
 

@@ -40,6 +40,7 @@ function formatHit(h: WatchHit, w: WatchResult): string[] {
 export function formatWatch(w: WatchResult): string {
   const out = [`watch ${w.target} under ${w.variant}: ${w.pfn === null ? 'its handle was never bound to a page' : `struct page of pfn 0x${w.pfn.toString(16)}, ${range(w.start, w.end)}`}`];
   out.push(`  fields: ${w.fields.join(', ')}`);
+  if (w.overlay !== undefined) out.push(`  struct ${w.overlay.struct} over it: ${w.overlay.fields.join(', ')}`);
   if (w.pfn === null) return out.join('\n');
   out.push(w.from === 0 ? `  before step 1: ${w.initial}` : `  after step ${w.from} (bound): ${w.initial}`);
   let step = -1;

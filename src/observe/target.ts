@@ -9,9 +9,13 @@
  *   p:16+8                8 bytes from byte 16
  *   pfn:0x2016:rcu_head.func    a field, by its path in struct page
  *   pfn:0x2016:lru        every field under lru (lru.next, lru.prev)
+ *   p:slab_cache          a field of a struct that overlays struct page
+ *                         (struct slab here), when struct page has none
+ *                         of that name; p:slab.slab_cache says which
  */
 
 import type { StructLayout } from '../layout/layout.js';
+import type { LayoutAssertion } from '../layout/assert.js';
 import type { Bound } from '../engine/run.js';
 import { didYouMean } from '../scenario/suggest.js';
 import { InputError } from '../util/errors.js';
@@ -73,24 +77,77 @@ export function parseTarget(text: string, option: string, allowBytes = true): Ta
   return { text, page, bytes: { kind: 'field', path: b } };
 }
 
+/** A struct laid over struct page from its first byte under a variant (slab, ptdesc, netmem_desc, folio). */
+export interface Overlay {
+  readonly name: string;
+  readonly layout: StructLayout;
+}
+
+/**
+ * The structs that overlay struct page under a variant: those its layout
+ * assertions match field for field against struct page with no offset
+ * (SLAB_MATCH, TABLE_MATCH, NETMEM_DESC_ASSERT_OFFSET, FOLIO_MATCH), so a
+ * variant that moves a struct out of struct page (the memdesc RFC's
+ * ptdesc) has it no longer. In the order the assertions give.
+ */
+export function pageOverlays(assertions: readonly LayoutAssertion[], structs: ReadonlyMap<string, StructLayout>): Overlay[] {
+  const names: string[] = [];
+  for (const a of assertions) {
+    if ((a.right.plus ?? 0) !== 0) continue;
+    const other = a.left.struct === 'page' ? a.right.struct : a.right.struct === 'page' ? a.left.struct : null;
+    if (other !== null && other !== 'page' && !names.includes(other)) names.push(other);
+  }
+  return names.flatMap((name) => {
+    const layout = structs.get(name);
+    return layout === undefined ? [] : [{ name, layout }];
+  });
+}
+
+/** The bytes a target covers; `overlay` when a field was found in a struct overlaying struct page, with its fields there. */
+export interface TargetBytes extends ByteRange {
+  readonly overlay?: { readonly struct: string; readonly fields: readonly string[] };
+}
+
+/** The fields of a layout a path names (the field, or the fields under it), inside the first `size` bytes. */
+function fieldsNamed(l: StructLayout, path: string, size: number): StructLayout['fields'] {
+  return l.fields.filter((f) => (f.path === path || f.path.startsWith(`${path}.`) || f.path.startsWith(`${path}[`)) && f.offset + f.size <= size);
+}
+
+function extent(under: StructLayout['fields']): ByteRange {
+  return { start: Math.min(...under.map((f) => f.offset)), end: Math.max(...under.map((f) => f.offset + f.size)) };
+}
+
 /**
  * The bytes of struct page a target covers under a layout: a field path
  * (or the fields under it: `lru` is lru.next and lru.prev) or a range
- * inside the struct.
+ * inside the struct. A path struct page does not have is looked up in the
+ * structs that overlay it (`slab_cache`: struct slab's), or in the one its
+ * first component names (`slab.slab_cache`); found in several at different
+ * bytes, it must say which.
  */
-export function bytesOf(t: Target, page: StructLayout, variant: string, option: string): ByteRange {
+export function bytesOf(t: Target, page: StructLayout, variant: string, option: string, overlays: readonly Overlay[] = []): TargetBytes {
   if (t.bytes === null) return { start: 0, end: page.size };
   if (t.bytes.kind === 'range') {
     if (t.bytes.end > page.size) throw new InputError(`${option} ${t.text}: struct page is ${page.size} bytes under ${variant} (bytes 0..${page.size - 1})`);
     return { start: t.bytes.start, end: t.bytes.end };
   }
   const path = t.bytes.path;
-  const under = page.fields.filter((f) => f.path === path || f.path.startsWith(`${path}.`) || f.path.startsWith(`${path}[`));
-  if (under.length === 0) {
-    const names = [...new Set(page.fields.map((f) => f.path))];
-    throw new InputError(`${option} ${t.text}: struct page has no field "${path}" under ${variant}${didYouMean(path, names)}`);
+  const under = fieldsNamed(page, path, page.size);
+  if (under.length > 0) return extent(under);
+  const dot = path.indexOf('.');
+  const named = dot > 0 ? overlays.find((o) => o.name === path.slice(0, dot)) : undefined;
+  const found = (named !== undefined ? [{ o: named, f: fieldsNamed(named.layout, path.slice(dot + 1), page.size) }] : overlays.map((o) => ({ o, f: fieldsNamed(o.layout, path, page.size) }))).filter((x) => x.f.length > 0);
+  if (found.length > 0) {
+    const ranges = found.map((x) => extent(x.f));
+    if (ranges.some((r) => r.start !== ranges[0]!.start || r.end !== ranges[0]!.end)) {
+      throw new InputError(`${option} ${t.text}: "${path}" is a field of ${found.map((x) => `struct ${x.o.name}`).join(' and ')} at different bytes under ${variant}; say which (${found.map((x) => `${x.o.name}.${path}`).join(', ')})`);
+    }
+    const { o, f } = found[0]!;
+    return { ...ranges[0]!, overlay: { struct: o.name, fields: f.filter((x) => x.leaf).map((x) => x.path) } };
   }
-  return { start: Math.min(...under.map((f) => f.offset)), end: Math.max(...under.map((f) => f.offset + f.size)) };
+  const names = [...new Set([...page.fields.map((f) => f.path), ...overlays.flatMap((o) => o.layout.fields.filter((f) => f.offset + f.size <= page.size).map((f) => f.path))])];
+  const also = overlays.length > 0 ? `, nor has any struct over it (${overlays.map((o) => `struct ${o.name}`).join(', ')})` : '';
+  throw new InputError(`${option} ${t.text}: struct page has no field "${path}" under ${variant}${also}${didYouMean(path, names)}`);
 }
 
 /** The leaf fields of a layout that overlay any byte of [start, end), in layout order. */

@@ -23,7 +23,8 @@ import { PAGE_OFFSET_HI, VMEMMAP_HI } from '../kernel/machine.js';
 import { LIST_POISON1, LIST_POISON2 } from '../kernel/config.js';
 import type { Bound, ObservedStep, RunObserver } from '../engine/run.js';
 import type { StructLayout } from '../layout/layout.js';
-import { bytesOf, fieldsOver, resolvePage, type Target } from './target.js';
+import { bytesOf, fieldsOver, pageOverlays, resolvePage, type Overlay, type Target, type TargetBytes } from './target.js';
+import { buildVariant } from '../engine/build.js';
 
 /** One write seen by a watchpoint. */
 export interface WatchHit {
@@ -63,6 +64,8 @@ export interface WatchResult {
   readonly end: number;
   /** Every field of struct page overlaying the watched bytes under this variant. */
   readonly fields: readonly string[];
+  /** When the target named a field of a struct over struct page (`p:slab_cache`): that struct and its fields watched. */
+  readonly overlay?: { readonly struct: string; readonly fields: readonly string[] };
   /** The value when watching began, and the step after which it began (0: before the first step). */
   readonly initial: string | null;
   readonly from: number;
@@ -99,7 +102,8 @@ export class Watcher implements RunObserver {
   start(k: Kernel): void {
     this.k = k;
     const page = k.layout('page');
-    for (const p of this.points) p.prepare(page, this.variant);
+    const overlays = pageOverlays(buildVariant(this.variant).assertions, k.layouts);
+    for (const p of this.points) p.prepare(page, this.variant, overlays);
     for (const p of this.points) {
       const pfn = resolvePage(p.target, null, k.nr_pages, '--watch');
       if (pfn !== null) p.begin(k, pfn, 0);
@@ -178,7 +182,7 @@ export class Watcher implements RunObserver {
 /** One watchpoint: its bytes, last value and hits. */
 class Point {
   pfn: number | null = null;
-  private range = { start: 0, end: 0 };
+  private range: TargetBytes = { start: 0, end: 0 };
   private allFields: string[] = [];
   private pageFields: (start: number, end: number) => string[] = () => [];
   private fieldExtent: (start: number, end: number) => [number, number] = (s, e) => [s, e];
@@ -191,8 +195,8 @@ class Point {
 
   constructor(readonly target: Target) {}
 
-  prepare(page: StructLayout, variant: string): void {
-    this.range = bytesOf(this.target, page, variant, '--watch');
+  prepare(page: StructLayout, variant: string, overlays: readonly Overlay[]): void {
+    this.range = bytesOf(this.target, page, variant, '--watch', overlays);
     this.allFields = fieldsOver(page, this.range.start, this.range.end);
     this.pageFields = (s, e) => fieldsOver(page, s, e);
     this.fieldExtent = (s, e) => {
@@ -261,6 +265,7 @@ class Point {
       start: this.range.start,
       end: this.range.end,
       fields: this.allFields,
+      ...(this.range.overlay === undefined ? {} : { overlay: this.range.overlay }),
       initial: this.initial,
       from: this.from,
       hits: this.hits,
