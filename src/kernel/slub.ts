@@ -173,7 +173,7 @@ export abstract class Slub extends MmInit {
     return (this.m32[this.slabWord(slab, this.WS_counters)]! >>> 16) & 0x7fff;
   }
 
-  private set_slab_counters(slab: number, inuse: number, objects: number, frozen: number): void {
+  protected set_slab_counters(slab: number, inuse: number, objects: number, frozen: number): void {
     this.m32[this.slabWord(slab, this.WS_counters)] = ((inuse & 0xffff) | ((objects & 0x7fff) << 16) | ((frozen & 1) << 31)) >>> 0;
   }
 
@@ -368,7 +368,7 @@ export abstract class Slub extends MmInit {
     return object;
   }
 
-  private zeroObject(s: KmemCache, object: number): void {
+  protected zeroObject(s: KmemCache, object: number): void {
     for (let off = 0; off < s.object_size; off += 4) this.m32[this.objectField(object, off)] = 0;
   }
 

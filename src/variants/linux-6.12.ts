@@ -64,6 +64,7 @@
  */
 
 import type { Variant } from './variant.js';
+import { slub612 } from './linux-6.12-slab.js';
 import { atomic_t, field, unsigned_int } from '../layout/ctype.js';
 import { removeMember, replaceMember } from '../layout/edit.js';
 import type { Site } from '../report/report.js';
@@ -217,7 +218,7 @@ export const linux612: Variant = {
   },
   assertions: (list) => list.filter((a) => !(a.macro === 'FOLIO_MATCH' && (a.left.field === '_mapcount_1' || a.left.field === '_refcount_1'))),
   kernel: (Base) =>
-    class Linux612 extends Base {
+    class Linux612 extends slub612(Base) {
       protected override reportSite(site: Site): Site {
         const key = `${site.file}:${site.line}`;
         const type = site.file === PAGE_FLAGS_H ? TYPE_OPS_FN.exec(site.fn) : null;
