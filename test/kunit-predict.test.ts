@@ -33,22 +33,8 @@ function caseComment(c: string, fn: string): string {
   return c.slice(open, at);
 }
 
-const SLAB_FREED_BY_BUDDY = `name: slab-page-freed-by-buddy
-description: A slab object's page handed back with __free_pages() instead of kmem_cache_free().
-machine: {memory: 256MiB}
-steps:
-  - kmem_cache_create: {name: foo, size: 256}
-    as: c
-  - kmem_cache_alloc: {cache: c}
-    as: o
-  - virt_to_page: o
-    as: pg
-  - __free_pages: {page: pg}
-  - check
-`;
-
 test('a cache pagesim does not merge is created SLAB_NO_MERGE: it cannot share slabs with the kernel\'s own caches', () => {
-  const c = exportKunit(loadScenario(scenario(SLAB_FREED_BY_BUDDY)));
+  const c = exportKunit(loadScenario(shipped('slab-page-freed-by-buddy')));
   assert.match(c, /\n\tc = kmem_cache_create\("foo", 256, 8, SLAB_NO_MERGE, NULL\);\n/);
   assert.doesNotMatch(c, /kmem_cache_create\([^;]*, 0, NULL\)/);
   // two caches pagesim keeps apart (sizes differ): both unmergeable
@@ -94,7 +80,7 @@ test('a case that BUGs: its comment lists the report at its step and says the BU
 });
 
 test('a case that reports and goes on: each report\'s line at its step, and that the case runs to its end', () => {
-  const c = exportKunit(loadScenario(scenario(SLAB_FREED_BY_BUDDY)));
+  const c = exportKunit(loadScenario(shipped('slab-page-freed-by-buddy')));
   assert.match(caseComment(c, 'pagesim_slab_page_freed_by_buddy_test'), /\n \* {3}step 4 __free_pages: BUG: Bad page state in process pagesim {2}pfn:0[0-9a-f]{4}\n \* The case runs to its end \(5 steps\)\.\n \*\/\n$/);
   const stalled = caseComment(exportKunit(loadScenario(shipped('net-page-pool-stalled'))), 'pagesim_net_page_pool_stalled_test');
   assert.match(stalled, /step 9 msleep: page_pool_release_retry\(\) stalled pool shutdown: id 1, 2 inflight 60 sec\n \* {3}step 11 put_page: BUG: Bad page state in process pagesim {2}pfn:[0-9a-f]+\n \* {3}step 12 msleep: page_pool_release_retry\(\) stalled pool shutdown: id 1, 1 inflight 120 sec\n/);

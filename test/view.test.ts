@@ -172,21 +172,8 @@ test('first divergence: the earliest step where results, reports, the pages chan
 });
 
 /** A slab object's page freed with __free_pages(): a frozen slab page (7.3) against a refcounted one (6.12). */
-const SLAB_FREE = `name: slab-page-freed-by-buddy
-machine: {memory: 256MiB}
-variants: [baseline, linux-6.12]
-steps:
-  - kmem_cache_create: {name: foo, size: 256}
-    as: c
-  - kmem_cache_alloc: {cache: c}
-    as: o
-  - virt_to_page: o
-    as: pg
-  - __free_pages: {page: pg}
-`;
-
 test('view and diff name the same first divergence: the slab page\'s refcount in step 2, not the reports of step 4', () => {
-  const scn = inline(SLAB_FREE);
+  const scn = loadScenario(join(repoRoot, 'scenarios', 'slab-page-freed-by-buddy.yaml'));
   const d = diffVariants(scn, 'baseline', 'linux-6.12');
   assert.equal(d.divergence!.step, 2);
   const v = buildViewData(scn, { variants: ['baseline', 'linux-6.12'], pages: [] });
