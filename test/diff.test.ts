@@ -141,7 +141,13 @@ test('pagesim diff: text and --json; bad arguments are one line and exit 2', () 
   const data = JSON.parse(j.stdout) as { divergence: { step: number; pages: { pfn: number }[] } };
   assert.equal(data.divergence.step, 5);
   assert.equal(data.divergence.pages[0]!.pfn, 0x2000);
-  for (const args of [['scenarios/typed-page-free.yaml', 'baseline'], ['scenarios/typed-page-free.yaml', 'baseline', 'no-such'], ['no-such.yaml', 'baseline', 'baseline']]) {
+  // The stacks as every other command takes them: the same bytes.
+  const v = run('--variant', 'baseline', 'scenarios/typed-page-free.yaml', '--variant', 'free-keeps-type');
+  assert.equal(v.status, 0, v.stderr);
+  assert.equal(v.stdout, t.stdout);
+  for (const args of [['scenarios/typed-page-free.yaml', 'baseline'], ['scenarios/typed-page-free.yaml', 'baseline', 'no-such'], ['no-such.yaml', 'baseline', 'baseline'],
+    ['scenarios/typed-page-free.yaml', '--variant', 'baseline'], ['scenarios/typed-page-free.yaml', 'baseline', '--variant', 'baseline', '--variant', 'free-keeps-type'],
+    ['scenarios/typed-page-free.yaml', '--variant', 'baseline', '--variant', 'no-such']]) {
     const r = run(...args);
     assert.equal(r.status, 2, args.join(' '));
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);

@@ -40,7 +40,7 @@ usage:
                                    run scenarios (default: scenarios/) and print the outcome matrix
   pagesim run FILE... [--variant V]... [--case NAME] [--watch TARGET]... [--timeline PAGE]... [--leaks] [--json]
                                    run scenarios (default: each file's variants); watch bytes, follow pages, find leaks
-  pagesim diff SCENARIO A B [--json]
+  pagesim diff SCENARIO A B [--json]     (or --variant A --variant B)
                                    the first step where variants A and B part, side by side
   pagesim view SCENARIO [--variant V]... [--page PAGE]... [--out FILE.html]
                                    one HTML file to look at: steps, memmap, struct page bytes, counters

@@ -1,6 +1,7 @@
 /**
  * `pagesim diff SCENARIO A B`: one scenario under two variant stacks, and
- * the first step where they part (src/observe/diff.ts).
+ * the first step where they part (src/observe/diff.ts). The stacks may also
+ * be given as every other command takes them, `--variant A --variant B`.
  */
 
 import { InputError } from '../util/errors.js';
@@ -12,6 +13,7 @@ import { formatDiff } from '../format/diff.js';
 import { Progress } from '../replay/progress.js';
 
 export const DIFF_HELP = `usage: pagesim diff SCENARIO A B [--case NAME] [--json]
+       pagesim diff SCENARIO --variant A --variant B [--case NAME] [--json]
 
 Runs the scenario under variant stacks A and B and shows the first step where
 they part: a different result, different reports, a different set of struct
@@ -28,10 +30,9 @@ data: {"scenario", "a", "b", "outcome", "stepsRun", "alike", "divergence":
 runs part; 2 for bad input.`;
 
 export function cmdDiff(argv: readonly string[], help: (cmd: string) => number): number {
-  const a = parseArgs(argv, { flags: ['json', 'help'], options: ['case'] }, 'diff');
+  const a = parseArgs(argv, { flags: ['json', 'help'], options: ['case', 'variant'] }, 'diff');
   if (a.flags.has('help')) return help('diff');
-  if (a.positional.length !== 3) throw new InputError(`diff: give a scenario file and two variant stacks (usage: pagesim diff SCENARIO A B); got ${a.positional.length} argument${a.positional.length === 1 ? '' : 's'}`);
-  const [file, va, vb] = a.positional as [string, string, string];
+  const [file, va, vb] = diffOperands(a.positional, a.options.get('variant') ?? []);
   // The same stack as A and B is allowed: every step agrees.
   checkVariants([va]);
   checkVariants([vb]);
@@ -49,4 +50,15 @@ export function cmdDiff(argv: readonly string[], help: (cmd: string) => number):
   }
   process.stdout.write(a.flags.has('json') ? `${JSON.stringify(d, null, 2)}\n` : `${formatDiff(d)}\n`);
   return 0;
+}
+
+/** The scenario and the two stacks: `SCENARIO A B`, or `SCENARIO --variant A --variant B`, not a mix. */
+function diffOperands(positional: readonly string[], variants: readonly string[]): [string, string, string] {
+  if (variants.length === 0) {
+    if (positional.length !== 3) throw new InputError(`diff: give a scenario file and two variant stacks (usage: pagesim diff SCENARIO A B); got ${positional.length} argument${positional.length === 1 ? '' : 's'}`);
+    return positional as [string, string, string];
+  }
+  if (positional.length !== 1) throw new InputError(`diff: with --variant, give the scenario file alone before or after them (usage: pagesim diff SCENARIO --variant A --variant B); got ${positional.length} other argument${positional.length === 1 ? '' : 's'}`);
+  if (variants.length !== 2) throw new InputError(`diff: give --variant twice, once for each side (got ${variants.length})`);
+  return [positional[0]!, variants[0]!, variants[1]!];
 }
