@@ -5,6 +5,7 @@
 
 import { basename } from 'node:path';
 import { InputError } from '../util/errors.js';
+import { checkOutputFile } from '../util/output-file.js';
 import { parseArgs } from './args.js';
 import { checkVariants } from './cmd-run.js';
 import { expandCases, loadScenario } from '../engine/load.js';
@@ -56,6 +57,8 @@ export function cmdView(argv: readonly string[], help: (cmd: string) => number):
   for (const t of pages) if (t.page.kind === 'pfn') resolvePage(t, null, nrPages, 'view: --page');
   const out = outs[0] ?? `${basename(file).replace(/\.ya?ml$/, '')}.html`;
   if (!/\.html?$/.test(out)) throw new InputError(`view: --out ${out}: the file name should end in .html`);
+  // Found writable before the runs, as replay --html is, so that they are not made for nothing.
+  checkOutputFile(out, 'the HTML file');
   const progress = new Progress();
   let data;
   try {

@@ -28,6 +28,7 @@
  */
 
 import type { Kernel } from '../kernel/kernel.js';
+import { KernelBug } from '../report/report.js';
 import { pageOwnerOf } from '../kernel/page_owner.js';
 import type { RunObserver } from '../engine/run.js';
 import { pageState } from './timeline.js';
@@ -127,7 +128,8 @@ export function rcuDeferred(k: Kernel): Map<number, string> {
     let pages: number[];
     try {
       pages = k.rcuCallbackPages(head, func);
-    } catch {
+    } catch (e) {
+      if (!(e instanceof KernelBug)) throw e;
       k.reports.length = reports;
       k.console.length = consoleLines;
       k.consoleDropped = consoleDropped;

@@ -71,8 +71,8 @@ export function pagesToWatch(runs: readonly RunResult[], extra: readonly number[
 
 export interface ViewOptions {
   readonly variants: readonly string[];
-  /** Pages to watch besides the ones chosen (--page): pfns, or targets as `--timeline` takes them (a handle, `p+1`, `pfn:0x2016`). */
-  readonly pages: readonly (number | Target)[];
+  /** Pages to watch besides the ones chosen (--page): targets as `--timeline` takes them (a handle, `p+1`, `pfn:0x2016`; parsePage()). */
+  readonly pages: readonly Target[];
   /** Called before each variant's recorded run (progress). */
   readonly progress?: (what: string) => void;
 }
@@ -114,17 +114,19 @@ class PageResolver implements RunObserver {
 }
 
 export function buildViewData(scn: Scenario, opts: ViewOptions): ViewData {
-  const targets = opts.pages.map((p) => (typeof p === 'number' ? parsePage(`0x${p.toString(16)}`) : p));
+  const targets = opts.pages;
+  // The step digests only serve the first divergence, which needs two runs to compare.
+  const compared = opts.variants.length > 1;
   // Recorded runs first; their reports and steps tell which pages to watch. The watched runs are
   // separate: a watcher wraps every kernel function, which the recorder's reads would pay for.
   const recorded = opts.variants.map((v) => {
     opts.progress?.(`${scn.name} [${v}]`);
     const recorder = new ViewRecorder();
-    const digester = new StepDigester();
+    const digester = compared ? new StepDigester() : null;
     const resolver = new PageResolver(targets);
-    const { run, machine } = runScenarioWithMachine(scn, v, { observers: [recorder, digester, resolver] });
+    const { run, machine } = runScenarioWithMachine(scn, v, { observers: digester === null ? [recorder, resolver] : [recorder, digester, resolver] });
     machine?.releaseMemory();
-    return { run, rec: recorder.result(), trace: stepTrace(run, digester), resolver };
+    return { run, rec: recorder.result(), trace: digester === null ? null : stepTrace(run, digester), resolver };
   });
   // A handle is the page it is bound to in the first run that binds it.
   const extra = targets.map((t, i) => {
@@ -177,7 +179,7 @@ export function buildViewData(scn: Scenario, opts: ViewOptions): ViewData {
     description: scn.description,
     nrPages: Math.max(...runs.map(sizeOf)),
     runs,
-    divergence: firstDivergence(recorded.map((r) => r.trace)),
+    divergence: compared ? firstDivergence(recorded.map((r) => r.trace!)) : null,
     focusPfn: firstReport?.pfn ?? watched[0] ?? firstAllocated(runs[0]!) ?? 0,
     states: [...PAGE_STATES],
   };
