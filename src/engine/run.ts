@@ -182,6 +182,7 @@ class StepRecord implements StepResult {
     readonly iteration: readonly number[],
     private readonly rawArgs: OpArgs | undefined,
     readonly killed: boolean,
+    readonly unfinished: boolean,
   ) {}
 
   get args(): Readonly<Record<string, ResultValue>> | undefined {
@@ -363,12 +364,12 @@ export class Runner {
   }
 
   /** Lists a step that ran; a loop step that went quietly only while the run is short (see notableStep()). */
-  recordOp(op: PreparedOp, ret: OpReturn, mine: readonly Report[], expectFailure: string | undefined, completed: boolean, first: boolean, killed = false): void {
+  recordOp(op: PreparedOp, ret: OpReturn, mine: readonly Report[], expectFailure: string | undefined, completed: boolean, first: boolean, killed = false, unfinished = false): void {
     const listed = this.steps.length;
-    if (listed < LIMITS.stepsListed) this.listOp(op, ret, mine, expectFailure, killed);
+    if (listed < LIMITS.stepsListed) this.listOp(op, ret, mine, expectFailure, killed, unfinished);
     else if (!completed || first || mine.length > 0 || expectFailure !== undefined || op.plan.step.show) {
       // Notable steps past the listing limit, up to a limit of their own; the step that ends the run is always listed.
-      if (!completed || listed < LIMITS.stepsListed + LIMITS.notableListed) this.listOp(op, ret, mine, expectFailure, killed);
+      if (!completed || listed < LIMITS.stepsListed + LIMITS.notableListed) this.listOp(op, ret, mine, expectFailure, killed, unfinished);
       else {
         this.unlisted.notable++;
         if (expectFailure !== undefined) this.unlisted.failures++;
@@ -377,8 +378,8 @@ export class Runner {
     this.lastArgs = undefined;
   }
 
-  private listOp(op: PreparedOp, ret: OpReturn, mine: readonly Report[], expectFailure: string | undefined, killed: boolean): void {
-    this.steps.push(new StepRecord(op.index, op.plan, this.k.structPageSize, ret, mine, expectFailure, (this.iterCopy ??= this.iter.slice()), this.lastArgs, killed));
+  private listOp(op: PreparedOp, ret: OpReturn, mine: readonly Report[], expectFailure: string | undefined, killed: boolean, unfinished: boolean): void {
+    this.steps.push(new StepRecord(op.index, op.plan, this.k.structPageSize, ret, mine, expectFailure, (this.iterCopy ??= this.iter.slice()), this.lastArgs, killed, unfinished));
   }
 
   private runOp(step: OpStep, i: number | null, first: boolean): void {

@@ -633,9 +633,7 @@ export class Exec {
     if (bug) {
       for (const c of this.cpus) {
         if (c.op === null) continue;
-        const n = this.steps.length;
-        c.runner.recordOp(c.op, undefined, c.opReports.slice(), undefined, false, true);
-        if (this.steps.length > n) this.steps[n] = Object.assign(Object.create(this.steps[n]!) as StepResult, { unfinished: true });
+        c.runner.recordOp(c.op, undefined, c.opReports.slice(), undefined, false, true, false, true);
       }
     }
     const run = finishRun(k, scn, this.variant, this.steps.slice().sort((a, b) => a.index - b.index), executed, bug, known === undefined || this.checkEvery);

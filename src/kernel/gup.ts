@@ -125,9 +125,17 @@ export abstract class Gup extends VmInsert {
     else if (this.folio_test_flag(folio, PG_unevictable)) return;
     else if (!this.folio_test_flag(folio, PG_active)) {
       if (this.folio_test_flag(folio, PG_lru)) this.folio_activate(folio);
+      else this.__lru_cache_activate_folio(folio);
       this.folio_clear_flag(folio, PG_referenced);
     }
   }
+
+  /**
+   * __lru_cache_activate_folio(): a folio not yet on the LRU but in this
+   * CPU's lru_add batch is marked active there. The baseline has no batch,
+   * so there is nothing to find; a variant with batches finds it.
+   */
+  __lru_cache_activate_folio(_folio: number): void {}
 
   /** folio_activate(): lru_activate() on a folio on an inactive LRU list, at once (no lru_activate batch). */
   folio_activate(folio: number): void {

@@ -104,10 +104,11 @@ export abstract class KernelList extends MachineBase {
    */
   protected mem_dump_obj(hi: number, lo: number): string | null {
     if (hi >>> 0 >= 0xffffc900 && hi >>> 0 <= 0xffffe8ff) return ' vmalloc memory';
-    if (hi >>> 0 >= PAGE_OFFSET_HI && hi >>> 0 <= PAGE_OFFSET_HI + 0x3f && hi >>> 0 !== VMEMMAP_HI) {
+    if (hi >>> 0 >= PAGE_OFFSET_HI && hi >>> 0 <= PAGE_OFFSET_HI + 0x3f) {
       const pfn = Math.floor(((hi - PAGE_OFFSET_HI) * 2 ** 32 + (lo >>> 0)) / 4096);
       if (pfn < this.nr_pages) {
-        // virt_to_slab(): the slab type is on the folio's head.
+        // virt_to_slab(): the slab type is on the folio's head, read from the word itself (page_folio()
+        // would oops on the damaged memory this report is about).
         const w = pfn * this.PW + this.pageWord('compound_head');
         const ch = this.m32[w]!;
         const head = (ch & 1) !== 0 && this.m32[w + 1] === VMEMMAP_HI ? Math.floor((ch - 1) / this.structPageSize) : pfn;

@@ -631,46 +631,13 @@ export abstract class MachineBase {
   }
 
   /**
-   * CR3 while a step runs: the contents word of swapper_pg_dir (the steps
-   * run as a kernel thread), or -1 on a machine without page tables.
+   * dump_pagetable() (arch/x86/mm/fault.c, x86_64): the walk of the kernel
+   * page tables down to the fault's entry, and the leaf's state for
+   * show_fault_oops()'s NX line. A machine without page tables has a PGD
+   * of nothing; Pgtable (pgtable.ts) walks swapper_pg_dir.
    */
-  protected kernelPgd(): number {
-    return -1;
-  }
-
-  /** The contents word of the table an entry (lo, hi) points at, read without giving a page contents; -1 when it has none. */
-  private tableOfEntry(lo: number, hi: number): number {
-    const pfn = (hi & 0xfffff) * 2 ** 20 + (lo >>> 12);
-    return pfn < this.nr_pages && this.hasContents(pfn) ? this.pageContentsWord(pfn) : -1;
-  }
-
-  /**
-   * dump_pagetable() (arch/x86/mm/fault.c, linux-mm 7.3-rc5, x86_64) on
-   * pagesim's kernel page tables: each level's entry as %lx, from the PGD
-   * down to the first that is not present or maps a large page (with
-   * 4-level paging the P4D is the PGD entry again), a space after each but
-   * the PTE. Also the leaf's state, for show_fault_oops()'s NX line.
-   */
-  protected dump_pagetable(addr: bigint): { line: string; present: boolean; nx: boolean } {
-    const names = ['PGD', 'P4D', 'PUD', 'PMD', 'PTE'];
-    const shifts = [39, 39, 30, 21, 12];
-    let table = this.kernelPgd();
-    let line = '';
-    let nx = false;
-    for (let level = 0; level < names.length; level++) {
-      const w = table < 0 ? -1 : table + 2 * Number((addr >> BigInt(shifts[level]!)) & 511n);
-      const lo = w < 0 ? 0 : this.m32[w]!;
-      const hi = w < 0 ? 0 : this.m32[w + 1]!;
-      const val = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-      line += `${names[level]} ${val.toString(16)}${level < 4 ? ' ' : ''}`;
-      nx ||= (hi & 0x80000000) !== 0;
-      // pgd_present() is always true with 4-level paging; P4D, PUD and PMD end the walk when not present or large.
-      if (level === 0) continue;
-      const present = (lo & 0x1) !== 0;
-      if (level === 4 || !present || (lo & 0x80) !== 0) return { line, present, nx };
-      table = this.tableOfEntry(lo, hi);
-    }
-    return { line, present: false, nx };
+  protected dump_pagetable(_addr: bigint): { line: string; present: boolean; nx: boolean } {
+    return { line: 'PGD 0 P4D 0 ', present: false, nx: false };
   }
 
   /**

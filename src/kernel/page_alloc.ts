@@ -93,7 +93,7 @@ import * as gfpBits from './gfp.js';
 import { formatGfp, formatGfpMask, gfp_migratetype, gfp_zone } from './gfp.js';
 import { formatDumpStack, inInterrupt } from '../report/oops.js';
 import { ___ratelimit } from './ratelimit.js';
-import { SHOW_MEM_FILTER_NODES, __show_mem, mem_cgroup_show_protected_memory } from './show_mem.js';
+import { SHOW_MEM_FILTER_NODES, __show_mem, mem_cgroup_show_protected_memory, memoryNodes } from './show_mem.js';
 
 declareSymbols('mm/page_alloc.c', [
   'bad_page',
@@ -2709,7 +2709,7 @@ export abstract class PageAlloc extends Internal {
 
   /** node_states[N_MEMORY] as %*pbl prints a nodemask: ranges of nodes with present memory, "0-1,3". */
   private memoryNodeList(): string {
-    const nodes = [...new Set(this.zones.filter((z) => z.present_pages !== 0).map((z) => z.nid))].sort((a, b) => a - b);
+    const nodes = [...memoryNodes(this)].sort((a, b) => a - b);
     const parts: string[] = [];
     for (let i = 0; i < nodes.length; ) {
       let j = i;

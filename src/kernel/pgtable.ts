@@ -142,8 +142,36 @@ export abstract class Pgtable extends Rcu {
     this.buildDirectMap();
   }
 
-  protected override kernelPgd(): number {
-    return this.init_mm.pgd;
+  /**
+   * dump_pagetable() (arch/x86/mm/fault.c, linux-mm 7.3-rc5, x86_64) on
+   * pagesim's kernel page tables (CR3 is swapper_pg_dir: the steps run as a
+   * kernel thread): each level's entry as %lx, from the PGD down to the
+   * first that is not present or maps a large page (with 4-level paging the
+   * P4D is the PGD entry again), a space after each but the PTE. Also the
+   * leaf's state, for show_fault_oops()'s NX line. A table is followed only
+   * to a page with contents: a damaged entry ends the walk as not present.
+   */
+  protected override dump_pagetable(addr: bigint): { line: string; present: boolean; nx: boolean } {
+    const names = ['PGD', 'P4D', 'PUD', 'PMD', 'PTE'];
+    const shifts = [39, 39, 30, 21, 12];
+    let table = this.init_mm.pgd;
+    let line = '';
+    let nx = false;
+    for (let level = 0; level < names.length; level++) {
+      const w = table < 0 ? -1 : table + 2 * Number((addr >> BigInt(shifts[level]!)) & 511n);
+      const lo = w < 0 ? 0 : this.m32[w]!;
+      const hi = w < 0 ? 0 : this.m32[w + 1]!;
+      const val = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+      line += `${names[level]} ${val.toString(16)}${level < 4 ? ' ' : ''}`;
+      nx ||= (hi & _PAGE_NX_HI) !== 0;
+      // pgd_present() is always true with 4-level paging; P4D, PUD and PMD end the walk when not present or large.
+      if (level === 0) continue;
+      const present = (lo & _PAGE_PRESENT) !== 0;
+      if (level === 4 || !present || (lo & _PAGE_PSE) !== 0) return { line, present, nx };
+      const pfn = this.entryPfn(w);
+      table = pfn < this.nr_pages && this.hasContents(pfn) ? this.pageContentsWord(pfn) : -1;
+    }
+    return { line, present: false, nx };
   }
 
   /** Zeroes the contents of freshly allocated pages asked for with __GFP_ZERO. */

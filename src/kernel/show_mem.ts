@@ -32,17 +32,11 @@ import { WMARK_HIGH, WMARK_LOW, WMARK_MIN } from './mmzone.js';
 import {
   NR_ANON_THPS, NR_FILE_MAPPED, NR_FREE_CMA_PAGES, NR_FREE_PAGES, NR_KERNEL_STACK_KB, NR_MLOCK, NR_PAGETABLE,
   NR_SLAB_RECLAIMABLE_B, NR_SLAB_UNRECLAIMABLE_B, NR_ZONE_ACTIVE_ANON, NR_ZONE_INACTIVE_ANON, NR_ZONE_UNEVICTABLE,
-  ZONE_STAT_NAMES, nodeStat,
+  nodeStat, zoneStat,
 } from './vmstat.js';
 
 /** include/linux/mm.h: SHOW_MEM_FILTER_NODES, the one filter bit show_free_areas() reads. */
 export const SHOW_MEM_FILTER_NODES = 0x0001;
-
-function zoneStat(name: string): number {
-  const i = ZONE_STAT_NAMES.indexOf(name);
-  if (i < 0) throw new Error(`no zone stat ${name}`);
-  return i;
-}
 
 // The items show_free_areas() reads that vmstat.ts does not name (enum node_stat_item, zone_stat_item).
 const NR_ACTIVE_ANON = nodeStat('nr_active_anon');
@@ -86,7 +80,7 @@ export type ShowMemMachine = Pick<
  * cpuset_current_mems_allowed for a task in the root cpuset: the nodes with
  * memory (node_states[N_MEMORY]), the set warn_alloc()'s head line prints.
  */
-function memoryNodes(k: ShowMemMachine): Set<number> {
+export function memoryNodes(k: Pick<MmZone, 'zones'>): Set<number> {
   return new Set(k.zones.filter((z) => z.present_pages !== 0).map((z) => z.nid));
 }
 

@@ -11,7 +11,8 @@ import { NODE_STAT_ITEMS, ZONE_STAT_ITEMS } from '../procfs/counters.js';
 /** enum zone_stat_item, in the kernel's order (the names /proc/vmstat prints). */
 export const ZONE_STAT_NAMES = ZONE_STAT_ITEMS;
 
-function zoneStat(name: string): number {
+/** The index of a zone_stat_item by the name /proc/vmstat prints. */
+export function zoneStat(name: string): number {
   const i = ZONE_STAT_NAMES.indexOf(name);
   if (i < 0) throw new Error(`no zone stat ${name}`);
   return i;

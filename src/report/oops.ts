@@ -154,8 +154,8 @@ export function formatBugText(dumped: readonly string[], site: Site, task: Task,
  * __die()'s "Oops:" line); `cr2` the line page_fault_oops() prints after
  * __die() and before oops_end() prints the end marker.
  */
-export function formatFaultText(header: string | readonly string[], task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[], build: KernelBuild, cr2?: string): string[] {
-  const lines = [...(typeof header === 'string' ? [header] : header), ...body(task, taints, rip, trace, false, build)];
+export function formatFaultText(header: readonly string[], task: Task, taints: ReadonlySet<string>, rip: string, trace: readonly string[], build: KernelBuild, cr2?: string): string[] {
+  const lines = [...header, ...body(task, taints, rip, trace, false, build)];
   if (cr2 !== undefined) lines.push(cr2);
   lines.push(END_TRACE);
   return lines;

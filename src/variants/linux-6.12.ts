@@ -72,7 +72,7 @@ import type { KernelBuild } from '../report/oops.js';
 import { PAGE_FLAGS_H } from '../kernel/sites.js';
 import type { KmemCache } from '../kernel/slub.js';
 import { NR_MM_COUNTERS, type MmStruct } from '../kernel/mm_types.js';
-import { PG_active, PG_lru, PG_referenced, PG_unevictable } from '../kernel/page-flags.js';
+import { PG_active, PG_lru, PG_unevictable } from '../kernel/page-flags.js';
 import { NR_VM_NODE_STAT_ITEMS } from '../kernel/vmstat.js';
 import { PMD_SIZE } from '../kernel/pgtable.js';
 
@@ -288,15 +288,9 @@ export const linux612: Variant = {
       /** cpu_fbatches.lru_activate of the CPU the scenario runs on. */
       readonly lruActivateBatch: number[] = [];
 
-      /** folio_mark_accessed() (mm/swap.c:460, without MGLRU: lru_gen_enabled() is off by default), with the batches. */
-      override folio_mark_accessed(folio: number): void {
-        if (!this.folio_test_flag(folio, PG_referenced)) this.folio_set_flag(folio, PG_referenced);
-        else if (this.folio_test_flag(folio, PG_unevictable)) return;
-        else if (!this.folio_test_flag(folio, PG_active)) {
-          if (this.folio_test_flag(folio, PG_lru)) this.folio_activate(folio);
-          else if (this.lruAddBatch.includes(folio)) this.folio_set_flag(folio, PG_active); // __lru_cache_activate_folio()
-          this.folio_clear_flag(folio, PG_referenced);
-        }
+      /** __lru_cache_activate_folio() (mm/swap.c): a folio in this CPU's lru_add batch is marked active there. */
+      override __lru_cache_activate_folio(folio: number): void {
+        if (this.lruAddBatch.includes(folio)) this.folio_set_flag(folio, PG_active);
       }
 
       /** folio_activate(): onto the lru_activate batch, which holds a reference; moved when full or for a large folio. */
